@@ -1,0 +1,62 @@
+/** A tool call the model asked for. `args` is the parsed JSON object the model produced. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** One message of the conversation sent to a provider. */
+export type LLMMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
+
+/** A tool the model may call, described by a JSON Schema for its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export interface LLMRequest {
+  model: string;
+  system?: string;
+  messages: LLMMessage[];
+  tools?: ToolSpec[];
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
+}
+
+export interface Usage {
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/** Why the model stopped, normalised across vendors. */
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'content_filter';
+
+export interface LLMResponse {
+  content: string;
+  toolCalls: ToolCall[];
+  usage: Usage;
+  stopReason: StopReason;
+  model: string;
+  provider: string;
+}
+
+/** A streamed piece: text deltas as they arrive, then exactly one final `response`. */
+export type StreamEvent = { type: 'text'; delta: string } | { type: 'response'; response: LLMResponse };
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** The LLM boundary: every vendor adapter and wrapper implements this, nothing vendor-specific leaks past it. */
+export interface LLMProvider {
+  readonly name: string;
+  complete(req: LLMRequest, opts?: CallOptions): Promise<LLMResponse>;
+  stream?(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import { mock } from './mock.provider.js';
+import { MockRepliesExhaustedError, ProviderConfigError } from '../provider.errors.js';
+import type { LLMRequest, StreamEvent } from '../llm-provider.js';
+
+const req = (content = 'hello'): LLMRequest => ({ model: 'm1', messages: [{ role: 'user', content }] });
+
+describe('mock()', () => {
+  it('answers every call with a fixed reply and reports estimated usage', async () => {
+    const p = mock({ reply: 'hi there' });
+    const r1 = await p.complete(req('abcdefgh'));
+    const r2 = await p.complete(req());
+    expect(r1).toMatchObject({ content: 'hi there', toolCalls: [], stopReason: 'end_turn', model: 'm1', provider: 'mock' });
+    expect(r1.usage).toEqual({ input: 2, output: 2 });
+    expect(r2.content).toBe('hi there');
+    expect(p.calls).toHaveLength(2);
+  });
+
+  it('plays scripted replies in order and names the call number when they run out', async () => {
+    const p = mock({ replies: ['one', { content: 'two', stopReason: 'max_tokens' }] });
+    expect((await p.complete(req())).content).toBe('one');
+    expect(await p.complete(req())).toMatchObject({ content: 'two', stopReason: 'max_tokens' });
+    const err = await p.complete(req()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MockRepliesExhaustedError);
+    expect((err as MockRepliesExhaustedError).message).toContain('call #3');
+    expect((err as MockRepliesExhaustedError).code).toBe('mock_replies_exhausted');
+  });
+
+  it('computes replies with respond(req) and scripts tool calls with generated ids', async () => {
+    const p = mock({
+      respond: (r, n) => ({ toolCalls: [{ name: 'echo', args: { text: r.messages[0].content, n } }, { id: 'fixed', name: 'noop', args: {} }] }),
+    });
+    const r = await p.complete(req('ping'));
+    expect(r.stopReason).toBe('tool_use');
+    expect(r.toolCalls).toEqual([
+      { id: 'call_1_1', name: 'echo', args: { text: 'ping', n: 1 } },
+      { id: 'fixed', name: 'noop', args: {} },
+    ]);
+  });
+
+  it('uses configured usage figures, per reply overriding the default', async () => {
+    const p = mock({ replies: ['a', { content: 'b', usage: { output: 99, cacheRead: 5 } }], usage: { input: 10, output: 20 } });
+    expect((await p.complete(req())).usage).toEqual({ input: 10, output: 20 });
+    expect((await p.complete(req())).usage).toEqual({ input: 10, output: 99, cacheRead: 5 });
+  });
+
+  it('rejects ambiguous or empty configuration', () => {
+    expect(() => mock({})).toThrow(ProviderConfigError);
+    expect(() => mock({ reply: 'a', replies: ['b'] })).toThrow(ProviderConfigError);
+    expect(() => mock({ reply: 'a', delayMs: -1 })).toThrow(ProviderConfigError);
+  });
+
+  it('delays and aborts mid-delay with the signal reason', async () => {
+    const p = mock({ reply: 'late', delayMs: 5_000 });
+    const ac = new AbortController();
+    const started = Date.now();
+    const pending = p.complete(req(), { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('stop now')), 20);
+    await expect(pending).rejects.toThrow('stop now');
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('refuses to start when the signal is already aborted', async () => {
+    const p = mock({ reply: 'x' });
+    await expect(p.complete(req(), { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
+    expect(p.calls).toHaveLength(0);
+  });
+
+  it('streams text deltas then one final response', async () => {
+    const p = mock({ reply: 'The quick brown fox', chunkSize: 5 });
+    const events: StreamEvent[] = [];
+    for await (const e of p.stream(req())) events.push(e);
+    const deltas = events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta);
+    expect(deltas).toEqual(['The q', 'uick ', 'brown', ' fox']);
+    const last = events.at(-1)!;
+    expect(last.type).toBe('response');
+    expect(last.type === 'response' && last.response.content).toBe('The quick brown fox');
+  });
+
+  it('keeps a copy of each request so later mutation does not rewrite history', async () => {
+    const p = mock({ reply: 'ok' });
+    const r = req('original');
+    await p.complete(r);
+    (r.messages[0] as { content: string }).content = 'changed';
+    expect(p.calls[0].messages[0].content).toBe('original');
+  });
+});

@@ -1,0 +1,99 @@
+import { abortableDelay } from '../abortable-delay.js';
+import type { CallOptions, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import { MockRepliesExhaustedError, ProviderConfigError } from '../provider.errors.js';
+
+/** One scripted model turn. Tool call ids are generated when omitted. */
+export interface MockReply {
+  content?: string;
+  toolCalls?: Array<Omit<ToolCall, 'id'> & { id?: string }>;
+  stopReason?: StopReason;
+  usage?: Partial<Usage>;
+}
+
+export type MockAnswer = string | MockReply;
+
+export interface MockOptions {
+  /** The same answer to every call. */
+  reply?: MockAnswer;
+  /** One answer per call, in order; running out is an error naming the call. */
+  replies?: MockAnswer[];
+  /** Computes the answer from the request (deterministic demos, assertions on what was sent). */
+  respond?: (req: LLMRequest, callNumber: number) => MockAnswer | Promise<MockAnswer>;
+  /** Usage reported for every call; @default estimated at 4 characters per token */
+  usage?: Partial<Usage>;
+  /** Latency of each call, honouring AbortSignal; @default 0 */
+  delayMs?: number;
+  /** Provider name in responses; @default 'mock' */
+  name?: string;
+  /** Characters per streamed text delta; @default 8 */
+  chunkSize?: number;
+}
+
+export interface MockProvider extends LLMProvider {
+  stream(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
+  /** Every request received, in order (a copy), for assertions. */
+  readonly calls: readonly LLMRequest[];
+}
+
+const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+function requestText(req: LLMRequest): string {
+  let text = req.system ?? '';
+  for (const m of req.messages) text += m.content;
+  return text;
+}
+
+/** A complete in-process provider for development and tests: scripted text, tool calls, usage, stop reasons, delay and streaming. */
+export function mock(options: MockOptions): MockProvider {
+  const sources = [options.reply, options.replies, options.respond].filter((s) => s !== undefined).length;
+  if (sources !== 1) throw new ProviderConfigError('mock() needs exactly one of reply, replies or respond');
+  if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new ProviderConfigError('mock(): delayMs must be >= 0');
+  const name = options.name ?? 'mock';
+  const chunkSize = Math.max(1, options.chunkSize ?? 8);
+  const calls: LLMRequest[] = [];
+
+  async function answerFor(req: LLMRequest, callNumber: number): Promise<MockReply> {
+    let answer: MockAnswer;
+    if (options.respond) answer = await options.respond(req, callNumber);
+    else if (options.replies) {
+      if (callNumber > options.replies.length) throw new MockRepliesExhaustedError(callNumber, options.replies.length);
+      answer = options.replies[callNumber - 1];
+    } else answer = options.reply!;
+    return typeof answer === 'string' ? { content: answer } : answer;
+  }
+
+  async function complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
+    opts.signal?.throwIfAborted();
+    calls.push(structuredClone(req));
+    const callNumber = calls.length;
+    if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
+    const answer = await answerFor(req, callNumber);
+    const content = answer.content ?? '';
+    const toolCalls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_${callNumber}_${i + 1}`, name: c.name, args: c.args ?? {} }));
+    const usage: Usage = {
+      input: estimateTokens(requestText(req)),
+      output: estimateTokens(content + toolCalls.map((c) => c.name + JSON.stringify(c.args)).join('')),
+      ...options.usage,
+      ...answer.usage,
+    };
+    return {
+      content,
+      toolCalls,
+      usage,
+      stopReason: answer.stopReason ?? (toolCalls.length ? 'tool_use' : 'end_turn'),
+      model: req.model,
+      provider: name,
+    };
+  }
+
+  async function* stream(req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
+    const response = await complete(req, opts);
+    for (let i = 0; i < response.content.length; i += chunkSize) {
+      opts.signal?.throwIfAborted();
+      yield { type: 'text', delta: response.content.slice(i, i + chunkSize) };
+    }
+    yield { type: 'response', response };
+  }
+
+  return { name, complete, stream, calls };
+}
