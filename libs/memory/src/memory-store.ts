@@ -1,0 +1,46 @@
+import type { MemoryIdentity } from './memory-identity.js';
+
+/** One stored conversation message (the same shape the agent sends to providers). */
+export interface MemoryMessage {
+  role: 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCalls?: Array<{ id: string; name: string; args: Record<string, unknown> }>;
+  toolCallId?: string;
+  name?: string;
+  isError?: boolean;
+}
+
+export interface LoadOptions {
+  /** How many of the most recent messages to return; @default 50 */
+  limit?: number;
+}
+
+/** Emitted when a store refuses to hand a record to an identity it does not belong to. */
+export interface MemoryAuditEvent {
+  type: 'memory.access_refused';
+  store: string;
+  requested: { tenant?: string; principal?: string };
+  at: string;
+}
+
+export type MemoryAuditSink = (event: MemoryAuditEvent) => void;
+
+/**
+ * The conversation-memory port. Every method is scoped by identity: a store never returns data
+ * stored under another tenant, principal or conversation.
+ */
+export interface MemoryStore {
+  readonly name: string;
+  /** The last `limit` messages of the conversation, oldest first; `[]` when there are none. */
+  load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]>;
+  /** Appends messages atomically and in order: concurrent appends never interleave inside one batch. */
+  append(identity: MemoryIdentity, messages: MemoryMessage[]): Promise<void>;
+  /** Deletes one conversation. */
+  clear(identity: MemoryIdentity): Promise<void>;
+  /** Deletes every conversation of a tenant; returns how many conversations were removed. */
+  forgetTenant(tenant: string): Promise<number>;
+  /** Deletes every conversation of one principal within a tenant (absent tenant means the tenant-less space). */
+  forgetPrincipal(scope: { tenant?: string; principal: string }): Promise<number>;
+}
+
+export const DEFAULT_LOAD_LIMIT = 50;

@@ -1,0 +1,2 @@
+export { describeMemoryStore } from './describe-memory-store.js';
+export type { MemoryStoreHarness } from './describe-memory-store.js';
