@@ -1,0 +1,53 @@
+/** Base of agent-layer errors; `code` is stable and is what HTTP and job layers branch on. */
+export class AgentError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Options that cannot work: raised when an agent or module is built, not mid-run. */
+export class AgentConfigError extends AgentError {
+  constructor(message: string) {
+    super('agent_config', message);
+  }
+}
+
+/** `requireTenant` is on and the run has no tenant; raised before any I/O. */
+export class TenantRequiredError extends AgentError {
+  constructor() {
+    super('tenant_required', 'this agent requires a tenant in the run identity');
+  }
+}
+
+/** The run's AbortSignal fired; the run stopped between or inside a step. */
+export class RunAbortedError extends AgentError {
+  constructor(options?: { cause?: unknown }) {
+    super('run_aborted', 'the run was aborted', options);
+  }
+}
+
+/** No agent is registered under that name. */
+export class UnknownAgentError extends AgentError {
+  constructor(readonly agent: string) {
+    super('agent_not_found', `no agent named "${agent}" is registered`);
+  }
+}
+
+/** A checkpoint is malformed, edited, signed with another key, or from another agent. */
+export class CheckpointInvalidError extends AgentError {
+  constructor(reason: string) {
+    super('checkpoint_invalid', `checkpoint rejected: ${reason}`);
+  }
+}
+
+/** A valid checkpoint is being resumed by an identity other than the one that paused. */
+export class CheckpointIdentityError extends AgentError {
+  constructor() {
+    super('checkpoint_identity_mismatch', 'checkpoint belongs to another tenant or principal');
+  }
+}

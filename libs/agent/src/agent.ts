@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import type { LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
+import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
+import { raceAbort, throwIfAborted } from './abort.js';
+import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
+import type { AgentOptions, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
+import type { AgentEventBody, Recorder } from './events/agent-event.js';
+import { RecorderSet } from './events/recorder-set.js';
+import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
+import { addUsage, costOf } from './pricing.js';
+import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
+import type { Tool } from './tools/tool.js';
+
+const DEFAULT_MAX_ITERATIONS = 10;
+const DEFAULT_HISTORY_LIMIT = 50;
+const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
+
+/** Mutable state of one run between model calls. */
+interface RunState {
+  runId: string;
+  identity: MemoryIdentity;
+  turn: LLMMessage[];
+  iterations: number;
+  usage: Usage;
+  costUsd: number;
+  startedAt: number;
+  signal: AbortSignal;
+}
+
+const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+
+/**
+ * An agent: a model, a system prompt and tools, run in a loop until the model answers without
+ * calling tools. Build one per request (`Agent.create`); state lives in memory and checkpoints.
+ */
+export class Agent {
+  readonly name: string;
+  private readonly tools: ReadonlyMap<string, Tool>;
+  private readonly recorders = new RecorderSet();
+  private readonly maxIterations: number;
+
+  /** Opt-in helpers that attach ready-made recorders. */
+  readonly enable = {
+    /** Calls `onStatus` with a short human status ("Thinking…", "Running clock…") whenever it changes. */
+    thinking: (opts: { onStatus: StatusListener }): (() => void) => this.attach(new StatusRecorder(opts.onStatus)),
+  };
+
+  private constructor(private readonly options: AgentOptions) {
+    this.name = options.name;
+    this.maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+    const tools = new Map<string, Tool>();
+    for (const tool of options.tools ?? []) {
+      if (tools.has(tool.name)) throw new AgentConfigError(`agent "${options.name}" has two tools named "${tool.name}"`);
+      tools.set(tool.name, tool as Tool);
+    }
+    this.tools = tools;
+  }
+
+  static create(options: AgentOptions): Agent {
+    if (!options || typeof options.name !== 'string' || !options.name) throw new AgentConfigError('Agent.create needs a name');
+    if (!options.provider || typeof options.provider.complete !== 'function') throw new AgentConfigError(`agent "${options.name}" needs a provider`);
+    if (typeof options.model !== 'string' || !options.model) throw new AgentConfigError(`agent "${options.name}" needs a model`);
+    const { maxIterations, historyLimit } = options;
+    if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 100)) {
+      throw new AgentConfigError(`agent "${options.name}": maxIterations must be an integer from 1 to 100`);
+    }
+    if (historyLimit !== undefined && (!Number.isInteger(historyLimit) || historyLimit < 0)) {
+      throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
+    }
+    if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
+    return new Agent(options);
+  }
+
+  /** Sends every event of this agent's runs to `recorder`; returns a function that detaches it. */
+  attach(recorder: Recorder): () => void {
+    return this.recorders.add(recorder);
+  }
+
+  async run(input: RunInput): Promise<RunResult> {
+    if (typeof input?.message !== 'string') throw new AgentError('invalid_input', 'run() needs a string message');
+    const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
+    if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
+    throwIfAborted(input.signal);
+    const state = this.newState(randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal);
+    return this.guard(state, async () => {
+      this.emit(state, { type: 'run.start', identity, message: input.message });
+      const history = await this.loadHistory(state);
+      return this.loop(state, history);
+    });
+  }
+
+  /** Continues a paused run; `answer` becomes the paused tool call's result. Nothing is written if the checkpoint is refused. */
+  async resume(checkpoint: Checkpoint | unknown, answer: unknown, opts: ResumeOptions = {}): Promise<RunResult> {
+    assertCheckpointSecret(this.options.checkpointSecret);
+    const body = verifyCheckpoint(checkpoint, this.options.checkpointSecret);
+    if (body.agent !== this.name) throw new CheckpointInvalidError('issued by another agent');
+    if (opts.identity && (opts.identity.tenant !== body.identity.tenant || opts.identity.principal !== body.identity.principal)) {
+      throw new CheckpointIdentityError();
+    }
+    if (this.options.requireTenant && !body.identity.tenant) throw new TenantRequiredError();
+    const last = body.turn.at(-1);
+    const calls = last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
+    if (!calls.some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
+    throwIfAborted(opts.signal);
+
+    const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal);
+    state.iterations = body.iterations;
+    state.usage = body.usage;
+    state.costUsd = body.costUsd;
+    return this.guard(state, async () => {
+      const { toolCallId, tool } = body.pending;
+      this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity });
+      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(answer) };
+      this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
+      const results: Record<string, ToolResultMessage> = { ...body.results, [toolCallId]: answered };
+      state.turn.push(...calls.map((c) => results[c.id]));
+      const history = await this.loadHistory(state);
+      return this.loop(state, history);
+    });
+  }
+
+  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], signal: AbortSignal | undefined): RunState {
+    return { runId, identity, turn, iterations: 0, usage: { input: 0, output: 0 }, costUsd: 0, startedAt: performance.now(), signal: signal ?? new AbortController().signal };
+  }
+
+  private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
+    const specs = [...this.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+    for (;;) {
+      throwIfAborted(state.signal);
+      // Past the budget, one last call without tools forces a final answer.
+      const final = state.iterations >= this.maxIterations;
+      const response = await this.callModel(state, history, final ? [] : specs, final);
+      const wantsTools = !final && response.toolCalls.length > 0;
+      state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
+      if (!wantsTools) return this.complete(state, response, final);
+
+      const outcome = await executeToolCalls(response.toolCalls, this.tools, {
+        runId: state.runId,
+        agent: this.name,
+        identity: state.identity,
+        signal: state.signal,
+        emit: (e) => this.emit(state, e),
+      });
+      if (outcome.paused) return this.pause(state, outcome.paused, outcome.results);
+      state.turn.push(...response.toolCalls.map((c: ToolCall) => outcome.results[c.id]));
+    }
+  }
+
+  private async callModel(state: RunState, history: LLMMessage[], tools: LLMRequest['tools'], final: boolean): Promise<LLMResponse> {
+    const { model, system, maxTokens, temperature, provider, pricingTable } = this.options;
+    state.iterations++;
+    const request: LLMRequest = { model, messages: [...history, ...state.turn] };
+    const systemText = final ? [system, FINAL_CALL_NOTE].filter(Boolean).join('\n\n') : system;
+    if (systemText) request.system = systemText;
+    if (tools?.length) request.tools = tools;
+    if (maxTokens !== undefined) request.maxTokens = maxTokens;
+    if (temperature !== undefined) request.temperature = temperature;
+    this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: tools?.length ?? 0 });
+    const started = performance.now();
+    const response = await raceAbort(provider.complete(request, { signal: state.signal }), state.signal);
+    const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
+    state.usage = addUsage(state.usage, response.usage);
+    state.costUsd += costUsd;
+    this.emit(state, {
+      type: 'llm.response',
+      iteration: state.iterations,
+      provider: response.provider,
+      model: response.model,
+      content: response.content,
+      toolCalls: response.toolCalls,
+      usage: response.usage,
+      stopReason: response.stopReason,
+      durationMs: performance.now() - started,
+      costUsd,
+    });
+    return response;
+  }
+
+  private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean): Promise<CompletedResult> {
+    const { memory } = this.options;
+    if (memory) {
+      await memory.append(state.identity, state.turn);
+      this.emit(state, { type: 'memory.write', store: memory.name, count: state.turn.length });
+    }
+    const base = this.resultBase(state);
+    this.emit(state, { type: 'run.end', status: 'completed', reply: response.content, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
+    return { status: 'completed', ...base, reply: response.content, stopReason: response.stopReason, stoppedEarly };
+  }
+
+  private pause(state: RunState, paused: NonNullable<ToolTurnOutcome['paused']>, results: Record<string, ToolResultMessage>): PausedResult {
+    assertCheckpointSecret(this.options.checkpointSecret);
+    const checkpoint = signCheckpoint(
+      {
+        agent: this.name,
+        runId: state.runId,
+        identity: state.identity,
+        turn: state.turn,
+        results,
+        pending: { toolCallId: paused.call.id, tool: paused.call.name },
+        pauseData: paused.data,
+        iterations: state.iterations,
+        usage: state.usage,
+        costUsd: state.costUsd,
+        createdAt: new Date().toISOString(),
+      },
+      this.options.checkpointSecret,
+    );
+    const base = this.resultBase(state);
+    this.emit(state, { type: 'pause', toolCallId: paused.call.id, tool: paused.call.name, pauseData: checkpoint.body.pauseData });
+    this.emit(state, { type: 'run.end', status: 'paused', usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: false, durationMs: performance.now() - state.startedAt });
+    return { status: 'paused', ...base, checkpoint, pauseData: checkpoint.body.pauseData };
+  }
+
+  private resultBase(state: RunState) {
+    return { runId: state.runId, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
+  }
+
+  /** Earlier messages of the conversation, starting at a user message so no tool result is orphaned by the window. */
+  private async loadHistory(state: RunState): Promise<LLMMessage[]> {
+    const { memory } = this.options;
+    if (!memory) return [];
+    const loaded = await raceAbort(memory.load(state.identity, { limit: this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT }), state.signal);
+    this.emit(state, { type: 'memory.read', store: memory.name, count: loaded.length });
+    const firstUser = loaded.findIndex((m) => m.role === 'user');
+    return firstUser < 0 ? [] : (loaded.slice(firstUser) as LLMMessage[]);
+  }
+
+  private async guard<T>(state: RunState, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+  }
+
+  private emit(state: RunState, body: AgentEventBody): void {
+    this.recorders.emit({ ...body, runId: state.runId, agent: this.name, at: Date.now() });
+  }
+}

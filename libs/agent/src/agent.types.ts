@@ -1,0 +1,71 @@
+import type { LLMProvider, StopReason, Usage } from '@agentnest/providers';
+import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+import type { PricingTable } from './pricing.js';
+import type { Tool } from './tools/tool.js';
+
+export interface AgentOptions {
+  name: string;
+  provider: LLMProvider;
+  model: string;
+  system?: string;
+  // Tools of any argument type; each one's arguments are checked against its own schema at run time.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools?: Tool<any>[];
+  /** Conversation memory; without one, every run starts with no history. */
+  memory?: MemoryStore;
+  /** Model calls that may request tools before one last call without tools; @default 10 */
+  maxIterations?: number;
+  /** Earlier messages loaded into the prompt; @default 50 */
+  historyLimit?: number;
+  maxTokens?: number;
+  temperature?: number;
+  /** USD per million tokens by model; without it `costUsd` is 0. */
+  pricingTable?: PricingTable;
+  /** Reject runs whose identity has no tenant, before any I/O; @default false */
+  requireTenant?: boolean;
+  /** HMAC key for checkpoints (at least 32 characters); required once a run pauses or resumes. */
+  checkpointSecret?: string;
+}
+
+export interface RunInput {
+  message: string;
+  /** @default { conversationId: '_global' } (prototypes only) */
+  identity?: MemoryIdentity;
+  signal?: AbortSignal;
+}
+
+export interface ResumeOptions {
+  /** The caller resuming; when given, it must be the tenant and principal that paused. */
+  identity?: { tenant?: string; principal?: string };
+  signal?: AbortSignal;
+}
+
+interface ResultBase {
+  runId: string;
+  conversationId: string;
+  usage: Usage;
+  costUsd: number;
+  /** Model calls made by this run (a resumed run counts those before the pause too). */
+  iterations: number;
+}
+
+export interface CompletedResult extends ResultBase {
+  status: 'completed';
+  reply: string;
+  stopReason: StopReason;
+  /** True when `maxIterations` was reached and the reply came from the final call without tools. */
+  stoppedEarly: boolean;
+}
+
+export interface PausedResult extends ResultBase {
+  status: 'paused';
+  checkpoint: Checkpoint;
+  pauseData: unknown;
+}
+
+export type RunResult = CompletedResult | PausedResult;
+
+export function isPaused(result: RunResult): result is PausedResult {
+  return result.status === 'paused';
+}

@@ -1,0 +1,70 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { LLMMessage, Usage } from '@agentnest/providers';
+import { validateIdentity, type MemoryIdentity } from '@agentnest/memory';
+import { AgentConfigError, CheckpointInvalidError } from '../agent.errors.js';
+import type { ToolResultMessage } from '../tools/tool-executor.js';
+import { canonicalJson } from './canonical-json.js';
+
+export const CHECKPOINT_VERSION = 1;
+/** @default 32 characters: shorter HMAC keys are refused. */
+export const MIN_CHECKPOINT_SECRET_LENGTH = 32;
+
+/** Everything needed to continue a paused run on any instance; conversation history is reloaded from memory, not carried. */
+export interface CheckpointBody {
+  agent: string;
+  runId: string;
+  identity: MemoryIdentity;
+  /** This run's messages so far, ending with the assistant message whose tool calls are pending. */
+  turn: LLMMessage[];
+  /** Results of the paused turn's other tool calls, by call id. */
+  results: Record<string, ToolResultMessage>;
+  pending: { toolCallId: string; tool: string };
+  pauseData: unknown;
+  iterations: number;
+  usage: Usage;
+  costUsd: number;
+  createdAt: string;
+}
+
+/** A paused run, as handed to clients: versioned JSON, HMAC-SHA256 signed over the canonical body. */
+export interface Checkpoint {
+  v: number;
+  body: CheckpointBody;
+  sig: string;
+}
+
+export function assertCheckpointSecret(secret: string | undefined): asserts secret is string {
+  if (typeof secret !== 'string' || secret.length < MIN_CHECKPOINT_SECRET_LENGTH) {
+    throw new AgentConfigError(`checkpointSecret must be a string of at least ${MIN_CHECKPOINT_SECRET_LENGTH} characters to pause and resume runs`);
+  }
+}
+
+function sign(body: unknown, secret: string): string {
+  return createHmac('sha256', secret).update(`agentnest.checkpoint.v${CHECKPOINT_VERSION}\n`).update(canonicalJson(body)).digest('base64url');
+}
+
+export function signCheckpoint(body: CheckpointBody, secret: string): Checkpoint {
+  assertCheckpointSecret(secret);
+  // Round-trip first so what is signed is exactly what a client can send back.
+  const plain = JSON.parse(JSON.stringify(body)) as CheckpointBody;
+  return { v: CHECKPOINT_VERSION, body: plain, sig: sign(plain, secret) };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Returns the body of an authentic checkpoint; anything edited, truncated or signed with another key is refused. */
+export function verifyCheckpoint(value: unknown, secret: string): CheckpointBody {
+  assertCheckpointSecret(secret);
+  if (!isRecord(value) || !isRecord(value.body) || typeof value.sig !== 'string') throw new CheckpointInvalidError('not a checkpoint');
+  if (value.v !== CHECKPOINT_VERSION) throw new CheckpointInvalidError(`unsupported version (expected ${CHECKPOINT_VERSION})`);
+  const expected = Buffer.from(sign(value.body, secret));
+  const given = Buffer.from(value.sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CheckpointInvalidError('signature does not match');
+  const body = value.body as unknown as CheckpointBody;
+  // Authentic means we wrote it; the shape checks guard against a future writer's bug, not clients.
+  if (typeof body.agent !== 'string' || typeof body.runId !== 'string' || !Array.isArray(body.turn) || !isRecord(body.pending) || !isRecord(body.results)) {
+    throw new CheckpointInvalidError('malformed body');
+  }
+  validateIdentity(body.identity);
+  return body;
+}

@@ -1,0 +1,37 @@
+import type { StopReason, ToolCall, Usage } from '@agentnest/providers';
+
+interface EventBase {
+  runId: string;
+  agent: string;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** Identity as carried in events: ids only, never message contents or secrets. */
+export interface EventIdentity {
+  tenant?: string;
+  principal?: string;
+  conversationId: string;
+}
+
+export type AgentEventBody =
+  | { type: 'run.start'; identity: EventIdentity; message: string }
+  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number }
+  | { type: 'llm.response'; iteration: number; provider: string; model: string; content: string; toolCalls: ToolCall[]; usage: Usage; stopReason: StopReason; durationMs: number; costUsd: number }
+  | { type: 'tool.start'; toolCallId: string; tool: string; args: Record<string, unknown> }
+  | { type: 'tool.end'; toolCallId: string; tool: string; result: string; isError: boolean; durationMs: number }
+  | { type: 'memory.read'; store: string; count: number }
+  | { type: 'memory.write'; store: string; count: number }
+  | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
+  | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
+  | { type: 'run.end'; status: 'completed' | 'paused'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
+  | { type: 'run.error'; code: string; message: string };
+
+/** A typed event emitted at every step of a run. */
+export type AgentEvent = EventBase & AgentEventBody;
+export type AgentEventType = AgentEvent['type'];
+
+/** Receives every event of the runs of the agent it is attached to. */
+export interface Recorder {
+  onEvent(event: AgentEvent): void;
+}

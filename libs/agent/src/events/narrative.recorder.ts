@@ -1,0 +1,62 @@
+import type { AgentEvent, Recorder } from './agent-event.js';
+
+/** @default 200 characters of any quoted value */
+const MAX_QUOTE = 200;
+
+function quote(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > MAX_QUOTE ? `${flat.slice(0, MAX_QUOTE)}…` : flat);
+}
+
+const ms = (d: number) => `${d < 10 ? d.toFixed(1) : Math.round(d)} ms`;
+
+/**
+ * Renders runs as plain lines a person can read: who said what, which tool ran with what
+ * arguments, how long it took and what it returned.
+ */
+export class NarrativeRecorder implements Recorder {
+  private readonly out: string[] = [];
+
+  get lines(): string[] {
+    return [...this.out];
+  }
+
+  toString(): string {
+    return this.out.join('\n');
+  }
+
+  onEvent(event: AgentEvent): void {
+    const line = NarrativeRecorder.render(event);
+    if (line) this.out.push(...line);
+  }
+
+  static render(event: AgentEvent): string[] | undefined {
+    switch (event.type) {
+      case 'run.start':
+        return [`User: ${quote(event.message)}`];
+      case 'memory.read':
+        return event.count ? [`Recalled ${event.count} earlier message${event.count === 1 ? '' : 's'} of this conversation`] : undefined;
+      case 'llm.response': {
+        const lines = event.toolCalls.map((c) => `Assistant called ${c.name}(${JSON.stringify(c.args)})`);
+        if (event.content) lines.unshift(`Assistant${event.toolCalls.length ? ' (thinking)' : ''}: ${quote(event.content)}`);
+        return [...lines, `  model ${event.model} via ${event.provider}: ${event.usage.input} in / ${event.usage.output} out tokens, ${ms(event.durationMs)}`];
+      }
+      case 'tool.end':
+        return [event.isError ? `Tool ${event.tool} failed in ${ms(event.durationMs)}: ${quote(event.result)}` : `Tool ${event.tool} returned ${quote(event.result)} in ${ms(event.durationMs)}`];
+      case 'pause':
+        return [`Paused in ${event.tool}: waiting for ${quote(JSON.stringify(event.pauseData))}`];
+      case 'resume':
+        return [`Resumed: ${event.tool} answered`];
+      case 'run.end':
+        return [
+          event.status === 'paused'
+            ? `Run paused after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
+            : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${event.iterations} model call${event.iterations === 1 ? '' : 's'}, ${event.usage.input + event.usage.output} tokens, ${ms(event.durationMs)}`,
+        ];
+      case 'run.error':
+        return [`Run failed (${event.code}): ${event.message}`];
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export { Agent } from './agent.js';
+export { isPaused } from './agent.types.js';
+export type { AgentOptions, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+export { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, RunAbortedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
+export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
+export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
+export type { AgentEvent, AgentEventType, EventIdentity, Recorder } from './events/agent-event.js';
+export { NarrativeRecorder } from './events/narrative.recorder.js';
+export { StatusRecorder } from './events/status.recorder.js';
+export type { StatusListener } from './events/status.recorder.js';
+export { costOf } from './pricing.js';
+export type { ModelPrice, PricingTable } from './pricing.js';
+export { askHuman } from './tools/ask-human.js';
+export { pauseHere } from './tools/pause.js';
+export { defineTool } from './tools/tool.js';
+export type { Tool, ToolContext } from './tools/tool.js';

@@ -1,0 +1,77 @@
+import type { ToolCall } from '@agentnest/providers';
+import type { MemoryIdentity } from '@agentnest/memory';
+import { raceAbort } from '../abort.js';
+import { RunAbortedError } from '../agent.errors.js';
+import type { AgentEventBody } from '../events/agent-event.js';
+import { PauseSignal } from './pause.js';
+import { describeValidationErrors, validatorFor, type Tool } from './tool.js';
+
+export interface ToolResultMessage {
+  role: 'tool';
+  toolCallId: string;
+  name: string;
+  content: string;
+  isError?: boolean;
+}
+
+export interface ToolTurnOutcome {
+  /** Results by call id for every call that finished (the paused one is missing). */
+  results: Record<string, ToolResultMessage>;
+  /** Set when a tool called `pauseHere`; the first such call (in call order) pauses the run. */
+  paused?: { call: ToolCall; data: unknown };
+}
+
+interface ExecutionScope {
+  runId: string;
+  agent: string;
+  identity: MemoryIdentity;
+  signal: AbortSignal;
+  emit(event: AgentEventBody): void;
+}
+
+const asContent = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
+
+/**
+ * Runs one turn's tool calls concurrently. Unknown tools, invalid arguments and tool exceptions
+ * become error results for the model; only an abort escapes.
+ */
+export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<string, Tool>, scope: ExecutionScope): Promise<ToolTurnOutcome> {
+  const pauses = new Map<string, unknown>();
+  const settled = await Promise.all(
+    calls.map(async (call): Promise<ToolResultMessage | undefined> => {
+      const started = performance.now();
+      scope.emit({ type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args });
+      const finish = (content: string, isError: boolean): ToolResultMessage => {
+        scope.emit({ type: 'tool.end', toolCallId: call.id, tool: call.name, result: content, isError, durationMs: performance.now() - started });
+        return isError ? { role: 'tool', toolCallId: call.id, name: call.name, content, isError } : { role: 'tool', toolCallId: call.id, name: call.name, content };
+      };
+      const tool = tools.get(call.name);
+      if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].join(', ') || 'none'}.`, true);
+      const validate = validatorFor(tool.inputSchema);
+      if (!validate(call.args)) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate)}`, true);
+      try {
+        const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
+        const value = await raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal);
+        return finish(asContent(value), false);
+      } catch (err) {
+        if (err instanceof RunAbortedError) throw err;
+        if (err instanceof PauseSignal) {
+          pauses.set(call.id, err.data);
+          return undefined;
+        }
+        return finish(`Error: ${call.name} failed: ${err instanceof Error ? err.message : String(err)}`, true);
+      }
+    }),
+  );
+
+  const results: Record<string, ToolResultMessage> = {};
+  let paused: ToolTurnOutcome['paused'];
+  calls.forEach((call, i) => {
+    const result = settled[i];
+    if (result) results[call.id] = result;
+    else if (!paused) paused = { call, data: pauses.get(call.id) };
+    // A second pause in the same turn cannot be resumed separately: it is answered with an error.
+    else results[call.id] = { role: 'tool', toolCallId: call.id, name: call.name, content: 'Error: another tool paused this turn; ask again later.', isError: true };
+  });
+  return paused ? { results, paused } : { results };
+}
