@@ -1,0 +1,12 @@
+import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { RequestContext } from './request-context.js';
+
+/** Opens a fresh RequestContext for each HTTP request; mounted for every route by AgentModule. */
+@Injectable()
+export class RequestContextMiddleware implements NestMiddleware {
+  constructor(private readonly context: RequestContext) {}
+
+  use(_req: unknown, _res: unknown, next: (error?: unknown) => void): void {
+    this.context.run(() => next());
+  }
+}

@@ -1,0 +1,31 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable } from '@nestjs/common';
+
+// One storage for the process: every request or job runs inside its own Map, and the Map follows
+// the work across awaits, so singleton providers read per-request values without Scope.REQUEST.
+const storage = new AsyncLocalStorage<Map<string, unknown>>();
+
+/** Per-request key/value context on AsyncLocalStorage (what nestjs-cls does, without its CommonJS build). */
+@Injectable()
+export class RequestContext {
+  isActive(): boolean {
+    return storage.getStore() !== undefined;
+  }
+
+  get<T>(key: string): T | undefined {
+    return storage.getStore()?.get(key) as T | undefined;
+  }
+
+  /** Sets a value in the current context; returns false when there is no active context. */
+  set(key: string, value: unknown): boolean {
+    const store = storage.getStore();
+    if (!store) return false;
+    store.set(key, value);
+    return true;
+  }
+
+  /** Runs `work` in a new, empty context (nested runs do not see or change the outer one). */
+  run<T>(work: () => T): T {
+    return storage.run(new Map(), work);
+  }
+}

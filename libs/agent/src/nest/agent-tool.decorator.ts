@@ -1,0 +1,16 @@
+import { SetMetadata } from '@nestjs/common';
+import { AGENT_TOOL_METADATA } from './agent.constants.js';
+
+export interface AgentToolOptions {
+  /** @default the method name */
+  name?: string;
+  description: string;
+  /** JSON Schema (type "object") of the method's first argument. */
+  inputSchema: Record<string, unknown>;
+}
+
+/**
+ * Marks a method of a Nest provider as an agent tool, discovered at boot; the method is called
+ * as `(args, ctx)` on the provider instance, so it can use injected services.
+ */
+export const AgentTool = (options: AgentToolOptions): MethodDecorator => SetMetadata(AGENT_TOOL_METADATA, options);

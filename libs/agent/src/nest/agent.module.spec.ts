@@ -1,0 +1,133 @@
+import 'reflect-metadata';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mock } from '@agentnest/providers';
+import { InMemoryStore } from '@agentnest/memory';
+import { AgentModule } from './agent.module.js';
+import { AgentService } from './agent.service.js';
+import { AgentTool } from './agent-tool.decorator.js';
+import { TenantContext } from '../context/tenant-context.js';
+import { AGENT_MEMORY_STORE } from './agent.constants.js';
+import { askHuman } from '../tools/ask-human.js';
+import { isPaused, type RunResult } from '../agent.types.js';
+import { AgentConfigError, CheckpointIdentityError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
+import type { ToolContext } from '../tools/tool.js';
+
+const SECRET = 'module-spec-secret-0123456789abcdefghij';
+
+@Injectable()
+class Inventory {
+  stock(sku: string) {
+    return sku === 'A1' ? 7 : 0;
+  }
+}
+
+@Injectable()
+class InventoryTools {
+  constructor(private readonly inventory: Inventory) {}
+
+  @AgentTool({ description: 'Units in stock for a SKU', inputSchema: { type: 'object', properties: { sku: { type: 'string' } }, required: ['sku'] } })
+  stockLevel(args: { sku: string }, ctx: ToolContext) {
+    return { sku: args.sku, units: this.inventory.stock(args.sku), tenant: ctx.identity.tenant };
+  }
+}
+
+@Module({ providers: [Inventory, InventoryTools], exports: [Inventory] })
+class InventoryModule {}
+
+// Replies with the stock tool's result, or echoes with the number of messages it was sent.
+const provider = mock({
+  respond: (req) => {
+    const last = req.messages.at(-1)!;
+    if (last.role === 'tool') return `tool said ${last.content}`;
+    if (last.content.startsWith('stock')) return { toolCalls: [{ name: 'stockLevel', args: { sku: last.content.split(' ')[1] } }] };
+    if (last.content === 'ask') return { toolCalls: [{ name: 'askHuman', args: { question: 'why?' } }] };
+    return `heard ${req.messages.length}`;
+  },
+});
+
+const completedReply = (r: RunResult) => (r.status === 'completed' ? r.reply : `paused`);
+
+describe('AgentModule', () => {
+  let app: INestApplicationContext | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  async function boot(extra: { requireTenant?: boolean; tools?: string[] } = {}) {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        InventoryModule,
+        AgentModule.forRoot({
+          agents: { shop: { provider, model: 'm', tools: extra.tools ?? ['stockLevel', askHuman] } },
+          checkpointSecret: SECRET,
+          requireTenant: extra.requireTenant,
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    return { agents: app.get(AgentService), ctx: app.get(TenantContext) };
+  }
+
+  it('discovers @AgentTool methods that use injected services, and lists agents with their tools', async () => {
+    const { agents, ctx } = await boot();
+    const r = await ctx.run({ tenant: 'acme', principal: 'alice' }, () => agents.run('shop', { message: 'stock A1' }));
+    expect(completedReply(r)).toBe('tool said {"sku":"A1","units":7,"tenant":"acme"}');
+    expect(agents.list()).toEqual([expect.objectContaining({ name: 'shop', model: 'm', provider: 'mock', tools: [expect.objectContaining({ name: 'stockLevel' }), expect.objectContaining({ name: 'askHuman' })] })]);
+  });
+
+  it('scopes memory by the identity in the request context', async () => {
+    const { agents, ctx } = await boot();
+    const acme = { tenant: 'acme', principal: 'u' };
+    const globex = { tenant: 'globex', principal: 'u' };
+    await ctx.run(acme, () => agents.run('shop', { message: 'hello', conversationId: 'same' }));
+    const second = await ctx.run(globex, () => agents.run('shop', { message: 'hello', conversationId: 'same' }));
+    expect(completedReply(second)).toBe('heard 1');
+    expect((await ctx.run(acme, () => agents.history('same'))).map((m) => m.content)).toEqual(['hello', 'heard 1']);
+    expect(await ctx.run({ tenant: 'acme', principal: 'other' }, () => agents.history('same'))).toEqual([]);
+    const store = app!.get(AGENT_MEMORY_STORE);
+    expect(store).toBeInstanceOf(InMemoryStore);
+  });
+
+  it('refuses runs without a tenant before touching the model when requireTenant is on', async () => {
+    const { agents, ctx } = await boot({ requireTenant: true });
+    const before = provider.calls.length;
+    await expect(agents.run('shop', { message: 'hi' })).rejects.toBeInstanceOf(TenantRequiredError);
+    await expect(ctx.run({ principal: 'p' }, () => agents.run('shop', { message: 'hi' }))).rejects.toBeInstanceOf(TenantRequiredError);
+    expect(provider.calls.length).toBe(before);
+  });
+
+  it('resumes only for the identity that paused', async () => {
+    const { agents, ctx } = await boot();
+    const paused = await ctx.run({ tenant: 'acme', principal: 'a' }, () => agents.run('shop', { message: 'ask' }));
+    if (!isPaused(paused)) throw new Error('expected pause');
+    await expect(ctx.run({ tenant: 'globex', principal: 'a' }, () => agents.resume('shop', paused.checkpoint, 'x'))).rejects.toBeInstanceOf(CheckpointIdentityError);
+    await expect(agents.resume('shop', paused.checkpoint, 'x')).rejects.toBeInstanceOf(CheckpointIdentityError);
+    const done = await ctx.run({ tenant: 'acme', principal: 'a' }, () => agents.resume('shop', paused.checkpoint, 'because'));
+    expect(completedReply(done)).toBe('tool said because');
+  });
+
+  it('fails at boot on a tool name no provider offers, and at call time on an unknown agent', async () => {
+    await expect(boot({ tools: ['nope'] })).rejects.toBeInstanceOf(AgentConfigError);
+    const { agents } = await boot();
+    await expect(agents.run('missing', { message: 'x' })).rejects.toBeInstanceOf(UnknownAgentError);
+  });
+
+  it('is configured asynchronously from injected providers', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AgentModule.forRootAsync({
+          imports: [InventoryModule],
+          inject: [Inventory],
+          useFactory: (inv: Inventory) => ({ agents: { [`stock${inv.stock('A1')}`]: { provider: mock({ reply: 'ok' }), model: 'm' } } }),
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    const agents = app.get(AgentService);
+    expect(agents.has('stock7')).toBe(true);
+    expect(completedReply(await agents.run('stock7', { message: 'x', identity: { tenant: 't' } }))).toBe('ok');
+  });
+});

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { type MemoryMessage, type MemoryStore } from '@agentnest/memory';
+import { Agent } from '../agent.js';
+import { AgentConfigError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
+import type { RunResult } from '../agent.types.js';
+import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
+import type { Recorder } from '../events/agent-event.js';
+import type { Tool } from '../tools/tool.js';
+import { AGENT_MEMORY_STORE } from './agent.constants.js';
+import type { AgentDefinition, AgentModuleOptions } from './agent-module.options.js';
+import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
+import { AgentToolExplorer } from './agent-tool.explorer.js';
+import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
+
+const AGENT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export interface AgentCallOptions {
+  /** The caller; @default the identity in the request context */
+  identity?: RequestIdentity;
+  signal?: AbortSignal;
+  /** Extra recorders for this call only (a per-request narrative, a stream). */
+  recorders?: Recorder[];
+}
+
+export interface AgentRunInput extends AgentCallOptions {
+  message: string;
+  /** @default a new random conversation id */
+  conversationId?: string;
+}
+
+export interface AgentSummary {
+  name: string;
+  description?: string;
+  model: string;
+  provider: string;
+  tools: Array<{ name: string; description: string; inputSchema: Record<string, unknown> }>;
+}
+
+interface ResolvedDefinition extends Omit<AgentDefinition, 'tools'> {
+  tools: Tool[];
+}
+
+/** Runs registered agents by name, building a fresh Agent per call with the caller's identity. */
+@Injectable()
+export class AgentService implements OnModuleInit {
+  private readonly definitions = new Map<string, ResolvedDefinition>();
+
+  constructor(
+    @Inject(AGENT_MODULE_OPTIONS) private readonly options: AgentModuleOptions,
+    @Inject(AGENT_MEMORY_STORE) private readonly memory: MemoryStore,
+    private readonly explorer: AgentToolExplorer,
+    private readonly tenant: TenantContext,
+  ) {}
+
+  onModuleInit(): void {
+    const { agents, checkpointSecret } = this.options;
+    if (!agents || typeof agents !== 'object' || Object.keys(agents).length === 0) throw new AgentConfigError('AgentModule needs at least one agent');
+    if (checkpointSecret !== undefined) assertCheckpointSecret(checkpointSecret);
+    const discovered = this.explorer.explore();
+    for (const [name, definition] of Object.entries(agents)) {
+      if (!AGENT_NAME.test(name)) throw new AgentConfigError(`agent name "${name}" must match ${AGENT_NAME}`);
+      const tools = (definition.tools ?? []).map((t) => {
+        if (typeof t !== 'string') return t as Tool;
+        const found = discovered.get(t);
+        if (!found) throw new AgentConfigError(`agent "${name}" names tool "${t}", which no @AgentTool method provides`);
+        return found;
+      });
+      const resolved = { ...definition, tools };
+      this.build(name, resolved); // validates the definition at boot rather than on the first request
+      this.definitions.set(name, resolved);
+    }
+  }
+
+  list(): AgentSummary[] {
+    return [...this.definitions].map(([name, d]) => ({
+      name,
+      description: d.description,
+      model: d.model,
+      provider: d.provider.name,
+      tools: d.tools.map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
+    }));
+  }
+
+  has(name: string): boolean {
+    return this.definitions.has(name);
+  }
+
+  async run(name: string, input: AgentRunInput): Promise<RunResult> {
+    const caller = this.caller(input.identity);
+    const agent = this.agentFor(name, input.recorders);
+    const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
+    return agent.run({ message: input.message, identity, signal: input.signal });
+  }
+
+  /** Continues a paused run; the caller must be the tenant and principal that paused it. */
+  async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions = {}): Promise<RunResult> {
+    const caller = this.caller(opts.identity);
+    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: caller, signal: opts.signal });
+  }
+
+  /** The caller's own messages of one conversation, oldest first. */
+  async history(conversationId: string, opts: { limit?: number; identity?: RequestIdentity } = {}): Promise<MemoryMessage[]> {
+    const caller = this.caller(opts.identity);
+    return this.memory.load({ ...caller, conversationId }, { limit: opts.limit });
+  }
+
+  private caller(explicit: RequestIdentity | undefined): RequestIdentity {
+    const from = explicit ?? this.tenant.get() ?? {};
+    if (this.options.requireTenant && !from.tenant) throw new TenantRequiredError();
+    const caller: RequestIdentity = {};
+    if (from.tenant !== undefined) caller.tenant = from.tenant;
+    if (from.principal !== undefined) caller.principal = from.principal;
+    return caller;
+  }
+
+  private agentFor(name: string, recorders: Recorder[] = []): Agent {
+    const definition = this.definitions.get(name);
+    if (!definition) throw new UnknownAgentError(name);
+    const agent = this.build(name, definition);
+    for (const r of recorders) agent.attach(r);
+    return agent;
+  }
+
+  private build(name: string, d: ResolvedDefinition): Agent {
+    return Agent.create({
+      name,
+      provider: d.provider,
+      model: d.model,
+      system: d.system,
+      tools: d.tools,
+      memory: this.memory,
+      maxIterations: d.maxIterations,
+      historyLimit: d.historyLimit,
+      maxTokens: d.maxTokens,
+      temperature: d.temperature,
+      pricingTable: d.pricingTable,
+      requireTenant: this.options.requireTenant,
+      checkpointSecret: this.options.checkpointSecret,
+    });
+  }
+}
