@@ -1,0 +1,58 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from './config.error.js';
+
+export interface ApiKeyOwner {
+  tenant: string;
+  principal: string;
+}
+
+/** The key accepted when no API_KEYS is configured outside production. */
+export const DEV_API_KEY = 'dev-key';
+export const DEV_OWNER: ApiKeyOwner = { tenant: 'dev', principal: 'dev' };
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+
+/**
+ * API keys by SHA-256 digest: lookups compare fixed-length digests in constant time, and the
+ * plain keys are not kept in memory after boot.
+ */
+export class ApiKeyRegistry {
+  private readonly entries: Array<{ digest: Buffer; owner: ApiKeyOwner }>;
+
+  constructor(keys: Array<[string, ApiKeyOwner]>) {
+    this.entries = keys.map(([key, owner]) => ({ digest: digest(key), owner }));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  lookup(key: string): ApiKeyOwner | undefined {
+    const d = digest(key);
+    let found: ApiKeyOwner | undefined;
+    for (const e of this.entries) if (timingSafeEqual(e.digest, d)) found = e.owner;
+    return found;
+  }
+}
+
+const PART = /^[A-Za-z0-9._@-]{1,128}$/;
+
+/** Parses `key=tenant/principal,key2=tenant2/principal2`. Errors say which entry, never echo it. */
+export function parseApiKeys(raw: string): ApiKeyRegistry {
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) throw new ConfigError('API_KEYS', 'has no entries (expected key=tenant/principal,...)');
+  const seen = new Set<string>();
+  const keys = entries.map((entry, i): [string, ApiKeyOwner] => {
+    const eq = entry.indexOf('=');
+    const key = entry.slice(0, eq);
+    const [tenant, principal, ...rest] = entry.slice(eq + 1).split('/');
+    if (eq < 1 || rest.length || !tenant || !principal || !PART.test(tenant) || !PART.test(principal) || /\s/.test(key)) {
+      throw new ConfigError('API_KEYS', `entry ${i + 1} is malformed (expected key=tenant/principal; tenant and principal use letters, digits, . _ @ -)`);
+    }
+    if (key.length < 8) throw new ConfigError('API_KEYS', `entry ${i + 1} has a key shorter than 8 characters`);
+    if (seen.has(key)) throw new ConfigError('API_KEYS', `entry ${i + 1} repeats a key`);
+    seen.add(key);
+    return [key, { tenant, principal }];
+  });
+  return new ApiKeyRegistry(keys);
+}

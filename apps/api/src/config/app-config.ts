@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { MIN_CHECKPOINT_SECRET_LENGTH } from '@agentnest/agent';
+import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
+import { ConfigError } from './config.error.js';
+
+export const LLM_PROVIDERS = ['mock'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+const PLANNED_PROVIDERS = ['anthropic', 'openai', 'bedrock'];
+
+/** The validated settings of the reference service. Read through ConfigService under the key `app`. */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  apiKeys: ApiKeyRegistry;
+  /** True when no API_KEYS was given and the development key is accepted. */
+  devKey: boolean;
+  checkpointSecret: string;
+  /** True when CHECKPOINT_SECRET was absent and a per-process secret was generated. */
+  checkpointSecretGenerated: boolean;
+  llmProvider: LlmProviderName;
+  llmModel: string;
+}
+
+/** Validates the environment; throws ConfigError naming the first bad variable. */
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError('NODE_ENV', 'must be development, production or test');
+  }
+  const production = nodeEnv === 'production';
+
+  const port = Number(env.PORT ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || (env.PORT !== undefined && !/^\d+$/.test(env.PORT))) {
+    throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
+  }
+
+  let apiKeys: ApiKeyRegistry;
+  let devKey = false;
+  if (env.API_KEYS !== undefined && env.API_KEYS.trim() !== '') apiKeys = parseApiKeys(env.API_KEYS);
+  else if (production) throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production');
+  else {
+    apiKeys = new ApiKeyRegistry([[DEV_API_KEY, DEV_OWNER]]);
+    devKey = true;
+  }
+
+  let checkpointSecret = env.CHECKPOINT_SECRET;
+  let checkpointSecretGenerated = false;
+  if (checkpointSecret === undefined || checkpointSecret === '') {
+    if (production) throw new ConfigError('CHECKPOINT_SECRET', 'is required when NODE_ENV=production');
+    checkpointSecret = randomBytes(32).toString('base64url');
+    checkpointSecretGenerated = true;
+  } else if (checkpointSecret.length < MIN_CHECKPOINT_SECRET_LENGTH) {
+    throw new ConfigError('CHECKPOINT_SECRET', `must be at least ${MIN_CHECKPOINT_SECRET_LENGTH} characters`);
+  }
+
+  const llmProvider = env.LLM_PROVIDER ?? 'mock';
+  if (!(LLM_PROVIDERS as readonly string[]).includes(llmProvider)) {
+    const planned = PLANNED_PROVIDERS.includes(llmProvider) ? `; ${llmProvider} is not available in this version yet` : '';
+    throw new ConfigError('LLM_PROVIDER', `must be one of: ${LLM_PROVIDERS.join(', ')}${planned}`);
+  }
+
+  const llmModel = env.LLM_MODEL ?? 'demo-1';
+  if (!/^[\w.:/-]{1,128}$/.test(llmModel)) throw new ConfigError('LLM_MODEL', 'must be a model id (letters, digits, . : / _ -)');
+
+  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llmProvider: llmProvider as LlmProviderName, llmModel };
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Logger, type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import { loadAppConfig, type AppConfig } from './config/app-config.js';
+import { DEV_API_KEY, DEV_OWNER } from './config/api-keys.js';
+import { jsonBody } from './http/json-body.middleware.js';
+
+export interface CreatedApp {
+  app: INestApplication;
+  config: AppConfig;
+}
+
+/** Builds the configured service (not yet listening). Throws ConfigError before anything starts. */
+export async function createApp(env: Record<string, string | undefined>, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<CreatedApp> {
+  const config = loadAppConfig(env);
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger });
+  app.use(jsonBody);
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('AgentNest reference API')
+      .setDescription('Run agents, answer paused runs, read conversation history. Every call but /health needs "Authorization: Bearer <key>".')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+
+  const log = new Logger('AgentNest');
+  if (config.devKey) log.warn(`No API_KEYS set: accepting the development key "${DEV_API_KEY}" for tenant "${DEV_OWNER.tenant}" (never in production)`);
+  if (config.checkpointSecretGenerated) log.warn('No CHECKPOINT_SECRET set: paused runs can only be resumed by this process');
+  return { app, config };
+}

@@ -1,0 +1,27 @@
+import type { LLMRequest, MockAnswer } from '@agentnest/providers';
+
+export const ASK_QUESTION = 'What would you like to tell me?';
+
+/**
+ * The deterministic "model" behind the demo assistant: "ask me" pauses for a human, "time" calls
+ * the clock tool, "what did I say" quotes the previous user message from memory, anything else
+ * is echoed. It only reads the request, like a real model would.
+ */
+export function demoRespond(req: LLMRequest): MockAnswer {
+  const last = req.messages.at(-1);
+  if (!last) return 'Hello!';
+  if (last.role === 'tool') {
+    if (last.name === 'askHuman') return `You answered: ${last.content}`;
+    if (last.name === 'clock') return `The time is ${last.content}.`;
+    return `${last.name} said: ${last.content}`;
+  }
+  const text = last.content;
+  const lower = text.toLowerCase();
+  if (lower.includes('ask me')) return { toolCalls: [{ name: 'askHuman', args: { question: ASK_QUESTION } }] };
+  if (lower.includes('what did i say')) {
+    const previous = req.messages.slice(0, -1).filter((m) => m.role === 'user').at(-1);
+    return previous ? `You said: ${previous.content}` : 'You have not said anything before in this conversation.';
+  }
+  if (lower.includes('time')) return { toolCalls: [{ name: 'clock', args: {} }] };
+  return `You said: ${text}`;
+}

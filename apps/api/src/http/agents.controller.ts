@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AgentService, NarrativeRecorder } from '@agentnest/agent';
+import type { Response } from 'express';
+import { JsonSchemaPipe } from './json-schema.pipe.js';
+import { requestSignal } from './request-signal.js';
+import { toRunResponse } from './run-response.js';
+import { AGENTS_RESPONSE, ERROR_RESPONSE, RESUME_REQUEST, RUN_REQUEST, RUN_RESPONSE } from './schemas.js';
+
+interface RunBody {
+  message: string;
+  conversationId?: string;
+}
+
+interface ResumeBody {
+  checkpoint: unknown;
+  answer: string;
+}
+
+@ApiTags('agents')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
+@Controller('v1/agents')
+export class AgentsController {
+  constructor(private readonly agents: AgentService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the agents and their tools' })
+  @ApiOkResponse({ schema: AGENTS_RESPONSE })
+  list() {
+    return { agents: this.agents.list() };
+  }
+
+  @Post(':agent/runs')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run an agent on a message and wait for its reply (or its pause)' })
+  @ApiParam({ name: 'agent', example: 'assistant' })
+  @ApiBody({ schema: RUN_REQUEST })
+  @ApiOkResponse({ schema: RUN_RESPONSE })
+  @ApiResponse({ status: 400, description: 'Invalid body or JSON', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 413, description: 'Body over 1 MB', schema: ERROR_RESPONSE })
+  async run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
+    const narrative = new NarrativeRecorder();
+    const result = await this.agents.run(agent, { message: body.message, conversationId: body.conversationId, recorders: [narrative], signal: requestSignal(res) });
+    return toRunResponse(result, narrative.lines);
+  }
+
+  @Post(':agent/runs/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Answer a paused run and continue it' })
+  @ApiParam({ name: 'agent', example: 'assistant' })
+  @ApiBody({ schema: RESUME_REQUEST })
+  @ApiOkResponse({ schema: RUN_RESPONSE })
+  @ApiResponse({ status: 400, description: 'Invalid body, or a checkpoint that was edited, signed elsewhere or issued by another agent', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 403, description: 'Checkpoint of another tenant or principal', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
+  async resume(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RESUME_REQUEST)) body: ResumeBody, @Res({ passthrough: true }) res: Response) {
+    const narrative = new NarrativeRecorder();
+    const result = await this.agents.resume(agent, body.checkpoint, body.answer, { recorders: [narrative], signal: requestSignal(res) });
+    return toRunResponse(result, narrative.lines);
+  }
+}

@@ -1,0 +1,18 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { toHttpError } from './error-mapping.js';
+
+/** The one place errors become HTTP responses: `{error:{code,message}}`. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, code, message } = toHttpError(exception);
+    // Server faults are logged by class and code only: messages of unknown errors may carry data.
+    if (status >= 500) this.logger.error(`${code}: ${exception instanceof Error ? `${exception.name}${'code' in exception ? ` (${String(exception.code)})` : ''}` : typeof exception}`);
+    if (res.headersSent) return;
+    res.status(status).json({ error: { code, message } });
+  }
+}

@@ -1,0 +1,40 @@
+import { HttpException } from '@nestjs/common';
+import { AgentError } from '@agentnest/agent';
+import { MemoryError } from '@agentnest/memory';
+import { ProviderBoundaryError } from '@agentnest/providers';
+import { ApiError } from './api-error.js';
+
+export interface HttpErrorBody {
+  status: number;
+  code: string;
+  message: string;
+}
+
+// Library error codes that are the caller's doing, with the status each deserves. Anything not
+// listed is the server's problem and is answered without detail.
+const CLIENT_CODES: Record<string, number> = {
+  agent_not_found: 404,
+  tenant_required: 403,
+  checkpoint_invalid: 400,
+  checkpoint_identity_mismatch: 403,
+  invalid_identity: 400,
+  invalid_input: 400,
+  invalid_limit: 400,
+  cross_tenant_access: 403,
+};
+
+const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
+/** Maps anything thrown while serving a request to the API's error shape; unknown errors never leak their message. */
+export function toHttpError(error: unknown): HttpErrorBody {
+  if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+  if ((error instanceof AgentError || error instanceof MemoryError) && CLIENT_CODES[error.code]) {
+    return { status: CLIENT_CODES[error.code], code: error.code, message: error.message };
+  }
+  if (error instanceof ProviderBoundaryError) return { status: 502, code: 'provider_error', message: 'the model provider failed to answer' };
+  if (error instanceof HttpException && error.getStatus() < 500) {
+    const status = error.getStatus();
+    return { status, code: HTTP_CODES[status] ?? 'bad_request', message: error.message };
+  }
+  return { status: 500, code: 'internal_error', message: 'internal error' };
+}

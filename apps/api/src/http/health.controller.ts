@@ -1,0 +1,39 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { AGENT_MEMORY_STORE, AgentService } from '@agentnest/agent';
+import type { MemoryStore } from '@agentnest/memory';
+import { Public } from '../auth/public.decorator.js';
+
+// A read under an identity no client can hold (API tenants never contain spaces) proves the store answers.
+const PROBE = { tenant: 'health probe', conversationId: 'probe' };
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly agents: AgentService,
+    @Inject(AGENT_MEMORY_STORE) private readonly memory: MemoryStore,
+  ) {}
+
+  @Get()
+  @Public()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness and readiness: the memory store answers and agents are registered' })
+  check() {
+    return this.health.check([
+      async () => {
+        const memory = this.indicators.check('memory');
+        try {
+          await this.memory.load(PROBE, { limit: 1 });
+          return memory.up({ store: this.memory.name });
+        } catch {
+          return memory.down({ store: this.memory.name });
+        }
+      },
+      () => this.indicators.check('agents').up({ count: this.agents.list().length }),
+    ]);
+  }
+}

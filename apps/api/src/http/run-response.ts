@@ -1,0 +1,14 @@
+import type { RunResult } from '@agentnest/agent';
+
+/** The HTTP shape of a run: usage renamed for clients, the narrative attached, internals left out. */
+export function toRunResponse(result: RunResult, narrative: string[]) {
+  const base = {
+    runId: result.runId,
+    conversationId: result.conversationId,
+    status: result.status,
+    usage: { inputTokens: result.usage.input, outputTokens: result.usage.output },
+    narrative,
+  };
+  if (result.status === 'paused') return { ...base, pauseData: result.pauseData, checkpoint: result.checkpoint };
+  return { ...base, reply: result.reply, stoppedEarly: result.stoppedEarly };
+}

@@ -1,0 +1,105 @@
+// JSON Schemas shared by validation (ajv) and documentation (Swagger): one definition, no drift.
+
+/** @default 32,000 characters per message or answer */
+export const MAX_MESSAGE_LENGTH = 32_000;
+
+export const RUN_REQUEST = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['message'],
+  properties: {
+    message: { type: 'string', minLength: 1, maxLength: MAX_MESSAGE_LENGTH, description: 'What the user says to the agent' },
+    conversationId: { type: 'string', minLength: 1, maxLength: 256, description: 'Continue this conversation; a new id is generated when absent' },
+  },
+};
+
+export const RESUME_REQUEST = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['checkpoint', 'answer'],
+  properties: {
+    checkpoint: { type: 'object', description: 'The checkpoint returned by the paused run, unchanged' },
+    answer: { type: 'string', maxLength: MAX_MESSAGE_LENGTH, description: "The human's answer; it becomes the paused tool's result" },
+  },
+};
+
+export const HISTORY_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'string', pattern: '^(?:[1-9]\\d{0,2}|1000)$', description: 'Most recent messages to return (1-1000), default 50' } },
+};
+
+const USAGE = {
+  type: 'object',
+  properties: { inputTokens: { type: 'integer' }, outputTokens: { type: 'integer' } },
+  required: ['inputTokens', 'outputTokens'],
+};
+
+export const RUN_RESPONSE = {
+  type: 'object',
+  required: ['runId', 'conversationId', 'status', 'usage', 'narrative'],
+  properties: {
+    runId: { type: 'string' },
+    conversationId: { type: 'string' },
+    status: { type: 'string', enum: ['completed', 'paused'] },
+    reply: { type: 'string', description: 'When completed' },
+    stoppedEarly: { type: 'boolean', description: 'When completed: the tool-call limit was reached' },
+    pauseData: { description: 'When paused: what the paused tool asks for' },
+    checkpoint: { type: 'object', description: 'When paused: send back to /runs/resume with the answer' },
+    usage: USAGE,
+    narrative: { type: 'array', items: { type: 'string' }, description: 'The run as plain lines' },
+  },
+};
+
+export const AGENTS_RESPONSE = {
+  type: 'object',
+  properties: {
+    agents: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string' },
+          model: { type: 'string' },
+          provider: { type: 'string' },
+          tools: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' }, inputSchema: { type: 'object' } } } },
+        },
+      },
+    },
+  },
+};
+
+export const MESSAGES_RESPONSE = {
+  type: 'object',
+  properties: {
+    conversationId: { type: 'string' },
+    messages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['role', 'content'],
+        properties: {
+          role: { type: 'string', enum: ['user', 'assistant', 'tool'] },
+          content: { type: 'string' },
+          toolCalls: { type: 'array', items: { type: 'object' } },
+          toolCallId: { type: 'string' },
+          name: { type: 'string' },
+          isError: { type: 'boolean' },
+        },
+      },
+    },
+  },
+};
+
+export const ERROR_RESPONSE = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string', example: 'invalid_body' }, message: { type: 'string' } },
+    },
+  },
+};

@@ -1,0 +1,14 @@
+import { Logger } from '@nestjs/common';
+import { ConfigError } from './config/config.error.js';
+import { createApp } from './create-app.js';
+
+try {
+  const { app, config } = await createApp(process.env);
+  await app.listen(config.port);
+  new Logger('AgentNest').log(`Listening on http://localhost:${config.port} (provider ${config.llmProvider}, docs at /docs)`);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // A configuration mistake is one readable line, not a stack trace.
+  console.error(`Configuration error: ${err.message}`);
+  process.exit(1);
+}
