@@ -23,4 +23,5 @@ export default {
   testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/summary.reporter.js'],
 };

@@ -93,10 +93,10 @@ describe('AgentModule', () => {
 
   it('refuses runs without a tenant before touching the model when requireTenant is on', async () => {
     const { agents, ctx } = await boot({ requireTenant: true });
-    const before = provider.calls.length;
+    const before = provider.callCount;
     await expect(agents.run('shop', { message: 'hi' })).rejects.toBeInstanceOf(TenantRequiredError);
     await expect(ctx.run({ principal: 'p' }, () => agents.run('shop', { message: 'hi' }))).rejects.toBeInstanceOf(TenantRequiredError);
-    expect(provider.calls.length).toBe(before);
+    expect(provider.callCount).toBe(before);
   });
 
   it('resumes only for the identity that paused', async () => {

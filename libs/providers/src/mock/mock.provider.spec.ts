@@ -77,6 +77,13 @@ describe('mock()', () => {
     expect(last.type === 'response' && last.response.content).toBe('The quick brown fox');
   });
 
+  it('keeps only the most recent requests but counts them all', async () => {
+    const p = mock({ respond: (_r, n) => `reply ${n}`, keepCalls: 3 });
+    for (let i = 1; i <= 5; i++) expect((await p.complete(req(`m${i}`))).content).toBe(`reply ${i}`);
+    expect(p.callCount).toBe(5);
+    expect(p.calls.map((c) => c.messages[0].content)).toEqual(['m3', 'm4', 'm5']);
+  });
+
   it('keeps a copy of each request so later mutation does not rewrite history', async () => {
     const p = mock({ reply: 'ok' });
     const r = req('original');

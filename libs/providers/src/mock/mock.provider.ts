@@ -27,12 +27,16 @@ export interface MockOptions {
   name?: string;
   /** Characters per streamed text delta; @default 8 */
   chunkSize?: number;
+  /** How many recent requests `calls` keeps (a dev server runs for days); @default 100 */
+  keepCalls?: number;
 }
 
 export interface MockProvider extends LLMProvider {
   stream(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
-  /** Every request received, in order (a copy), for assertions. */
+  /** The most recent requests received (copies, oldest first, at most `keepCalls`), for assertions. */
   readonly calls: readonly LLMRequest[];
+  /** How many calls were made in all. */
+  readonly callCount: number;
 }
 
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
@@ -50,7 +54,9 @@ export function mock(options: MockOptions): MockProvider {
   if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new ProviderConfigError('mock(): delayMs must be >= 0');
   const name = options.name ?? 'mock';
   const chunkSize = Math.max(1, options.chunkSize ?? 8);
+  const keepCalls = Math.max(0, options.keepCalls ?? 100);
   const calls: LLMRequest[] = [];
+  let callCount = 0;
 
   async function answerFor(req: LLMRequest, callNumber: number): Promise<MockReply> {
     let answer: MockAnswer;
@@ -64,8 +70,9 @@ export function mock(options: MockOptions): MockProvider {
 
   async function complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
     opts.signal?.throwIfAborted();
+    const callNumber = ++callCount;
     calls.push(structuredClone(req));
-    const callNumber = calls.length;
+    if (calls.length > keepCalls) calls.shift();
     if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
     const answer = await answerFor(req, callNumber);
     const content = answer.content ?? '';
@@ -95,5 +102,13 @@ export function mock(options: MockOptions): MockProvider {
     yield { type: 'response', response };
   }
 
-  return { name, complete, stream, calls };
+  return {
+    name,
+    complete,
+    stream,
+    calls,
+    get callCount() {
+      return callCount;
+    },
+  };
 }

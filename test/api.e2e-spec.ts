@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { bearer, KEYS, startApi, type Api } from './harness.js';
+
+describe('reference API', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api.close());
+
+  const run = (message: string, conversationId?: string, key = KEYS.acmeAlice) =>
+    api.http.post('/v1/agents/assistant/runs').set(bearer(key)).send(conversationId ? { message, conversationId } : { message });
+
+  it('echoes a plain message with usage and a narrative', async () => {
+    const res = await run('hello there');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'completed', reply: 'You said: hello there', stoppedEarly: false, runId: expect.any(String), conversationId: expect.any(String) });
+    expect(res.body.usage.inputTokens).toBeGreaterThan(0);
+    expect(res.body.usage.outputTokens).toBeGreaterThan(0);
+    expect(res.body.narrative[0]).toBe('User: "hello there"');
+    expect(res.body.narrative.at(-1)).toMatch(/^Run completed: 1 model call/);
+  });
+
+  it('calls the clock tool for "time" and answers with its result', async () => {
+    const res = await run('What time is it?');
+    expect(res.status).toBe(200);
+    expect(res.body.reply).toMatch(/^The time is \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\.$/);
+    expect(res.body.narrative).toEqual(expect.arrayContaining(['Assistant called clock({})', expect.stringMatching(/^Tool clock returned "\d{4}-/)]));
+  });
+
+  it('remembers the conversation: "what did I say" quotes the previous user message', async () => {
+    const first = await run('my favourite colour is green', 'conv-memory');
+    expect(first.body.conversationId).toBe('conv-memory');
+    const second = await run('what did I say?', 'conv-memory');
+    expect(second.body.reply).toBe('You said: my favourite colour is green');
+    const fresh = await run('what did I say?', 'conv-other');
+    expect(fresh.body.reply).toBe('You have not said anything before in this conversation.');
+  });
+
+  it('pauses on "ask me" and continues with the answer', async () => {
+    const paused = await run('please ask me something', 'conv-pause');
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ status: 'paused', pauseData: { kind: 'question', question: expect.any(String) }, checkpoint: { v: 1, sig: expect.any(String) } });
+    const resumed = await api.http.post('/v1/agents/assistant/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.body.checkpoint, answer: 'blue' });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toMatchObject({ status: 'completed', reply: 'You answered: blue', runId: paused.body.runId, conversationId: 'conv-pause' });
+    const history = await api.http.get('/v1/conversations/conv-pause/messages').set(bearer(KEYS.acmeAlice));
+    expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+  });
+
+  it('lists the agents and their tools', async () => {
+    const res = await api.http.get('/v1/agents').set(bearer(KEYS.acmeAlice));
+    expect(res.status).toBe(200);
+    expect(res.body.agents).toEqual([
+      expect.objectContaining({ name: 'assistant', provider: 'mock', tools: [expect.objectContaining({ name: 'clock' }), expect.objectContaining({ name: 'askHuman' })] }),
+    ]);
+  });
+
+  it("returns the caller's history of a conversation, newest last, with a limit", async () => {
+    await run('one', 'conv-history');
+    await run('two', 'conv-history');
+    const all = await api.http.get('/v1/conversations/conv-history/messages').set(bearer(KEYS.acmeAlice));
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({
+      conversationId: 'conv-history',
+      messages: [
+        { role: 'user', content: 'one' },
+        { role: 'assistant', content: 'You said: one' },
+        { role: 'user', content: 'two' },
+        { role: 'assistant', content: 'You said: two' },
+      ],
+    });
+    const last = await api.http.get('/v1/conversations/conv-history/messages?limit=1').set(bearer(KEYS.acmeAlice));
+    expect(last.body.messages).toEqual([{ role: 'assistant', content: 'You said: two' }]);
+  });
+
+  it('reports health without an API key', async () => {
+    const res = await api.http.get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { memory: { status: 'up', store: 'memory' }, agents: { status: 'up', count: 1 } } });
+  });
+
+  it('documents every endpoint and body in OpenAPI and serves Swagger UI', async () => {
+    const doc = await api.http.get('/openapi.json');
+    expect(doc.status).toBe(200);
+    const paths = doc.body.paths;
+    expect(Object.keys(paths).sort()).toEqual(['/health', '/v1/agents', '/v1/agents/{agent}/runs', '/v1/agents/{agent}/runs/resume', '/v1/conversations/{conversationId}/messages']);
+    const runOp = paths['/v1/agents/{agent}/runs'].post;
+    expect(runOp.requestBody.content['application/json'].schema.required).toEqual(['message']);
+    expect(runOp.responses['200'].content['application/json'].schema.properties.narrative).toBeDefined();
+    expect(paths['/v1/agents/{agent}/runs/resume'].post.requestBody.content['application/json'].schema.required).toEqual(['checkpoint', 'answer']);
+    expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const ui = await api.http.get('/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+  });
+});
