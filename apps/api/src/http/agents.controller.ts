@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentService, NarrativeRecorder } from '@agentnest/agent';
+import { AgentService, NarrativeRecorder, type AgentCallOptions, type RunResult } from '@agentnest/agent';
 import type { Response } from 'express';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { requestSignal } from './request-signal.js';
@@ -41,9 +41,7 @@ export class AgentsController {
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 413, description: 'Body over 1 MB', schema: ERROR_RESPONSE })
   async run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
-    const narrative = new NarrativeRecorder();
-    const result = await this.agents.run(agent, { message: body.message, conversationId: body.conversationId, recorders: [narrative], signal: requestSignal(res) });
-    return toRunResponse(result, narrative.lines);
+    return this.narrated(res, (opts) => this.agents.run(agent, { ...opts, message: body.message, conversationId: body.conversationId }));
   }
 
   @Post(':agent/runs/resume')
@@ -56,8 +54,13 @@ export class AgentsController {
   @ApiResponse({ status: 403, description: 'Checkpoint of another tenant or principal', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   async resume(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RESUME_REQUEST)) body: ResumeBody, @Res({ passthrough: true }) res: Response) {
+    return this.narrated(res, (opts) => this.agents.resume(agent, body.checkpoint, body.answer, opts));
+  }
+
+  /** Runs with a per-request narrative and a signal that aborts if the client leaves. */
+  private async narrated(res: Response, call: (opts: AgentCallOptions) => Promise<RunResult>) {
     const narrative = new NarrativeRecorder();
-    const result = await this.agents.resume(agent, body.checkpoint, body.answer, { recorders: [narrative], signal: requestSignal(res) });
+    const result = await call({ recorders: [narrative], signal: requestSignal(res) });
     return toRunResponse(result, narrative.lines);
   }
 }

@@ -115,6 +115,21 @@ describe('AgentModule', () => {
     await expect(agents.run('missing', { message: 'x' })).rejects.toBeInstanceOf(UnknownAgentError);
   });
 
+  it('is injectable from any module when isGlobal is set', async () => {
+    @Injectable()
+    class Consumer {
+      constructor(readonly agents: AgentService) {}
+    }
+    @Module({ providers: [Consumer] })
+    class ConsumerModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConsumerModule, AgentModule.forRoot({ agents: { g: { provider: mock({ reply: 'global' }), model: 'm' } }, isGlobal: true })],
+    }).compile();
+    app = await moduleRef.init();
+    const r = await app.get(Consumer).agents.run('g', { message: 'x' });
+    expect(completedReply(r)).toBe('global');
+  });
+
   it('is configured asynchronously from injected providers', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
