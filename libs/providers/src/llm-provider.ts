@@ -23,6 +23,8 @@ export interface LLMRequest {
   system?: string;
   messages: LLMMessage[];
   tools?: ToolSpec[];
+  /** 'none' keeps the tools declared (history may reference them) but forbids new calls; @default 'auto' */
+  toolChoice?: 'auto' | 'none';
   maxTokens?: number;
   temperature?: number;
   stop?: string[];

@@ -26,3 +26,62 @@ export class MockRepliesExhaustedError extends ProviderBoundaryError {
     super('mock_replies_exhausted', `mock(): call #${callNumber} has no scripted reply (only ${scripted} scripted)`);
   }
 }
+
+/** Stable reasons a provider call failed, the same for every vendor. */
+export type ProviderErrorCode = 'rate_limited' | 'overloaded' | 'auth' | 'bad_request' | 'context_length' | 'timeout' | 'network' | 'server';
+
+const RETRYABLE: ReadonlySet<ProviderErrorCode> = new Set(['rate_limited', 'overloaded', 'timeout', 'network', 'server']);
+
+/**
+ * A vendor call failed. Normalised from each SDK's errors; carries no request data, so the API
+ * key can never travel in its message or cause.
+ */
+export class ProviderError extends ProviderBoundaryError {
+  declare readonly code: ProviderErrorCode;
+
+  constructor(
+    code: ProviderErrorCode,
+    readonly provider: string,
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(code, `${provider}: ${message}`);
+  }
+
+  /** Worth another attempt: throttling, overload, timeouts, network and 5xx faults (never other 4xx). */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+}
+
+/** An optional SDK is not installed; says exactly what to install for which factory. */
+export class MissingPeerDependencyError extends ProviderBoundaryError {
+  constructor(
+    readonly packageName: string,
+    readonly factory: string,
+  ) {
+    super('missing_peer_dependency', `${factory}() needs the optional package ${packageName}: run \`npm install ${packageName}\``);
+  }
+}
+
+/** The circuit for a provider is open: calls fail fast until `retryAfterMs` has passed. */
+export class CircuitOpenError extends ProviderBoundaryError {
+  constructor(
+    readonly provider: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('circuit_open', `${provider}: circuit open, retry in ${retryAfterMs} ms`);
+  }
+}
+
+/** A rate-limit budget (requests or tokens per minute) has no room for this call. */
+export class RateLimitedError extends ProviderBoundaryError {
+  constructor(
+    readonly provider: string,
+    readonly retryAfterMs: number,
+    readonly budgetKey: string,
+  ) {
+    super('rate_limit_budget', `${provider}: rate-limit budget exhausted, retry in ${retryAfterMs} ms`);
+  }
+}

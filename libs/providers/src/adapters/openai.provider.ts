@@ -1,0 +1,148 @@
+import type OpenAISdk from 'openai';
+import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import { loadPeer } from '../load-peer.js';
+import { ProviderConfigError } from '../provider.errors.js';
+import { fromFetchSdkError, isAbort } from './normalize-error.js';
+
+export interface OpenAIOptions {
+  apiKey: string;
+  /** Any OpenAI-compatible server (vLLM, Ollama, LiteLLM...); @default the SDK's */
+  baseURL?: string;
+  organization?: string;
+  /** Used when a request names no model. */
+  defaultModel?: string;
+  /** Per-request timeout; @default 60000 */
+  timeoutMs?: number;
+}
+
+const STOP: Record<string, StopReason> = { stop: 'end_turn', tool_calls: 'tool_use', function_call: 'tool_use', length: 'max_tokens', content_filter: 'content_filter' };
+
+export function toOpenAIMessages(system: string | undefined, messages: LLMMessage[]): object[] {
+  const out: object[] = system ? [{ role: 'system', content: system }] : [];
+  for (const m of messages) {
+    if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    else if (m.role === 'tool') out.push({ role: 'tool', tool_call_id: m.toolCallId, content: m.content });
+    else if (m.toolCalls?.length) {
+      out.push({
+        role: 'assistant',
+        content: m.content || null,
+        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })),
+      });
+    } else out.push({ role: 'assistant', content: m.content });
+  }
+  return out;
+}
+
+/** Arguments as the model wrote them; unparseable JSON is kept whole so the tool's schema check reports it. */
+function parseArgs(raw: string): Record<string, unknown> {
+  try {
+    const v = raw ? JSON.parse(raw) : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : { _arguments: raw };
+  } catch {
+    return { _arguments: raw };
+  }
+}
+
+type OpenAIUsage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null | undefined;
+
+// `input` counts uncached prompt tokens in every adapter; OpenAI includes cached ones in prompt_tokens.
+function usageOf(u: OpenAIUsage): Usage {
+  if (!u) return { input: 0, output: 0 };
+  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
+  const usage: Usage = { input: u.prompt_tokens - cached, output: u.completion_tokens };
+  if (cached) usage.cacheRead = cached;
+  return usage;
+}
+
+/** OpenAI Chat Completions through the official SDK (`openai`, an optional peer); works with compatible servers via `baseURL`. */
+export function openai(options: OpenAIOptions): LLMProvider {
+  if (!options?.apiKey) throw new ProviderConfigError('openai(): apiKey is required');
+  const secrets = [options.apiKey];
+  let client: Promise<OpenAISdk> | undefined;
+  const sdk = () =>
+    (client ??= loadPeer<{ default: new (o: object) => OpenAISdk }>('openai', 'openai').then(
+      (m) => new m.default({ apiKey: options.apiKey, baseURL: options.baseURL, organization: options.organization, maxRetries: 0, timeout: options.timeoutMs ?? 60_000 }),
+    ));
+
+  const params = (req: LLMRequest) => {
+    const model = req.model || options.defaultModel;
+    if (!model) throw new ProviderConfigError('openai(): no model in the request and no defaultModel');
+    return {
+      model,
+      messages: toOpenAIMessages(req.system, req.messages),
+      ...(req.tools?.length ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } })) } : {}),
+      ...(req.tools?.length && req.toolChoice === 'none' ? { tool_choice: 'none' } : {}),
+      ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.stop?.length ? { stop: req.stop } : {}),
+    };
+  };
+
+  const fail = (err: unknown, signal: AbortSignal | undefined): never => {
+    if (isAbort(err, signal)) throw signal?.reason ?? err;
+    throw fromFetchSdkError('openai', err, secrets);
+  };
+
+  return {
+    name: 'openai',
+    async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
+      const body = params(req);
+      const c = await sdk();
+      try {
+        const r = (await c.chat.completions.create(body as never, { signal: opts.signal })) as unknown as {
+          model: string;
+          choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }>;
+          usage?: OpenAIUsage;
+        };
+        const choice = r.choices[0];
+        return {
+          content: choice?.message.content ?? '',
+          toolCalls: (choice?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, args: parseArgs(t.function.arguments) })),
+          usage: usageOf(r.usage),
+          stopReason: STOP[choice?.finish_reason ?? ''] ?? 'end_turn',
+          model: r.model,
+          provider: 'openai',
+        };
+      } catch (err) {
+        return fail(err, opts.signal);
+      }
+    },
+    async *stream(req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
+      const body = { ...params(req), stream: true, stream_options: { include_usage: true } };
+      const c = await sdk();
+      try {
+        const stream = (await c.chat.completions.create(body as never, { signal: opts.signal })) as unknown as AsyncIterable<{
+          model: string;
+          choices: Array<{ delta: { content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> }; finish_reason: string | null }>;
+          usage?: OpenAIUsage;
+        }>;
+        let content = '';
+        let model = body.model;
+        let finish = '';
+        let usage: Usage = { input: 0, output: 0 };
+        const calls: Array<{ id: string; name: string; args: string }> = [];
+        for await (const chunk of stream) {
+          model = chunk.model || model;
+          if (chunk.usage) usage = usageOf(chunk.usage);
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          if (choice.finish_reason) finish = choice.finish_reason;
+          if (choice.delta.content) {
+            content += choice.delta.content;
+            yield { type: 'text', delta: choice.delta.content };
+          }
+          for (const t of choice.delta.tool_calls ?? []) {
+            const call = (calls[t.index] ??= { id: '', name: '', args: '' });
+            if (t.id) call.id = t.id;
+            if (t.function?.name) call.name += t.function.name;
+            if (t.function?.arguments) call.args += t.function.arguments;
+          }
+        }
+        const toolCalls: ToolCall[] = calls.filter(Boolean).map((c2) => ({ id: c2.id, name: c2.name, args: parseArgs(c2.args) }));
+        yield { type: 'response', response: { content, toolCalls, usage, stopReason: STOP[finish] ?? 'end_turn', model, provider: 'openai' } };
+      } catch (err) {
+        fail(err, opts.signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body (undefined when it was not JSON). */
+  body: unknown;
+}
+
+export interface FakeUsage {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/** A model answer: text and/or tool calls, in the vendor's own wire format (streamed when the SDK asks). */
+export interface FakeAnswer {
+  kind?: 'answer';
+  text?: string;
+  toolCalls?: Array<{ id?: string; name: string; args: Record<string, unknown> }>;
+  /** The vendor's own stop reason string; @default derived from tool calls */
+  stopReason?: string;
+  usage?: FakeUsage;
+}
+
+/** A vendor error response with its status, message and optional retry headers. */
+export interface FakeError {
+  kind: 'error';
+  status: number;
+  message?: string;
+  retryAfter?: string;
+  retryAfterMs?: string;
+}
+
+/** A stream that breaks after `afterEvents` events (the connection is destroyed); non-streamed, the socket just drops. */
+export interface FakeCut {
+  kind: 'cut';
+  text: string;
+  afterEvents: number;
+}
+
+/** No answer at all until the fake closes (for timeouts and aborts). */
+export interface FakeHang {
+  kind: 'hang';
+}
+
+export type FakeReply = FakeAnswer | FakeError | FakeCut | FakeHang;
+
+/** Splits text into small deltas the way vendors stream it. */
+export function chunks(text: string, size = 5): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+/**
+ * A loopback HTTP server speaking one vendor's wire format. It records every request, rejects
+ * malformed ones with the vendor's 400, and answers from a queue of scripted replies (then from
+ * `respond`, which defaults to "ok").
+ */
+export abstract class VendorFake {
+  readonly requests: RecordedRequest[] = [];
+  /** Computes a reply when the queue is empty. */
+  respond: (req: RecordedRequest) => FakeReply = () => ({ text: 'ok' });
+  private readonly queue: FakeReply[] = [];
+  private server?: Server;
+  private base = '';
+
+  /** The server's origin, e.g. http://127.0.0.1:41234 */
+  get origin(): string {
+    return this.base;
+  }
+
+  enqueue(...replies: FakeReply[]): this {
+    this.queue.push(...replies);
+    return this;
+  }
+
+  /** Requests whose path ends with `suffix` (ignores health probes and the like). */
+  bodies<T = Record<string, unknown>>(suffix = ''): T[] {
+    return this.requests.filter((r) => r.path.endsWith(suffix)).map((r) => r.body as T);
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (raw += c));
+      req.on('end', () => {
+        let body: unknown;
+        try {
+          body = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          body = undefined;
+        }
+        const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0], headers: req.headers, body };
+        this.requests.push(recorded);
+        Promise.resolve(this.dispatch(recorded, res)).catch((err: unknown) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ fakeError: String(err) }));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  private dispatch(req: RecordedRequest, res: ServerResponse): void | Promise<void> {
+    const problem = this.validate(req);
+    if (problem) return this.sendError(res, { kind: 'error', status: problem.status ?? 400, message: problem.message });
+    const reply = this.queue.shift() ?? this.respond(req);
+    if (reply.kind === 'hang') return;
+    if (reply.kind === 'error') return this.sendError(res, reply);
+    if (reply.kind === 'cut' && !this.isStream(req)) {
+      res.socket?.destroy();
+      return;
+    }
+    return this.answer(req, reply.kind === 'cut' ? reply : reply, res);
+  }
+
+  protected retryHeaders(reply: FakeError): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (reply.retryAfter !== undefined) h['retry-after'] = reply.retryAfter;
+    if (reply.retryAfterMs !== undefined) h['retry-after-ms'] = reply.retryAfterMs;
+    return h;
+  }
+
+  /** Returns a problem (answered as the vendor's 400, or the given status) or undefined when the request is well-formed. */
+  protected abstract validate(req: RecordedRequest): { status?: number; message: string } | undefined;
+  protected abstract isStream(req: RecordedRequest): boolean;
+  protected abstract sendError(res: ServerResponse, reply: FakeError): void;
+  protected abstract answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: ServerResponse): void | Promise<void>;
+}
