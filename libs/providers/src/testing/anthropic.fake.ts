@@ -1,5 +1,4 @@
-import type { ServerResponse } from 'node:http';
-import { chunks, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type RecordedRequest } from './vendor-fake.js';
+import { chunks, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type FakeResponse, type RecordedRequest } from './vendor-fake.js';
 
 const ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error', 503: 'overloaded_error' };
 
@@ -52,7 +51,7 @@ export class AnthropicFake extends VendorFake {
     return undefined;
   }
 
-  protected sendError(res: ServerResponse, reply: FakeError): void {
+  protected sendError(res: FakeResponse, reply: FakeError): void {
     res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': 'req_fake', ...this.retryHeaders(reply) });
     res.end(JSON.stringify({ type: 'error', error: { type: ERROR_TYPES[reply.status] ?? 'api_error', message: reply.message ?? 'fake error' } }));
   }
@@ -74,7 +73,7 @@ export class AnthropicFake extends VendorFake {
     };
   }
 
-  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: ServerResponse): void {
+  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void {
     const msg = this.message(req, reply.kind === 'cut' ? { text: reply.text } : reply);
     if (!this.isStream(req)) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_fake' });
@@ -97,7 +96,7 @@ export class AnthropicFake extends VendorFake {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const limit = reply.kind === 'cut' ? reply.afterEvents : events.length;
     for (const [event, data] of events.slice(0, limit)) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    if (reply.kind === 'cut') res.socket?.destroy();
+    if (reply.kind === 'cut') res.cut();
     else res.end();
   }
 }

@@ -1,5 +1,4 @@
-import type { ServerResponse } from 'node:http';
-import { chunks, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type RecordedRequest } from './vendor-fake.js';
+import { chunks, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type FakeResponse, type RecordedRequest } from './vendor-fake.js';
 
 const ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'invalid_request_error', 404: 'invalid_request_error', 429: 'rate_limit_exceeded', 500: 'server_error', 503: 'server_error' };
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
@@ -47,12 +46,12 @@ export class OpenAIFake extends VendorFake {
     return undefined;
   }
 
-  protected sendError(res: ServerResponse, reply: FakeError): void {
+  protected sendError(res: FakeResponse, reply: FakeError): void {
     res.writeHead(reply.status, { 'content-type': 'application/json', 'x-request-id': 'req_fake', ...this.retryHeaders(reply) });
     res.end(JSON.stringify({ error: { message: reply.message ?? 'fake error', type: ERROR_TYPES[reply.status] ?? 'server_error', param: null, code: null } }));
   }
 
-  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: ServerResponse): void {
+  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void {
     const body = req.body as { model: string; stream_options?: { include_usage?: boolean } };
     const answer: FakeAnswer = reply.kind === 'cut' ? { text: reply.text } : reply;
     const calls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_fake_${this.requests.length}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
@@ -79,7 +78,7 @@ export class OpenAIFake extends VendorFake {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const limit = reply.kind === 'cut' ? reply.afterEvents : events.length;
     for (const e of events.slice(0, limit)) res.write(`data: ${JSON.stringify(e)}\n\n`);
-    if (reply.kind === 'cut') return void res.socket?.destroy();
+    if (reply.kind === 'cut') return void res.cut();
     res.end('data: [DONE]\n\n');
   }
 }

@@ -1,5 +1,16 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { constants as h2, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import type { AddressInfo, Server } from 'node:net';
+
+/** The parts of a response a fake uses, the same over HTTP/1.1 and HTTP/2. */
+export interface FakeResponse {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string | Uint8Array): unknown;
+  end(chunk?: string): unknown;
+  /** Breaks the exchange mid-response, as a dropped connection would. */
+  cut(): void;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -67,7 +78,11 @@ export abstract class VendorFake {
   respond: (req: RecordedRequest) => FakeReply = () => ({ text: 'ok' });
   private readonly queue: FakeReply[] = [];
   private server?: Server;
+  private readonly sessions = new Set<Http2Session>();
   private base = '';
+
+  /** 'h2c' serves cleartext HTTP/2 (the AWS SDK's default transport); @default 'http1' */
+  constructor(private readonly protocol: 'http1' | 'h2c' = 'http1') {}
 
   /** The server's origin, e.g. http://127.0.0.1:41234 */
   get origin(): string {
@@ -85,7 +100,8 @@ export abstract class VendorFake {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage | Http2ServerRequest, rawRes: ServerResponse | Http2ServerResponse) => {
+      const res = this.wrap(rawRes);
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => (raw += c));
@@ -103,7 +119,15 @@ export abstract class VendorFake {
           res.end(JSON.stringify({ fakeError: String(err) }));
         });
       });
-    });
+    };
+    if (this.protocol === 'h2c') {
+      const server = createH2cServer(onRequest);
+      server.on('session', (session) => {
+        this.sessions.add(session);
+        session.once('close', () => this.sessions.delete(session));
+      });
+      this.server = server;
+    } else this.server = createServer(onRequest);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -111,21 +135,32 @@ export abstract class VendorFake {
 
   async close(): Promise<void> {
     if (!this.server) return;
-    this.server.closeAllConnections();
+    for (const session of this.sessions) session.destroy();
+    (this.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
   }
 
-  private dispatch(req: RecordedRequest, res: ServerResponse): void | Promise<void> {
+  private wrap(res: ServerResponse | Http2ServerResponse): FakeResponse {
+    const cut = () => ('stream' in res ? res.stream.close(h2.NGHTTP2_INTERNAL_ERROR) : res.socket?.destroy());
+    return {
+      get headersSent() {
+        return res.headersSent;
+      },
+      writeHead: (status, headers) => res.writeHead(status, headers),
+      write: (chunk) => (res as ServerResponse).write(chunk),
+      end: (chunk) => (chunk === undefined ? res.end() : res.end(chunk)),
+      cut,
+    };
+  }
+
+  private dispatch(req: RecordedRequest, res: FakeResponse): void | Promise<void> {
     const problem = this.validate(req);
     if (problem) return this.sendError(res, { kind: 'error', status: problem.status ?? 400, message: problem.message });
     const reply = this.queue.shift() ?? this.respond(req);
     if (reply.kind === 'hang') return;
     if (reply.kind === 'error') return this.sendError(res, reply);
-    if (reply.kind === 'cut' && !this.isStream(req)) {
-      res.socket?.destroy();
-      return;
-    }
+    if (reply.kind === 'cut' && !this.isStream(req)) return res.cut();
     return this.answer(req, reply.kind === 'cut' ? reply : reply, res);
   }
 
@@ -139,6 +174,6 @@ export abstract class VendorFake {
   /** Returns a problem (answered as the vendor's 400, or the given status) or undefined when the request is well-formed. */
   protected abstract validate(req: RecordedRequest): { status?: number; message: string } | undefined;
   protected abstract isStream(req: RecordedRequest): boolean;
-  protected abstract sendError(res: ServerResponse, reply: FakeError): void;
-  protected abstract answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: ServerResponse): void | Promise<void>;
+  protected abstract sendError(res: FakeResponse, reply: FakeError): void;
+  protected abstract answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void | Promise<void>;
 }

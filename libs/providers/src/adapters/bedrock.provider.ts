@@ -1,0 +1,176 @@
+import type * as BedrockSdk from '@aws-sdk/client-bedrock-runtime';
+import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import { loadPeer } from '../load-peer.js';
+import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../provider.errors.js';
+import { isAbort, providerError } from './normalize-error.js';
+
+export interface BedrockCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface BedrockOptions {
+  region: string;
+  /** @default the AWS SDK's default credential chain */
+  credentials?: BedrockCredentials;
+  /** A VPC endpoint or a test fake; @default the regional Bedrock Runtime endpoint */
+  endpoint?: string;
+  /** Used when a request names no model. */
+  defaultModel?: string;
+}
+
+type Block = Record<string, unknown>;
+type Turn = { role: 'user' | 'assistant'; content: Block[] };
+
+const STOP: Record<string, StopReason> = { end_turn: 'end_turn', tool_use: 'tool_use', max_tokens: 'max_tokens', stop_sequence: 'stop_sequence', guardrail_intervened: 'content_filter', content_filtered: 'content_filter' };
+
+// Bedrock names its faults; the name is more precise than the status.
+const BY_NAME: Record<string, ProviderErrorCode> = {
+  ThrottlingException: 'rate_limited',
+  ServiceUnavailableException: 'overloaded',
+  ModelNotReadyException: 'overloaded',
+  AccessDeniedException: 'auth',
+  UnrecognizedClientException: 'auth',
+  ExpiredTokenException: 'auth',
+  InternalServerException: 'server',
+  ModelErrorException: 'server',
+  ModelStreamErrorException: 'server',
+  ModelTimeoutException: 'timeout',
+  TimeoutError: 'timeout',
+  ResourceNotFoundException: 'bad_request',
+};
+
+export function toBedrockMessages(messages: LLMMessage[]): Turn[] {
+  const turns: Turn[] = [];
+  const push = (role: Turn['role'], blocks: Block[]) => {
+    if (!blocks.length) return;
+    const last = turns.at(-1);
+    if (last?.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+  for (const m of messages) {
+    if (m.role === 'user') push('user', [{ text: m.content }]);
+    else if (m.role === 'assistant') {
+      const blocks: Block[] = m.content ? [{ text: m.content }] : [];
+      for (const c of m.toolCalls ?? []) blocks.push({ toolUse: { toolUseId: c.id, name: c.name, input: c.args } });
+      push('assistant', blocks);
+    } else push('user', [{ toolResult: { toolUseId: m.toolCallId, content: [{ text: m.content }], status: m.isError ? 'error' : 'success' } }]);
+  }
+  return turns;
+}
+
+type BedrockUsage = { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined;
+
+function usageOf(u: BedrockUsage): Usage {
+  const usage: Usage = { input: u?.inputTokens ?? 0, output: u?.outputTokens ?? 0 };
+  if (u?.cacheReadInputTokens) usage.cacheRead = u.cacheReadInputTokens;
+  if (u?.cacheWriteInputTokens) usage.cacheWrite = u.cacheWriteInputTokens;
+  return usage;
+}
+
+function parseArgs(raw: string): Record<string, unknown> {
+  try {
+    const v = raw ? JSON.parse(raw) : {};
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : { _arguments: raw };
+  } catch {
+    return { _arguments: raw };
+  }
+}
+
+function fromAwsError(err: unknown, secrets: Array<string | undefined>): ProviderError {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
+  const status = e.$metadata?.httpStatusCode;
+  const named = BY_NAME[e.name ?? ''];
+  if (status === undefined && !named) return providerError('bedrock', { message: `connection failed: ${e.message ?? ''}`, code: 'network' }, secrets);
+  return providerError('bedrock', { status, headers: e.$response?.headers, message: e.message ?? '', code: named }, secrets);
+}
+
+/** Amazon Bedrock's Converse API through the official AWS SDK (`@aws-sdk/client-bedrock-runtime`, an optional peer). */
+export function bedrock(options: BedrockOptions): LLMProvider {
+  if (!options?.region) throw new ProviderConfigError('bedrock(): region is required');
+  const secrets = [options.credentials?.secretAccessKey, options.credentials?.sessionToken];
+  let loaded: Promise<{ sdk: typeof BedrockSdk; client: BedrockSdk.BedrockRuntimeClient }> | undefined;
+  // maxAttempts 1: withRetry owns retries, so each one is counted and visible.
+  const sdk = () =>
+    (loaded ??= loadPeer<typeof BedrockSdk>('@aws-sdk/client-bedrock-runtime', 'bedrock').then((m) => ({
+      sdk: m,
+      client: new m.BedrockRuntimeClient({ region: options.region, credentials: options.credentials, endpoint: options.endpoint, maxAttempts: 1 }),
+    })));
+
+  const input = (req: LLMRequest) => {
+    const modelId = req.model || options.defaultModel;
+    if (!modelId) throw new ProviderConfigError('bedrock(): no model in the request and no defaultModel');
+    const inferenceConfig = {
+      ...(req.maxTokens !== undefined ? { maxTokens: req.maxTokens } : {}),
+      ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+      ...(req.stop?.length ? { stopSequences: req.stop } : {}),
+    };
+    return {
+      modelId,
+      messages: toBedrockMessages(req.messages),
+      ...(req.system ? { system: [{ text: req.system }] } : {}),
+      ...(Object.keys(inferenceConfig).length ? { inferenceConfig } : {}),
+      // Converse has no "none" tool choice; the tools stay declared because history may reference them.
+      ...(req.tools?.length ? { toolConfig: { tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.inputSchema } } })) } } : {}),
+    };
+  };
+
+  const fail = (err: unknown, signal: AbortSignal | undefined): never => {
+    if (isAbort(err, signal)) throw signal?.reason ?? err;
+    throw fromAwsError(err, secrets);
+  };
+
+  return {
+    name: 'bedrock',
+    async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
+      const body = input(req);
+      const { sdk: m, client } = await sdk();
+      try {
+        const r = await client.send(new m.ConverseCommand(body as never), { abortSignal: opts.signal });
+        const content = (r.output?.message?.content ?? []) as Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>;
+        return {
+          content: content.map((b) => b.text ?? '').join(''),
+          toolCalls: content.filter((b) => b.toolUse).map((b) => ({ id: b.toolUse!.toolUseId!, name: b.toolUse!.name!, args: (b.toolUse!.input ?? {}) as Record<string, unknown> })),
+          usage: usageOf(r.usage),
+          stopReason: STOP[r.stopReason ?? ''] ?? 'end_turn',
+          model: body.modelId,
+          provider: 'bedrock',
+        };
+      } catch (err) {
+        return fail(err, opts.signal);
+      }
+    },
+    async *stream(req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
+      const body = input(req);
+      const { sdk: m, client } = await sdk();
+      try {
+        const r = await client.send(new m.ConverseStreamCommand(body as never), { abortSignal: opts.signal });
+        let content = '';
+        let stopReason = '';
+        let usage: Usage = { input: 0, output: 0 };
+        const uses = new Map<number, { id: string; name: string; args: string }>();
+        for await (const event of r.stream ?? []) {
+          if (event.contentBlockStart?.start?.toolUse) {
+            const t = event.contentBlockStart.start.toolUse;
+            uses.set(event.contentBlockStart.contentBlockIndex ?? uses.size, { id: t.toolUseId ?? '', name: t.name ?? '', args: '' });
+          } else if (event.contentBlockDelta?.delta) {
+            const { delta, contentBlockIndex } = event.contentBlockDelta;
+            if (delta.text) {
+              content += delta.text;
+              yield { type: 'text', delta: delta.text };
+            } else if (delta.toolUse?.input) {
+              const use = uses.get(contentBlockIndex ?? -1);
+              if (use) use.args += delta.toolUse.input;
+            }
+          } else if (event.messageStop) stopReason = event.messageStop.stopReason ?? '';
+          else if (event.metadata) usage = usageOf(event.metadata.usage);
+        }
+        const toolCalls: ToolCall[] = [...uses.entries()].sort(([a], [b]) => a - b).map(([, u]) => ({ id: u.id, name: u.name, args: parseArgs(u.args) }));
+        yield { type: 'response', response: { content, toolCalls, usage, stopReason: STOP[stopReason] ?? 'end_turn', model: body.modelId, provider: 'bedrock' } };
+      } catch (err) {
+        fail(err, opts.signal);
+      }
+    },
+  };
+}
