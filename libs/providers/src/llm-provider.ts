@@ -1,3 +1,5 @@
+import type { ProviderEvent } from './resilience/provider-event.js';
+
 /** A tool call the model asked for. `args` is the parsed JSON object the model produced. */
 export interface ToolCall {
   id: string;
@@ -54,6 +56,10 @@ export type StreamEvent = { type: 'text'; delta: string } | { type: 'response'; 
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** The tenant the call is made for (per-tenant rate-limit budgets). */
+  tenant?: string;
+  /** Receives every retry, fallback, breaker change and rate-limit decision taken for this call. */
+  onEvent?: (event: ProviderEvent) => void;
 }
 
 /** The LLM boundary: every vendor adapter and wrapper implements this, nothing vendor-specific leaks past it. */

@@ -1,0 +1,96 @@
+import type { CircuitStateName } from './provider-event.js';
+
+export interface CircuitConfig {
+  failureThreshold: number;
+  cooldownMs: number;
+  halfOpenSuccesses: number;
+}
+
+export interface CircuitTransition {
+  from: CircuitStateName;
+  to: CircuitStateName;
+}
+
+export interface CircuitDecision {
+  allowed: boolean;
+  state: CircuitStateName;
+  /** When not allowed: how long until a call may be tried. */
+  retryAfterMs: number;
+  transition?: CircuitTransition;
+}
+
+export interface CircuitOutcome {
+  state: CircuitStateName;
+  transition?: CircuitTransition;
+}
+
+/**
+ * Where breaker state lives. Every implementation runs the same machine, atomically per key:
+ * closed --(failureThreshold consecutive failures)--> open --(cooldown)--> half_open, one probe at a
+ * time --(halfOpenSuccesses successes)--> closed, or --(a failure)--> open again.
+ */
+export interface CircuitStateStore {
+  /** May a call go ahead now? Moves open to half_open once the cooldown has passed and leases the probe. */
+  acquire(key: string, config: CircuitConfig): Promise<CircuitDecision>;
+  /** Records how an allowed call ended. */
+  record(key: string, success: boolean, config: CircuitConfig): Promise<CircuitOutcome>;
+  state(key: string): Promise<CircuitStateName>;
+}
+
+interface Circuit {
+  state: CircuitStateName;
+  failures: number;
+  successes: number;
+  openedAt: number;
+  probeUntil: number;
+}
+
+/** Breaker state in this process only (the default); use RedisCircuitState to share it across instances. */
+export class InMemoryCircuitState implements CircuitStateStore {
+  private readonly circuits = new Map<string, Circuit>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private get(key: string): Circuit {
+    let c = this.circuits.get(key);
+    if (!c) this.circuits.set(key, (c = { state: 'closed', failures: 0, successes: 0, openedAt: 0, probeUntil: 0 }));
+    return c;
+  }
+
+  async acquire(key: string, config: CircuitConfig): Promise<CircuitDecision> {
+    const c = this.get(key);
+    const now = this.now();
+    if (c.state === 'closed') return { allowed: true, state: 'closed', retryAfterMs: 0 };
+    if (c.state === 'open') {
+      const reopenAt = c.openedAt + config.cooldownMs;
+      if (now < reopenAt) return { allowed: false, state: 'open', retryAfterMs: reopenAt - now };
+      Object.assign(c, { state: 'half_open', successes: 0, probeUntil: now + config.cooldownMs });
+      return { allowed: true, state: 'half_open', retryAfterMs: 0, transition: { from: 'open', to: 'half_open' } };
+    }
+    if (now < c.probeUntil) return { allowed: false, state: 'half_open', retryAfterMs: c.probeUntil - now };
+    c.probeUntil = now + config.cooldownMs;
+    return { allowed: true, state: 'half_open', retryAfterMs: 0 };
+  }
+
+  async record(key: string, success: boolean, config: CircuitConfig): Promise<CircuitOutcome> {
+    const c = this.get(key);
+    const now = this.now();
+    const from = c.state;
+    if (c.state === 'closed') {
+      c.failures = success ? 0 : c.failures + 1;
+      if (c.failures >= config.failureThreshold) Object.assign(c, { state: 'open', openedAt: now, failures: 0 });
+    } else if (c.state === 'half_open') {
+      if (!success) Object.assign(c, { state: 'open', openedAt: now, probeUntil: 0 });
+      else {
+        c.successes++;
+        c.probeUntil = 0;
+        if (c.successes >= config.halfOpenSuccesses) Object.assign(c, { state: 'closed', failures: 0, successes: 0 });
+      }
+    }
+    return c.state === from ? { state: c.state } : { state: c.state, transition: { from, to: c.state } };
+  }
+
+  async state(key: string): Promise<CircuitStateName> {
+    return this.get(key).state;
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { mock } from '../mock/mock.provider.js';
+import type { LLMRequest } from '../llm-provider.js';
+import { ProviderConfigError, RateLimitedError } from '../provider.errors.js';
+import type { ProviderEvent } from './provider-event.js';
+import { InMemoryRateLimitStore } from './rate-limit-store.js';
+import { estimateInputTokens, withRateLimit } from './with-rate-limit.js';
+
+const req = (content = 'hello'): LLMRequest => ({ model: 'm', messages: [{ role: 'user', content }] });
+
+describe('withRateLimit', () => {
+  it('rejects at once in reject mode, with retryAfterMs and an event', async () => {
+    const events: ProviderEvent[] = [];
+    const inner = mock({ name: 'p', reply: 'ok' });
+    const p = withRateLimit(inner, { requestsPerMinute: 2, mode: 'reject' });
+    await p.complete(req());
+    await p.complete(req());
+    const err = await p.complete(req(), { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect((err as RateLimitedError).retryAfterMs).toBeGreaterThan(20_000);
+    expect(inner.callCount).toBe(2);
+    expect(events).toEqual([{ type: 'rate_limited', provider: 'p', key: 'p', waitMs: expect.any(Number), action: 'reject' }]);
+  });
+
+  it('queues the call in wait mode until the budget refills', async () => {
+    const events: ProviderEvent[] = [];
+    const inner = mock({ name: 'p', reply: 'ok' });
+    const p = withRateLimit(inner, { requestsPerMinute: 600, mode: 'wait' }); // one every 100 ms
+    const results = await Promise.all(Array.from({ length: 602 }, () => p.complete(req(), { onEvent: (e) => events.push(e) })));
+    expect(results).toHaveLength(602);
+    expect(events.some((e) => e.type === 'rate_limited' && e.action === 'wait')).toBe(true);
+  });
+
+  it('gives up waiting past maxWaitMs', async () => {
+    const p = withRateLimit(mock({ name: 'p', reply: 'ok' }), { requestsPerMinute: 1, mode: 'wait', maxWaitMs: 100 });
+    await p.complete(req());
+    await expect(p.complete(req())).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('keeps one budget per tenant when keyed by tenant', async () => {
+    const store = new InMemoryRateLimitStore();
+    const p = withRateLimit(mock({ name: 'p', reply: 'ok' }), { requestsPerMinute: 1, key: 'tenant', mode: 'reject', store });
+    await p.complete(req(), { tenant: 'acme' });
+    await p.complete(req(), { tenant: 'globex' });
+    await expect(p.complete(req(), { tenant: 'acme' })).rejects.toMatchObject({ budgetKey: 'p:tenant:acme' });
+  });
+
+  it('reserves the estimated input tokens and settles actual usage after the call', async () => {
+    const store = new InMemoryRateLimitStore();
+    const limits = { tokensPerMinute: 1000 };
+    // The call reports far more usage than estimated: the difference is charged afterwards.
+    const p = withRateLimit(mock({ name: 'p', reply: 'ok', usage: { input: 700, output: 200 } }), { ...limits, mode: 'reject', store });
+    expect(estimateInputTokens(req('x'.repeat(400)))).toBe(100);
+    await p.complete(req('x'.repeat(400)));
+    expect((await store.take('p', { requests: 1, tokens: 150 }, limits)).allowed).toBe(false);
+    expect((await store.take('p', { requests: 1, tokens: 90 }, limits)).allowed).toBe(true);
+  });
+
+  it('needs at least one budget', () => {
+    expect(() => withRateLimit(mock({ reply: 'x' }), {})).toThrow(ProviderConfigError);
+  });
+});
