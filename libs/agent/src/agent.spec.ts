@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { mock, type LLMRequest } from '@agentnest/providers';
+import { mock, ProviderError, resilientProvider, type CallOptions, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore, InvalidIdentityError, type MemoryStore } from '@agentnest/memory';
 import { Agent } from './agent.js';
 import { isPaused, type PausedResult, type RunResult } from './agent.types.js';
@@ -93,16 +93,17 @@ describe('Agent.run', () => {
   });
 
   it('stops at maxIterations with one last call without tools and says so', async () => {
-    const provider = mock({ respond: (req) => (req.tools ? { toolCalls: [{ name: 'echo', args: { text: 'again' } }] } : 'final answer') });
+    const provider = mock({ respond: (req) => (req.toolChoice !== 'none' ? { toolCalls: [{ name: 'echo', args: { text: 'again' } }] } : 'final answer') });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [echo], maxIterations: 3 });
     const r = completed(await agent.run({ message: 'loop forever' }));
     expect(r).toMatchObject({ reply: 'final answer', stoppedEarly: true, iterations: 4 });
-    expect(provider.calls.map((c) => c.tools?.length ?? 0)).toEqual([1, 1, 1, 0]);
+    expect(provider.calls.map((c) => c.toolChoice ?? 'auto')).toEqual(['auto', 'auto', 'auto', 'none']);
+    expect(provider.calls[3].tools?.map((t) => t.name)).toEqual(['echo']);
     expect(provider.calls[3].system).toContain('without calling tools');
   });
 
   it('defaults maxIterations to 10', async () => {
-    const provider = mock({ respond: (req) => (req.tools ? { toolCalls: [{ name: 'echo', args: { text: 'x' } }] } : 'stop') });
+    const provider = mock({ respond: (req) => (req.toolChoice !== 'none' ? { toolCalls: [{ name: 'echo', args: { text: 'x' } }] } : 'stop') });
     const r = completed(await Agent.create({ name: 'a', provider, model: 'm', tools: [echo] }).run({ message: 'go' }));
     expect(r.iterations).toBe(11);
   });
@@ -138,6 +139,38 @@ describe('Agent.run', () => {
     expect(events.map((e) => e.type)).toEqual(['run.start', 'memory.read', 'llm.request', 'llm.response', 'tool.start', 'tool.end', 'llm.request', 'llm.response', 'memory.write', 'run.end']);
     expect(new Set(events.map((e) => e.runId)).size).toBe(1);
     expect(events[0]).toMatchObject({ agent: 'a', identity: alice, message: 'go' });
+  });
+
+  it('puts retries, breaker changes and fallbacks of the provider stack into events and the narrative', async () => {
+    const down = mock({
+      name: 'primary',
+      respond: () => {
+        throw new ProviderError('overloaded', 'primary', 'down', 529);
+      },
+    });
+    const provider = resilientProvider({ providers: [down, mock({ name: 'backup', reply: 'from backup' })], retry: { initialDelayMs: 1, jitter: 0 }, breaker: { failureThreshold: 2 } });
+    const narrative = new NarrativeRecorder();
+    const events: AgentEvent[] = [];
+    const agent = Agent.create({ name: 'a', provider, model: 'm' });
+    agent.attach(narrative);
+    agent.attach({ onEvent: (e) => events.push(e) });
+    completed(await agent.run({ message: 'hi', identity: { tenant: 'acme', conversationId: 'c' } }));
+    expect(events.filter((e) => e.type === 'resilience').map((e) => e.type === 'resilience' && e.decision.type)).toEqual(['retry', 'breaker', 'retry', 'fallback']);
+    expect(narrative.lines).toEqual(
+      expect.arrayContaining([
+        '  retrying primary (attempt 2) in 1 ms after overloaded',
+        '  circuit for primary: closed -> open',
+        '  falling back from primary to backup after circuit_open',
+        'Assistant: "from backup"',
+      ]),
+    );
+  });
+
+  it('passes the run tenant to the provider (per-tenant budgets)', async () => {
+    const seen: Array<string | undefined> = [];
+    const provider = { name: 'spy', complete: async (_r: LLMRequest, o?: CallOptions) => (seen.push(o?.tenant), mock({ reply: 'ok' }).complete(_r)) };
+    await Agent.create({ name: 'a', provider, model: 'm' }).run({ message: 'x', identity: { tenant: 'acme', conversationId: 'c' } });
+    expect(seen).toEqual(['acme']);
   });
 
   it('reports failures as run.error with the error code', async () => {

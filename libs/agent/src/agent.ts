@@ -130,7 +130,7 @@ export class Agent {
       throwIfAborted(state.signal);
       // Past the budget, one last call without tools forces a final answer.
       const final = state.iterations >= this.maxIterations;
-      const response = await this.callModel(state, history, final ? [] : specs, final);
+      const response = await this.callModel(state, history, specs, final);
       const wantsTools = !final && response.toolCalls.length > 0;
       state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
       if (!wantsTools) return this.complete(state, response, final);
@@ -147,18 +147,26 @@ export class Agent {
     }
   }
 
-  private async callModel(state: RunState, history: LLMMessage[], tools: LLMRequest['tools'], final: boolean): Promise<LLMResponse> {
+  private async callModel(state: RunState, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
     const { model, system, maxTokens, temperature, provider, pricingTable } = this.options;
     state.iterations++;
     const request: LLMRequest = { model, messages: [...history, ...state.turn] };
     const systemText = final ? [system, FINAL_CALL_NOTE].filter(Boolean).join('\n\n') : system;
     if (systemText) request.system = systemText;
+    // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
     if (tools?.length) request.tools = tools;
+    if (final && tools?.length) request.toolChoice = 'none';
     if (maxTokens !== undefined) request.maxTokens = maxTokens;
     if (temperature !== undefined) request.temperature = temperature;
-    this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: tools?.length ?? 0 });
+    this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length });
     const started = performance.now();
-    const response = await raceAbort(provider.complete(request, { signal: state.signal }), state.signal);
+    const iteration = state.iterations;
+    const call = provider.complete(request, {
+      signal: state.signal,
+      tenant: state.identity.tenant,
+      onEvent: (decision) => this.emit(state, { type: 'resilience', iteration, decision }),
+    });
+    const response = await raceAbort(call, state.signal);
     const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
     state.usage = addUsage(state.usage, response.usage);
     state.costUsd += costUsd;

@@ -1,4 +1,4 @@
-import type { StopReason, ToolCall, Usage } from '@agentnest/providers';
+import type { ProviderEvent, StopReason, ToolCall, Usage } from '@agentnest/providers';
 
 interface EventBase {
   runId: string;
@@ -25,7 +25,9 @@ export type AgentEventBody =
   | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
   | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
   | { type: 'run.end'; status: 'completed' | 'paused'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
-  | { type: 'run.error'; code: string; message: string };
+  | { type: 'run.error'; code: string; message: string }
+  /** A retry, fallback, breaker change or rate-limit decision taken while calling the model. */
+  | { type: 'resilience'; iteration: number; decision: ProviderEvent };
 
 /** A typed event emitted at every step of a run. */
 export type AgentEvent = EventBase & AgentEventBody;

@@ -1,3 +1,4 @@
+import type { ProviderEvent } from '@agentnest/providers';
 import type { AgentEvent, Recorder } from './agent-event.js';
 
 /** @default 200 characters of any quoted value */
@@ -30,6 +31,19 @@ export class NarrativeRecorder implements Recorder {
     if (line) this.out.push(...line);
   }
 
+  static decision(d: ProviderEvent): string {
+    switch (d.type) {
+      case 'retry':
+        return `  retrying ${d.provider} (attempt ${d.attempt}) in ${d.delayMs} ms after ${d.code}`;
+      case 'fallback':
+        return `  falling back from ${d.from} to ${d.to} after ${d.code}`;
+      case 'breaker':
+        return `  circuit for ${d.provider}: ${d.from} -> ${d.to}`;
+      case 'rate_limited':
+        return d.action === 'wait' ? `  rate limit for ${d.provider}: waiting ${d.waitMs} ms` : `  rate limit for ${d.provider}: refused, budget back in ${d.waitMs} ms`;
+    }
+  }
+
   static render(event: AgentEvent): string[] | undefined {
     switch (event.type) {
       case 'run.start':
@@ -55,6 +69,8 @@ export class NarrativeRecorder implements Recorder {
         ];
       case 'run.error':
         return [`Run failed (${event.code}): ${event.message}`];
+      case 'resilience':
+        return [NarrativeRecorder.decision(event.decision)];
       default:
         return undefined;
     }
