@@ -1,21 +1,9 @@
-import type * as BedrockSdk from '@aws-sdk/client-bedrock-runtime';
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
-import { loadPeer } from '../load-peer.js';
-import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../provider.errors.js';
-import { isAbort, providerError } from './normalize-error.js';
+import { ProviderConfigError } from '../provider.errors.js';
+import { bedrockClient, bedrockSecrets, fromAwsError, type BedrockClientOptions } from './bedrock-client.js';
+import { isAbort } from './normalize-error.js';
 
-export interface BedrockCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-export interface BedrockOptions {
-  region: string;
-  /** @default the AWS SDK's default credential chain */
-  credentials?: BedrockCredentials;
-  /** A VPC endpoint or a test fake; @default the regional Bedrock Runtime endpoint */
-  endpoint?: string;
+export interface BedrockOptions extends BedrockClientOptions {
   /** Used when a request names no model. */
   defaultModel?: string;
 }
@@ -24,22 +12,6 @@ type Block = Record<string, unknown>;
 type Turn = { role: 'user' | 'assistant'; content: Block[] };
 
 const STOP: Record<string, StopReason> = { end_turn: 'end_turn', tool_use: 'tool_use', max_tokens: 'max_tokens', stop_sequence: 'stop_sequence', guardrail_intervened: 'content_filter', content_filtered: 'content_filter' };
-
-// Bedrock names its faults; the name is more precise than the status.
-const BY_NAME: Record<string, ProviderErrorCode> = {
-  ThrottlingException: 'rate_limited',
-  ServiceUnavailableException: 'overloaded',
-  ModelNotReadyException: 'overloaded',
-  AccessDeniedException: 'auth',
-  UnrecognizedClientException: 'auth',
-  ExpiredTokenException: 'auth',
-  InternalServerException: 'server',
-  ModelErrorException: 'server',
-  ModelStreamErrorException: 'server',
-  ModelTimeoutException: 'timeout',
-  TimeoutError: 'timeout',
-  ResourceNotFoundException: 'bad_request',
-};
 
 export function toBedrockMessages(messages: LLMMessage[]): Turn[] {
   const turns: Turn[] = [];
@@ -78,25 +50,10 @@ function parseArgs(raw: string): Record<string, unknown> {
   }
 }
 
-function fromAwsError(err: unknown, secrets: Array<string | undefined>): ProviderError {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
-  const status = e.$metadata?.httpStatusCode;
-  const named = BY_NAME[e.name ?? ''];
-  if (status === undefined && !named) return providerError('bedrock', { message: `connection failed: ${e.message ?? ''}`, code: 'network' }, secrets);
-  return providerError('bedrock', { status, headers: e.$response?.headers, message: e.message ?? '', code: named }, secrets);
-}
-
 /** Amazon Bedrock's Converse API through the official AWS SDK (`@aws-sdk/client-bedrock-runtime`, an optional peer). */
 export function bedrock(options: BedrockOptions): LLMProvider {
-  if (!options?.region) throw new ProviderConfigError('bedrock(): region is required');
-  const secrets = [options.credentials?.secretAccessKey, options.credentials?.sessionToken];
-  let loaded: Promise<{ sdk: typeof BedrockSdk; client: BedrockSdk.BedrockRuntimeClient }> | undefined;
-  // maxAttempts 1: withRetry owns retries, so each one is counted and visible.
-  const sdk = () =>
-    (loaded ??= loadPeer<typeof BedrockSdk>('@aws-sdk/client-bedrock-runtime', 'bedrock').then((m) => ({
-      sdk: m,
-      client: new m.BedrockRuntimeClient({ region: options.region, credentials: options.credentials, endpoint: options.endpoint, maxAttempts: 1 }),
-    })));
+  const sdk = bedrockClient(options, 'bedrock');
+  const secrets = bedrockSecrets(options);
 
   const input = (req: LLMRequest) => {
     const modelId = req.model || options.defaultModel;

@@ -1,18 +1,11 @@
-import type OpenAISdk from 'openai';
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
-import { loadPeer } from '../load-peer.js';
 import { ProviderConfigError } from '../provider.errors.js';
 import { fromFetchSdkError, isAbort } from './normalize-error.js';
+import { openaiClient, type OpenAIClientOptions } from './openai-client.js';
 
-export interface OpenAIOptions {
-  apiKey: string;
-  /** Any OpenAI-compatible server (vLLM, Ollama, LiteLLM...); @default the SDK's */
-  baseURL?: string;
-  organization?: string;
+export interface OpenAIOptions extends OpenAIClientOptions {
   /** Used when a request names no model. */
   defaultModel?: string;
-  /** Per-request timeout; @default 60000 */
-  timeoutMs?: number;
 }
 
 const STOP: Record<string, StopReason> = { stop: 'end_turn', tool_calls: 'tool_use', function_call: 'tool_use', length: 'max_tokens', content_filter: 'content_filter' };
@@ -56,13 +49,8 @@ function usageOf(u: OpenAIUsage): Usage {
 
 /** OpenAI Chat Completions through the official SDK (`openai`, an optional peer); works with compatible servers via `baseURL`. */
 export function openai(options: OpenAIOptions): LLMProvider {
-  if (!options?.apiKey) throw new ProviderConfigError('openai(): apiKey is required');
+  const sdk = openaiClient(options, 'openai');
   const secrets = [options.apiKey];
-  let client: Promise<OpenAISdk> | undefined;
-  const sdk = () =>
-    (client ??= loadPeer<{ default: new (o: object) => OpenAISdk }>('openai', 'openai').then(
-      (m) => new m.default({ apiKey: options.apiKey, baseURL: options.baseURL, organization: options.organization, maxRetries: 0, timeout: options.timeoutMs ?? 60_000 }),
-    ));
 
   const params = (req: LLMRequest) => {
     const model = req.model || options.defaultModel;

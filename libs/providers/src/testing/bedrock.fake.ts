@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { chunks, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type FakeResponse, type RecordedRequest } from './vendor-fake.js';
+import { chunks, fakeEmbedding, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type FakeResponse, type RecordedRequest } from './vendor-fake.js';
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'ValidationException',
@@ -11,7 +11,7 @@ const ERROR_TYPES: Record<number, string> = {
   500: 'InternalServerException',
   503: 'ServiceUnavailableException',
 };
-const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 type Block = { text?: unknown; toolUse?: { toolUseId?: string }; toolResult?: { toolUseId?: string; content?: unknown[] } };
@@ -28,7 +28,7 @@ function frame(eventType: string, payload: unknown): Uint8Array {
   });
 }
 
-/** Bedrock Runtime Converse and ConverseStream (AWS event-stream framing) on loopback, checking what the SDK sends. */
+/** Bedrock Runtime Converse, ConverseStream (AWS event-stream framing) and Titan embeddings (InvokeModel) on loopback, checking what the SDK sends. */
 export class BedrockFake extends VendorFake {
   constructor(private readonly accessKeyId = 'AKIDFAKETEST') {
     super('h2c');
@@ -48,6 +48,12 @@ export class BedrockFake extends VendorFake {
     if (req.method !== 'POST' || !ROUTE.test(req.path)) return { status: 404, message: `no route ${req.method} ${req.path}` };
     const auth = String(req.headers.authorization ?? '');
     if (!auth.startsWith(`AWS4-HMAC-SHA256 Credential=${this.accessKeyId}/`) || !req.headers['x-amz-date']) return { status: 403, message: 'The security token included in the request is invalid.' };
+    if (req.path.endsWith('/invoke')) {
+      const e = req.body as { inputText?: unknown; dimensions?: unknown };
+      if (!e || typeof e.inputText !== 'string' || !e.inputText) return { message: 'inputText: a non-empty string is required' };
+      if (e.dimensions !== undefined && ![256, 512, 1024].includes(e.dimensions as number)) return { message: 'dimensions must be 256, 512 or 1024' };
+      return undefined;
+    }
     const b = req.body as { messages?: Array<{ role?: string; content?: Block[] }>; system?: Array<{ text?: unknown }>; toolConfig?: { tools?: Array<{ toolSpec?: { name?: string; inputSchema?: { json?: unknown } } }> }; inferenceConfig?: { maxTokens?: unknown } };
     if (!b || !Array.isArray(b.messages) || b.messages.length === 0) return { message: 'messages: at least one message is required' };
     if (b.messages[0].role !== 'user') return { message: 'A conversation must start with a user message.' };
@@ -86,6 +92,12 @@ export class BedrockFake extends VendorFake {
   }
 
   protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void {
+    if (req.path.endsWith('/invoke')) {
+      const e = req.body as { inputText: string; dimensions?: number };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ embedding: fakeEmbedding(e.inputText, e.dimensions ?? 1024), inputTextTokenCount: 3 }));
+      return;
+    }
     const answer: FakeAnswer = reply.kind === 'cut' ? { text: reply.text } : reply;
     const uses = (answer.toolCalls ?? []).map((c, i) => ({ toolUseId: c.id ?? `tooluse_fake_${this.requests.length}_${i}`, name: c.name, input: c.args }));
     const stopReason = answer.stopReason ?? (uses.length ? 'tool_use' : 'end_turn');

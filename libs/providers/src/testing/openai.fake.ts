@@ -1,11 +1,15 @@
-import { chunks, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type FakeResponse, type RecordedRequest } from './vendor-fake.js';
+import { chunks, fakeEmbedding, VendorFake, type FakeAnswer, type FakeCut, type FakeError, type FakeResponse, type RecordedRequest } from './vendor-fake.js';
 
 const ERROR_TYPES: Record<number, string> = { 400: 'invalid_request_error', 401: 'invalid_request_error', 404: 'invalid_request_error', 429: 'rate_limit_exceeded', 500: 'server_error', 503: 'server_error' };
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
 type ChatMessage = { role?: string; content?: unknown; tool_calls?: Array<{ id?: string; type?: string; function?: { name?: string; arguments?: unknown } }>; tool_call_id?: string };
 
-/** OpenAI Chat Completions (`POST /v1/chat/completions`, JSON or SSE chunks) on loopback, checking what the SDK sends. */
+const EMBEDDINGS = '/v1/embeddings';
+/** Vector size when a request names none (the fake does not know real model sizes). */
+export const OPENAI_FAKE_DIMENSIONS = 8;
+
+/** OpenAI Chat Completions (`POST /v1/chat/completions`, JSON or SSE chunks) and embeddings on loopback, checking what the SDK sends. */
 export class OpenAIFake extends VendorFake {
   constructor(private readonly apiKey = 'test-openai-key') {
     super();
@@ -16,8 +20,16 @@ export class OpenAIFake extends VendorFake {
   }
 
   protected validate(req: RecordedRequest) {
-    if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return { status: 404, message: `Unknown request URL: ${req.method} ${req.path}` };
+    if (req.method !== 'POST' || (req.path !== '/v1/chat/completions' && req.path !== EMBEDDINGS)) return { status: 404, message: `Unknown request URL: ${req.method} ${req.path}` };
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return { status: 401, message: 'Incorrect API key provided' };
+    if (req.path === EMBEDDINGS) {
+      const e = req.body as { model?: unknown; input?: unknown; dimensions?: unknown };
+      if (!e || typeof e.model !== 'string') return { message: 'you must provide a model parameter' };
+      const inputs = Array.isArray(e.input) ? e.input : [e.input];
+      if (!inputs.length || inputs.some((x) => typeof x !== 'string' || !x)) return { message: "'input' must be a non-empty string or array of strings" };
+      if (e.dimensions !== undefined && !Number.isInteger(e.dimensions)) return { message: "'dimensions' must be an integer" };
+      return undefined;
+    }
     const b = req.body as { model?: unknown; messages?: ChatMessage[]; tools?: Array<{ type?: string; function?: { name?: string; parameters?: { type?: string } } }> };
     if (!b || typeof b.model !== 'string' || !b.model) return { message: "you must provide a model parameter" };
     if (!Array.isArray(b.messages) || b.messages.length === 0) return { message: "'messages' must contain at least one message" };
@@ -52,6 +64,7 @@ export class OpenAIFake extends VendorFake {
   }
 
   protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void {
+    if (req.path === EMBEDDINGS) return this.embeddings(req, res);
     const body = req.body as { model: string; stream_options?: { include_usage?: boolean } };
     const answer: FakeAnswer = reply.kind === 'cut' ? { text: reply.text } : reply;
     const calls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_fake_${this.requests.length}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
@@ -80,5 +93,17 @@ export class OpenAIFake extends VendorFake {
     for (const e of events.slice(0, limit)) res.write(`data: ${JSON.stringify(e)}\n\n`);
     if (reply.kind === 'cut') return void res.cut();
     res.end('data: [DONE]\n\n');
+  }
+
+  private embeddings(req: RecordedRequest, res: FakeResponse): void {
+    const b = req.body as { model: string; input: string | string[]; dimensions?: number; encoding_format?: string };
+    const inputs = Array.isArray(b.input) ? b.input : [b.input];
+    const data = inputs.map((text, index) => {
+      const vector = fakeEmbedding(text, b.dimensions ?? OPENAI_FAKE_DIMENSIONS);
+      const embedding = b.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      return { object: 'embedding', index, embedding };
+    });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'list', data: data.reverse(), model: b.model, usage: { prompt_tokens: inputs.length * 3, total_tokens: inputs.length * 3 } }));
   }
 }

@@ -177,3 +177,15 @@ export abstract class VendorFake {
   protected abstract sendError(res: FakeResponse, reply: FakeError): void;
   protected abstract answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void | Promise<void>;
 }
+
+/** The vector a fake returns for a text: deterministic, so tests can check the embedder passes it through. */
+export function fakeEmbedding(text: string, dimensions: number): number[] {
+  const v: number[] = [];
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < dimensions; i++) {
+    h = Math.imul(h ^ (i + 1), 0x01000193) >>> 0;
+    v.push(((h % 2001) - 1000) / 1000);
+  }
+  return v;
+}

@@ -1,0 +1,25 @@
+export interface EmbedOptions {
+  signal?: AbortSignal;
+}
+
+/** Turns text into vectors for semantic recall; every vector has `dimensions` entries. */
+export interface Embedder {
+  readonly name: string;
+  readonly dimensions: number;
+  embed(text: string, opts?: EmbedOptions): Promise<number[]>;
+  /** One vector per text, in order. */
+  embedBatch(texts: string[], opts?: EmbedOptions): Promise<number[][]>;
+}
+
+/** Cosine similarity of two vectors of equal length (0 when either is all zeros). */
+export function cosineSimilarity(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}

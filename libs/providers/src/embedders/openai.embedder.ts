@@ -1,0 +1,40 @@
+import { openaiClient, type OpenAIClientOptions } from '../adapters/openai-client.js';
+import { fromFetchSdkError, isAbort } from '../adapters/normalize-error.js';
+import { ProviderConfigError } from '../provider.errors.js';
+import type { Embedder, EmbedOptions } from './embedder.js';
+
+const KNOWN_DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
+/** Inputs per request (the API accepts up to 2048). */
+const BATCH = 256;
+
+export interface OpenAIEmbedderOptions extends OpenAIClientOptions {
+  /** @default 'text-embedding-3-small' */
+  model?: string;
+  /** Shorter vectors (text-embedding-3 models); required for models this library does not know. */
+  dimensions?: number;
+}
+
+/** OpenAI (or compatible) embeddings through the official SDK. */
+export function openaiEmbedder(options: OpenAIEmbedderOptions): Embedder {
+  const sdk = openaiClient(options, 'openaiEmbedder');
+  const model = options.model ?? 'text-embedding-3-small';
+  const dimensions = options.dimensions ?? KNOWN_DIMENSIONS[model];
+  if (!dimensions) throw new ProviderConfigError(`openaiEmbedder(): set dimensions for model ${model}`);
+
+  async function embedBatch(texts: string[], opts: EmbedOptions = {}): Promise<number[][]> {
+    const c = await sdk();
+    const out: number[][] = [];
+    for (let i = 0; i < texts.length; i += BATCH) {
+      try {
+        const r = await c.embeddings.create({ model, input: texts.slice(i, i + BATCH), ...(options.dimensions ? { dimensions: options.dimensions } : {}) }, { signal: opts.signal });
+        out.push(...[...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding));
+      } catch (err) {
+        if (isAbort(err, opts.signal)) throw opts.signal?.reason ?? err;
+        throw fromFetchSdkError('openai', err, [options.apiKey]);
+      }
+    }
+    return out;
+  }
+
+  return { name: 'openai', dimensions, embedBatch, embed: async (text, opts) => (await embedBatch([text], opts))[0] };
+}
