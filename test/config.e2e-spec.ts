@@ -19,7 +19,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('boot configuration', () => {
   it('accepts a complete production config', () => {
     const config = loadAppConfig(GOOD);
-    expect(config).toMatchObject({ nodeEnv: 'production', port: 3000, devKey: false, llmProvider: 'mock', checkpointSecretGenerated: false });
+    expect(config).toMatchObject({ nodeEnv: 'production', port: 3000, devKey: false, llm: { primary: { kind: 'mock', model: 'demo-1' } }, checkpointSecretGenerated: false, redisPrefix: 'agentnest:' });
     expect(config.apiKeys.lookup('prod-key-123')).toEqual({ tenant: 'acme', principal: 'alice' });
     expect(config.apiKeys.lookup('dev-key')).toBeUndefined();
   });
@@ -47,8 +47,37 @@ describe('boot configuration', () => {
     expect(err.message).not.toContain(value);
   });
 
-  it('says a real provider is not available yet', () => {
-    expect(configError({ LLM_PROVIDER: 'openai' }).message).toContain('openai is not available in this version yet');
+  it.each([
+    ['ANTHROPIC_API_KEY', { LLM_PROVIDER: 'anthropic', LLM_MODEL: 'claude-x' }],
+    ['LLM_MODEL', { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-secret-value' }],
+    ['OPENAI_API_KEY', { LLM_PROVIDER: 'openai', LLM_MODEL: 'gpt-x' }],
+    ['AWS_REGION', { LLM_PROVIDER: 'bedrock', LLM_MODEL: 'anthropic.claude-x' }],
+    ['AWS_SECRET_ACCESS_KEY', { LLM_PROVIDER: 'bedrock', LLM_MODEL: 'm', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDSECRETID' }],
+    ['LLM_PROVIDER', { LLM_PROVIDER: 'gemini' }],
+    ['LLM_FALLBACK_PROVIDER', { LLM_PROVIDER: 'mock', LLM_FALLBACK_PROVIDER: 'mock' }],
+    ['LLM_FALLBACK_MODEL', { LLM_PROVIDER: 'mock', LLM_FALLBACK_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-openai-secret-value' }],
+    ['ANTHROPIC_BASE_URL', { LLM_PROVIDER: 'anthropic', LLM_MODEL: 'c', ANTHROPIC_API_KEY: 'sk-ant-secret-value', ANTHROPIC_BASE_URL: 'not a url' }],
+    ['LLM_REQUESTS_PER_MINUTE', { LLM_REQUESTS_PER_MINUTE: '-5' }],
+    ['REDIS_URL', { ...GOOD, LLM_PROVIDER: 'anthropic', LLM_MODEL: 'c', ANTHROPIC_API_KEY: 'sk-ant-secret-value' }],
+    ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
+  ])('names %s for a chosen provider without what it needs, never echoing a secret', (variable, env) => {
+    const err = configError(env as Record<string, string>);
+    expect(err.variable).toBe(variable);
+    for (const secret of ['sk-ant-secret-value', 'sk-openai-secret-value', 'AKIDSECRETID']) expect(err.message).not.toContain(secret);
+  });
+
+  it('accepts a real provider with a fallback, budgets and Redis', () => {
+    const config = loadAppConfig({
+      LLM_PROVIDER: 'anthropic',
+      LLM_MODEL: 'claude-x',
+      ANTHROPIC_API_KEY: 'k',
+      LLM_FALLBACK_PROVIDER: 'bedrock',
+      LLM_FALLBACK_MODEL: 'amazon.nova-x',
+      AWS_REGION: 'eu-west-1',
+      LLM_REQUESTS_PER_MINUTE: '600',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(config.llm).toMatchObject({ primary: { kind: 'anthropic', model: 'claude-x' }, fallback: { kind: 'bedrock', region: 'eu-west-1', model: 'amazon.nova-x' }, requestsPerMinute: 600 });
   });
 
   it('createApp refuses to build with a bad config', async () => {

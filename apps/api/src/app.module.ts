@@ -12,6 +12,8 @@ import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ConversationsController } from './http/conversations.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
+import { RedisConnection } from './redis/redis-connection.js';
+import { RedisModule } from './redis/redis.module.js';
 
 @Module({ providers: [ClockTools], exports: [ClockTools] })
 class DemoToolsModule {}
@@ -27,11 +29,13 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
         TerminusModule,
         DemoToolsModule,
+        RedisModule,
         AgentModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (cs: ConfigService) => {
+          imports: [RedisModule],
+          inject: [ConfigService, RedisConnection],
+          useFactory: (cs: ConfigService, redis: RedisConnection) => {
             const app = cs.getOrThrow<AppConfig>('app');
-            return { agents: demoAgents(createLlmProvider(app), app.llmModel), requireTenant: true, checkpointSecret: app.checkpointSecret };
+            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model), requireTenant: true, checkpointSecret: app.checkpointSecret };
           },
         }),
       ],

@@ -1,11 +1,54 @@
-import { mock, type LLMProvider } from '@agentnest/providers';
+import {
+  anthropic,
+  bedrock,
+  InMemoryCircuitState,
+  InMemoryRateLimitStore,
+  mock,
+  openai,
+  RedisCircuitState,
+  RedisRateLimitStore,
+  resilientProvider,
+  withModel,
+  type LLMProvider,
+} from '@agentnest/providers';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config/app-config.js';
+import type { ProviderChoice } from './config/llm-config.js';
 import { demoRespond } from './demo/demo-responder.js';
 
-/** The one place LLM_PROVIDER picks the provider every agent of the service uses. */
-export function createLlmProvider(config: AppConfig): LLMProvider {
-  switch (config.llmProvider) {
+function build(choice: ProviderChoice): LLMProvider {
+  switch (choice.kind) {
     case 'mock':
       return mock({ respond: demoRespond });
+    case 'anthropic':
+      return anthropic({ apiKey: choice.apiKey, baseURL: choice.baseURL });
+    case 'openai':
+      return openai({ apiKey: choice.apiKey, baseURL: choice.baseURL });
+    case 'bedrock':
+      return bedrock({ region: choice.region, endpoint: choice.endpoint, credentials: choice.credentials });
   }
+}
+
+/**
+ * The one place LLM_PROVIDER (and LLM_FALLBACK_PROVIDER) become the provider every agent uses,
+ * wrapped in the resilient stack. With Redis the breaker and budgets are shared by all instances.
+ */
+export function createLlmProvider(config: AppConfig, redis?: Redis): LLMProvider {
+  const { primary, fallback, requestsPerMinute, tokensPerMinute } = config.llm;
+  const providers = [build(primary)];
+  if (fallback) providers.push(withModel(build(fallback), fallback.model));
+  const prefix = config.redisPrefix;
+  const rateLimited = Boolean(requestsPerMinute || tokensPerMinute);
+  return resilientProvider({
+    providers,
+    retry: { maxAttempts: 3, initialDelayMs: 250, maxDelayMs: 5_000 },
+    breaker: { failureThreshold: 5, cooldownMs: 30_000, state: redis ? new RedisCircuitState({ redis, prefix: `${prefix}circuit:` }) : new InMemoryCircuitState() },
+    rateLimit: rateLimited && {
+      requestsPerMinute,
+      tokensPerMinute,
+      mode: 'wait',
+      maxWaitMs: 10_000,
+      store: redis ? new RedisRateLimitStore({ redis, prefix: `${prefix}ratelimit:` }) : new InMemoryRateLimitStore(),
+    },
+  });
 }

@@ -47,3 +47,4 @@ export { openaiEmbedder } from './embedders/openai.embedder.js';
 export type { OpenAIEmbedderOptions } from './embedders/openai.embedder.js';
 export { bedrockEmbedder } from './embedders/bedrock.embedder.js';
 export type { BedrockEmbedderOptions } from './embedders/bedrock.embedder.js';
+export { withModel } from './with-model.js';

@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MIN_CHECKPOINT_SECRET_LENGTH } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
-
-export const LLM_PROVIDERS = ['mock'] as const;
-export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
-const PLANNED_PROVIDERS = ['anthropic', 'openai', 'bedrock'];
+import { loadLlmConfig, type LlmConfig } from './llm-config.js';
 
 /** The validated settings of the reference service. Read through ConfigService under the key `app`. */
 export interface AppConfig {
@@ -17,8 +14,11 @@ export interface AppConfig {
   checkpointSecret: string;
   /** True when CHECKPOINT_SECRET was absent and a per-process secret was generated. */
   checkpointSecretGenerated: boolean;
-  llmProvider: LlmProviderName;
-  llmModel: string;
+  llm: LlmConfig;
+  /** Shared state (breaker, budgets); without it that state is per process. */
+  redisUrl?: string;
+  /** Prefix of every Redis key the service writes; @default 'agentnest:' */
+  redisPrefix: string;
 }
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */
@@ -53,14 +53,14 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     throw new ConfigError('CHECKPOINT_SECRET', `must be at least ${MIN_CHECKPOINT_SECRET_LENGTH} characters`);
   }
 
-  const llmProvider = env.LLM_PROVIDER ?? 'mock';
-  if (!(LLM_PROVIDERS as readonly string[]).includes(llmProvider)) {
-    const planned = PLANNED_PROVIDERS.includes(llmProvider) ? `; ${llmProvider} is not available in this version yet` : '';
-    throw new ConfigError('LLM_PROVIDER', `must be one of: ${LLM_PROVIDERS.join(', ')}${planned}`);
-  }
+  const llm = loadLlmConfig(env);
 
-  const llmModel = env.LLM_MODEL ?? 'demo-1';
-  if (!/^[\w.:/-]{1,128}$/.test(llmModel)) throw new ConfigError('LLM_MODEL', 'must be a model id (letters, digits, . : / _ -)');
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  // Instances must agree on breaker state in production; a per-process breaker would let each keep hammering a dead vendor.
+  if (production && llm.primary.kind !== 'mock' && !redisUrl) throw new ConfigError('REDIS_URL', 'is required when NODE_ENV=production with a real LLM provider (the circuit breaker is shared through it)');
+  const redisPrefix = env.REDIS_KEY_PREFIX ?? 'agentnest:';
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits, : . _ -');
 
-  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llmProvider: llmProvider as LlmProviderName, llmModel };
+  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix };
 }

@@ -9,10 +9,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, code, message } = toHttpError(exception);
+    const { status, code, message, retryAfterSeconds } = toHttpError(exception);
     // Server faults are logged by class and code only: messages of unknown errors may carry data.
     if (status >= 500) this.logger.error(`${code}: ${exception instanceof Error ? `${exception.name}${'code' in exception ? ` (${String(exception.code)})` : ''}` : typeof exception}`);
     if (res.headersSent) return;
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
     res.status(status).json({ error: { code, message } });
   }
 }

@@ -1,14 +1,18 @@
 import { HttpException } from '@nestjs/common';
 import { AgentError } from '@agentnest/agent';
 import { MemoryError } from '@agentnest/memory';
-import { ProviderBoundaryError } from '@agentnest/providers';
+import { CircuitOpenError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { ApiError } from './api-error.js';
 
 export interface HttpErrorBody {
   status: number;
   code: string;
   message: string;
+  /** Sent as Retry-After when the caller should come back later. */
+  retryAfterSeconds?: number;
 }
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 // Library error codes that are the caller's doing, with the status each deserves. Anything not
 // listed is the server's problem and is answered without detail.
@@ -30,6 +34,12 @@ export function toHttpError(error: unknown): HttpErrorBody {
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
   if ((error instanceof AgentError || error instanceof MemoryError) && CLIENT_CODES[error.code]) {
     return { status: CLIENT_CODES[error.code], code: error.code, message: error.message };
+  }
+  if (error instanceof CircuitOpenError) return { status: 503, code: 'provider_unavailable', message: 'the model provider is failing; calls are paused for a while', retryAfterSeconds: seconds(error.retryAfterMs) };
+  if (error instanceof RateLimitedError) return { status: 429, code: 'rate_limited', message: 'the model call budget is spent for now', retryAfterSeconds: seconds(error.retryAfterMs) };
+  if (error instanceof ProviderError) {
+    const later = error.retryAfterMs !== undefined ? { retryAfterSeconds: seconds(error.retryAfterMs) } : {};
+    return { status: 502, code: 'provider_error', message: `the model provider failed (${error.code})`, ...later };
   }
   if (error instanceof ProviderBoundaryError) return { status: 502, code: 'provider_error', message: 'the model provider failed to answer' };
   if (error instanceof HttpException && error.getStatus() < 500) {

@@ -1,0 +1,31 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../config/app-config.js';
+
+/** The service's one Redis connection (when REDIS_URL is set), shared by every feature and closed on shutdown. */
+@Injectable()
+export class RedisConnection implements OnApplicationShutdown {
+  readonly client?: Redis;
+  private readonly logger = new Logger('Redis');
+  private lastError = '';
+
+  constructor(config: ConfigService) {
+    const { redisUrl } = config.getOrThrow<AppConfig>('app');
+    if (!redisUrl) return;
+    // Fail commands fast while Redis is away instead of queueing them behind a dead connection.
+    this.client = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+    this.client.on('error', (err: Error) => {
+      // The URL may hold a password: log the error class and code only, and once per kind.
+      const kind = `${err.name}:${(err as { code?: string }).code ?? ''}`;
+      if (kind !== this.lastError) this.logger.warn(`connection problem (${kind})`);
+      this.lastError = kind;
+    });
+    this.client.on('ready', () => (this.lastError = ''));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.client) return;
+    await this.client.quit().catch(() => this.client!.disconnect());
+  }
+}
