@@ -3,10 +3,11 @@ import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, Sto
 import { loadPeer } from '../load-peer.js';
 import { ProviderConfigError } from '../provider.errors.js';
 import { fromFetchSdkError, isAbort } from './normalize-error.js';
+import { pushTurn, type VendorTurn } from './vendor-turns.js';
 
 type Anthropic = AnthropicSdk;
 type Block = Record<string, unknown>;
-type Turn = { role: 'user' | 'assistant'; content: Block[] };
+type Turn = VendorTurn<Block>;
 
 export interface AnthropicOptions {
   apiKey: string;
@@ -25,12 +26,7 @@ const STOP: Record<string, StopReason> = { end_turn: 'end_turn', tool_use: 'tool
 /** Our messages as Anthropic turns: tool results travel as user turns, and same-role neighbours merge (the API wants alternation). */
 export function toAnthropicMessages(messages: LLMMessage[]): Turn[] {
   const turns: Turn[] = [];
-  const push = (role: Turn['role'], blocks: Block[]) => {
-    if (!blocks.length) return;
-    const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
+  const push = (role: Turn['role'], blocks: Block[]) => pushTurn(turns, role, blocks);
   for (const m of messages) {
     if (m.role === 'user') push('user', [{ type: 'text', text: m.content }]);
     else if (m.role === 'assistant') {

@@ -2,6 +2,7 @@ import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, Sto
 import { ProviderConfigError } from '../provider.errors.js';
 import { bedrockClient, bedrockSecrets, fromAwsError, type BedrockClientOptions } from './bedrock-client.js';
 import { isAbort } from './normalize-error.js';
+import { parseToolArgs, pushTurn, type VendorTurn } from './vendor-turns.js';
 
 export interface BedrockOptions extends BedrockClientOptions {
   /** Used when a request names no model. */
@@ -9,18 +10,13 @@ export interface BedrockOptions extends BedrockClientOptions {
 }
 
 type Block = Record<string, unknown>;
-type Turn = { role: 'user' | 'assistant'; content: Block[] };
+type Turn = VendorTurn<Block>;
 
 const STOP: Record<string, StopReason> = { end_turn: 'end_turn', tool_use: 'tool_use', max_tokens: 'max_tokens', stop_sequence: 'stop_sequence', guardrail_intervened: 'content_filter', content_filtered: 'content_filter' };
 
 export function toBedrockMessages(messages: LLMMessage[]): Turn[] {
   const turns: Turn[] = [];
-  const push = (role: Turn['role'], blocks: Block[]) => {
-    if (!blocks.length) return;
-    const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
+  const push = (role: Turn['role'], blocks: Block[]) => pushTurn(turns, role, blocks);
   for (const m of messages) {
     if (m.role === 'user') push('user', [{ text: m.content }]);
     else if (m.role === 'assistant') {
@@ -41,14 +37,6 @@ function usageOf(u: BedrockUsage): Usage {
   return usage;
 }
 
-function parseArgs(raw: string): Record<string, unknown> {
-  try {
-    const v = raw ? JSON.parse(raw) : {};
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : { _arguments: raw };
-  } catch {
-    return { _arguments: raw };
-  }
-}
 
 /** Amazon Bedrock's Converse API through the official AWS SDK (`@aws-sdk/client-bedrock-runtime`, an optional peer). */
 export function bedrock(options: BedrockOptions): LLMProvider {
@@ -123,7 +111,7 @@ export function bedrock(options: BedrockOptions): LLMProvider {
           } else if (event.messageStop) stopReason = event.messageStop.stopReason ?? '';
           else if (event.metadata) usage = usageOf(event.metadata.usage);
         }
-        const toolCalls: ToolCall[] = [...uses.entries()].sort(([a], [b]) => a - b).map(([, u]) => ({ id: u.id, name: u.name, args: parseArgs(u.args) }));
+        const toolCalls: ToolCall[] = [...uses.entries()].sort(([a], [b]) => a - b).map(([, u]) => ({ id: u.id, name: u.name, args: parseToolArgs(u.args) }));
         yield { type: 'response', response: { content, toolCalls, usage, stopReason: STOP[stopReason] ?? 'end_turn', model: body.modelId, provider: 'bedrock' } };
       } catch (err) {
         fail(err, opts.signal);

@@ -2,6 +2,7 @@ import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, Sto
 import { ProviderConfigError } from '../provider.errors.js';
 import { fromFetchSdkError, isAbort } from './normalize-error.js';
 import { openaiClient, type OpenAIClientOptions } from './openai-client.js';
+import { parseToolArgs } from './vendor-turns.js';
 
 export interface OpenAIOptions extends OpenAIClientOptions {
   /** Used when a request names no model. */
@@ -26,15 +27,6 @@ export function toOpenAIMessages(system: string | undefined, messages: LLMMessag
   return out;
 }
 
-/** Arguments as the model wrote them; unparseable JSON is kept whole so the tool's schema check reports it. */
-function parseArgs(raw: string): Record<string, unknown> {
-  try {
-    const v = raw ? JSON.parse(raw) : {};
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : { _arguments: raw };
-  } catch {
-    return { _arguments: raw };
-  }
-}
 
 type OpenAIUsage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null | undefined;
 
@@ -85,7 +77,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
         const choice = r.choices[0];
         return {
           content: choice?.message.content ?? '',
-          toolCalls: (choice?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, args: parseArgs(t.function.arguments) })),
+          toolCalls: (choice?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, args: parseToolArgs(t.function.arguments) })),
           usage: usageOf(r.usage),
           stopReason: STOP[choice?.finish_reason ?? ''] ?? 'end_turn',
           model: r.model,
@@ -126,7 +118,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
             if (t.function?.arguments) call.args += t.function.arguments;
           }
         }
-        const toolCalls: ToolCall[] = calls.filter(Boolean).map((c2) => ({ id: c2.id, name: c2.name, args: parseArgs(c2.args) }));
+        const toolCalls: ToolCall[] = calls.filter(Boolean).map((c2) => ({ id: c2.id, name: c2.name, args: parseToolArgs(c2.args) }));
         yield { type: 'response', response: { content, toolCalls, usage, stopReason: STOP[finish] ?? 'end_turn', model, provider: 'openai' } };
       } catch (err) {
         fail(err, opts.signal);
