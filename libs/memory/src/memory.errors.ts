@@ -25,3 +25,20 @@ export class CrossTenantAccessError extends MemoryError {
     super('cross_tenant_access', 'a stored record does not belong to the requesting identity; access refused');
   }
 }
+
+/** An optional driver (ioredis, pg, the AgentCore SDK) is not installed; says what to install. */
+export class MissingPeerDependencyError extends MemoryError {
+  constructor(
+    readonly packageName: string,
+    readonly store: string,
+  ) {
+    super('missing_peer_dependency', `${store} needs the optional package ${packageName}: run \`npm install ${packageName}\``);
+  }
+}
+
+/** The backing store could not be reached or failed; nothing was read or written by this call. */
+export class StoreUnavailableError extends MemoryError {
+  constructor(store: string, reason: string) {
+    super('store_unavailable', `${store} is unavailable: ${reason}`);
+  }
+}

@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { describeMemoryStore } from '../testing/describe-memory-store.js';
+import { CrossTenantAccessError } from '../memory.errors.js';
+import type { MemoryAuditEvent } from '../memory-store.js';
+import { RedisStore } from './redis.store.js';
+
+const redis = new Redis(process.env.REDIS_URL!);
+afterAll(() => redis.quit());
+const freshPrefix = () => `test:mem:${randomUUID()}:`;
+
+describeMemoryStore('RedisStore', { create: () => new RedisStore({ redis, prefix: freshPrefix() }) });
+
+describe('RedisStore specifics', () => {
+  const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
+
+  it('keeps a whole conversation in one hash slot under the prefix', async () => {
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis, prefix });
+    await store.append(alice, [{ role: 'user', content: 'hi' }]);
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^${prefix}\\{[A-Za-z0-9_-]{22}\\}:=acme:=alice:=c1$`));
+  });
+
+  it('caps stored history and refreshes the TTL on every write', async () => {
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis, prefix, maxMessages: 3, ttlMs: 60_000 });
+    for (let i = 0; i < 5; i++) await store.append(alice, [{ role: 'user', content: String(i) }]);
+    expect((await store.load(alice)).map((m) => m.content)).toEqual(['2', '3', '4']);
+    const [key] = await redis.keys(`${prefix}*`);
+    await redis.pexpire(key, 1_000);
+    await store.append(alice, [{ role: 'user', content: '5' }]);
+    expect(await redis.pttl(key)).toBeGreaterThan(50_000);
+  });
+
+  it('forgets with SCAN, safe against glob characters and braces in ids', async () => {
+    const store = new RedisStore({ redis, prefix: freshPrefix(), scanCount: 3 });
+    const hostile = ['a*', 'a?', 'a[b]', 'a\\', 'x}:=acme', '{acme}'];
+    for (const t of ['acme', ...hostile]) for (let c = 0; c < 4; c++) await store.append({ tenant: t, principal: 'p', conversationId: `c${c}` }, [{ role: 'user', content: t }]);
+    expect(await store.forgetTenant('a*')).toBe(4);
+    expect(await store.forgetTenant('acme')).toBe(4);
+    for (const t of hostile.filter((h) => h !== 'a*')) expect((await store.load({ tenant: t, principal: 'p', conversationId: 'c0' })).map((m) => m.content)).toEqual([t]);
+  });
+
+  it('refuses and audits an element whose identity is not the reader’s', async () => {
+    const audit: MemoryAuditEvent[] = [];
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis, prefix, onAudit: (e) => audit.push(e) });
+    await store.append(alice, [{ role: 'user', content: 'mine' }]);
+    const [key] = await redis.keys(`${prefix}*`);
+    // Simulate a bug or an attacker writing another tenant's record into alice's list.
+    await redis.rpush(key, JSON.stringify(['globex', 'bob', 'c1', { role: 'user', content: 'globex secret' }]));
+    const err = await store.load(alice).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CrossTenantAccessError);
+    expect(String((err as Error).message)).not.toContain('globex secret');
+    expect(audit).toEqual([expect.objectContaining({ type: 'memory.access_refused', store: 'redis', requested: { tenant: 'acme', principal: 'alice' } })]);
+  });
+
+  it('uses one round trip per load and per append', async () => {
+    const monitor = await redis.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_t: string, args: string[]) => seen.push(args[0].toLowerCase()));
+    const client = new Redis(process.env.REDIS_URL!);
+    const store = new RedisStore({ redis: client, prefix: freshPrefix(), maxMessages: 100, ttlMs: 10_000 });
+    await store.append(alice, [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
+    await store.load(alice, { limit: 20 });
+    await new Promise((r) => setTimeout(r, 100));
+    await monitor.disconnect();
+    await client.quit();
+    const connectionChatter = new Set(['hello', 'client', 'info', 'select', 'quit']);
+    expect(seen.filter((c) => !connectionChatter.has(c))).toEqual(['multi', 'rpush', 'ltrim', 'pexpire', 'exec', 'lrange']);
+  });
+
+  it('opens its own connection from a URL and closes it', async () => {
+    const store = await RedisStore.fromUrl(process.env.REDIS_URL!, { prefix: freshPrefix() });
+    await store.append(alice, [{ role: 'user', content: 'x' }]);
+    expect(await store.load(alice)).toHaveLength(1);
+    await store.close();
+  });
+});

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { decodeIdentityKey, encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
+import { loadDriver } from '../load-peer.js';
+import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
+import { MemoryError } from '../memory.errors.js';
+import type { LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
+import { assertOwnedBy, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
+
+export interface RedisStoreOptions {
+  /** An ioredis client (shared with the app; not closed by the store). */
+  redis: Redis;
+  /** @default 'agentnest:mem:' */
+  prefix?: string;
+  /** Expire a conversation this long after its last write; @default never */
+  ttlMs?: number;
+  /** Keep at most this many messages per conversation (oldest dropped); @default unlimited */
+  maxMessages?: number;
+  /** Keys per SCAN step and per UNLINK batch when forgetting; @default 500 */
+  scanCount?: number;
+  onAudit?: MemoryAuditSink;
+}
+
+// A stored element: the owner's identity travels with every message, so a read can prove ownership.
+type Element = [tenant: string | null, principal: string | null, conversationId: string, message: MemoryMessage];
+
+const TAG_LENGTH = 22;
+const GLOB = /[*?[\]\\]/g;
+const globEscape = (s: string) => s.replace(GLOB, (c) => `\\${c}`);
+
+/**
+ * Conversations in Redis lists, one key per conversation:
+ * `<prefix>{<tag>}:<identity key>`, where the tag is a fixed-length hash of the identity key, so
+ * each conversation stays in one cluster slot and a SCAN pattern can match the tag with `?`s
+ * (never `*`, which could run past a `}` inside a hostile id).
+ */
+export class RedisStore implements MemoryStore {
+  readonly name = 'redis';
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly owned: boolean;
+
+  constructor(
+    private readonly options: RedisStoreOptions,
+    owned = false,
+  ) {
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? 'agentnest:mem:';
+    this.owned = owned;
+    if (/[{}]/.test(this.prefix)) throw new MemoryError('invalid_config', 'RedisStore prefix must not contain { or }');
+    if (options.ttlMs !== undefined && !(Number.isInteger(options.ttlMs) && options.ttlMs > 0)) throw new MemoryError('invalid_config', 'RedisStore ttlMs must be a positive integer');
+    if (options.maxMessages !== undefined && !(Number.isInteger(options.maxMessages) && options.maxMessages > 0)) throw new MemoryError('invalid_config', 'RedisStore maxMessages must be a positive integer');
+  }
+
+  /** A store with its own connection (closed by `close()`); ioredis is loaded on demand. */
+  static async fromUrl(url: string, options: Omit<RedisStoreOptions, 'redis'> = {}): Promise<RedisStore> {
+    const { Redis: Client } = await loadDriver<{ Redis: new (url: string, o?: object) => Redis }>('ioredis', 'RedisStore');
+    return new RedisStore({ ...options, redis: new Client(url, { maxRetriesPerRequest: 1 }) }, true);
+  }
+
+  private keyOf(identity: MemoryIdentity): string {
+    const idKey = encodeIdentityKey(identity);
+    const tag = createHash('sha256').update(idKey).digest('base64url').slice(0, TAG_LENGTH);
+    return `${this.prefix}{${tag}}:${idKey}`;
+  }
+
+  async load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]> {
+    const id = validateIdentity(identity);
+    const limit = resolveLimit(opts);
+    if (limit === 0) return [];
+    // LRANGE from the tail walks only the window: O(limit), whatever the history length.
+    const raw = await this.redis.lrange(this.keyOf(id), -limit, -1);
+    return raw.map((json) => {
+      const [tenant, principal, conversationId, message] = JSON.parse(json) as Element;
+      const stored: MemoryIdentity = { conversationId };
+      if (tenant !== null) stored.tenant = tenant;
+      if (principal !== null) stored.principal = principal;
+      assertOwnedBy(stored, id, this.name, this.options.onAudit);
+      return message;
+    });
+  }
+
+  async append(identity: MemoryIdentity, messages: MemoryMessage[]): Promise<void> {
+    const id = validateIdentity(identity);
+    const batch = validateMessages(messages);
+    if (batch.length === 0) return;
+    const key = this.keyOf(id);
+    const elements = batch.map((m) => JSON.stringify([id.tenant ?? null, id.principal ?? null, id.conversationId, m] satisfies Element));
+    // One MULTI: the batch lands contiguously with its trim and expiry, in one round trip.
+    const tx = this.redis.multi().rpush(key, ...elements);
+    if (this.options.maxMessages) tx.ltrim(key, -this.options.maxMessages, -1);
+    if (this.options.ttlMs) tx.pexpire(key, this.options.ttlMs);
+    const results = await tx.exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw failed?.[0] ?? new MemoryError('store_error', 'append transaction was discarded');
+  }
+
+  async clear(identity: MemoryIdentity): Promise<void> {
+    await this.redis.unlink(this.keyOf(validateIdentity(identity)));
+  }
+
+  async forgetTenant(tenant: string): Promise<number> {
+    validateScopeField('tenant', tenant, true);
+    return this.forgetMatching(encodeScopePrefix(tenant), (id) => id.tenant === tenant);
+  }
+
+  async forgetPrincipal(scope: { tenant?: string; principal: string }): Promise<number> {
+    validateScopeField('tenant', scope.tenant, false);
+    validateScopeField('principal', scope.principal, true);
+    return this.forgetMatching(encodeScopePrefix(scope.tenant, { value: scope.principal }), (id) => id.tenant === scope.tenant && id.principal === scope.principal);
+  }
+
+  /** SCAN (never KEYS) for the scope's keys, re-check each decoded identity, UNLINK in batches. */
+  private async forgetMatching(scopePrefix: string, belongs: (id: MemoryIdentity) => boolean): Promise<number> {
+    const pattern = `${globEscape(this.prefix)}{${'?'.repeat(TAG_LENGTH)}}:${globEscape(scopePrefix)}*`;
+    const count = this.options.scanCount ?? 500;
+    const head = this.prefix.length + TAG_LENGTH + 3;
+    let cursor = '0';
+    let removed = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      cursor = next;
+      const mine = keys.filter((k) => {
+        try {
+          return belongs(decodeIdentityKey(k.slice(head)));
+        } catch {
+          return false;
+        }
+      });
+      if (mine.length) removed += await this.redis.unlink(...mine);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  /** Closes the connection if the store opened it (fromUrl). */
+  async close(): Promise<void> {
+    if (this.owned) await this.redis.quit();
+  }
+}
