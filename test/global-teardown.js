@@ -1,3 +1,3 @@
 export default async function globalTeardown() {
-  await globalThis.__AGENTNEST_REDIS__?.stop();
+  await Promise.all([globalThis.__AGENTNEST_REDIS__?.stop(), globalThis.__AGENTNEST_PG__?.stop()]);
 }

@@ -67,6 +67,7 @@ describe('validateIdentity', () => {
     [{ conversationId: '' }, 'conversationId'],
     [{ tenant: 'x' }, 'conversationId'],
     [{ conversationId: ['c'] }, 'conversationId'],
+    [{ conversationId: 'c', principal: 'a\u0000b' }, 'principal'],
   ])('rejects %j naming the field, never echoing the value', (value, field) => {
     const err = (() => {
       try {

@@ -1,9 +1,12 @@
 export { GLOBAL_CONVERSATION, MAX_IDENTITY_FIELD_LENGTH, sameIdentity, validateIdentity } from './memory-identity.js';
 export type { MemoryIdentity } from './memory-identity.js';
 export { decodeIdentityKey, encodeIdentityKey, encodeScopePrefix } from './identity-key.js';
-export { CrossTenantAccessError, InvalidIdentityError, MemoryError } from './memory.errors.js';
-export { DEFAULT_LOAD_LIMIT } from './memory-store.js';
-export type { LoadOptions, MemoryAuditEvent, MemoryAuditSink, MemoryMessage, MemoryStore } from './memory-store.js';
+export { CrossTenantAccessError, InvalidIdentityError, MemoryError, MissingPeerDependencyError, StoreUnavailableError } from './memory.errors.js';
+export { setDriverImporter } from './load-peer.js';
+export { DEFAULT_LOAD_LIMIT, isSearchable } from './memory-store.js';
+export type { AppendOptions, LoadOptions, MemoryAuditEvent, MemoryAuditSink, MemoryMessage, MemoryStore, SearchableMemoryStore, SearchHit, SearchOptions } from './memory-store.js';
 export { assertOwnedBy } from './store-guards.js';
 export { InMemoryStore } from './stores/in-memory.store.js';
 export type { InMemoryStoreOptions } from './stores/in-memory.store.js';
+export { RedisStore } from './stores/redis.store.js';
+export type { RedisStoreOptions } from './stores/redis.store.js';

@@ -17,6 +17,8 @@ function checkField(field: string, value: unknown, required: boolean): void {
   if (value === undefined && !required) return;
   if (typeof value !== 'string') throw new InvalidIdentityError(field, required ? 'is required and must be a string' : 'must be a string when present');
   if (value.length > MAX_IDENTITY_FIELD_LENGTH) throw new InvalidIdentityError(field, `must be at most ${MAX_IDENTITY_FIELD_LENGTH} characters`);
+  // No store can keep NUL in a key or column reliably (PostgreSQL text cannot), so no id may hold one.
+  if (value.includes('\u0000')) throw new InvalidIdentityError(field, 'must not contain NUL characters');
   if (required && value.length === 0) throw new InvalidIdentityError(field, 'must not be empty');
 }
 

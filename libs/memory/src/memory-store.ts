@@ -10,6 +10,24 @@ export interface MemoryMessage {
   isError?: boolean;
 }
 
+export interface AppendOptions {
+  /** One vector (or undefined) per message, kept by stores that can search. */
+  embeddings?: Array<number[] | undefined>;
+}
+
+export interface SearchOptions {
+  /** @default 5 */
+  k?: number;
+  /** Lowest cosine similarity returned; @default 0 */
+  minScore?: number;
+}
+
+export interface SearchHit {
+  conversationId: string;
+  message: MemoryMessage;
+  score: number;
+}
+
 export interface LoadOptions {
   /** How many of the most recent messages to return; @default 50 */
   limit?: number;
@@ -34,13 +52,23 @@ export interface MemoryStore {
   /** The last `limit` messages of the conversation, oldest first; `[]` when there are none. */
   load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]>;
   /** Appends messages atomically and in order: concurrent appends never interleave inside one batch. */
-  append(identity: MemoryIdentity, messages: MemoryMessage[]): Promise<void>;
+  append(identity: MemoryIdentity, messages: MemoryMessage[], opts?: AppendOptions): Promise<void>;
   /** Deletes one conversation. */
   clear(identity: MemoryIdentity): Promise<void>;
   /** Deletes every conversation of a tenant; returns how many conversations were removed. */
   forgetTenant(tenant: string): Promise<number>;
   /** Deletes every conversation of one principal within a tenant (absent tenant means the tenant-less space). */
   forgetPrincipal(scope: { tenant?: string; principal: string }): Promise<number>;
+}
+
+/** A store that can find earlier messages by meaning, within one tenant and principal. */
+export interface SearchableMemoryStore extends MemoryStore {
+  /** The k messages most similar to `vector` across all conversations of identity's tenant and principal. */
+  search(identity: MemoryIdentity, vector: number[], opts?: SearchOptions): Promise<SearchHit[]>;
+}
+
+export function isSearchable(store: MemoryStore): store is SearchableMemoryStore {
+  return typeof (store as Partial<SearchableMemoryStore>).search === 'function';
 }
 
 export const DEFAULT_LOAD_LIMIT = 50;

@@ -1,6 +1,6 @@
 import { sameIdentity, type MemoryIdentity } from './memory-identity.js';
 import { CrossTenantAccessError, InvalidIdentityError, MemoryError } from './memory.errors.js';
-import { DEFAULT_LOAD_LIMIT, type LoadOptions, type MemoryAuditSink, type MemoryMessage } from './memory-store.js';
+import { DEFAULT_LOAD_LIMIT, type AppendOptions, type LoadOptions, type MemoryAuditSink, type MemoryMessage, type SearchOptions } from './memory-store.js';
 
 // Checks every store runs at its boundary, so each adapter enforces the same rules the same way.
 
@@ -32,4 +32,36 @@ export function validateMessages(messages: unknown): MemoryMessage[] {
 export function validateScopeField(field: string, value: unknown, required: boolean): void {
   if (value === undefined && !required) return;
   if (typeof value !== 'string' || value.length === 0) throw new InvalidIdentityError(field, 'must be a non-empty string');
+}
+
+/** The embeddings given with an append, checked against the batch: one per message, finite numbers. */
+export function validateEmbeddings(messages: MemoryMessage[], opts: AppendOptions | undefined): Array<number[] | undefined> {
+  const e = opts?.embeddings;
+  if (e === undefined) return messages.map(() => undefined);
+  if (!Array.isArray(e) || e.length !== messages.length) throw new MemoryError('invalid_embedding', 'embeddings must have one entry per message');
+  for (const v of e) if (v !== undefined && (!Array.isArray(v) || v.length === 0 || v.some((x) => !Number.isFinite(x)))) throw new MemoryError('invalid_embedding', 'each embedding must be a non-empty array of finite numbers');
+  return e;
+}
+
+export function resolveSearch(vector: unknown, opts: SearchOptions | undefined): { vector: number[]; k: number; minScore: number } {
+  if (!Array.isArray(vector) || vector.length === 0 || vector.some((x) => !Number.isFinite(x))) throw new MemoryError('invalid_embedding', 'search vector must be a non-empty array of finite numbers');
+  const k = opts?.k ?? 5;
+  if (!Number.isInteger(k) || k < 1 || k > 100) throw new MemoryError('invalid_limit', 'k must be an integer from 1 to 100');
+  const minScore = opts?.minScore ?? 0;
+  if (!Number.isFinite(minScore) || minScore < -1 || minScore > 1) throw new MemoryError('invalid_limit', 'minScore must be between -1 and 1');
+  return { vector: vector as number[], k, minScore };
+}
+
+/** Cosine similarity; 0 when either vector is all zeros or their lengths differ. */
+export function cosine(a: number[], b: number[]): number {
+  if (a.length !== b.length) return 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }

@@ -1,11 +1,12 @@
 import { encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
-import type { LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
-import { assertOwnedBy, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
+import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
+import { assertOwnedBy, cosine, resolveLimit, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 
 interface ConversationRecord {
   identity: MemoryIdentity;
   messages: MemoryMessage[];
+  embeddings: Array<number[] | undefined>;
 }
 
 export interface InMemoryStoreOptions {
@@ -14,7 +15,7 @@ export interface InMemoryStoreOptions {
 }
 
 /** Process-local store for development and tests; data is lost on restart and not shared across instances. */
-export class InMemoryStore implements MemoryStore {
+export class InMemoryStore implements SearchableMemoryStore {
   readonly name = 'memory';
   // Keyed by the injective identity key; each record keeps its identity so reads can be re-checked.
   private readonly conversations = new Map<string, ConversationRecord>();
@@ -30,15 +31,33 @@ export class InMemoryStore implements MemoryStore {
     return structuredClone(record.messages.slice(-limit));
   }
 
-  async append(identity: MemoryIdentity, messages: MemoryMessage[]): Promise<void> {
+  async append(identity: MemoryIdentity, messages: MemoryMessage[], opts?: AppendOptions): Promise<void> {
     const id = validateIdentity(identity);
     const batch = structuredClone(validateMessages(messages));
+    const embeddings = structuredClone(validateEmbeddings(batch, opts));
     const key = encodeIdentityKey(id);
     const record = this.conversations.get(key);
     if (record) {
       assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
       record.messages.push(...batch);
-    } else this.conversations.set(key, { identity: id, messages: batch });
+      record.embeddings.push(...embeddings);
+    } else this.conversations.set(key, { identity: id, messages: batch, embeddings });
+  }
+
+  async search(identity: MemoryIdentity, vector: number[], opts?: SearchOptions): Promise<SearchHit[]> {
+    const id = validateIdentity(identity);
+    const { k, minScore } = resolveSearch(vector, opts);
+    const prefix = encodeScopePrefix(id.tenant, { value: id.principal });
+    const hits: SearchHit[] = [];
+    for (const [key, record] of this.conversations) {
+      if (!key.startsWith(prefix)) continue;
+      assertOwnedBy({ ...record.identity, conversationId: id.conversationId }, id, this.name, this.options.onAudit);
+      record.embeddings.forEach((e, i) => {
+        const score = e ? cosine(e, vector) : -Infinity;
+        if (score >= minScore) hits.push({ conversationId: record.identity.conversationId, message: structuredClone(record.messages[i]), score });
+      });
+    }
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
   }
 
   async clear(identity: MemoryIdentity): Promise<void> {

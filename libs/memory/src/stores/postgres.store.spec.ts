@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { describeMemoryStore } from '../testing/describe-memory-store.js';
+import { PostgresStore } from './postgres.store.js';
+import type { MemoryMessage } from '../memory-store.js';
+
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 8 });
+const store = new PostgresStore({ pool });
+beforeAll(async () => {
+  await store.migrate();
+});
+afterAll(() => pool.end());
+
+// Each conformance case starts from an empty table.
+describeMemoryStore('PostgresStore', {
+  create: async () => {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL });
+    await admin.connect();
+    await admin.query('TRUNCATE agentnest_messages');
+    await admin.end();
+    return store;
+  },
+});
+
+describe('PostgresStore specifics', () => {
+  const alice = { tenant: 'pg-acme', principal: 'alice', conversationId: 'c1' };
+  const msg = (content: string): MemoryMessage => ({ role: 'user', content });
+
+  it('migrates idempotently, also when instances race', async () => {
+    const results = await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
+    expect(results.flat()).toEqual([]);
+    const { rows } = await pool.query('SELECT version FROM agentnest_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual([1]);
+  });
+
+  it('has tenant_id in every index, and row-level security forced on the table', async () => {
+    const { rows: idx } = await pool.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'agentnest_messages'`);
+    expect(idx.length).toBeGreaterThanOrEqual(2);
+    for (const r of idx) expect(r.indexdef).toMatch(/\(tenant_id,/);
+    const { rows } = await pool.query(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'agentnest_messages'`);
+    expect(rows[0]).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
+  });
+
+  it('row-level security hides other tenants even from a query without a tenant filter', async () => {
+    await store.append(alice, [msg('acme data')]);
+    await store.append({ ...alice, tenant: 'pg-globex' }, [msg('globex data')]);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('agentnest.tenant', '=pg-globex', true)`);
+      const { rows } = await client.query(`SELECT message::jsonb->>'content' AS content FROM agentnest_messages`);
+      expect(rows.map((r) => r.content)).toContain('globex data');
+      expect(rows.map((r) => r.content)).not.toContain('acme data');
+      // Writing a row for another tenant is refused by the policy.
+      await expect(client.query(`INSERT INTO agentnest_messages (tenant_id, principal_id, conversation_id, message) VALUES ('=pg-acme', '=x', 'c', '{}')`)).rejects.toThrow(/row-level security/);
+      await client.query('ROLLBACK');
+      const none = await pool.query(`SELECT count(*)::int AS n FROM agentnest_messages`);
+      expect(none.rows[0].n).toBe(0);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('finds similar earlier messages of the same tenant and principal only', async () => {
+    await store.append({ ...alice, conversationId: 's1' }, [msg('cats'), msg('dogs')], { embeddings: [[1, 0, 0], [0, 1, 0]] });
+    await store.append({ ...alice, conversationId: 's2' }, [msg('kittens')], { embeddings: [[0.9, 0.1, 0]] });
+    await store.append({ ...alice, principal: 'bob', conversationId: 's1' }, [msg('bob cats')], { embeddings: [[1, 0, 0]] });
+    await store.append({ ...alice, tenant: 'pg-globex', conversationId: 's1' }, [msg('globex cats')], { embeddings: [[1, 0, 0]] });
+    const hits = await store.search({ ...alice, conversationId: 'new' }, [1, 0, 0], { k: 2, minScore: 0.5 });
+    expect(hits.map((h) => [h.message.content, h.conversationId])).toEqual([
+      ['cats', 's1'],
+      ['kittens', 's2'],
+    ]);
+    expect(hits[0].score).toBeCloseTo(1, 5);
+  });
+
+  it('opens its own pool from a URL, migrating when asked', async () => {
+    const own = await PostgresStore.fromUrl(process.env.DATABASE_URL!, { migrate: true });
+    await own.append({ ...alice, conversationId: 'url' }, [msg('x')]);
+    expect(await own.load({ ...alice, conversationId: 'url' })).toEqual([msg('x')]);
+    await own.close();
+  });
+});
