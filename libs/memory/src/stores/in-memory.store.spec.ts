@@ -1,11 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
+import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { InMemoryStore } from './in-memory.store.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
 import { encodeIdentityKey } from '../identity-key.js';
 import type { MemoryAuditEvent } from '../memory-store.js';
 
 describeMemoryStore('InMemoryStore', { create: () => new InMemoryStore() });
+
+describeMemoryStoreProperties('InMemoryStore', { create: () => new InMemoryStore() });
 
 describe('InMemoryStore record ownership', () => {
   it('refuses and audits a record whose stored identity differs from the reader', async () => {

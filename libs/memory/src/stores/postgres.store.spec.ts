@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
+import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { PostgresStore } from './postgres.store.js';
 import type { MemoryMessage } from '../memory-store.js';
 
@@ -11,8 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => pool.end());
 
-// Each conformance case starts from an empty table.
-describeMemoryStore('PostgresStore', {
+// Each conformance case and property run starts from an empty table.
+const emptied = {
   create: async () => {
     const admin = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL });
     await admin.connect();
@@ -20,7 +21,9 @@ describeMemoryStore('PostgresStore', {
     await admin.end();
     return store;
   },
-});
+};
+describeMemoryStore('PostgresStore', emptied);
+describeMemoryStoreProperties('PostgresStore', emptied);
 
 describe('PostgresStore specifics', () => {
   const alice = { tenant: 'pg-acme', principal: 'alice', conversationId: 'c1' };

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
+import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
 import type { MemoryAuditEvent } from '../memory-store.js';
 import { RedisStore } from './redis.store.js';
@@ -11,6 +12,8 @@ afterAll(() => redis.quit());
 const freshPrefix = () => `test:mem:${randomUUID()}:`;
 
 describeMemoryStore('RedisStore', { create: () => new RedisStore({ redis, prefix: freshPrefix() }) });
+
+describeMemoryStoreProperties('RedisStore', { create: () => new RedisStore({ redis, prefix: freshPrefix() }) });
 
 describe('RedisStore specifics', () => {
   const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };

@@ -1,2 +1,3 @@
 export { describeMemoryStore } from './describe-memory-store.js';
 export type { MemoryStoreHarness } from './describe-memory-store.js';
+export { describeMemoryStoreProperties } from './describe-memory-store-properties.js';
