@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
-import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
+import { GLOBAL_CONVERSATION, isSearchable, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { raceAbort, throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
 import type { AgentOptions, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
@@ -18,6 +18,8 @@ const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Ans
 
 /** Mutable state of one run between model calls. */
 interface RunState {
+  /** Related earlier messages found by semantic recall, shown to the model but never stored again. */
+  recalled?: string;
   runId: string;
   identity: MemoryIdentity;
   turn: LLMMessage[];
@@ -69,6 +71,7 @@ export class Agent {
       throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
     }
     if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
+    if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
     return new Agent(options);
   }
 
@@ -86,6 +89,7 @@ export class Agent {
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
       const history = await this.loadHistory(state);
+      await this.recall(state, input.message, history);
       return this.loop(state, history);
     });
   }
@@ -151,7 +155,7 @@ export class Agent {
     const { model, system, maxTokens, temperature, provider, pricingTable } = this.options;
     state.iterations++;
     const request: LLMRequest = { model, messages: [...history, ...state.turn] };
-    const systemText = final ? [system, FINAL_CALL_NOTE].filter(Boolean).join('\n\n') : system;
+    const systemText = [system, state.recalled, final ? FINAL_CALL_NOTE : undefined].filter(Boolean).join('\n\n') || undefined;
     if (systemText) request.system = systemText;
     // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
     if (tools?.length) request.tools = tools;
@@ -186,9 +190,11 @@ export class Agent {
   }
 
   private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean): Promise<CompletedResult> {
-    const { memory } = this.options;
+    const { memory, recall } = this.options;
     if (memory) {
-      await memory.append(state.identity, state.turn);
+      // With recall on, user and assistant text is embedded so later runs can find it.
+      const embeddings = recall ? await this.embedTurn(state) : undefined;
+      await memory.append(state.identity, state.turn, embeddings ? { embeddings } : undefined);
       this.emit(state, { type: 'memory.write', store: memory.name, count: state.turn.length });
     }
     const base = this.resultBase(state);
@@ -232,6 +238,26 @@ export class Agent {
     this.emit(state, { type: 'memory.read', store: memory.name, count: loaded.length });
     const firstUser = loaded.findIndex((m) => m.role === 'user');
     return firstUser < 0 ? [] : (loaded.slice(firstUser) as LLMMessage[]);
+  }
+
+  /** Finds related earlier messages of this tenant and principal, leaving out what the window already shows. */
+  private async recall(state: RunState, message: string, history: LLMMessage[]): Promise<void> {
+    const { recall, memory } = this.options;
+    if (!recall || !memory || !isSearchable(memory)) return;
+    const vector = await raceAbort(recall.embedder.embed(message, { signal: state.signal }), state.signal);
+    const hits = await raceAbort(memory.search(state.identity, vector, { k: (recall.k ?? 3) + history.length, minScore: recall.minScore ?? 0.3 }), state.signal);
+    const shown = new Set(history.map((m) => `${m.role}\u0000${m.content}`));
+    const fresh = hits.filter((h) => !shown.has(`${h.message.role}\u0000${h.message.content}`)).slice(0, recall.k ?? 3);
+    this.emit(state, { type: 'memory.recall', store: memory.name, count: fresh.length });
+    if (fresh.length) state.recalled = `Related earlier messages (from past conversations with this user):\n${fresh.map((h) => `- ${h.message.role}: ${h.message.content}`).join('\n')}`;
+  }
+
+  private async embedTurn(state: RunState): Promise<Array<number[] | undefined>> {
+    const texts = state.turn.map((m) => (m.role !== 'tool' && m.content ? m.content : undefined));
+    const wanted = texts.filter((t): t is string => t !== undefined);
+    const vectors = wanted.length ? await this.options.recall!.embedder.embedBatch(wanted) : [];
+    let next = 0;
+    return texts.map((t) => (t === undefined ? undefined : vectors[next++]));
   }
 
   private async guard<T>(state: RunState, work: () => Promise<T>): Promise<T> {

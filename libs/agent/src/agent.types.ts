@@ -1,4 +1,4 @@
-import type { LLMProvider, StopReason, Usage } from '@agentnest/providers';
+import type { Embedder, LLMProvider, StopReason, Usage } from '@agentnest/providers';
 import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import type { PricingTable } from './pricing.js';
@@ -26,6 +26,16 @@ export interface AgentOptions {
   requireTenant?: boolean;
   /** HMAC key for checkpoints (at least 32 characters); required once a run pauses or resumes. */
   checkpointSecret?: string;
+  /** Semantic recall: related earlier messages of the same tenant and principal, from any conversation, join the prompt. Needs a searchable memory store. */
+  recall?: RecallOptions;
+}
+
+export interface RecallOptions {
+  embedder: Embedder;
+  /** @default 3 */
+  k?: number;
+  /** @default 0.3 */
+  minScore?: number;
 }
 
 export interface RunInput {

@@ -1,6 +1,6 @@
 export { Agent } from './agent.js';
 export { isPaused } from './agent.types.js';
-export type { AgentOptions, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+export type { AgentOptions, CompletedResult, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 export { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, RunAbortedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';

@@ -22,6 +22,7 @@ export type AgentEventBody =
   | { type: 'tool.end'; toolCallId: string; tool: string; result: string; isError: boolean; durationMs: number }
   | { type: 'memory.read'; store: string; count: number }
   | { type: 'memory.write'; store: string; count: number }
+  | { type: 'memory.recall'; store: string; count: number }
   | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
   | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
   | { type: 'run.end'; status: 'completed' | 'paused'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }

@@ -50,6 +50,8 @@ export class NarrativeRecorder implements Recorder {
         return [`User: ${quote(event.message)}`];
       case 'memory.read':
         return event.count ? [`Recalled ${event.count} earlier message${event.count === 1 ? '' : 's'} of this conversation`] : undefined;
+      case 'memory.recall':
+        return event.count ? [`Recalled ${event.count} related message${event.count === 1 ? '' : 's'} from earlier conversations`] : undefined;
       case 'llm.response': {
         const lines = event.toolCalls.map((c) => `Assistant called ${c.name}(${JSON.stringify(c.args)})`);
         if (event.content) lines.unshift(`Assistant${event.toolCalls.length ? ' (thinking)' : ''}: ${quote(event.content)}`);
