@@ -4,7 +4,7 @@ import { loadAppConfig } from '../apps/api/src/config/app-config.js';
 import { ConfigError } from '../apps/api/src/config/config.error.js';
 import { bearer, startApi } from './harness.js';
 
-const GOOD = { NODE_ENV: 'production', API_KEYS: 'prod-key-123=acme/alice', CHECKPOINT_SECRET: 'p'.repeat(40) };
+const GOOD = { NODE_ENV: 'production', API_KEYS: 'prod-key-123=acme/alice', CHECKPOINT_SECRET: 'p'.repeat(40), REDIS_URL: 'redis://127.0.0.1:6379' };
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -19,7 +19,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('boot configuration', () => {
   it('accepts a complete production config', () => {
     const config = loadAppConfig(GOOD);
-    expect(config).toMatchObject({ nodeEnv: 'production', port: 3000, devKey: false, llm: { primary: { kind: 'mock', model: 'demo-1' } }, checkpointSecretGenerated: false, redisPrefix: 'agentnest:' });
+    expect(config).toMatchObject({ nodeEnv: 'production', port: 3000, devKey: false, llm: { primary: { kind: 'mock', model: 'demo-1' } }, checkpointSecretGenerated: false, redisPrefix: 'agentnest:', memoryStore: 'redis' });
     expect(config.apiKeys.lookup('prod-key-123')).toEqual({ tenant: 'acme', principal: 'alice' });
     expect(config.apiKeys.lookup('dev-key')).toBeUndefined();
   });
@@ -58,7 +58,11 @@ describe('boot configuration', () => {
     ['LLM_FALLBACK_MODEL', { LLM_PROVIDER: 'mock', LLM_FALLBACK_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-openai-secret-value' }],
     ['ANTHROPIC_BASE_URL', { LLM_PROVIDER: 'anthropic', LLM_MODEL: 'c', ANTHROPIC_API_KEY: 'sk-ant-secret-value', ANTHROPIC_BASE_URL: 'not a url' }],
     ['LLM_REQUESTS_PER_MINUTE', { LLM_REQUESTS_PER_MINUTE: '-5' }],
-    ['REDIS_URL', { ...GOOD, LLM_PROVIDER: 'anthropic', LLM_MODEL: 'c', ANTHROPIC_API_KEY: 'sk-ant-secret-value' }],
+    ['REDIS_URL', { ...GOOD, REDIS_URL: undefined, MEMORY_STORE: 'memory', LLM_PROVIDER: 'anthropic', LLM_MODEL: 'c', ANTHROPIC_API_KEY: 'sk-ant-secret-value' }],
+    ['REDIS_URL', { ...GOOD, REDIS_URL: undefined }],
+    ['DATABASE_URL', { MEMORY_STORE: 'postgres' }],
+    ['MEMORY_STORE', { MEMORY_STORE: 'dynamo' }],
+    ['DATABASE_MIGRATE', { DATABASE_MIGRATE: 'yes' }],
     ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
   ])('names %s for a chosen provider without what it needs, never echoing a secret', (variable, env) => {
     const err = configError(env as Record<string, string>);

@@ -25,3 +25,14 @@ export async function startApi(env: Record<string, string | undefined> = { API_K
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** A fresh database owned by the service's role, so a suite never shares tables with another running in parallel. */
+export async function createDatabase(): Promise<string> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL });
+  await admin.connect();
+  const name = `agentnest_${Math.random().toString(36).slice(2, 10)}`;
+  await admin.query(`CREATE DATABASE ${name} OWNER agentnest`);
+  await admin.end();
+  return process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`);
+}

@@ -1,8 +1,9 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AgentModule } from '@agentnest/agent';
+import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
@@ -11,9 +12,24 @@ import { AgentsController } from './http/agents.controller.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ConversationsController } from './http/conversations.controller.js';
 import { HealthController } from './http/health.controller.js';
+import { MemoryController } from './http/memory.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { RedisModule } from './redis/redis.module.js';
+
+/** MEMORY_STORE as a store config: Redis reuses the service's one connection. */
+function memoryOptions(app: AppConfig, redis: RedisConnection) {
+  const audit = new Logger('MemoryAudit');
+  const onAudit = (e: MemoryAuditEvent) => audit.warn(`refused a ${e.store} record to tenant ${JSON.stringify(e.requested.tenant ?? null)}`);
+  switch (app.memoryStore) {
+    case 'redis':
+      return { type: 'redis' as const, redis: redis.client!, prefix: `${app.redisPrefix}mem:`, onAudit };
+    case 'postgres':
+      return { type: 'postgres' as const, url: app.databaseUrl!, migrate: app.databaseMigrate, onAudit };
+    default:
+      return { type: 'memory' as const, onAudit };
+  }
+}
 
 @Module({ providers: [ClockTools], exports: [ClockTools] })
 class DemoToolsModule {}
@@ -30,16 +46,22 @@ export class AppModule {
         TerminusModule,
         DemoToolsModule,
         RedisModule,
-        AgentModule.forRootAsync({
+        MemoryModule.forRootAsync({
+          isGlobal: true,
           imports: [RedisModule],
           inject: [ConfigService, RedisConnection],
-          useFactory: (cs: ConfigService, redis: RedisConnection) => {
+          useFactory: (cs: ConfigService, redis: RedisConnection) => memoryOptions(cs.getOrThrow<AppConfig>('app'), redis),
+        }),
+        AgentModule.forRootAsync({
+          imports: [RedisModule],
+          inject: [ConfigService, RedisConnection, MEMORY_STORE],
+          useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {
             const app = cs.getOrThrow<AppConfig>('app');
-            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model), requireTenant: true, checkpointSecret: app.checkpointSecret };
+            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model), memory, requireTenant: true, checkpointSecret: app.checkpointSecret };
           },
         }),
       ],
-      controllers: [AgentsController, ConversationsController, HealthController],
+      controllers: [AgentsController, ConversationsController, MemoryController, HealthController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -15,7 +15,8 @@ export interface CreatedApp {
 /** Builds the configured service (not yet listening). Throws ConfigError before anything starts. */
 export async function createApp(env: Record<string, string | undefined>, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<CreatedApp> {
   const config = loadAppConfig(env);
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger });
+  // abortOnError false: a failure during boot is thrown to the caller (main prints it) instead of exiting the process.
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   app.use(jsonBody);
   app.enableShutdownHooks();
 

@@ -19,6 +19,11 @@ export interface AppConfig {
   redisUrl?: string;
   /** Prefix of every Redis key the service writes; @default 'agentnest:' */
   redisPrefix: string;
+  /** Where conversations live; @default 'redis' in production, 'memory' otherwise */
+  memoryStore: 'memory' | 'redis' | 'postgres';
+  databaseUrl?: string;
+  /** Run database migrations at boot; @default false */
+  databaseMigrate: boolean;
 }
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */
@@ -62,5 +67,15 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const redisPrefix = env.REDIS_KEY_PREFIX ?? 'agentnest:';
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits, : . _ -');
 
-  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix };
+  const memoryStore = env.MEMORY_STORE || (production ? 'redis' : 'memory');
+  if (memoryStore === 'agentcore') throw new ConfigError('MEMORY_STORE', 'agentcore is not available in this version yet (use memory, redis or postgres)');
+  if (memoryStore !== 'memory' && memoryStore !== 'redis' && memoryStore !== 'postgres') throw new ConfigError('MEMORY_STORE', 'must be memory, redis or postgres');
+  if (memoryStore === 'redis' && !redisUrl) throw new ConfigError('REDIS_URL', `is required when MEMORY_STORE=redis${env.MEMORY_STORE ? '' : ' (the production default)'}`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+  if (memoryStore === 'postgres' && !databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when MEMORY_STORE=postgres');
+  const migrateFlag = env.DATABASE_MIGRATE ?? 'false';
+  if (migrateFlag !== 'true' && migrateFlag !== 'false') throw new ConfigError('DATABASE_MIGRATE', 'must be true or false');
+
+  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true' };
 }

@@ -19,6 +19,7 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 const CLIENT_CODES: Record<string, number> = {
   agent_not_found: 404,
   tenant_required: 403,
+  principal_required: 403,
   checkpoint_invalid: 400,
   checkpoint_identity_mismatch: 403,
   invalid_identity: 400,

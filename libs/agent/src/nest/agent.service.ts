@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { AgentConfigError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
+import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import type { Recorder } from '../events/agent-event.js';
@@ -103,6 +103,18 @@ export class AgentService implements OnModuleInit {
   async history(conversationId: string, opts: { limit?: number; identity?: RequestIdentity } = {}): Promise<MemoryMessage[]> {
     const caller = this.caller(opts.identity);
     return this.memory.load({ ...caller, conversationId }, { limit: opts.limit });
+  }
+
+  /** Deletes one of the caller's conversations. */
+  async clearConversation(conversationId: string, opts: { identity?: RequestIdentity } = {}): Promise<void> {
+    await this.memory.clear({ ...this.caller(opts.identity), conversationId });
+  }
+
+  /** Deletes every conversation of the caller's principal within the caller's tenant; returns how many. */
+  async forgetCaller(opts: { identity?: RequestIdentity } = {}): Promise<number> {
+    const caller = this.caller(opts.identity);
+    if (!caller.principal) throw new AgentError('principal_required', 'forgetting memory needs a caller with a principal');
+    return this.memory.forgetPrincipal({ tenant: caller.tenant, principal: caller.principal });
   }
 
   private caller(explicit: RequestIdentity | undefined): RequestIdentity {

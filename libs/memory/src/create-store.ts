@@ -1,0 +1,38 @@
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { MemoryError } from './memory.errors.js';
+import type { MemoryAuditSink, MemoryStore } from './memory-store.js';
+import { InMemoryStore } from './stores/in-memory.store.js';
+import { PostgresStore } from './stores/postgres.store.js';
+import { RedisStore } from './stores/redis.store.js';
+
+/** Which store to build, and what it needs. */
+export type MemoryStoreConfig =
+  | { type: 'memory' }
+  | { type: 'redis'; redis: Redis | string; prefix?: string; ttlMs?: number; maxMessages?: number }
+  | { type: 'postgres'; url?: string; pool?: Pool; migrate?: boolean };
+
+export const MEMORY_STORE_TYPES = ['memory', 'redis', 'postgres'] as const;
+
+/** Builds a store from config (loading its driver on demand); shared connections stay the caller's to close. */
+export async function createMemoryStore(config: MemoryStoreConfig, onAudit?: MemoryAuditSink): Promise<MemoryStore> {
+  switch (config.type) {
+    case 'memory':
+      return new InMemoryStore({ onAudit });
+    case 'redis': {
+      const { redis, ...rest } = config;
+      return typeof redis === 'string' ? RedisStore.fromUrl(redis, { ...rest, onAudit }) : new RedisStore({ ...rest, redis, onAudit });
+    }
+    case 'postgres': {
+      if (config.pool) {
+        const store = new PostgresStore({ pool: config.pool, onAudit });
+        if (config.migrate) await store.migrate();
+        return store;
+      }
+      if (!config.url) throw new MemoryError('invalid_config', 'postgres memory needs a url or a pool');
+      return PostgresStore.fromUrl(config.url, { migrate: config.migrate, onAudit });
+    }
+    default:
+      throw new MemoryError('invalid_config', `unknown memory store type "${(config as { type: string }).type}"`);
+  }
+}
