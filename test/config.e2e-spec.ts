@@ -62,6 +62,8 @@ describe('boot configuration', () => {
     ['REDIS_URL', { ...GOOD, REDIS_URL: undefined }],
     ['DATABASE_URL', { MEMORY_STORE: 'postgres' }],
     ['MEMORY_STORE', { MEMORY_STORE: 'dynamo' }],
+    ['AGENTCORE_MEMORY_ID', { MEMORY_STORE: 'agentcore', AWS_REGION: 'us-east-1' }],
+    ['AWS_REGION', { MEMORY_STORE: 'agentcore', AGENTCORE_MEMORY_ID: 'mem-1' }],
     ['DATABASE_MIGRATE', { DATABASE_MIGRATE: 'yes' }],
     ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
   ])('names %s for a chosen provider without what it needs, never echoing a secret', (variable, env) => {

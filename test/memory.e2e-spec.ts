@@ -1,12 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from '@jest/globals';
+import { AgentCoreFake } from '@agentnest/memory/testing';
 import { API_KEYS, bearer, createDatabase, KEYS, SECRET, startApi, type Api } from './harness.js';
+
+const agentcore = new AgentCoreFake('mem-e2e', 'AKIDE2E');
+beforeAll(() => agentcore.start());
+afterAll(() => agentcore.close());
 
 const GLOBEX_BOB = 'key-globex-bob';
 
 describe.each([
   ['redis', async () => ({ MEMORY_STORE: 'redis', REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `e2e-mem-${randomUUID()}:` })],
   ['postgres', async () => ({ MEMORY_STORE: 'postgres', DATABASE_URL: await createDatabase(), DATABASE_MIGRATE: 'true' })],
+  [
+    'agentcore',
+    async () => {
+      agentcore.memories.set('mem-e2e', []);
+      return { MEMORY_STORE: 'agentcore', AGENTCORE_MEMORY_ID: 'mem-e2e', AWS_REGION: 'us-east-1', AGENTCORE_ENDPOINT: agentcore.origin, AWS_ACCESS_KEY_ID: 'AKIDE2E', AWS_SECRET_ACCESS_KEY: 'e2e-secret' };
+    },
+  ],
 ])('memory over HTTP on %s', (store, storeEnv) => {
   async function boot(): Promise<Api> {
     return startApi({ NODE_ENV: 'test', API_KEYS: `${API_KEYS},${GLOBEX_BOB}=globex/bob`, CHECKPOINT_SECRET: SECRET, ...(await storeEnv()) });

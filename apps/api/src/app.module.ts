@@ -26,6 +26,8 @@ function memoryOptions(app: AppConfig, redis: RedisConnection) {
       return { type: 'redis' as const, redis: redis.client!, prefix: `${app.redisPrefix}mem:`, onAudit };
     case 'postgres':
       return { type: 'postgres' as const, url: app.databaseUrl!, migrate: app.databaseMigrate, onAudit };
+    case 'agentcore':
+      return { type: 'agentcore' as const, ...app.agentcore!, onAudit };
     default:
       return { type: 'memory' as const, onAudit };
   }

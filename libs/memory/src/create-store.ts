@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { MemoryError } from './memory.errors.js';
 import type { MemoryAuditSink, MemoryStore } from './memory-store.js';
+import { AgentCoreStore, type AgentCoreStoreOptions } from './stores/agentcore.store.js';
 import { InMemoryStore } from './stores/in-memory.store.js';
 import { PostgresStore } from './stores/postgres.store.js';
 import { RedisStore } from './stores/redis.store.js';
@@ -10,9 +11,10 @@ import { RedisStore } from './stores/redis.store.js';
 export type MemoryStoreConfig =
   | { type: 'memory' }
   | { type: 'redis'; redis: Redis | string; prefix?: string; ttlMs?: number; maxMessages?: number }
-  | { type: 'postgres'; url?: string; pool?: Pool; migrate?: boolean };
+  | { type: 'postgres'; url?: string; pool?: Pool; migrate?: boolean }
+  | ({ type: 'agentcore' } & Omit<AgentCoreStoreOptions, 'onAudit'>);
 
-export const MEMORY_STORE_TYPES = ['memory', 'redis', 'postgres'] as const;
+export const MEMORY_STORE_TYPES = ['memory', 'redis', 'postgres', 'agentcore'] as const;
 
 /** Builds a store from config (loading its driver on demand); shared connections stay the caller's to close. */
 export async function createMemoryStore(config: MemoryStoreConfig, onAudit?: MemoryAuditSink): Promise<MemoryStore> {
@@ -31,6 +33,10 @@ export async function createMemoryStore(config: MemoryStoreConfig, onAudit?: Mem
       }
       if (!config.url) throw new MemoryError('invalid_config', 'postgres memory needs a url or a pool');
       return PostgresStore.fromUrl(config.url, { migrate: config.migrate, onAudit });
+    }
+    case 'agentcore': {
+      const { type: _type, ...rest } = config;
+      return new AgentCoreStore({ ...rest, onAudit });
     }
     default:
       throw new MemoryError('invalid_config', `unknown memory store type "${(config as { type: string }).type}"`);

@@ -19,3 +19,5 @@ export { MemoryModule } from './nest/memory.module.js';
 export { MEMORY_STORE } from './nest/memory.constants.js';
 export { MEMORY_MODULE_OPTIONS } from './nest/memory.module-definition.js';
 export type { MemoryModuleOptions } from './nest/memory.module-definition.js';
+export { AgentCoreStore } from './stores/agentcore.store.js';
+export type { AgentCoreStoreOptions } from './stores/agentcore.store.js';

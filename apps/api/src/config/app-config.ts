@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MIN_CHECKPOINT_SECRET_LENGTH } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
-import { loadLlmConfig, type LlmConfig } from './llm-config.js';
+import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig } from './llm-config.js';
 
 /** The validated settings of the reference service. Read through ConfigService under the key `app`. */
 export interface AppConfig {
@@ -20,8 +20,9 @@ export interface AppConfig {
   /** Prefix of every Redis key the service writes; @default 'agentnest:' */
   redisPrefix: string;
   /** Where conversations live; @default 'redis' in production, 'memory' otherwise */
-  memoryStore: 'memory' | 'redis' | 'postgres';
+  memoryStore: 'memory' | 'redis' | 'postgres' | 'agentcore';
   databaseUrl?: string;
+  agentcore?: { memoryId: string; region: string; endpoint?: string; credentials?: AwsCredentials };
   /** Run database migrations at boot; @default false */
   databaseMigrate: boolean;
 }
@@ -68,8 +69,14 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits, : . _ -');
 
   const memoryStore = env.MEMORY_STORE || (production ? 'redis' : 'memory');
-  if (memoryStore === 'agentcore') throw new ConfigError('MEMORY_STORE', 'agentcore is not available in this version yet (use memory, redis or postgres)');
-  if (memoryStore !== 'memory' && memoryStore !== 'redis' && memoryStore !== 'postgres') throw new ConfigError('MEMORY_STORE', 'must be memory, redis or postgres');
+  if (memoryStore !== 'memory' && memoryStore !== 'redis' && memoryStore !== 'postgres' && memoryStore !== 'agentcore') throw new ConfigError('MEMORY_STORE', 'must be memory, redis, postgres or agentcore');
+  let agentcore: AppConfig['agentcore'];
+  if (memoryStore === 'agentcore') {
+    const memoryId = env.AGENTCORE_MEMORY_ID;
+    if (!memoryId || !/^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$|^[\w-]{1,128}$/.test(memoryId)) throw new ConfigError('AGENTCORE_MEMORY_ID', 'is required when MEMORY_STORE=agentcore (the Memory resource id)');
+    if (!env.AWS_REGION) throw new ConfigError('AWS_REGION', 'is required when MEMORY_STORE=agentcore');
+    agentcore = { memoryId, region: env.AWS_REGION, endpoint: url(env, 'AGENTCORE_ENDPOINT'), credentials: awsCredentials(env) };
+  }
   if (memoryStore === 'redis' && !redisUrl) throw new ConfigError('REDIS_URL', `is required when MEMORY_STORE=redis${env.MEMORY_STORE ? '' : ' (the production default)'}`);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
@@ -77,5 +84,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const migrateFlag = env.DATABASE_MIGRATE ?? 'false';
   if (migrateFlag !== 'true' && migrateFlag !== 'false') throw new ConfigError('DATABASE_MIGRATE', 'must be true or false');
 
-  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true' };
+  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

@@ -8,7 +8,7 @@ export type ProviderChoice =
   | { kind: 'mock'; model: string }
   | { kind: 'anthropic'; model: string; apiKey: string; baseURL?: string }
   | { kind: 'openai'; model: string; apiKey: string; baseURL?: string }
-  | { kind: 'bedrock'; model: string; region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
+  | { kind: 'bedrock'; model: string; region: string; endpoint?: string; credentials?: AwsCredentials };
 
 export interface LlmConfig {
   primary: ProviderChoice;
@@ -19,7 +19,17 @@ export interface LlmConfig {
 
 type Env = Record<string, string | undefined>;
 
-function url(env: Env, name: string): string | undefined {
+export type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/** Static AWS credentials when both halves are set; undefined lets the SDK's default chain decide. */
+export function awsCredentials(env: Env): AwsCredentials | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new ConfigError(accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID', 'must be set together with its pair');
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } : undefined;
+}
+
+export function url(env: Env, name: string): string | undefined {
   const v = env[name];
   if (v === undefined || v === '') return undefined;
   try {
@@ -54,13 +64,8 @@ function choice(env: Env, kind: string, modelVar: string, role: string): Provide
       return { kind, model, apiKey: required(env, 'ANTHROPIC_API_KEY', why), baseURL: url(env, 'ANTHROPIC_BASE_URL') };
     case 'openai':
       return { kind, model, apiKey: required(env, 'OPENAI_API_KEY', why), baseURL: url(env, 'OPENAI_BASE_URL') };
-    case 'bedrock': {
-      const accessKeyId = env.AWS_ACCESS_KEY_ID;
-      const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-      if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new ConfigError(accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID', 'must be set together with its pair');
-      const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } : undefined;
-      return { kind, model, region: required(env, 'AWS_REGION', why), endpoint: url(env, 'BEDROCK_ENDPOINT'), credentials };
-    }
+    case 'bedrock':
+      return { kind, model, region: required(env, 'AWS_REGION', why), endpoint: url(env, 'BEDROCK_ENDPOINT'), credentials: awsCredentials(env) };
     default:
       return { kind: 'mock', model };
   }
