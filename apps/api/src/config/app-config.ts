@@ -73,7 +73,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   let agentcore: AppConfig['agentcore'];
   if (memoryStore === 'agentcore') {
     const memoryId = env.AGENTCORE_MEMORY_ID;
-    if (!memoryId || !/^[a-zA-Z][a-zA-Z0-9-_]{0,99}-[a-zA-Z0-9]{10}$|^[\w-]{1,128}$/.test(memoryId)) throw new ConfigError('AGENTCORE_MEMORY_ID', 'is required when MEMORY_STORE=agentcore (the Memory resource id)');
+    if (!memoryId || !/^[\w-]{1,128}$/.test(memoryId)) throw new ConfigError('AGENTCORE_MEMORY_ID', 'is required when MEMORY_STORE=agentcore (the Memory resource id)');
     if (!env.AWS_REGION) throw new ConfigError('AWS_REGION', 'is required when MEMORY_STORE=agentcore');
     agentcore = { memoryId, region: env.AWS_REGION, endpoint: url(env, 'AGENTCORE_ENDPOINT'), credentials: awsCredentials(env) };
   }
