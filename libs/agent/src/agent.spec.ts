@@ -293,6 +293,14 @@ describe('pause and resume', () => {
     expect(stored.filter((m) => m.role === 'tool').map((m) => m.content)).toEqual(['blue', 'echo:side']);
   });
 
+  it('writes a run to memory once even when the same checkpoint is resumed twice', async () => {
+    const memory = new InMemoryStore();
+    const paused = await pausedRun(memory);
+    await build(memory).resume(paused.checkpoint, 'blue');
+    await build(memory).resume(paused.checkpoint, 'red');
+    expect((await memory.load(alice)).filter((m) => m.role === 'user')).toHaveLength(1);
+  });
+
   it('pauses from any tool with pauseHere and keeps the other results of that turn', async () => {
     const approve = defineTool({ name: 'approve', description: 'needs a manager', inputSchema: { type: 'object' }, execute: () => pauseHere({ needs: 'manager' }) });
     const provider = mock({ replies: [{ toolCalls: [{ name: 'echo', args: { text: 'a' } }, { name: 'approve', args: {} }] }, 'approved'] });

@@ -194,7 +194,8 @@ export class Agent {
     if (memory) {
       // With recall on, user and assistant text is embedded so later runs can find it.
       const embeddings = recall ? await this.embedTurn(state) : undefined;
-      await memory.append(state.identity, state.turn, embeddings ? { embeddings } : undefined);
+      // Keyed by runId: a retried job or a replayed checkpoint of this run never writes the turn twice.
+      await memory.append(state.identity, state.turn, { idempotencyKey: state.runId, ...(embeddings ? { embeddings } : {}) });
       this.emit(state, { type: 'memory.write', store: memory.name, count: state.turn.length });
     }
     const base = this.resultBase(state);

@@ -13,6 +13,11 @@ export interface MemoryMessage {
 export interface AppendOptions {
   /** One vector (or undefined) per message, kept by stores that can search. */
   embeddings?: Array<number[] | undefined>;
+  /**
+   * Applies the append at most once per conversation: a retried or replayed append with the same
+   * key (the agent uses its runId) is skipped, so a job that dies after writing never writes twice.
+   */
+  idempotencyKey?: string;
 }
 
 export interface SearchOptions {

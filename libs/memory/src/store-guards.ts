@@ -65,3 +65,11 @@ export function cosine(a: number[], b: number[]): number {
   }
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
+
+/** The append's idempotency key, if any: a non-empty string of at most 256 characters. */
+export function resolveIdempotencyKey(opts: AppendOptions | undefined): string | undefined {
+  const key = opts?.idempotencyKey;
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || key.length === 0 || key.length > 256) throw new MemoryError('invalid_idempotency_key', 'idempotencyKey must be a string of 1 to 256 characters');
+  return key;
+}

@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type * as AgentCoreSdk from '@aws-sdk/client-bedrock-agentcore';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
-import type { LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
-import { assertOwnedBy, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
+import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
+import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
 
 export interface AgentCoreStoreOptions {
   /** The AgentCore Memory resource id. */
@@ -22,6 +22,8 @@ interface Record1 {
   identity: MemoryIdentity;
   order: string;
   messages: MemoryMessage[];
+  /** The append's idempotency key, when it had one. */
+  key?: string;
 }
 
 type Sdk = typeof AgentCoreSdk;
@@ -70,21 +72,27 @@ export class AgentCoreStore implements MemoryStore {
     return `s${hash(conversationId)}`;
   }
 
-  async append(identity: MemoryIdentity, messages: MemoryMessage[]): Promise<void> {
+  async append(identity: MemoryIdentity, messages: MemoryMessage[], opts?: AppendOptions): Promise<void> {
     const id = validateIdentity(identity);
     const batch = validateMessages(messages);
+    const once = resolveIdempotencyKey(opts);
     if (batch.length === 0) return;
     const { sdk, client } = await this.sdk();
-    const record: Record1 = { v: 1, identity: id, order: orderKey(), messages: batch };
+    const actorId = AgentCoreStore.actorId(id.tenant, id.principal);
+    const sessionId = AgentCoreStore.sessionId(id.conversationId);
+    // A sequential retry finds its record; concurrent duplicates share a client token, which the service dedupes.
+    if (once !== undefined && (await this.events(actorId, sessionId)).some((e) => e.record?.key === once)) return;
+    const clientToken = once === undefined ? randomUUID() : createHash('sha256').update(`${actorId}\n${sessionId}\n${once}`).digest('hex');
+    const record: Record1 = { v: 1, identity: id, order: orderKey(), messages: batch, ...(once !== undefined ? { key: once } : {}) };
     // One event per batch: the batch is atomic and contiguous, in one round trip.
     const conversational = batch.filter((m) => m.content).map((m) => ({ conversational: { role: ROLE[m.role], content: { text: m.content } } }));
     await client.send(
       new sdk.CreateEventCommand({
         memoryId: this.options.memoryId,
-        actorId: AgentCoreStore.actorId(id.tenant, id.principal),
-        sessionId: AgentCoreStore.sessionId(id.conversationId),
+        actorId,
+        sessionId,
         eventTimestamp: new Date(),
-        clientToken: randomUUID(),
+        clientToken,
         payload: [...conversational, { blob: record as never }],
       }),
     );

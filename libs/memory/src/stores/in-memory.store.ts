@@ -1,12 +1,13 @@
 import { encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
-import { assertOwnedBy, cosine, resolveLimit, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
+import { assertOwnedBy, cosine, resolveIdempotencyKey, resolveLimit, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 
 interface ConversationRecord {
   identity: MemoryIdentity;
   messages: MemoryMessage[];
   embeddings: Array<number[] | undefined>;
+  applied: Set<string>;
 }
 
 export interface InMemoryStoreOptions {
@@ -35,13 +36,17 @@ export class InMemoryStore implements SearchableMemoryStore {
     const id = validateIdentity(identity);
     const batch = structuredClone(validateMessages(messages));
     const embeddings = structuredClone(validateEmbeddings(batch, opts));
+    const once = resolveIdempotencyKey(opts);
     const key = encodeIdentityKey(id);
-    const record = this.conversations.get(key);
-    if (record) {
-      assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
-      record.messages.push(...batch);
-      record.embeddings.push(...embeddings);
-    } else this.conversations.set(key, { identity: id, messages: batch, embeddings });
+    let record = this.conversations.get(key);
+    if (record) assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
+    else this.conversations.set(key, (record = { identity: id, messages: [], embeddings: [], applied: new Set() }));
+    if (once !== undefined) {
+      if (record.applied.has(once)) return;
+      record.applied.add(once);
+    }
+    record.messages.push(...batch);
+    record.embeddings.push(...embeddings);
   }
 
   async search(identity: MemoryIdentity, vector: number[], opts?: SearchOptions): Promise<SearchHit[]> {

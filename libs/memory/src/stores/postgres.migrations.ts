@@ -28,6 +28,25 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
         WITH CHECK (tenant_id = current_setting('agentnest.tenant', true));
     `,
   },
+  {
+    version: 2,
+    // Idempotency keys of applied appends: a retried run's append finds its key and writes nothing.
+    sql: `
+      CREATE TABLE agentnest_appends (
+        tenant_id text NOT NULL,
+        principal_id text NOT NULL,
+        conversation_id text NOT NULL,
+        idempotency_key text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, principal_id, conversation_id, idempotency_key)
+      );
+      ALTER TABLE agentnest_appends ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE agentnest_appends FORCE ROW LEVEL SECURITY;
+      CREATE POLICY agentnest_tenant_isolation ON agentnest_appends
+        USING (tenant_id = current_setting('agentnest.tenant', true))
+        WITH CHECK (tenant_id = current_setting('agentnest.tenant', true));
+    `,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent instances booting together do it once. */

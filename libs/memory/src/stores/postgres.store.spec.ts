@@ -17,7 +17,7 @@ const emptied = {
   create: async () => {
     const admin = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL });
     await admin.connect();
-    await admin.query('TRUNCATE agentnest_messages');
+    await admin.query('TRUNCATE agentnest_messages, agentnest_appends');
     await admin.end();
     return store;
   },
@@ -33,15 +33,18 @@ describe('PostgresStore specifics', () => {
     const results = await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
     expect(results.flat()).toEqual([]);
     const { rows } = await pool.query('SELECT version FROM agentnest_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
   });
 
   it('has tenant_id in every index, and row-level security forced on the table', async () => {
-    const { rows: idx } = await pool.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'agentnest_messages'`);
-    expect(idx.length).toBeGreaterThanOrEqual(2);
+    const { rows: idx } = await pool.query(`SELECT indexdef FROM pg_indexes WHERE tablename IN ('agentnest_messages', 'agentnest_appends')`);
+    expect(idx.length).toBeGreaterThanOrEqual(3);
     for (const r of idx) expect(r.indexdef).toMatch(/\(tenant_id,/);
-    const { rows } = await pool.query(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'agentnest_messages'`);
-    expect(rows[0]).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
+    const { rows } = await pool.query(`SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname IN ('agentnest_messages', 'agentnest_appends') ORDER BY relname`);
+    expect(rows).toEqual([
+      { relname: 'agentnest_appends', relrowsecurity: true, relforcerowsecurity: true },
+      { relname: 'agentnest_messages', relrowsecurity: true, relforcerowsecurity: true },
+    ]);
   });
 
   it('row-level security hides other tenants even from a query without a tenant filter', async () => {

@@ -3,7 +3,7 @@ import { encodeIdentityKey } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
-import { assertOwnedBy, resolveLimit, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
+import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 import { migrate } from './postgres.migrations.js';
 
 export interface PostgresStoreOptions {
@@ -105,12 +105,20 @@ export class PostgresStore implements SearchableMemoryStore {
     const id = validateIdentity(identity);
     const batch = validateMessages(messages);
     const embeddings = validateEmbeddings(batch, opts);
+    const once = resolveIdempotencyKey(opts);
     if (batch.length === 0) return;
     const t = col(id.tenant);
     const p = col(id.principal);
     await this.asTenant(t, async (c) => {
       // Serialise appends to one conversation so each batch gets contiguous sequence numbers.
       await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [encodeIdentityKey(id)]);
+      if (once !== undefined) {
+        const marked = await c.query(
+          `INSERT INTO agentnest_appends (tenant_id, principal_id, conversation_id, idempotency_key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          [t, p, id.conversationId, once],
+        );
+        if (marked.rowCount === 0) return;
+      }
       await c.query(
         `INSERT INTO agentnest_messages (tenant_id, principal_id, conversation_id, message, embedding, embedding_norm)
          SELECT $1, $2, $3, u.m, CASE WHEN u.e IS NULL THEN NULL ELSE ('{' || btrim(u.e, '[]') || '}')::real[] END, u.n
@@ -144,7 +152,11 @@ export class PostgresStore implements SearchableMemoryStore {
   async clear(identity: MemoryIdentity): Promise<void> {
     const id = validateIdentity(identity);
     const t = col(id.tenant);
-    await this.asTenant(t, (c) => c.query('DELETE FROM agentnest_messages WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3', [t, col(id.principal), id.conversationId]));
+    await this.asTenant(t, async (c) => {
+      const args = [t, col(id.principal), id.conversationId];
+      await c.query('DELETE FROM agentnest_messages WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3', args);
+      await c.query('DELETE FROM agentnest_appends WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3', args);
+    });
   }
 
   async forgetTenant(tenant: string): Promise<number> {
@@ -159,13 +171,14 @@ export class PostgresStore implements SearchableMemoryStore {
   }
 
   private async forget(t: string, p?: string): Promise<number> {
-    const { rows } = await this.asTenant(t, (c) =>
-      c.query<{ n: string }>(
+    const { rows } = await this.asTenant(t, async (c) => {
+      await c.query('DELETE FROM agentnest_appends WHERE tenant_id = $1 AND ($2::text IS NULL OR principal_id = $2)', [t, p ?? null]);
+      return c.query<{ n: string }>(
         `WITH d AS (DELETE FROM agentnest_messages WHERE tenant_id = $1 AND ($2::text IS NULL OR principal_id = $2) RETURNING principal_id, conversation_id)
          SELECT count(DISTINCT (principal_id, conversation_id)) AS n FROM d`,
         [t, p ?? null],
-      ),
-    );
+      );
+    });
     return Number(rows[0].n);
   }
 

@@ -4,8 +4,8 @@ import { decodeIdentityKey, encodeIdentityKey, encodeScopePrefix } from '../iden
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import { MemoryError } from '../memory.errors.js';
-import type { LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
-import { assertOwnedBy, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
+import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
+import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
 
 export interface RedisStoreOptions {
   /** An ioredis client (shared with the app; not closed by the store). */
@@ -25,6 +25,18 @@ export interface RedisStoreOptions {
 type Element = [tenant: string | null, principal: string | null, conversationId: string, message: MemoryMessage];
 
 const TAG_LENGTH = 22;
+// The set of applied idempotency keys sits beside the list. An encoded identity key never ends in an
+// unescaped ':', so "<identity key>:applied" cannot be the key of another conversation.
+const APPLIED = ':applied';
+
+// KEYS: list, applied set. ARGV: idempotency key, maxMessages (0 = none), ttlMs (0 = none), elements...
+const APPEND_ONCE = `if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
+if tonumber(ARGV[2]) > 0 then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1) end
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return 1`;
+
+type Scripted = Redis & { agentnestAppendOnce(list: string, applied: string, ...args: Array<string | number>): Promise<number> };
 const GLOB = /[*?[\]\\]/g;
 const globEscape = (s: string) => s.replace(GLOB, (c) => `\\${c}`);
 
@@ -45,6 +57,7 @@ export class RedisStore implements MemoryStore {
     owned = false,
   ) {
     this.redis = options.redis;
+    if (!(this.redis as Scripted).agentnestAppendOnce) this.redis.defineCommand('agentnestAppendOnce', { numberOfKeys: 2, lua: APPEND_ONCE });
     this.prefix = options.prefix ?? 'agentnest:mem:';
     this.owned = owned;
     if (/[{}]/.test(this.prefix)) throw new MemoryError('invalid_config', 'RedisStore prefix must not contain { or }');
@@ -80,12 +93,18 @@ export class RedisStore implements MemoryStore {
     });
   }
 
-  async append(identity: MemoryIdentity, messages: MemoryMessage[]): Promise<void> {
+  async append(identity: MemoryIdentity, messages: MemoryMessage[], opts?: AppendOptions): Promise<void> {
     const id = validateIdentity(identity);
     const batch = validateMessages(messages);
+    const once = resolveIdempotencyKey(opts);
     if (batch.length === 0) return;
     const key = this.keyOf(id);
     const elements = batch.map((m) => JSON.stringify([id.tenant ?? null, id.principal ?? null, id.conversationId, m] satisfies Element));
+    if (once !== undefined) {
+      // One script: the marker and the batch land together or not at all, still one round trip.
+      await (this.redis as Scripted).agentnestAppendOnce(key, key + APPLIED, once, this.options.maxMessages ?? 0, this.options.ttlMs ?? 0, ...elements);
+      return;
+    }
     // One MULTI: the batch lands contiguously with its trim and expiry, in one round trip.
     const tx = this.redis.multi().rpush(key, ...elements);
     if (this.options.maxMessages) tx.ltrim(key, -this.options.maxMessages, -1);
@@ -96,7 +115,8 @@ export class RedisStore implements MemoryStore {
   }
 
   async clear(identity: MemoryIdentity): Promise<void> {
-    await this.redis.unlink(this.keyOf(validateIdentity(identity)));
+    const key = this.keyOf(validateIdentity(identity));
+    await this.redis.unlink(key, key + APPLIED);
   }
 
   async forgetTenant(tenant: string): Promise<number> {
@@ -122,12 +142,15 @@ export class RedisStore implements MemoryStore {
       cursor = next;
       const mine = keys.filter((k) => {
         try {
-          return belongs(decodeIdentityKey(k.slice(head)));
+          return belongs(decodeIdentityKey(k.endsWith(APPLIED) ? k.slice(head, -APPLIED.length) : k.slice(head)));
         } catch {
           return false;
         }
       });
-      if (mine.length) removed += await this.redis.unlink(...mine);
+      if (mine.length) {
+        await this.redis.unlink(...mine);
+        removed += mine.filter((k) => !k.endsWith(APPLIED)).length;
+      }
     } while (cursor !== '0');
     return removed;
   }

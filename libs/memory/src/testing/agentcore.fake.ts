@@ -9,6 +9,7 @@ interface FakeEvent {
   eventId: string;
   eventTimestamp: number;
   payload: unknown[];
+  clientToken?: string;
 }
 
 // The service's documented id shapes: actors may hold '/' and ':' segments, sessions may not.
@@ -89,7 +90,10 @@ export class AgentCoreFake {
 
     // POST /memories/{m}/events
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'events') {
-      const { actorId, sessionId, eventTimestamp, payload } = body as { actorId?: string; sessionId?: string; eventTimestamp?: number; payload?: Array<Record<string, unknown>> };
+      const { actorId, sessionId, eventTimestamp, payload, clientToken } = body as { actorId?: string; sessionId?: string; eventTimestamp?: number; payload?: Array<Record<string, unknown>>; clientToken?: string };
+      // Idempotency: a token of an event that still exists returns that event instead of a new one.
+      const same = clientToken ? events.find((e) => e.clientToken === clientToken) : undefined;
+      if (same) return this.send(res, 201, { event: { ...same, clientToken: undefined } });
       if (typeof actorId !== 'string' || actorId.length > 255 || !ACTOR.test(actorId)) return this.fail(res, 400, 'ValidationException', 'actorId is invalid');
       if (typeof sessionId !== 'string' || sessionId.length > 100 || !SESSION.test(sessionId)) return this.fail(res, 400, 'ValidationException', 'sessionId is invalid');
       if (typeof eventTimestamp !== 'number') return this.fail(res, 400, 'ValidationException', 'eventTimestamp is required');
@@ -100,9 +104,9 @@ export class AgentCoreFake {
         const conv = item.conversational as { role?: string; content?: { text?: string } } | undefined;
         if (conv && (!ROLES.has(conv.role ?? '') || !conv.content?.text)) return this.fail(res, 400, 'ValidationException', 'conversational needs a role and non-empty text');
       }
-      const event: FakeEvent = { memoryId: parts[1], actorId, sessionId, eventId: `0000000${events.length}#${randomUUID().slice(0, 8)}`, eventTimestamp, payload };
+      const event: FakeEvent = { memoryId: parts[1], actorId, sessionId, eventId: `0000000${events.length}#${randomUUID().slice(0, 8)}`, eventTimestamp, payload, clientToken };
       events.push(event);
-      return this.send(res, 201, { event });
+      return this.send(res, 201, { event: { ...event, clientToken: undefined } });
     }
     // POST /memories/{m}/actors
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'actors') {
@@ -121,7 +125,7 @@ export class AgentCoreFake {
     const sessionId = parts[5];
     // POST /memories/{m}/actor/{a}/sessions/{s}  (ListEvents, oldest first)
     if (req.method === 'POST' && parts.length === 6) {
-      const mine = events.filter((e) => e.actorId === actorId && e.sessionId === sessionId).map((e) => (body.includePayloads ? e : { ...e, payload: undefined }));
+      const mine = events.filter((e) => e.actorId === actorId && e.sessionId === sessionId).map((e) => ({ ...e, clientToken: undefined, payload: body.includePayloads ? e.payload : undefined }));
       const { slice, nextToken } = this.page(mine, body);
       return this.send(res, 200, { events: slice, nextToken });
     }

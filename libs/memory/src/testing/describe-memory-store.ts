@@ -101,6 +101,27 @@ export function describeMemoryStore(name: string, harness: MemoryStoreHarness): 
       expect(texts(await store.load(alice))).toEqual(['kept']);
     });
 
+    it('applies an append with an idempotency key once per conversation, even when retried concurrently', async () => {
+      const other = { ...alice, conversationId: 'c2' };
+      await Promise.all([1, 2, 3].map(() => store.append(alice, [user('run-1 q'), user('run-1 a')], { idempotencyKey: 'run-1' })));
+      await store.append(alice, [user('run-1 retried')], { idempotencyKey: 'run-1' });
+      await store.append(alice, [user('run-2')], { idempotencyKey: 'run-2' });
+      await store.append(other, [user('same key, other conversation')], { idempotencyKey: 'run-1' });
+      expect(texts(await store.load(alice))).toEqual(['run-1 q', 'run-1 a', 'run-2']);
+      expect(texts(await store.load(other))).toEqual(['same key, other conversation']);
+      await expect(store.append(alice, [user('x')], { idempotencyKey: '' })).rejects.toMatchObject({ code: 'invalid_idempotency_key' });
+    });
+
+    it('forgets idempotency keys with the conversation', async () => {
+      await store.append(alice, [user('first life')], { idempotencyKey: 'run-1' });
+      await store.clear(alice);
+      await store.append(alice, [user('second life')], { idempotencyKey: 'run-1' });
+      expect(texts(await store.load(alice))).toEqual(['second life']);
+      expect(await store.forgetTenant('acme')).toBe(1);
+      await store.append(alice, [user('third life')], { idempotencyKey: 'run-1' });
+      expect(texts(await store.load(alice))).toEqual(['third life']);
+    });
+
     it('clears one conversation only', async () => {
       const other = { ...alice, conversationId: 'c2' };
       await store.append(alice, [user('a')]);
