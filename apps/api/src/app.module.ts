@@ -2,7 +2,7 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AgentModule } from '@agentnest/agent';
+import { AgentJobsModule, AgentModule } from '@agentnest/agent';
 import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
@@ -12,6 +12,7 @@ import { AgentsController } from './http/agents.controller.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ConversationsController } from './http/conversations.controller.js';
 import { HealthController } from './http/health.controller.js';
+import { JobsController } from './http/jobs.controller.js';
 import { MemoryController } from './http/memory.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
 import { RedisConnection } from './redis/redis-connection.js';
@@ -40,6 +41,15 @@ class DemoToolsModule {}
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    // Queued runs need Redis; without it the service runs agents synchronously only.
+    const jobs = config.redisUrl
+      ? AgentJobsModule.forRootAsync({
+          imports: [RedisModule],
+          inject: [RedisConnection],
+          worker: config.role !== 'api',
+          useFactory: (redis: RedisConnection) => ({ connection: redis.queue(), redis: redis.client!, prefix: config.redisPrefix, ...config.jobs }),
+        })
+      : undefined;
     return {
       module: AppModule,
       imports: [
@@ -54,7 +64,10 @@ export class AppModule {
           inject: [ConfigService, RedisConnection],
           useFactory: (cs: ConfigService, redis: RedisConnection) => memoryOptions(cs.getOrThrow<AppConfig>('app'), redis),
         }),
+        ...(jobs ? [jobs] : []),
         AgentModule.forRootAsync({
+          // Global: the jobs module's producer and worker inject AgentService and TenantContext.
+          isGlobal: true,
           imports: [RedisModule],
           inject: [ConfigService, RedisConnection, MEMORY_STORE],
           useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {
@@ -63,7 +76,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [AgentsController, ConversationsController, MemoryController, HealthController],
+      controllers: [AgentsController, ConversationsController, MemoryController, HealthController, ...(jobs ? [JobsController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

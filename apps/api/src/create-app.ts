@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
+import { Logger, type INestApplication, type INestApplicationContext, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
@@ -10,6 +10,14 @@ import { jsonBody } from './http/json-body.middleware.js';
 export interface CreatedApp {
   app: INestApplication;
   config: AppConfig;
+}
+
+/** A worker-only process (APP_ROLE=worker): the same modules, no HTTP server. */
+export async function createWorker(env: Record<string, string | undefined>, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<{ app: INestApplicationContext; config: AppConfig }> {
+  const config = loadAppConfig(env);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger, abortOnError: false });
+  app.enableShutdownHooks();
+  return { app, config };
 }
 
 /** Builds the configured service (not yet listening). Throws ConfigError before anything starts. */

@@ -1,13 +1,22 @@
 import { Logger } from '@nestjs/common';
+import { loadAppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
-import { createApp } from './create-app.js';
+import { createApp, createWorker } from './create-app.js';
 
 try {
-  const { app, config } = await createApp(process.env);
-  await app.listen(config.port);
-  const { primary, fallback } = config.llm;
-  const providers = fallback ? `${primary.kind}, falling back to ${fallback.kind}` : primary.kind;
-  new Logger('AgentNest').log(`Listening on http://localhost:${config.port} (provider ${providers}, docs at /docs)`);
+  const log = new Logger('AgentNest');
+  if (loadAppConfig(process.env).role === 'worker') {
+    const { app, config } = await createWorker(process.env);
+    await app.init();
+    log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);
+  } else {
+    const { app, config } = await createApp(process.env);
+    await app.listen(config.port);
+    const { primary, fallback } = config.llm;
+    const providers = fallback ? `${primary.kind}, falling back to ${fallback.kind}` : primary.kind;
+    const jobs = config.redisUrl ? (config.role === 'all' ? ', queue worker on' : ', queue producer only') : ', no queue (REDIS_URL unset)';
+    log.log(`Listening on http://localhost:${config.port} (provider ${providers}, memory ${config.memoryStore}${jobs}, docs at /docs)`);
+  }
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   // A configuration mistake is one readable line, not a stack trace.

@@ -82,10 +82,11 @@ export class Agent {
 
   async run(input: RunInput): Promise<RunResult> {
     if (typeof input?.message !== 'string') throw new AgentError('invalid_input', 'run() needs a string message');
+    if (input.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');
     const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
     throwIfAborted(input.signal);
-    const state = this.newState(randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal);
+    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal);
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
       const history = await this.loadHistory(state);

@@ -43,6 +43,8 @@ export interface RunInput {
   /** @default { conversationId: '_global' } (prototypes only) */
   identity?: MemoryIdentity;
   signal?: AbortSignal;
+  /** Reuse an id (a queued job's): retries of the same run then share one memory write; @default a new UUID */
+  runId?: string;
 }
 
 export interface ResumeOptions {

@@ -25,6 +25,17 @@ export interface AppConfig {
   agentcore?: { memoryId: string; region: string; endpoint?: string; credentials?: AwsCredentials };
   /** Run database migrations at boot; @default false */
   databaseMigrate: boolean;
+  /** api: HTTP only; worker: runs queued jobs, no HTTP; all: both; @default 'all' */
+  role: 'api' | 'worker' | 'all';
+  jobs: { concurrency: number; attempts: number; backoffMs: number };
+}
+
+function intInRange(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
+  return n;
 }
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */
@@ -84,5 +95,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const migrateFlag = env.DATABASE_MIGRATE ?? 'false';
   if (migrateFlag !== 'true' && migrateFlag !== 'false') throw new ConfigError('DATABASE_MIGRATE', 'must be true or false');
 
-  return { nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  const role = env.APP_ROLE || 'all';
+  if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError('APP_ROLE', 'must be api, worker or all');
+  if (role === 'worker' && !redisUrl) throw new ConfigError('REDIS_URL', 'is required when APP_ROLE=worker (jobs come from Redis)');
+  const jobs = { concurrency: intInRange(env, 'JOBS_CONCURRENCY', 4, 1, 256), attempts: intInRange(env, 'JOBS_ATTEMPTS', 3, 1, 20), backoffMs: intInRange(env, 'JOBS_BACKOFF_MS', 1000, 0, 600_000) };
+
+  return { role, jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

@@ -103,3 +103,29 @@ export const ERROR_RESPONSE = {
     },
   },
 };
+
+export const JOB_RESPONSE = {
+  type: 'object',
+  required: ['runId', 'status'],
+  properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] } },
+};
+
+export const RUN_RECORD_RESPONSE = {
+  type: 'object',
+  required: ['runId', 'agent', 'conversationId', 'status', 'createdAt', 'updatedAt', 'attempts'],
+  properties: {
+    runId: { type: 'string' },
+    agent: { type: 'string' },
+    conversationId: { type: 'string' },
+    status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    attempts: { type: 'integer' },
+    reply: { type: 'string' },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    usage: { type: 'object', properties: { inputTokens: { type: 'integer' }, outputTokens: { type: 'integer' } } },
+    pauseData: {},
+  },
+};

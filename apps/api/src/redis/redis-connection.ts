@@ -9,9 +9,12 @@ export class RedisConnection implements OnApplicationShutdown {
   readonly client?: Redis;
   private readonly logger = new Logger('Redis');
   private lastError = '';
+  private queueClient?: Redis;
+  private readonly url?: string;
 
   constructor(config: ConfigService) {
     const { redisUrl } = config.getOrThrow<AppConfig>('app');
+    this.url = redisUrl;
     if (!redisUrl) return;
     // Fail commands fast while Redis is away instead of queueing them behind a dead connection.
     this.client = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
@@ -24,8 +27,13 @@ export class RedisConnection implements OnApplicationShutdown {
     this.client.on('ready', () => (this.lastError = ''));
   }
 
+  /** BullMQ's connection: workers block on it, so it is separate, and it retries forever (BullMQ requires that). */
+  queue(): Redis {
+    if (!this.url) throw new Error('REDIS_URL is not set');
+    return (this.queueClient ??= new Redis(this.url, { maxRetriesPerRequest: null }));
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    if (!this.client) return;
-    await this.client.quit().catch(() => this.client!.disconnect());
+    for (const c of [this.client, this.queueClient]) if (c) await c.quit().catch(() => c.disconnect());
   }
 }

@@ -27,6 +27,8 @@ export interface AgentRunInput extends AgentCallOptions {
   message: string;
   /** @default a new random conversation id */
   conversationId?: string;
+  /** @default a new UUID */
+  runId?: string;
 }
 
 export interface AgentSummary {
@@ -90,7 +92,7 @@ export class AgentService implements OnModuleInit {
     const caller = this.caller(input.identity);
     const agent = this.agentFor(name, input.recorders);
     const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-    return agent.run({ message: input.message, identity, signal: input.signal });
+    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId });
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */

@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AgentJobs } from '@agentnest/agent';
+import { ApiError } from './api-error.js';
+import { JsonSchemaPipe } from './json-schema.pipe.js';
+import { ERROR_RESPONSE, JOB_RESPONSE, RUN_RECORD_RESPONSE, RUN_REQUEST } from './schemas.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
+@ApiTags('jobs')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
+@Controller('v1')
+export class JobsController {
+  constructor(private readonly jobs: AgentJobs) {}
+
+  @Post('agents/:agent/jobs')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a run; poll GET /v1/runs/:runId for its outcome' })
+  @ApiParam({ name: 'agent', example: 'assistant' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h returns the same runId; a different body is 409' })
+  @ApiBody({ schema: RUN_REQUEST })
+  @ApiAcceptedResponse({ schema: JOB_RESPONSE })
+  @ApiResponse({ status: 400, description: 'Invalid body or Idempotency-Key', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body', schema: ERROR_RESPONSE })
+  async enqueue(
+    @Param('agent') agent: string,
+    @Body(new JsonSchemaPipe(RUN_REQUEST)) body: { message: string; conversationId?: string },
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('traceparent') traceparent: string | undefined,
+  ) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new ApiError(400, 'invalid_header', 'Idempotency-Key must be 1-256 visible ASCII characters');
+    const queued = await this.jobs.enqueue(agent, body, { idempotencyKey, traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : undefined });
+    return { runId: queued.runId, status: queued.status };
+  }
+
+  @Get('runs/:runId')
+  @ApiOperation({ summary: "A queued run's status, timestamps, result or error, and usage (another tenant's run is 404)" })
+  @ApiOkResponse({ schema: RUN_RECORD_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
+  async run(@Param('runId') runId: string) {
+    const record = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.get(runId) : undefined;
+    if (!record) throw new ApiError(404, 'run_not_found', 'no such run');
+    return record;
+  }
+}

@@ -1,0 +1,22 @@
+/** What a queued run carries: who asked (re-entered by the worker), what, and the trace to continue. */
+export interface AgentRunJob {
+  runId: string;
+  agent: string;
+  tenant?: string;
+  principal?: string;
+  conversationId: string;
+  message: string;
+  /** W3C trace context of the request that queued the run. */
+  traceparent?: string;
+}
+
+export interface AgentJobsOptions {
+  /** Attempts per run, the first included; provider failures retry, validation and policy errors do not; @default 3 */
+  attempts?: number;
+  /** First retry delay, doubled each time; @default 1000 */
+  backoffMs?: number;
+  /** Runs one worker process executes at once; @default 4 */
+  concurrency?: number;
+  /** How long finished jobs stay in BullMQ (the run registry keeps the record); @default 1 day */
+  retentionMs?: number;
+}

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
+import { createWorker } from '../apps/api/src/create-app.js';
+import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+
+const baseEnv = (extra: Record<string, string> = {}) => ({
+  NODE_ENV: 'test',
+  API_KEYS,
+  CHECKPOINT_SECRET: SECRET,
+  REDIS_URL: process.env.REDIS_URL!,
+  REDIS_KEY_PREFIX: `e2e-jobs-${randomUUID()}:`,
+  JOBS_BACKOFF_MS: '10',
+  ...extra,
+});
+
+async function settled(api: Api, runId: string, key = KEYS.acmeAlice, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api.http.get(`/v1/runs/${runId}`).set(bearer(key));
+    if (['completed', 'failed', 'paused', 'cancelled'].includes(res.body.status) || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('queued agent runs (BullMQ)', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi(baseEnv());
+  });
+  afterAll(() => api.close());
+  const enqueue = (body: object, headers: Record<string, string> = {}, key = KEYS.acmeAlice) => api.http.post('/v1/agents/assistant/jobs').set({ ...bearer(key), ...headers }).send(body);
+
+  it('queues a run (202) and the worker completes it as the caller', async () => {
+    const res = await enqueue({ message: 'hello queue', conversationId: 'jobs-c1' });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ runId: expect.any(String), status: 'queued' });
+    const run = await settled(api, res.body.runId);
+    expect(run.body).toMatchObject({ runId: res.body.runId, agent: 'assistant', conversationId: 'jobs-c1', status: 'completed', reply: 'You said: hello queue', attempts: 1, usage: { inputTokens: expect.any(Number) } });
+    expect(run.body.finishedAt >= run.body.startedAt).toBe(true);
+    const history = await api.http.get('/v1/conversations/jobs-c1/messages').set(bearer(KEYS.acmeAlice));
+    expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['hello queue', 'You said: hello queue']);
+  });
+
+  it("answers another tenant's or principal's run exactly like an unknown one", async () => {
+    const { body } = await enqueue({ message: 'mine' });
+    await settled(api, body.runId);
+    for (const key of [KEYS.globexAlice, KEYS.acmeBob]) {
+      const foreign = await api.http.get(`/v1/runs/${body.runId}`).set(bearer(key));
+      const unknown = await api.http.get(`/v1/runs/${randomUUID()}`).set(bearer(key));
+      expect([foreign.status, foreign.body]).toEqual([unknown.status, unknown.body]);
+      expect(foreign.status).toBe(404);
+    }
+  });
+
+  it('honours Idempotency-Key: same body, same run; another body, 409', async () => {
+    const key = { 'Idempotency-Key': `order-${randomUUID()}` };
+    const first = await enqueue({ message: 'charge once' }, key);
+    const again = await enqueue({ message: 'charge once' }, key);
+    expect(again.status).toBe(202);
+    expect(again.body.runId).toBe(first.body.runId);
+    const other = await enqueue({ message: 'charge twice' }, key);
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_conflict');
+    // The same key from another tenant is another key.
+    const globex = await enqueue({ message: 'charge once' }, key, KEYS.globexAlice);
+    expect(globex.body.runId).not.toBe(first.body.runId);
+    expect((await enqueue({ message: 'x' }, { 'Idempotency-Key': 'bad key with spaces' })).status).toBe(400);
+  });
+
+  it('shows a paused run with its pauseData and keeps the checkpoint server-side', async () => {
+    const { body } = await enqueue({ message: 'please ask me something' });
+    const run = await settled(api, body.runId);
+    expect(run.body).toMatchObject({ status: 'paused', pauseData: { kind: 'question', question: expect.any(String) } });
+    expect(run.body.checkpoint).toBeUndefined();
+  });
+
+  it('rejects bad input and unknown agents before queueing', async () => {
+    expect((await enqueue({})).status).toBe(400);
+    const unknown = await api.http.post('/v1/agents/nobody/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'x' });
+    expect(unknown.status).toBe(404);
+    expect((await api.http.post('/v1/agents/assistant/jobs').send({ message: 'x' })).status).toBe(401);
+  });
+});
+
+describe('queued runs against a real provider SDK: retries and separate worker processes', () => {
+  const fake = new AnthropicFake('sk-ant-jobs');
+  beforeAll(() => fake.start());
+  afterAll(() => fake.close());
+  const providerEnv = () => ({ LLM_PROVIDER: 'anthropic', LLM_MODEL: 'claude-jobs', ANTHROPIC_API_KEY: 'sk-ant-jobs', ANTHROPIC_BASE_URL: fake.origin });
+
+  it('retries a run whose provider keeps failing, then completes it; a bad request fails at once', async () => {
+    let failures = 4; // three in-stack attempts fail the first job attempt; the second attempt succeeds
+    fake.respond = (): FakeReply => (failures-- > 0 ? { kind: 'error', status: 500, message: 'flaky' } : { text: 'finally' });
+    const api = await startApi(baseEnv(providerEnv()));
+    try {
+      const { body } = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
+      const run = await settled(api, body.runId);
+      expect(run.body).toMatchObject({ status: 'completed', reply: 'finally', attempts: 2 });
+
+      fake.respond = () => ({ kind: 'error', status: 400, message: 'malformed' });
+      const bad = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
+      const failed = await settled(api, bad.body.runId);
+      expect(failed.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'bad_request' } });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('an API-only process queues, a worker-only process runs', async () => {
+    fake.respond = () => ({ text: 'from the worker process' });
+    const env = baseEnv(providerEnv());
+    const api = await startApi({ ...env, APP_ROLE: 'api' });
+    let worker: INestApplicationContext | undefined;
+    try {
+      const { body } = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await api.http.get(`/v1/runs/${body.runId}`).set(bearer(KEYS.acmeAlice))).body.status).toBe('queued');
+      worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
+      await worker.init();
+      expect((await settled(api, body.runId)).body).toMatchObject({ status: 'completed', reply: 'from the worker process' });
+    } finally {
+      await worker?.close();
+      await api.close();
+    }
+  });
+});
