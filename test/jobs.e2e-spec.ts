@@ -76,6 +76,34 @@ describe('queued agent runs (BullMQ)', () => {
     expect(run.body.checkpoint).toBeUndefined();
   });
 
+  it('resumes a paused run with an answer once; a second answer is 409, another tenant gets 404', async () => {
+    const { body } = await enqueue({ message: 'please ask me something', conversationId: 'jobs-pause' });
+    await settled(api, body.runId);
+    const foreign = await api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.globexAlice)).send({ answer: 'hijack' });
+    expect(foreign.status).toBe(404);
+    const answers = await Promise.all(['blue', 'red'].map((answer) => api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer })));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('run_state_conflict');
+    const winner = answers.find((a) => a.status === 202)!.request as unknown as { _data: { answer: string } };
+    const done = await settled(api, body.runId);
+    expect(done.body).toMatchObject({ status: 'completed', reply: `You answered: ${winner._data.answer}` });
+    const history = await api.http.get('/v1/conversations/jobs-pause/messages').set(bearer(KEYS.acmeAlice));
+    expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+    expect((await api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer: 'late' })).status).toBe(409);
+  });
+
+  it('cancels a paused run, and refuses to cancel a finished one', async () => {
+    const paused = await enqueue({ message: 'ask me' });
+    await settled(api, paused.body.runId);
+    const cancel = await api.http.delete(`/v1/runs/${paused.body.runId}`).set(bearer(KEYS.acmeAlice));
+    expect([cancel.status, cancel.body]).toEqual([200, { runId: paused.body.runId, status: 'cancelled' }]);
+    expect((await api.http.post(`/v1/runs/${paused.body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer: 'x' })).status).toBe(409);
+    const done = await enqueue({ message: 'quick' });
+    await settled(api, done.body.runId);
+    expect((await api.http.delete(`/v1/runs/${done.body.runId}`).set(bearer(KEYS.acmeAlice))).status).toBe(409);
+    expect((await api.http.delete(`/v1/runs/${done.body.runId}`).set(bearer(KEYS.globexAlice))).status).toBe(404);
+  });
+
   it('rejects bad input and unknown agents before queueing', async () => {
     expect((await enqueue({})).status).toBe(400);
     const unknown = await api.http.post('/v1/agents/nobody/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'x' });
@@ -104,6 +132,36 @@ describe('queued runs against a real provider SDK: retries and separate worker p
       const failed = await settled(api, bad.body.runId);
       expect(failed.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'bad_request' } });
     } finally {
+      await api.close();
+    }
+  });
+
+  it('cancels a queued run before any worker takes it, and aborts a running one inside its provider call', async () => {
+    const env = baseEnv(providerEnv());
+    const api = await startApi({ ...env, APP_ROLE: 'api' });
+    let worker: INestApplicationContext | undefined;
+    try {
+      fake.respond = () => ({ text: 'should never be produced' });
+      const queued = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'cancel me' });
+      const cancel = await api.http.delete(`/v1/runs/${queued.body.runId}`).set(bearer(KEYS.acmeAlice));
+      expect([cancel.status, cancel.body.status]).toEqual([200, 'cancelled']);
+
+      fake.respond = () => ({ kind: 'hang' });
+      const hanging = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'slow one' });
+      const before = fake.requests.length;
+      worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
+      await worker.init();
+      const deadline = Date.now() + 5_000;
+      while ((await api.http.get(`/v1/runs/${hanging.body.runId}`).set(bearer(KEYS.acmeAlice))).body.status !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const abort = await api.http.delete(`/v1/runs/${hanging.body.runId}`).set(bearer(KEYS.acmeAlice));
+      expect([abort.status, abort.body]).toEqual([202, { runId: hanging.body.runId, status: 'running', cancelRequested: true }]);
+      expect((await settled(api, hanging.body.runId)).body).toMatchObject({ status: 'cancelled', cancelRequested: true });
+      // The cancelled queued run was never run by the worker that started later.
+      expect((await api.http.get(`/v1/runs/${queued.body.runId}`).set(bearer(KEYS.acmeAlice))).body.status).toBe('cancelled');
+      expect(fake.requests.length).toBe(before + 1);
+    } finally {
+      await worker?.close();
       await api.close();
     }
   });

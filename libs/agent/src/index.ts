@@ -33,5 +33,5 @@ export type { EnqueueOptions } from './jobs/agent-jobs.service.js';
 export { AgentRunProcessor } from './jobs/agent-run.processor.js';
 export type { AgentJobsOptions, AgentRunJob } from './jobs/agent-run.job.js';
 export { AGENT_RUNS_QUEUE } from './jobs/agent-jobs.constants.js';
-export { IdempotencyConflictError, RunRegistry } from './jobs/run-registry.js';
-export type { RunRecord, RunRegistryOptions, RunStatus } from './jobs/run-registry.js';
+export { IdempotencyConflictError, RunRegistry, RunStateError } from './jobs/run-registry.js';
+export type { RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './jobs/run-registry.js';

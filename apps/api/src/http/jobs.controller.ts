@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AgentJobs } from '@agentnest/agent';
 import { ApiError } from './api-error.js';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
-import { ERROR_RESPONSE, JOB_RESPONSE, RUN_RECORD_RESPONSE, RUN_REQUEST } from './schemas.js';
+import type { Response } from 'express';
+import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, RUN_REQUEST } from './schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
@@ -44,5 +45,30 @@ export class JobsController {
     const record = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.get(runId) : undefined;
     if (!record) throw new ApiError(404, 'run_not_found', 'no such run');
     return record;
+  }
+
+  @Post('runs/:runId/resume')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Answer a paused queued run; its continuation is queued (a second answer is 409)' })
+  @ApiBody({ schema: RUN_ANSWER_REQUEST })
+  @ApiAcceptedResponse({ schema: JOB_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 409, description: 'The run is not paused (already answered, finished or cancelled)', schema: ERROR_RESPONSE })
+  async resume(@Param('runId') runId: string, @Body(new JsonSchemaPipe(RUN_ANSWER_REQUEST)) body: { answer: string }) {
+    const resumed = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.resume(runId, body.answer) : undefined;
+    if (!resumed) throw new ApiError(404, 'run_not_found', 'no such run');
+    return resumed;
+  }
+
+  @Delete('runs/:runId')
+  @ApiOperation({ summary: 'Cancel a run: queued or paused ends at once (200); running is aborted by its worker (202, then cancelled)' })
+  @ApiOkResponse({ schema: JOB_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 409, description: 'The run already finished', schema: ERROR_RESPONSE })
+  async cancel(@Param('runId') runId: string, @Res({ passthrough: true }) res: Response) {
+    const cancelled = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.cancel(runId) : undefined;
+    if (!cancelled) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (cancelled.cancelRequested) res.status(202);
+    return cancelled;
   }
 }

@@ -129,3 +129,10 @@ export const RUN_RECORD_RESPONSE = {
     pauseData: {},
   },
 };
+
+export const RUN_ANSWER_REQUEST = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['answer'],
+  properties: { answer: { type: 'string', maxLength: MAX_MESSAGE_LENGTH, description: "The human's answer to the paused run" } },
+};

@@ -7,7 +7,7 @@ import { TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
-import { RunRegistry, type RunRecord } from './run-registry.js';
+import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */
@@ -46,17 +46,58 @@ export class AgentJobs {
     const conversationId = input.conversationId ?? randomUUID();
     await this.registry.create(owner, { runId, agent, conversationId });
     const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, traceparent: opts.traceparent };
+    await this.registry.update(owner, runId, { jobId: runId });
+    await this.queue.add('run', job, this.jobOptions(runId, opts));
+    return { runId, status: 'queued', existing: false };
+  }
+
+  /** Answers the caller's paused run: the continuation is queued; a second answer is a RunStateError. */
+  async resume(runId: string, answer: string): Promise<{ runId: string; status: RunRecord['status'] } | undefined> {
+    const owner = this.tenant.get() ?? {};
+    const record = await this.registry.get(owner, runId);
+    if (!record) return undefined;
+    // The transition is the lock: of two concurrent answers, exactly one moves the run out of 'paused'.
+    await this.registry.transition(owner, runId, ['paused'], 'queued', { pauseData: null }, 'answer');
+    const jobId = `${runId}-r${await this.registry.nextResume(owner, runId)}`;
+    await this.registry.update(owner, runId, { jobId });
+    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId, message: '', answer };
+    await this.queue.add('resume', job, this.jobOptions(jobId, {}));
+    return { runId, status: 'queued' };
+  }
+
+  /**
+   * Cancels the caller's run: a queued or paused run ends 'cancelled' at once (its job removed); a
+   * running one is told to abort, through its AbortSignal, on whichever worker runs it.
+   */
+  async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean } | undefined> {
+    const owner = this.tenant.get() ?? {};
+    try {
+      const previous = await this.registry.transition(owner, runId, ['queued', 'paused'], 'cancelled', { finishedAt: new Date().toISOString(), pauseData: null }, 'cancel');
+      if (previous === undefined) return undefined;
+      const jobId = await this.registry.jobId(owner, runId);
+      // A job that became active meanwhile finds the run cancelled and does nothing.
+      if (previous === 'queued' && jobId) await this.queue.remove(jobId).catch(() => 0);
+      return { runId, status: 'cancelled' };
+    } catch (err) {
+      if (!(err instanceof RunStateError) || err.status !== 'running') throw err;
+      // Recorded first, so a worker that takes the job over after a crash sees it too.
+      await this.registry.update(owner, runId, { cancelRequested: true });
+      await this.registry.requestCancel(runId);
+      return { runId, status: 'running', cancelRequested: true };
+    }
+  }
+
+  private jobOptions(jobId: string, opts: EnqueueOptions) {
     const retention = Math.ceil((this.options.retentionMs ?? 86_400_000) / 1000);
-    await this.queue.add('run', job, {
-      jobId: runId,
+    return {
+      jobId,
       attempts: this.options.attempts ?? 3,
       backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
       priority: opts.priority,
       delay: opts.delay,
       removeOnComplete: { age: retention },
       removeOnFail: { age: retention },
-    });
-    return { runId, status: 'queued', existing: false };
+    };
   }
 
   /** The caller's run, or undefined (unknown and foreign runs look the same). */

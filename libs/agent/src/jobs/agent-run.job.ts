@@ -8,6 +8,8 @@ export interface AgentRunJob {
   message: string;
   /** W3C trace context of the request that queued the run. */
   traceparent?: string;
+  /** Set on a continuation job: the human's answer to the run's pause. */
+  answer?: string;
 }
 
 export interface AgentJobsOptions {
