@@ -47,6 +47,7 @@ export class AppModule {
           imports: [RedisModule],
           inject: [RedisConnection],
           worker: config.role !== 'api',
+          lockMs: config.jobs.lockMs,
           useFactory: (redis: RedisConnection) => ({ connection: redis.queue(), redis: redis.client!, prefix: config.redisPrefix, ...config.jobs }),
         })
       : undefined;

@@ -15,8 +15,8 @@ export interface CreatedApp {
 /** A worker-only process (APP_ROLE=worker): the same modules, no HTTP server. */
 export async function createWorker(env: Record<string, string | undefined>, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<{ app: INestApplicationContext; config: AppConfig }> {
   const config = loadAppConfig(env);
+  // No enableShutdownHooks here: main owns SIGTERM for workers (finish active jobs, then exit 0).
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger, abortOnError: false });
-  app.enableShutdownHooks();
   return { app, config };
 }
 

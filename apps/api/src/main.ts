@@ -9,6 +9,15 @@ try {
     const { app, config } = await createWorker(process.env);
     await app.init();
     log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);
+    // SIGTERM: take no new jobs, let active ones finish within the grace period, then exit 0.
+    process.once('SIGTERM', () => {
+      log.log('SIGTERM: finishing active runs');
+      setTimeout(() => {
+        log.warn('grace period over: exiting with runs still active (another worker will take them over)');
+        process.exit(1);
+      }, config.jobs.shutdownGraceMs).unref();
+      void app.close().then(() => process.exit(0));
+    });
   } else {
     const { app, config } = await createApp(process.env);
     await app.listen(config.port);

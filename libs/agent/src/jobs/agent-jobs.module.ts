@@ -1,4 +1,4 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, Processor } from '@nestjs/bullmq';
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
@@ -22,6 +22,11 @@ export interface AgentJobsModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
   useFactory: (...args: any[]) => AgentJobsModuleConfig | Promise<AgentJobsModuleConfig>;
   /** Run the worker in this process (APP_ROLE worker or all); without it the module only queues. */
   worker: boolean;
+  /**
+   * How long a worker's lock on a job lasts; a job whose worker died is taken over once it expires
+   * (also the stalled-check interval); @default 30000
+   */
+  lockMs?: number;
 }
 
 const CONFIG = Symbol('AGENT_JOBS_CONFIG');
@@ -36,7 +41,13 @@ export class AgentJobsModule {
       { provide: RunRegistry, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunRegistry({ redis: c.redis, prefix: c.prefix }) },
       AgentJobs,
     ];
-    if (options.worker) providers.push(AgentRunProcessor);
+    if (options.worker) {
+      // BullMQ reads worker options from the processor class's metadata, so each module gets its own subclass.
+      class ConfiguredAgentRunProcessor extends AgentRunProcessor {}
+      const lockDuration = options.lockMs ?? 30_000;
+      Processor(AGENT_RUNS_QUEUE, { lockDuration, stalledInterval: lockDuration, maxStalledCount: 2 })(ConfiguredAgentRunProcessor);
+      providers.push(ConfiguredAgentRunProcessor);
+    }
     return {
       module: AgentJobsModule,
       imports: [

@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
@@ -19,7 +19,7 @@ const now = () => new Date().toISOString();
 
 /** Runs queued agent runs (and continuations of paused ones) as the tenant that queued them, recording each outcome. */
 @Processor(AGENT_RUNS_QUEUE)
-export class AgentRunProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AgentRunProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('AgentRunProcessor');
   /** Runs executing in this process, so a cancel request can abort them. */
   private readonly running = new Map<string, AbortController>();
@@ -39,6 +39,11 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     this.stopListening = await this.registry.onCancel((runId) => this.running.get(runId)?.abort(new Error('cancelled')));
   }
 
+  /** Stops taking jobs and lets active runs finish while Redis and the stores are still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.stopListening?.();
   }
@@ -48,7 +53,9 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const owner = { tenant: d.tenant, principal: d.principal };
     // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
-    const started = await this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', { startedAt: now(), attempts: job.attemptsMade + 1 }).catch((e: unknown) => {
+    // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
+    const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+    const started = await this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', { startedAt: now(), attempts }).catch((e: unknown) => {
       if (e instanceof RunStateError) return undefined;
       throw e;
     });

@@ -35,6 +35,8 @@ export interface FakeAnswer {
   /** The vendor's own stop reason string; @default derived from tool calls */
   stopReason?: string;
   usage?: FakeUsage;
+  /** Wait this long before answering (a slow model). */
+  delayMs?: number;
 }
 
 /** A vendor error response with its status, message and optional retry headers. */
@@ -161,7 +163,9 @@ export abstract class VendorFake {
     if (reply.kind === 'hang') return;
     if (reply.kind === 'error') return this.sendError(res, reply);
     if (reply.kind === 'cut' && !this.isStream(req)) return res.cut();
-    return this.answer(req, reply.kind === 'cut' ? reply : reply, res);
+    const delay = reply.kind === 'cut' ? 0 : (reply.delayMs ?? 0);
+    if (delay) return new Promise<void>((r) => setTimeout(r, delay)).then(() => this.answer(req, reply, res));
+    return this.answer(req, reply, res);
   }
 
   protected retryHeaders(reply: FakeError): Record<string, string> {

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { AnthropicFake } from '@agentnest/providers/testing';
+import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+
+// Workers run as real child processes of the compiled service, so they can be killed like in production.
+const MAIN = 'apps/api/dist/main.js';
+
+describe('durable queued runs with worker processes', () => {
+  const fake = new AnthropicFake('sk-ant-durable');
+  const children: ChildProcess[] = [];
+  let env: Record<string, string>;
+  let api: Api;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
+    await fake.start();
+    env = {
+      NODE_ENV: 'test',
+      API_KEYS,
+      CHECKPOINT_SECRET: SECRET,
+      REDIS_URL: process.env.REDIS_URL!,
+      REDIS_KEY_PREFIX: `e2e-durable-${randomUUID()}:`,
+      MEMORY_STORE: 'redis',
+      LLM_PROVIDER: 'anthropic',
+      LLM_MODEL: 'claude-durable',
+      ANTHROPIC_API_KEY: 'sk-ant-durable',
+      ANTHROPIC_BASE_URL: fake.origin,
+      JOBS_LOCK_MS: '1000',
+      JOBS_BACKOFF_MS: '10',
+    };
+    api = await startApi({ ...env, APP_ROLE: 'api' });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await api.close();
+    await fake.close();
+  });
+
+  function worker(extra: Record<string, string> = {}): ChildProcess {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env, APP_ROLE: 'worker', ...extra }, stdio: 'ignore' });
+    children.push(child);
+    return child;
+  }
+  const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+  async function until(predicate: () => Promise<boolean>, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await predicate())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const status = async (runId: string) => (await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice))).body;
+  const enqueue = async (message: string, conversationId: string) => (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message, conversationId })).body.runId as string;
+
+  it('a worker killed with SIGKILL mid-run: another takes the job over and the conversation holds the run once', async () => {
+    let calls = 0;
+    fake.respond = () => (++calls === 1 ? { text: 'never delivered', delayMs: 60_000 } : { text: 'done after takeover' });
+    const first = worker();
+    const runId = await enqueue('survive a crash', 'durable-kill');
+    await until(async () => (await status(runId)).status === 'running' && calls === 1);
+    first.kill('SIGKILL');
+    await exited(first);
+    worker();
+    await until(async () => (await status(runId)).status === 'completed');
+    expect(await status(runId)).toMatchObject({ status: 'completed', reply: 'done after takeover', attempts: 2 });
+    const history = await api.http.get('/v1/conversations/durable-kill/messages').set(bearer(KEYS.acmeAlice));
+    expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['survive a crash', 'done after takeover']);
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+  }, 60_000);
+
+  it('SIGTERM lets the active run finish, takes no new one, and exits 0', async () => {
+    fake.respond = () => ({ text: 'finished during shutdown', delayMs: 1_500 });
+    const w = worker({ JOBS_CONCURRENCY: '1' });
+    const active = await enqueue('slow one', 'durable-term');
+    await until(async () => (await status(active)).status === 'running');
+    const waiting = await enqueue('queued behind it', 'durable-term-2');
+    w.kill('SIGTERM');
+    expect(await exited(w)).toBe(0);
+    expect(await status(active)).toMatchObject({ status: 'completed', reply: 'finished during shutdown' });
+    expect((await status(waiting)).status).toBe('queued');
+  }, 60_000);
+});
