@@ -104,6 +104,30 @@ describe('queued agent runs (BullMQ)', () => {
     expect((await api.http.delete(`/v1/runs/${done.body.runId}`).set(bearer(KEYS.globexAlice))).status).toBe(404);
   });
 
+  it('streams a run live over SSE, replays exactly what was missed after Last-Event-ID, and closes at the end', async () => {
+    const parse = (text: string) =>
+      text
+        .split('\n\n')
+        .filter((block) => block.includes('data: '))
+        .map((block) => {
+          const get = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          return { id: get('id')!, type: get('event')!, data: JSON.parse(get('data')!) };
+        });
+    const { body } = await enqueue({ message: 'what time is it?' });
+    // The request only returns when the stream closes, i.e. after the final status.
+    const live = await api.http.get(`/v1/runs/${body.runId}/events`).set(bearer(KEYS.acmeAlice)).buffer(true);
+    expect(live.status).toBe(200);
+    expect(live.headers['content-type']).toMatch(/^text\/event-stream/);
+    const events = parse(live.text);
+    expect(events.map((e) => (e.type === 'status' ? `status:${e.data.status}` : `${e.type}:${e.data.tool}`))).toEqual(['status:queued', 'status:running', 'tool.start:clock', 'tool.end:clock', 'status:completed']);
+    expect(events.at(-1)!.data.reply).toMatch(/^The time is /);
+
+    const resumed = await api.http.get(`/v1/runs/${body.runId}/events`).set({ ...bearer(KEYS.acmeAlice), 'Last-Event-ID': events[1].id }).buffer(true);
+    expect(parse(resumed.text)).toEqual(events.slice(2));
+
+    expect((await api.http.get(`/v1/runs/${body.runId}/events`).set(bearer(KEYS.globexAlice))).status).toBe(404);
+  });
+
   it('rejects bad input and unknown agents before queueing', async () => {
     expect((await enqueue({})).status).toBe(400);
     const unknown = await api.http.post('/v1/agents/nobody/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'x' });

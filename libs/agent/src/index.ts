@@ -34,4 +34,6 @@ export { AgentRunProcessor } from './jobs/agent-run.processor.js';
 export type { AgentJobsOptions, AgentRunJob } from './jobs/agent-run.job.js';
 export { AGENT_RUNS_QUEUE } from './jobs/agent-jobs.constants.js';
 export { IdempotencyConflictError, RunRegistry, RunStateError } from './jobs/run-registry.js';
+export { FINAL_STATUSES, RunEvents } from './jobs/run-events.js';
+export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './jobs/run-events.js';
 export type { RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './jobs/run-registry.js';

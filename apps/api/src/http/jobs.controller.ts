@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AgentJobs } from '@agentnest/agent';
 import { ApiError } from './api-error.js';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { RedisConnection } from '../redis/redis-connection.js';
 import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, RUN_REQUEST } from './schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
@@ -14,7 +15,10 @@ const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 @ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
 @Controller('v1')
 export class JobsController {
-  constructor(private readonly jobs: AgentJobs) {}
+  constructor(
+    private readonly jobs: AgentJobs,
+    private readonly redis: RedisConnection,
+  ) {}
 
   @Post('agents/:agent/jobs')
   @HttpCode(202)
@@ -70,5 +74,28 @@ export class JobsController {
     if (!cancelled) throw new ApiError(404, 'run_not_found', 'no such run');
     if (cancelled.cancelRequested) res.status(202);
     return cancelled;
+  }
+
+  @Get('runs/:runId/events')
+  @ApiOperation({ summary: 'Server-Sent Events of a run: status changes, tool start/end, the final result; reconnect with Last-Event-ID to get what you missed' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received' })
+  @ApiOkResponse({ description: 'text/event-stream; closes after completed, failed or cancelled' })
+  @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
+  async events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const after = lastEventId && /^\d+-\d+$/.test(lastEventId) ? lastEventId : '0';
+    // Each live stream blocks on Redis, so it gets its own short-lived connection.
+    const reader = this.redis.client!.duplicate();
+    const gone = new AbortController();
+    req.on('close', () => gone.abort());
+    try {
+      const stream = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.follow(runId, after, reader, gone.signal) : undefined;
+      if (!stream) throw new ApiError(404, 'run_not_found', 'no such run');
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
+      for await (const { id, event } of stream) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      res.end();
+    } finally {
+      reader.disconnect();
+    }
   }
 }

@@ -5,6 +5,7 @@ import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js'
 import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentJobsOptions } from './agent-run.job.js';
 import { AgentRunProcessor } from './agent-run.processor.js';
+import { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
 
 export interface AgentJobsModuleConfig extends AgentJobsOptions {
@@ -39,6 +40,7 @@ export class AgentJobsModule {
       { provide: CONFIG, inject: options.inject ?? [], useFactory: options.useFactory },
       { provide: AGENT_JOBS_OPTIONS, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => c },
       { provide: RunRegistry, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunRegistry({ redis: c.redis, prefix: c.prefix }) },
+      { provide: RunEvents, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunEvents({ redis: c.redis, prefix: c.prefix }) },
       AgentJobs,
     ];
     if (options.worker) {
@@ -63,7 +65,7 @@ export class AgentJobsModule {
         BullModule.registerQueue({ name: AGENT_RUNS_QUEUE }),
       ],
       providers,
-      exports: [AgentJobs, RunRegistry],
+      exports: [AgentJobs, RunRegistry, RunEvents],
     };
   }
 }

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { TenantContext } from '../context/tenant-context.js';
 import { TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
+import { FINAL_STATUSES, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 
 export interface EnqueueOptions {
@@ -25,6 +27,7 @@ export class AgentJobs {
   constructor(
     @InjectQueue(AGENT_RUNS_QUEUE) private readonly queue: Queue<AgentRunJob>,
     private readonly registry: RunRegistry,
+    private readonly events: RunEvents,
     private readonly agents: AgentService,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
@@ -47,6 +50,7 @@ export class AgentJobs {
     await this.registry.create(owner, { runId, agent, conversationId });
     const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, traceparent: opts.traceparent };
     await this.registry.update(owner, runId, { jobId: runId });
+    await this.events.append(owner, runId, { type: 'status', status: 'queued' });
     await this.queue.add('run', job, this.jobOptions(runId, opts));
     return { runId, status: 'queued', existing: false };
   }
@@ -60,6 +64,7 @@ export class AgentJobs {
     await this.registry.transition(owner, runId, ['paused'], 'queued', { pauseData: null }, 'answer');
     const jobId = `${runId}-r${await this.registry.nextResume(owner, runId)}`;
     await this.registry.update(owner, runId, { jobId });
+    await this.events.append(owner, runId, { type: 'status', status: 'queued' });
     const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId, message: '', answer };
     await this.queue.add('resume', job, this.jobOptions(jobId, {}));
     return { runId, status: 'queued' };
@@ -77,6 +82,7 @@ export class AgentJobs {
       const jobId = await this.registry.jobId(owner, runId);
       // A job that became active meanwhile finds the run cancelled and does nothing.
       if (previous === 'queued' && jobId) await this.queue.remove(jobId).catch(() => 0);
+      await this.events.append(owner, runId, { type: 'status', status: 'cancelled' });
       return { runId, status: 'cancelled' };
     } catch (err) {
       if (!(err instanceof RunStateError) || err.status !== 'running') throw err;
@@ -85,6 +91,36 @@ export class AgentJobs {
       await this.registry.requestCancel(runId);
       return { runId, status: 'running', cancelRequested: true };
     }
+  }
+
+  /**
+   * The caller's run as it happens: stored events after `afterId` ('0' = from the start), then new
+   * ones as they come, ending after a final status (or when `signal` aborts). Undefined for a run
+   * that is not the caller's. `reader` must be a dedicated connection: it blocks.
+   */
+  async follow(runId: string, afterId: string, reader: Redis, signal: AbortSignal): Promise<AsyncIterable<StoredRunEvent> | undefined> {
+    const owner = this.tenant.get() ?? {};
+    const record = await this.registry.get(owner, runId);
+    if (!record) return undefined;
+    const events = this.events;
+    return (async function* () {
+      let after = afterId;
+      let first = true;
+      while (!signal.aborted) {
+        const batch = await events.read(owner, runId, after, first ? 0 : 1_000, reader).catch(() => []);
+        if (first && !batch.length && after === '0' && FINAL_STATUSES.has(record.status)) {
+          // The log has expired but the run record has not: end with what the record says.
+          yield { id: '0-1', event: { type: 'status', status: record.status, reply: record.reply, error: record.error } };
+          return;
+        }
+        first = false;
+        for (const e of batch) {
+          yield e;
+          after = e.id;
+          if (e.event.type === 'status' && FINAL_STATUSES.has(e.event.status)) return;
+        }
+      }
+    })();
   }
 
   private jobOptions(jobId: string, opts: EnqueueOptions) {

@@ -8,7 +8,8 @@ import { TenantContext } from '../context/tenant-context.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
-import { RunRegistry, RunStateError } from './run-registry.js';
+import { RunEvents, type RunStreamEvent } from './run-events.js';
+import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
 /** Outage-type failures are worth another attempt; anything else (bad input, policy, bugs) fails the run at once. */
 function retryable(err: unknown): boolean {
@@ -29,6 +30,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     private readonly agents: AgentService,
     private readonly tenant: TenantContext,
     private readonly registry: RunRegistry,
+    private readonly events: RunEvents,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
     super();
@@ -61,42 +63,57 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     });
     if (started === undefined) return { status: 'skipped' };
     if ((await this.registry.get(owner, d.runId))?.cancelRequested) {
-      await this.registry.transition(owner, d.runId, ['running'], 'cancelled', { finishedAt: now() });
+      await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' });
       return { status: 'cancelled' };
     }
+    await this.events.append(owner, d.runId, { type: 'status', status: 'running' });
     const controller = new AbortController();
     this.running.set(d.runId, controller);
     try {
       const result = await this.tenant.run(owner, () => this.execute(d, controller.signal));
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
       if (result.status === 'paused') {
-        await this.registry.transition(owner, d.runId, ['running'], 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage });
+        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage }, { type: 'status', status: 'paused', pauseData: result.pauseData });
         return { status: 'paused' };
       }
-      await this.registry.transition(owner, d.runId, ['running'], 'completed', { reply: result.reply, usage, finishedAt: now(), error: null });
+      await this.mark(owner, d.runId, 'completed', { reply: result.reply, usage, finishedAt: now(), error: null }, { type: 'status', status: 'completed', reply: result.reply });
       return { status: 'completed' };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {
-        await this.registry.transition(owner, d.runId, ['running'], 'cancelled', { finishedAt: now() }).catch(() => undefined);
+        await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }).catch(() => undefined);
         return { status: 'cancelled' };
       }
       const code = (err as { code?: unknown }).code;
       const error = { code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) };
       if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-        await this.registry.transition(owner, d.runId, ['running'], 'queued', { error });
+        await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
         throw err;
       }
       this.logger.warn(`run ${d.runId} failed (${error.code})`);
-      await this.registry.transition(owner, d.runId, ['running'], 'failed', { error, finishedAt: now() }).catch(() => undefined);
+      await this.mark(owner, d.runId, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }).catch(() => undefined);
       throw new UnrecoverableError(error.code);
     } finally {
       this.running.delete(d.runId);
     }
   }
 
+  /** Moves a running run to `to` and tells its live stream. */
+  private async mark(owner: { tenant?: string; principal?: string }, runId: string, to: RunStatus, fields: RunPatch, event: RunStreamEvent): Promise<void> {
+    await this.registry.transition(owner, runId, ['running'], to, fields);
+    await this.events.append(owner, runId, event);
+  }
+
   private async execute(d: AgentRunJob, signal: AbortSignal): Promise<RunResult> {
-    if (d.answer === undefined) return this.agents.run(d.agent, { message: d.message, conversationId: d.conversationId, runId: d.runId, signal });
-    const checkpoint = await this.registry.checkpoint({ tenant: d.tenant, principal: d.principal }, d.runId);
-    return this.agents.resume(d.agent, checkpoint, d.answer, { signal });
+    const owner = { tenant: d.tenant, principal: d.principal };
+    const recorder = this.events.recorder(owner, d.runId);
+    const recorders = [recorder];
+    try {
+      if (d.answer === undefined) return await this.agents.run(d.agent, { message: d.message, conversationId: d.conversationId, runId: d.runId, signal, recorders });
+      const checkpoint = await this.registry.checkpoint(owner, d.runId);
+      return await this.agents.resume(d.agent, checkpoint, d.answer, { signal, recorders });
+    } finally {
+      // Tool events reach the stream before the status that ends it.
+      await recorder.flush();
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { ownerTag } from './owner-tag.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { RequestIdentity } from '../context/tenant-context.js';
@@ -75,7 +76,6 @@ type Scripted = Redis & { agentnestRunTransition(key: string, to: string, fields
 const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint']);
 const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId']);
 const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
-const field = (v: string | undefined) => (v === undefined ? '~' : `=${v}`);
 
 /**
  * Queued runs in Redis, one hash per run under its tenant's key space: a run is found only by the
@@ -94,12 +94,8 @@ export class RunRegistry {
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
   }
 
-  private ownerTag(owner: RequestIdentity): string {
-    return tag(`${field(owner.tenant)}:${field(owner.principal)}`);
-  }
-
   private key(owner: RequestIdentity, runId: string): string {
-    return `${this.prefix}run:${this.ownerTag(owner)}:${runId}`;
+    return `${this.prefix}run:${ownerTag(owner)}:${runId}`;
   }
 
   /**
@@ -107,7 +103,7 @@ export class RunRegistry {
    * body is the same, throws IdempotencyConflictError when it differs, or binds `runId` and returns it.
    */
   async claimIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, body: unknown, runId: string): Promise<{ runId: string; existing: boolean }> {
-    const key = `${this.prefix}idem:${this.ownerTag(owner)}:${tag(idempotencyKey)}`;
+    const key = `${this.prefix}idem:${ownerTag(owner)}:${tag(idempotencyKey)}`;
     const bodyHash = tag(JSON.stringify(body));
     const set = await this.redis.set(key, JSON.stringify({ runId, bodyHash }), 'EX', IDEMPOTENCY_TTL_S, 'NX');
     if (set === 'OK') return { runId, existing: false };
