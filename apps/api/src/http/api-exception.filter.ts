@@ -1,4 +1,4 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Logger, ServiceUnavailableException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { toHttpError } from './error-mapping.js';
 
@@ -9,6 +9,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    // Terminus reports an unhealthy service as a 503 whose body lists each indicator: pass it through.
+    const report = exception instanceof ServiceUnavailableException ? exception.getResponse() : undefined;
+    if (report && typeof report === 'object' && 'details' in report) {
+      res.status(503).json(report);
+      return;
+    }
     const { status, code, message, retryAfterSeconds } = toHttpError(exception);
     // Server faults are logged by class and code only: messages of unknown errors may carry data.
     if (status >= 500) this.logger.error(`${code}: ${exception instanceof Error ? `${exception.name}${'code' in exception ? ` (${String(exception.code)})` : ''}` : typeof exception}`);

@@ -32,8 +32,23 @@ const CLIENT_CODES: Record<string, number> = {
 
 const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
 
+// How Redis and PostgreSQL clients report a backend they cannot reach (by class, code or their fixed messages).
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P03', '08000', '08003', '08006']);
+const UNREACHABLE_MESSAGES = /Connection is closed|Stream isn't writeable|Connection terminated|connect ECONNREFUSED/;
+
+/** True when a shared store (Redis, PostgreSQL) is down, rather than the request being wrong. */
+export function isStoreUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string; errors?: unknown[] } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'MaxRetriesPerRequestError' || (e as { code?: string }).code === 'store_unavailable') return true;
+  if (e.code && UNREACHABLE_CODES.has(e.code)) return true;
+  if (Array.isArray(e.errors) && e.errors.some(isStoreUnavailable)) return true;
+  return typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message);
+}
+
 /** Maps anything thrown while serving a request to the API's error shape; unknown errors never leak their message. */
 export function toHttpError(error: unknown): HttpErrorBody {
+  if (isStoreUnavailable(error)) return { status: 503, code: 'store_unavailable', message: 'a backing store is unavailable; retry shortly', retryAfterSeconds: 1 };
   if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
   if ((error instanceof AgentError || error instanceof MemoryError) && CLIENT_CODES[error.code]) {
     return { status: CLIENT_CODES[error.code], code: error.code, message: error.message };

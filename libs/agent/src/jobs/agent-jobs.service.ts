@@ -31,7 +31,10 @@ export class AgentJobs {
     private readonly agents: AgentService,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
-  ) {}
+  ) {
+    // Without a listener BullMQ prints every reconnection failure; the app's Redis connection logs them once.
+    this.queue.on('error', () => undefined);
+  }
 
   async enqueue(agent: string, input: { message: string; conversationId?: string }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
     if (!this.agents.has(agent)) throw new UnknownAgentError(agent);

@@ -38,6 +38,8 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   async onApplicationBootstrap(): Promise<void> {
     this.worker.concurrency = this.options.concurrency ?? 4;
+    // Connection trouble is logged once by the app's Redis connection; BullMQ would print each retry.
+    this.worker.on('error', () => undefined);
     this.stopListening = await this.registry.onCancel((runId) => this.running.get(runId)?.abort(new Error('cancelled')));
   }
 

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { startRedis } from './redis-server.js';
+import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+
+type RedisServer = Awaited<ReturnType<typeof startRedis>>;
+
+describe('Redis restarted under a running service', () => {
+  let redis: RedisServer;
+  let api: Api;
+  beforeAll(async () => {
+    // A Redis of its own: the suite stops and restarts it on the same port.
+    redis = await startRedis();
+    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `restart-${randomUUID()}:`, MEMORY_STORE: 'redis' });
+  }, 30_000);
+  afterAll(async () => {
+    await api.close();
+    await redis.stop();
+  });
+
+  const run = (message: string) => api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message, conversationId: 'restart' });
+
+  it('answers 503 store_unavailable while Redis is down and recovers without a restart', async () => {
+    expect((await run('before')).status).toBe(200);
+    await redis.stop();
+
+    const down = await run('during');
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe('store_unavailable');
+    expect(down.headers['retry-after']).toBe('1');
+    const health = await api.http.get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body.error).toMatchObject({ memory: { status: 'down', store: 'redis' } });
+
+    redis = await startRedis(redis.port);
+    const deadline = Date.now() + 15_000;
+    let after = await run('after');
+    while (after.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await run('after');
+    }
+    expect(after.status).toBe(200);
+    expect((await api.http.get('/health')).status).toBe(200);
+  }, 60_000);
+});
