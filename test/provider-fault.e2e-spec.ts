@@ -84,7 +84,13 @@ describe('fault test: 1,000 calls against a flaky then dead primary', () => {
     );
 
     expect(ok.length / CALLS).toBeGreaterThanOrEqual(0.999);
-    expect(injected.rateLimited + injected.server + injected.timeout).toBeGreaterThan(150);
+    // How many requests reach the primary depends on how often the breaker opens (timing), so check the
+    // injected rate among the requests that got a draw, not an absolute count.
+    const drawn = primaryFake.requests.length - injected.down;
+    const faults = injected.rateLimited + injected.server + injected.timeout;
+    expect(faults).toBeGreaterThan(100);
+    expect(faults / drawn).toBeGreaterThan(0.2);
+    expect(faults / drawn).toBeLessThan(0.4);
     // While the primary is down the breaker opens, the fallback serves, and the primary is mostly spared.
     expect(opened.some((e) => inDown(e.call))).toBe(true);
     expect(downCalls.every((r) => r.response?.provider === 'openai')).toBe(true);
