@@ -50,11 +50,17 @@ export class AgentJobs {
       runId = claim.runId;
     }
     const conversationId = input.conversationId ?? randomUUID();
-    await this.registry.create(owner, { runId, agent, conversationId });
     const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, traceparent: opts.traceparent };
-    await this.registry.update(owner, runId, { jobId: runId });
-    await this.events.append(owner, runId, { type: 'status', status: 'queued' });
-    await this.queue.add('run', job, this.jobOptions(runId, opts));
+    try {
+      await this.registry.create(owner, { runId, agent, conversationId });
+      await this.registry.update(owner, runId, { jobId: runId });
+      await this.events.append(owner, runId, { type: 'status', status: 'queued' });
+      await this.queue.add('run', job, this.jobOptions(runId, opts));
+    } catch (err) {
+      // Nothing was queued: free the key so the client's retry of this request is not stuck on a dead run.
+      if (opts.idempotencyKey !== undefined) await this.registry.releaseIdempotencyKey(owner, opts.idempotencyKey, runId).catch(() => undefined);
+      throw err;
+    }
     return { runId, status: 'queued', existing: false };
   }
 

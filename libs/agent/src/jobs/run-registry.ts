@@ -112,6 +112,13 @@ export class RunRegistry {
     return { runId: bound.runId, existing: true };
   }
 
+  /** Frees a key whose request failed before its run was queued, so the client's retry can go through. */
+  async releaseIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, runId: string): Promise<void> {
+    const key = `${this.prefix}idem:${ownerTag(owner)}:${tag(idempotencyKey)}`;
+    const bound = JSON.parse((await this.redis.get(key)) ?? '{}') as { runId?: string };
+    if (bound.runId === runId) await this.redis.del(key);
+  }
+
   async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>): Promise<RunRecord> {
     const now = new Date().toISOString();
     const full: RunRecord = { ...record, status: 'queued', createdAt: now, updatedAt: now, attempts: 0 };

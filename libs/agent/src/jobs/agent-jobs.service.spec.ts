@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { RequestContext } from '../context/request-context.js';
+import { TenantContext } from '../context/tenant-context.js';
+import type { AgentService } from '../nest/agent.service.js';
+import { AgentJobs } from './agent-jobs.service.js';
+import type { AgentRunJob } from './agent-run.job.js';
+import { RunEvents } from './run-events.js';
+import { RunRegistry } from './run-registry.js';
+
+const redis = new Redis(process.env.REDIS_URL!);
+afterAll(() => redis.quit());
+
+describe('AgentJobs.enqueue', () => {
+  it('frees a claimed Idempotency-Key when queueing fails, so the retry is queued', async () => {
+    const prefix = `test:jobs:${randomUUID()}:`;
+    let failNext = true;
+    const added: string[] = [];
+    const queue = {
+      on: () => queue,
+      add: async (_name: string, job: AgentRunJob) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('queue unavailable');
+        }
+        added.push(job.runId);
+      },
+    } as unknown as Queue<AgentRunJob>;
+    const tenant = new TenantContext(new RequestContext());
+    const jobs = new AgentJobs(queue, new RunRegistry({ redis, prefix }), new RunEvents({ redis, prefix }), { has: () => true } as unknown as AgentService, tenant, {});
+    const enqueue = () => tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.enqueue('assistant', { message: 'pay' }, { idempotencyKey: 'order-1' }));
+
+    await expect(enqueue()).rejects.toThrow('queue unavailable');
+    const retried = await enqueue();
+    expect(retried.existing).toBe(false);
+    expect(added).toEqual([retried.runId]);
+    const again = await enqueue();
+    expect(again).toMatchObject({ runId: retried.runId, existing: true });
+  });
+});
