@@ -11,8 +11,13 @@ function escapeValue(value: string): string {
   return value.replace(/[\\:]/g, (c) => '\\' + c);
 }
 
+/** One optional id standing alone (a column, a hash input): '~' when absent, '=' + value when present, so '' and absent differ. */
+export function encodeOptionalField(value: string | undefined): string {
+  return value === undefined ? ABSENT : PRESENT + value;
+}
+
 function encodeField(value: string | undefined): string {
-  return value === undefined ? ABSENT : PRESENT + escapeValue(value);
+  return encodeOptionalField(value === undefined ? undefined : escapeValue(value));
 }
 
 /** The injective storage key of an identity (tenant, principal, conversation). */

@@ -1,6 +1,6 @@
 export { GLOBAL_CONVERSATION, MAX_IDENTITY_FIELD_LENGTH, sameIdentity, validateIdentity } from './memory-identity.js';
 export type { MemoryIdentity } from './memory-identity.js';
-export { decodeIdentityKey, encodeIdentityKey, encodeScopePrefix } from './identity-key.js';
+export { decodeIdentityKey, encodeIdentityKey, encodeOptionalField, encodeScopePrefix } from './identity-key.js';
 export { CrossTenantAccessError, InvalidIdentityError, MemoryError, MissingPeerDependencyError, StoreUnavailableError } from './memory.errors.js';
 export { setDriverImporter } from './load-peer.js';
 export { DEFAULT_LOAD_LIMIT, isSearchable } from './memory-store.js';

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type * as AgentCoreSdk from '@aws-sdk/client-bedrock-agentcore';
+import { encodeOptionalField as field } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
@@ -31,7 +32,6 @@ const ROLE = { user: 'USER', assistant: 'ASSISTANT', tool: 'TOOL' } as const;
 const PAGE = 100;
 
 const hash = (s: string) => createHash('sha256').update(s).digest('base64url');
-const field = (v: string | undefined) => (v === undefined ? '~' : `=${v}`);
 // Sortable within a process and across instances to the millisecond: time, then a per-process counter.
 let counter = 0;
 const orderKey = () => `${Date.now().toString().padStart(15, '0')}.${(counter++ % 1e9).toString().padStart(9, '0')}.${randomUUID().slice(0, 8)}`;

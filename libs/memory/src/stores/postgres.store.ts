@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { encodeIdentityKey } from '../identity-key.js';
+import { encodeIdentityKey, encodeOptionalField as col } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
@@ -12,8 +12,7 @@ export interface PostgresStoreOptions {
   onAudit?: MemoryAuditSink;
 }
 
-// Column encoding of optional ids: '~' when absent, '=' + value when present (so '' and absent differ).
-const col = (v: string | undefined) => (v === undefined ? '~' : `=${v}`);
+// Optional ids are stored with encodeOptionalField ('~' absent, '=' + value), so '' and absent differ.
 const uncol = (v: string) => (v === '~' ? undefined : v.slice(1));
 
 interface Row {
