@@ -1,4 +1,5 @@
-import { RunAbortedError } from './agent.errors.js';
+import type { LLMResponse, StreamEvent } from '@agentnest/providers';
+import { AgentError, RunAbortedError } from './agent.errors.js';
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunAbortedError({ cause: signal.reason });
@@ -25,4 +26,23 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined):
       },
     );
   });
+}
+
+/**
+ * Reads a model stream to its final response, handing each text delta to `onDelta`. Every read is
+ * raced against `signal`, and an abort closes the stream so the vendor connection is released.
+ */
+export async function consumeStream(stream: AsyncIterable<StreamEvent>, signal: AbortSignal, onDelta: (delta: string) => void): Promise<LLMResponse> {
+  const iterator = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await raceAbort(iterator.next(), signal);
+      if (next.done) throw new AgentError('provider_protocol', 'the model stream ended without a final response');
+      if (next.value.type === 'text') onDelta(next.value.delta);
+      else return next.value.response;
+    }
+  } finally {
+    // Returning early (final response, abort or error) tells the provider to stop reading.
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
 }

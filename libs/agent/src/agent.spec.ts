@@ -130,6 +130,56 @@ describe('Agent.run', () => {
     expect(provider.calls).toHaveLength(1);
   });
 
+  it('streams replies as llm.delta events when asked, and answers the same as without streaming', async () => {
+    const provider = mock({ replies: [{ toolCalls: [{ name: 'echo', args: { text: 'y' } }] }, 'a streamed final answer'], chunkSize: 4 });
+    const events: AgentEvent[] = [];
+    const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [echo] });
+    agent.attach({ onEvent: (e) => events.push(e) });
+    const r = completed(await agent.run({ message: 'go', stream: true }));
+    const deltas = events.filter((e) => e.type === 'llm.delta');
+    expect(deltas.map((d) => d.delta).join('')).toBe(r.reply);
+    expect(deltas.length).toBe(Math.ceil(r.reply.length / 4));
+    expect(deltas.every((d) => d.iteration === 2)).toBe(true);
+    // Deltas arrive before the response they belong to.
+    expect(events.findIndex((e) => e.type === 'llm.delta')).toBeLessThan(events.findIndex((e) => e.type === 'llm.response' && e.iteration === 2));
+    expect(r.usage).toEqual(completed(await Agent.create({ name: 'a', provider: mock({ replies: [{ toolCalls: [{ name: 'echo', args: { text: 'y' } }] }, 'a streamed final answer'] }), model: 'm', tools: [echo] }).run({ message: 'go' })).usage);
+
+    const noStream = mock({ reply: 'whole' });
+    delete (noStream as { stream?: unknown }).stream;
+    const quiet: AgentEvent[] = [];
+    const plain = Agent.create({ name: 'a', provider: noStream, model: 'm' });
+    plain.attach({ onEvent: (e) => quiet.push(e) });
+    expect(completed(await plain.run({ message: 'x', stream: true })).reply).toBe('whole');
+    expect(quiet.some((e) => e.type === 'llm.delta')).toBe(false);
+  });
+
+  it('aborts a stream that stalls mid-reply, and the provider sees the abort', async () => {
+    const ac = new AbortController();
+    let seen: AbortSignal | undefined;
+    const provider = {
+      name: 'stalling',
+      complete: () => Promise.reject(new Error('not used')),
+      async *stream(_req: LLMRequest, opts?: CallOptions) {
+        seen = opts?.signal;
+        yield { type: 'text' as const, delta: 'part' };
+        await new Promise(() => {});
+      },
+    };
+    const deltas: string[] = [];
+    const agent = Agent.create({ name: 'a', provider, model: 'm' });
+    agent.attach({ onEvent: (e) => e.type === 'llm.delta' && deltas.push(e.delta) });
+    const pending = agent.run({ message: 'x', signal: ac.signal, stream: true });
+    setTimeout(() => ac.abort(), 30);
+    await expect(pending).rejects.toBeInstanceOf(RunAbortedError);
+    expect(deltas).toEqual(['part']);
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('fails a stream that ends without a final response with a typed error', async () => {
+    const provider = { name: 'broken', complete: () => Promise.reject(new Error('not used')), async *stream() { yield { type: 'text' as const, delta: 'x' }; } };
+    await expect(Agent.create({ name: 'a', provider, model: 'm' }).run({ message: 'x', stream: true })).rejects.toMatchObject({ code: 'provider_protocol' });
+  });
+
   it('emits typed events in order, and a throwing recorder never breaks the run', async () => {
     const events: AgentEvent[] = [];
     const agent = Agent.create({ name: 'a', provider: mock({ replies: [{ toolCalls: [{ name: 'echo', args: { text: 'y' } }] }, 'ok'] }), model: 'm', tools: [echo], memory: new InMemoryStore() });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
+import type { CallOptions, LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, isSearchable, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
-import { raceAbort, throwIfAborted } from './abort.js';
+import { consumeStream, raceAbort, throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
 import type { AgentOptions, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
@@ -28,6 +28,7 @@ interface RunState {
   costUsd: number;
   startedAt: number;
   signal: AbortSignal;
+  stream: boolean;
 }
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
@@ -86,7 +87,7 @@ export class Agent {
     const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
     throwIfAborted(input.signal);
-    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal);
+    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal, input.stream);
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
       const history = await this.loadHistory(state);
@@ -109,7 +110,7 @@ export class Agent {
     if (!calls.some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
     throwIfAborted(opts.signal);
 
-    const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal);
+    const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal, opts.stream);
     state.iterations = body.iterations;
     state.usage = body.usage;
     state.costUsd = body.costUsd;
@@ -125,8 +126,8 @@ export class Agent {
     });
   }
 
-  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], signal: AbortSignal | undefined): RunState {
-    return { runId, identity, turn, iterations: 0, usage: { input: 0, output: 0 }, costUsd: 0, startedAt: performance.now(), signal: signal ?? new AbortController().signal };
+  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], signal: AbortSignal | undefined, stream = false): RunState {
+    return { runId, identity, turn, iterations: 0, usage: { input: 0, output: 0 }, costUsd: 0, startedAt: performance.now(), signal: signal ?? new AbortController().signal, stream };
   }
 
   private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
@@ -166,12 +167,15 @@ export class Agent {
     this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length });
     const started = performance.now();
     const iteration = state.iterations;
-    const call = provider.complete(request, {
+    const callOptions: CallOptions = {
       signal: state.signal,
       tenant: state.identity.tenant,
       onEvent: (decision) => this.emit(state, { type: 'resilience', iteration, decision }),
-    });
-    const response = await raceAbort(call, state.signal);
+    };
+    const response =
+      state.stream && provider.stream
+        ? await consumeStream(provider.stream(request, callOptions), state.signal, (delta) => this.emit(state, { type: 'llm.delta', iteration, delta }))
+        : await raceAbort(provider.complete(request, callOptions), state.signal);
     const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
     state.usage = addUsage(state.usage, response.usage);
     state.costUsd += costUsd;

@@ -45,12 +45,16 @@ export interface RunInput {
   signal?: AbortSignal;
   /** Reuse an id (a queued job's): retries of the same run then share one memory write; @default a new UUID */
   runId?: string;
+  /** Stream model replies (when the provider can), emitting `llm.delta` events as text arrives; @default false */
+  stream?: boolean;
 }
 
 export interface ResumeOptions {
   /** The caller resuming; when given, it must be the tenant and principal that paused. */
   identity?: { tenant?: string; principal?: string };
   signal?: AbortSignal;
+  /** As for `run`; @default false */
+  stream?: boolean;
 }
 
 interface ResultBase {

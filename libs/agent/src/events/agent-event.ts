@@ -17,6 +17,8 @@ export interface EventIdentity {
 export type AgentEventBody =
   | { type: 'run.start'; identity: EventIdentity; message: string }
   | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number }
+  /** A piece of reply text as the model streams it (only for runs started with `stream: true`). */
+  | { type: 'llm.delta'; iteration: number; delta: string }
   | { type: 'llm.response'; iteration: number; provider: string; model: string; content: string; toolCalls: ToolCall[]; usage: Usage; stopReason: StopReason; durationMs: number; costUsd: number }
   | { type: 'tool.start'; toolCallId: string; tool: string; args: Record<string, unknown> }
   | { type: 'tool.end'; toolCallId: string; tool: string; result: string; isError: boolean; durationMs: number }

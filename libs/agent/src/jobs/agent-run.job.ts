@@ -19,6 +19,8 @@ export interface AgentJobsOptions {
   backoffMs?: number;
   /** Runs one worker process executes at once; @default 4 */
   concurrency?: number;
+  /** Stream model replies so `text` deltas reach the run's live events (providers without streaming answer whole); @default true */
+  streamText?: boolean;
   /** How long finished jobs stay in BullMQ (the run registry keeps the record); @default 1 day */
   retentionMs?: number;
 }

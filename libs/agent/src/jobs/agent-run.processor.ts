@@ -108,11 +108,11 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   private async execute(d: AgentRunJob, signal: AbortSignal): Promise<RunResult> {
     const owner = { tenant: d.tenant, principal: d.principal };
     const recorder = this.events.recorder(owner, d.runId);
-    const recorders = [recorder];
+    const call = { signal, recorders: [recorder], stream: this.options.streamText ?? true };
     try {
-      if (d.answer === undefined) return await this.agents.run(d.agent, { message: d.message, conversationId: d.conversationId, runId: d.runId, signal, recorders });
+      if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
       const checkpoint = await this.registry.checkpoint(owner, d.runId);
-      return await this.agents.resume(d.agent, checkpoint, d.answer, { signal, recorders });
+      return await this.agents.resume(d.agent, checkpoint, d.answer, call);
     } finally {
       // Tool events reach the stream before the status that ends it.
       await recorder.flush();

@@ -61,7 +61,7 @@ export class RunEvents {
     return reply[0][1].map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent }));
   }
 
-  /** A recorder that forwards a run's tool activity to its stream, in order, never failing the run; `flush` waits for the writes. */
+  /** A recorder that forwards a run's text deltas and tool activity to its stream, in order, never failing the run; `flush` waits for the writes. */
   recorder(owner: RequestIdentity, runId: string): Recorder & { flush(): Promise<void> } {
     let chain = Promise.resolve();
     const push = (event: RunStreamEvent) => {
@@ -70,7 +70,8 @@ export class RunEvents {
     return {
       flush: () => chain,
       onEvent: (e: AgentEvent) => {
-        if (e.type === 'tool.start') push({ type: 'tool.start', tool: e.tool, args: e.args });
+        if (e.type === 'llm.delta') push({ type: 'text', delta: e.delta });
+        else if (e.type === 'tool.start') push({ type: 'tool.start', tool: e.tool, args: e.args });
         else if (e.type === 'tool.end') push({ type: 'tool.end', tool: e.tool, result: e.result, isError: e.isError });
       },
     };

@@ -21,6 +21,8 @@ export interface AgentCallOptions {
   signal?: AbortSignal;
   /** Extra recorders for this call only (a per-request narrative, a stream). */
   recorders?: Recorder[];
+  /** Stream model replies so recorders see `llm.delta` text as it arrives; @default false */
+  stream?: boolean;
 }
 
 export interface AgentRunInput extends AgentCallOptions {
@@ -92,13 +94,13 @@ export class AgentService implements OnModuleInit {
     const caller = this.caller(input.identity);
     const agent = this.agentFor(name, input.recorders);
     const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId });
+    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId, stream: input.stream });
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */
   async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions = {}): Promise<RunResult> {
     const caller = this.caller(opts.identity);
-    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: caller, signal: opts.signal });
+    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: caller, signal: opts.signal, stream: opts.stream });
   }
 
   /** The caller's own messages of one conversation, oldest first. */
