@@ -72,6 +72,60 @@ describe('durable queued runs with worker processes', () => {
     await Promise.all(children.map(exited));
   }, 60_000);
 
+  it('1,000 runs over 4 workers, two killed and restarted midway: every run completes exactly once, none lost', async () => {
+    const TOTAL = 1000;
+    // Answers from the request, so each run's reply proves which message it carried.
+    const lastText = (req: { body: unknown }) => {
+      const content = (req.body as { messages: Array<{ content: string | Array<{ text?: string }> }> }).messages.at(-1)!.content;
+      return typeof content === 'string' ? content : content.map((b) => b.text ?? '').join('');
+    };
+    fake.respond = (req) => ({ text: `done: ${lastText(req)}`, delayMs: 30 });
+    const seenBefore = fake.requests.length;
+    const pool = [0, 1, 2, 3].map(() => worker({ JOBS_CONCURRENCY: '8' }));
+    // A quarter of the way in, while runs are still being queued, kill two workers holding runs and start two new ones.
+    let killedAt = 0;
+    const chaos = (async () => {
+      await until(async () => fake.requests.length - seenBefore >= TOTAL / 4, 60_000);
+      for (const victim of pool.slice(0, 2)) victim.kill('SIGKILL');
+      await Promise.all(pool.slice(0, 2).map(exited));
+      killedAt = fake.requests.length - seenBefore;
+      worker({ JOBS_CONCURRENCY: '8' });
+      worker({ JOBS_CONCURRENCY: '8' });
+    })();
+    const runIds: string[] = [];
+    for (let i = 0; i < TOTAL; i += 25) {
+      runIds.push(...(await Promise.all(Array.from({ length: Math.min(25, TOTAL - i) }, (_, j) => enqueue(`job ${i + j}`, `durable-many-${i + j}`)))));
+    }
+    expect(new Set(runIds).size).toBe(TOTAL);
+    await chaos;
+
+    // Poll only the runs not yet finished, a batch at a time.
+    const final = new Map<string, { status: string; reply?: string; attempts: number }>();
+    await until(async () => {
+      const open = runIds.filter((id) => !final.has(id)).slice(0, 100);
+      for (const [i, run] of (await Promise.all(open.map(status))).entries()) if (['completed', 'failed', 'cancelled'].includes(run.status)) final.set(open[i], run);
+      return final.size === TOTAL;
+    }, 120_000);
+
+    const byStatus = new Map<string, number>();
+    for (const run of final.values()) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
+    expect(Object.fromEntries(byStatus)).toEqual({ completed: TOTAL });
+    runIds.forEach((id, i) => expect(final.get(id)!.reply).toBe(`done: job ${i}`));
+    // Some runs were in flight in the killed workers and were taken over.
+    expect([...final.values()].some((r) => r.attempts > 1)).toBe(true);
+    expect(killedAt).toBeLessThan(TOTAL / 2);
+
+    // Exactly once: each conversation holds its run's two messages once, even where a run was executed twice.
+    for (let i = 0; i < TOTAL; i += 100) {
+      const pages = await Promise.all(
+        runIds.slice(i, i + 100).map((_, j) => api.http.get(`/v1/conversations/durable-many-${i + j}/messages`).set(bearer(KEYS.acmeAlice))),
+      );
+      pages.forEach((page, j) => expect(page.body.messages.map((m: { content: string }) => m.content)).toEqual([`job ${i + j}`, `done: job ${i + j}`]));
+    }
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+  }, 240_000);
+
   it('SIGTERM lets the active run finish, takes no new one, and exits 0', async () => {
     fake.respond = () => ({ text: 'finished during shutdown', delayMs: 1_500 });
     const w = worker({ JOBS_CONCURRENCY: '1' });
