@@ -22,12 +22,23 @@ describe('Redis restarted under a running service', () => {
 
   it('answers 503 store_unavailable while Redis is down and recovers without a restart', async () => {
     expect((await run('before')).status).toBe(200);
+    const queued = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'before' })).body.runId as string;
+    expect(queued).toEqual(expect.any(String));
     await redis.stop();
 
     const down = await run('during');
     expect(down.status).toBe(503);
     expect(down.body.error.code).toBe('store_unavailable');
     expect(down.headers['retry-after']).toBe('1');
+    // The queue's endpoints too: queueing, reading a run, following its events, cancelling.
+    const jobsDown = [
+      api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'during' }),
+      api.http.get(`/v1/runs/${queued}`).set(bearer(KEYS.acmeAlice)),
+      api.http.get(`/v1/runs/${queued}/events`).set(bearer(KEYS.acmeAlice)),
+      api.http.delete(`/v1/runs/${queued}`).set(bearer(KEYS.acmeAlice)),
+      api.http.post(`/v1/runs/${queued}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer: 'x' }),
+    ];
+    for (const res of await Promise.all(jobsDown)) expect([res.status, res.body.error?.code]).toEqual([503, 'store_unavailable']);
     const health = await api.http.get('/health');
     expect(health.status).toBe(503);
     expect(health.body.error).toMatchObject({ memory: { status: 'down', store: 'redis' } });
@@ -41,5 +52,7 @@ describe('Redis restarted under a running service', () => {
     }
     expect(after.status).toBe(200);
     expect((await api.http.get('/health')).status).toBe(200);
+    const again = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'after' });
+    expect(again.status).toBe(202);
   }, 60_000);
 });
