@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
 
-// Workers run as real child processes of the compiled service, so they can be killed like in production.
+// Workers run as real child processes of the compiled service (built by global setup), so they can be killed like in production.
 const MAIN = 'apps/api/dist/main.js';
 
 describe('durable queued runs with worker processes', () => {
@@ -14,7 +14,6 @@ describe('durable queued runs with worker processes', () => {
   let api: Api;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
     await fake.start();
     env = {
       NODE_ENV: 'test',

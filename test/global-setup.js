@@ -1,9 +1,12 @@
-import { startPostgres } from './postgres-server.js';
-import { startRedis } from './redis-server.js';
+import { execFileSync } from 'node:child_process';
 
 // One Redis and one PostgreSQL for the whole run, unless REDIS_URL / DATABASE_URL point at running
 // ones. Suites isolate themselves (key prefixes, their own tables); workers inherit the URLs.
 export default async function globalSetup() {
+  // Builds first: suites spawn the compiled service as worker processes, and the server helpers come from it.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const { startRedis } = await import('./redis-server.js');
+  const { startPostgres } = await import('./postgres-server.js');
   if (!process.env.REDIS_URL) {
     const redis = await startRedis();
     process.env.REDIS_URL = redis.url;

@@ -1,9 +1,4 @@
-export interface RedisServer {
-  url: string;
-  port: number;
-  pid: number | undefined;
-  stop(): Promise<void>;
-}
-export function findOrInstallRedis(): string;
+import type { LocalRedis } from '../apps/api/src/redis/local-redis.js';
+export type RedisServer = LocalRedis;
 export function freePort(): Promise<number>;
 export function startRedis(port?: number): Promise<RedisServer>;

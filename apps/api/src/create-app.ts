@@ -26,7 +26,8 @@ export async function createApp(env: Record<string, string | undefined>, logger:
   // abortOnError false: a failure during boot is thrown to the caller (main prints it) instead of exiting the process.
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   app.use(jsonBody);
-  app.enableShutdownHooks();
+  // process.exit after shutdown (not a re-raised signal) so 'exit' handlers run: the dev Redis is stopped in one.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
 
   const document = SwaggerModule.createDocument(
     app,

@@ -2,11 +2,13 @@ import { Logger } from '@nestjs/common';
 import { loadAppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { createApp, createWorker } from './create-app.js';
+import { findOrStartLocalRedis } from './redis/local-redis.js';
 
 try {
   const log = new Logger('AgentNest');
-  if (loadAppConfig(process.env).role === 'worker') {
-    const { app, config } = await createWorker(process.env);
+  const env = { ...process.env };
+  if (loadAppConfig(env).role === 'worker') {
+    const { app, config } = await createWorker(env);
     await app.init();
     log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);
     // SIGTERM: take no new jobs, let active ones finish within the grace period, then exit 0.
@@ -19,7 +21,12 @@ try {
       void app.close().then(() => process.exit(0));
     });
   } else {
-    const { app, config } = await createApp(process.env);
+    // Development without REDIS_URL: use a Redis on loopback (found or started) so the queue works out of the box.
+    const local = loadAppConfig(env).localRedis ? await findOrStartLocalRedis((line) => log.log(line)) : undefined;
+    if (local) env.REDIS_URL = local.url;
+    const { app, config } = await createApp(env);
+    // A private redis-server lives and dies with the service (shutdown hooks end the process with exit()).
+    if (local?.kill) process.once('exit', local.kill);
     await app.listen(config.port);
     const { primary, fallback } = config.llm;
     const providers = fallback ? `${primary.kind}, falling back to ${fallback.kind}` : primary.kind;

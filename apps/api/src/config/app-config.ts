@@ -27,6 +27,8 @@ export interface AppConfig {
   databaseMigrate: boolean;
   /** api: HTTP only; worker: runs queued jobs, no HTTP; all: both; @default 'all' */
   role: 'api' | 'worker' | 'all';
+  /** Find or start a Redis on loopback at boot (development without REDIS_URL). */
+  localRedis: boolean;
   jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number };
 }
 
@@ -98,10 +100,13 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const role = env.APP_ROLE || 'all';
   if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError('APP_ROLE', 'must be api, worker or all');
   if (role === 'worker' && !redisUrl) throw new ConfigError('REDIS_URL', 'is required when APP_ROLE=worker (jobs come from Redis)');
+  const localRedisMode = env.LOCAL_REDIS || (nodeEnv === 'development' ? 'auto' : 'off');
+  if (localRedisMode !== 'auto' && localRedisMode !== 'off') throw new ConfigError('LOCAL_REDIS', 'must be auto or off');
+  const localRedis = localRedisMode === 'auto' && !redisUrl && role !== 'worker';
   const jobs = { concurrency: intInRange(env, 'JOBS_CONCURRENCY', 4, 1, 256), attempts: intInRange(env, 'JOBS_ATTEMPTS', 3, 1, 20), backoffMs: intInRange(env, 'JOBS_BACKOFF_MS', 1000, 0, 600_000),
     lockMs: intInRange(env, 'JOBS_LOCK_MS', 30_000, 500, 3_600_000),
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
   };
 
-  return { role, jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { role, localRedis, jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

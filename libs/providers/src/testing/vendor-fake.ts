@@ -164,7 +164,8 @@ export abstract class VendorFake {
     if (reply.kind === 'error') return this.sendError(res, reply);
     if (reply.kind === 'cut' && !this.isStream(req)) return res.cut();
     const delay = reply.kind === 'cut' ? 0 : (reply.delayMs ?? 0);
-    if (delay) return new Promise<void>((r) => setTimeout(r, delay)).then(() => this.answer(req, reply, res));
+    // unref: a long delay still pending when the fake closes must not keep the test process alive.
+    if (delay) return new Promise<void>((r) => setTimeout(r, delay).unref()).then(() => this.answer(req, reply, res));
     return this.answer(req, reply, res);
   }
 

@@ -1,0 +1,50 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import request from 'supertest';
+import { freePort, pingRedis } from '../apps/api/src/redis/local-redis.js';
+
+// `npm start` on a machine with nothing configured: the compiled service (built by global setup)
+// finds or starts a local Redis, so queued runs work, and takes a Redis it started down with it.
+describe('quick start: the service on its embedded defaults', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('runs a queued job with the Redis it found or started, and stops a Redis it started on SIGTERM', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['apps/api/dist/main.js'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!log.includes('Listening on')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(log).toMatch(/queue worker on/);
+    const started = /started a private redis-server on 127\.0\.0\.1:(\d+)/.exec(log);
+    if (!started) expect(log).toMatch(/using the Redis found on 127\.0\.0\.1:6379/);
+
+    const http = request(`http://127.0.0.1:${port}`);
+    const auth = { Authorization: 'Bearer dev-key' };
+    const queued = await http.post('/v1/agents/assistant/jobs').set(auth).send({ message: 'hello from the quick start' });
+    expect(queued.status).toBe(202);
+    let run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth)).body;
+    while (run.status !== 'completed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth)).body;
+    }
+    expect(run).toMatchObject({ status: 'completed', reply: 'You said: hello from the quick start' });
+
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    if (started) {
+      // redis-server was sent SIGTERM as the service exited; give it a moment to go.
+      const gone = Date.now() + 5_000;
+      while ((await pingRedis(Number(started[1]))) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+      expect(await pingRedis(Number(started[1]))).toBe(false);
+    }
+  }, 60_000);
+});
