@@ -52,9 +52,8 @@ export class AgentJobs {
     const conversationId = input.conversationId ?? randomUUID();
     const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, traceparent: opts.traceparent };
     try {
-      await this.registry.create(owner, { runId, agent, conversationId });
-      await this.registry.update(owner, runId, { jobId: runId });
-      await this.events.append(owner, runId, { type: 'status', status: 'queued' });
+      // Issued together: ioredis pipelines them on the one connection, one round trip for both.
+      await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, runId), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
       await this.queue.add('run', job, this.jobOptions(runId, opts));
     } catch (err) {
       // Nothing was queued: free the key so the client's retry of this request is not stuck on a dead run.

@@ -59,12 +59,16 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
     // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
-    const started = await this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', { startedAt: now(), attempts }).catch((e: unknown) => {
-      if (e instanceof RunStateError) return undefined;
-      throw e;
-    });
+    // The read is pipelined behind the transition (one round trip) and sees the run as it moved.
+    const [started, record] = await Promise.all([
+      this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', { startedAt: now(), attempts }).catch((e: unknown) => {
+        if (e instanceof RunStateError) return undefined;
+        throw e;
+      }),
+      this.registry.get(owner, d.runId),
+    ]);
     if (started === undefined) return { status: 'skipped' };
-    if ((await this.registry.get(owner, d.runId))?.cancelRequested) {
+    if (record?.cancelRequested) {
       await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' });
       return { status: 'cancelled' };
     }

@@ -119,11 +119,12 @@ export class RunRegistry {
     if (bound.runId === runId) await this.redis.del(key);
   }
 
-  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>): Promise<RunRecord> {
+  /** Records a new queued run; `jobId` is the BullMQ job that will run it (kept server-side, for cancel). */
+  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, jobId: string): Promise<RunRecord> {
     const now = new Date().toISOString();
     const full: RunRecord = { ...record, status: 'queued', createdAt: now, updatedAt: now, attempts: 0 };
     const key = this.key(owner, record.runId);
-    await this.redis.multi().hset(key, this.encode({ ...full, tenant: owner.tenant ?? '', principal: owner.principal ?? '' })).pexpire(key, this.retentionMs).exec();
+    await this.redis.multi().hset(key, this.encode({ ...full, jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '' })).pexpire(key, this.retentionMs).exec();
     return full;
   }
 

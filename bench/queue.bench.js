@@ -1,0 +1,122 @@
+// Queued runs end to end (enqueue -> completed) through AgentJobs and the AgentNest worker with the
+// mock provider, against a bare BullMQ queue whose worker does nothing, on the same Redis with the
+// same concurrency, alternating rounds in one process. `npm run bench:queue`.
+// Uses REDIS_URL when set, else a private redis-server (the one `npm start` would start).
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AGENT_RUNS_QUEUE, AgentJobs, AgentJobsModule, AgentModule, TenantContext } from '@agentnest/agent';
+import { InMemoryStore, RedisStore } from '@agentnest/memory';
+import { mock } from '@agentnest/providers';
+import { findRedisServer, startRedisServer } from '../apps/api/dist/redis/local-redis.js';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 2_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const ENQUEUE_BATCH = 50;
+
+let server;
+let url = process.env.REDIS_URL;
+if (!url) {
+  const bin = findRedisServer(false);
+  if (!bin) throw new Error('set REDIS_URL or install redis-server');
+  server = await startRedisServer(bin);
+  url = server.url;
+}
+const connections = [];
+const connect = (opts = {}) => {
+  const c = new Redis(url, opts);
+  connections.push(c);
+  return c;
+};
+
+/** Counts completions of one queue through BullMQ's own event stream (the same for every variant). */
+async function completions(queueName, prefix) {
+  const events = new QueueEvents(queueName, { connection: connect({ maxRetriesPerRequest: null }), prefix });
+  await events.waitUntilReady();
+  let done = 0;
+  let waiter;
+  events.on('completed', () => {
+    done++;
+    if (waiter && done >= waiter.target) waiter.resolve();
+  });
+  return {
+    close: () => events.close(),
+    until: (target) => (done >= target ? Promise.resolve() : new Promise((resolve) => (waiter = { target, resolve }))),
+    reset: () => (done = 0),
+  };
+}
+
+async function bareVariant() {
+  const prefix = `bench-bare-${process.pid}`;
+  const queue = new Queue('bare', { connection: connect(), prefix });
+  const worker = new Worker('bare', async () => undefined, { connection: connect({ maxRetriesPerRequest: null }), prefix, concurrency: CONCURRENCY });
+  const done = await completions('bare', prefix);
+  return {
+    name: 'bare BullMQ, no-op processor',
+    enqueue: (i) => queue.add('job', { i }, { removeOnComplete: true }),
+    done,
+    close: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await done.close();
+    },
+  };
+}
+
+async function agentVariant(name, memory) {
+  const prefix = `bench-agent-${process.pid}-${name.length}:`;
+  const shared = connect({ maxRetriesPerRequest: 1 });
+  const imports = [
+    AgentModule.forRoot({ isGlobal: true, agents: { echo: { provider: mock({ reply: 'ok', keepCalls: 0 }), model: 'demo-1' } }, memory: memory(shared) }),
+    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ connection: connect({ maxRetriesPerRequest: null }), redis: shared, prefix, concurrency: CONCURRENCY }) }),
+  ];
+  class BenchModule {}
+  Module({ imports })(BenchModule);
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+  await app.init();
+  const jobs = app.get(AgentJobs);
+  const tenant = app.get(TenantContext);
+  const done = await completions(AGENT_RUNS_QUEUE, `${prefix}bull`);
+  return {
+    name,
+    enqueue: (i) => tenant.run({ tenant: 'bench', principal: `p${i % 10}` }, () => jobs.enqueue('echo', { message: `hello ${i}` })),
+    done,
+    close: async () => {
+      await app.close();
+      await done.close();
+    },
+  };
+}
+
+async function round(variant) {
+  variant.done.reset();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < JOBS; i += ENQUEUE_BATCH) {
+    await Promise.all(Array.from({ length: Math.min(ENQUEUE_BATCH, JOBS - i) }, (_, j) => variant.enqueue(i + j)));
+  }
+  await variant.done.until(JOBS);
+  return JOBS / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+const variants = [
+  await bareVariant(),
+  await agentVariant('AgentNest jobs, mock, in-memory memory', () => new InMemoryStore()),
+  await agentVariant('AgentNest jobs, mock, Redis memory', (redis) => new RedisStore({ redis, prefix: `bench-mem-${process.pid}:` })),
+];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rates = variants.map(() => []);
+for (const v of variants) await round(v); // warm-up
+for (let r = 0; r < ROUNDS; r++) for (const [i, v] of variants.entries()) rates[i].push(await round(v));
+
+const base = median(rates[0]);
+console.log(`queue bench: ${JOBS} jobs per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds, median jobs/s enqueue -> completed`);
+for (const [i, v] of variants.entries()) {
+  const rate = median(rates[i]);
+  console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time)`);
+}
+for (const v of variants) await v.close();
+await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
+await server?.stop();
