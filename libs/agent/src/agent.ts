@@ -3,12 +3,14 @@ import type { CallOptions, LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage 
 import { GLOBAL_CONVERSATION, isSearchable, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { consumeStream, raceAbort, throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
-import type { AgentOptions, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+import type { AgentOptions, BudgetExceededResult, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
 import type { AgentEventBody, Recorder } from './events/agent-event.js';
 import { RecorderSet } from './events/recorder-set.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
-import { addUsage, costOf } from './pricing.js';
+import { BudgetExhaustedError, type Reservation } from './cost/cost-ledger.js';
+import { estimateCostUsd } from './cost/estimate.js';
+import { addUsage, costOf } from './cost/pricing.js';
 import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 
@@ -29,6 +31,8 @@ interface RunState {
   startedAt: number;
   signal: AbortSignal;
   stream: boolean;
+  /** The run's costBudget was reported exceeded (reported once). */
+  overBudget?: boolean;
 }
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
@@ -72,6 +76,12 @@ export class Agent {
       throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
     }
     if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
+    if (options.costBudget) {
+      const { usd, onExceed } = options.costBudget;
+      if (typeof usd !== 'number' || !(usd > 0)) throw new AgentConfigError(`agent "${options.name}": costBudget.usd must be a positive number`);
+      if (onExceed !== undefined && onExceed !== 'warn' && onExceed !== 'halt') throw new AgentConfigError(`agent "${options.name}": costBudget.onExceed must be warn or halt`);
+      if (!options.pricingTable?.[options.model]) throw new AgentConfigError(`agent "${options.name}": costBudget needs a pricingTable with a price for model "${options.model}"`);
+    }
     if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
     return new Agent(options);
   }
@@ -138,6 +148,7 @@ export class Agent {
       const final = state.iterations >= this.maxIterations;
       const response = await this.callModel(state, history, specs, final);
       const wantsTools = !final && response.toolCalls.length > 0;
+      if (this.checkRunBudget(state) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
       state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
       if (!wantsTools) return this.complete(state, response, final);
 
@@ -164,7 +175,8 @@ export class Agent {
     if (final && tools?.length) request.toolChoice = 'none';
     if (maxTokens !== undefined) request.maxTokens = maxTokens;
     if (temperature !== undefined) request.temperature = temperature;
-    this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length });
+    this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature });
+    const reservation = await this.reserve(state, request);
     const started = performance.now();
     const iteration = state.iterations;
     const callOptions: CallOptions = {
@@ -172,13 +184,21 @@ export class Agent {
       tenant: state.identity.tenant,
       onEvent: (decision) => this.emit(state, { type: 'resilience', iteration, decision }),
     };
-    const response =
-      state.stream && provider.stream
-        ? await consumeStream(provider.stream(request, callOptions), state.signal, (delta) => this.emit(state, { type: 'llm.delta', iteration, delta }))
-        : await raceAbort(provider.complete(request, callOptions), state.signal);
+    let response: LLMResponse;
+    try {
+      response =
+        state.stream && provider.stream
+          ? await consumeStream(provider.stream(request, callOptions), state.signal, (delta) => this.emit(state, { type: 'llm.delta', iteration, delta }))
+          : await raceAbort(provider.complete(request, callOptions), state.signal);
+    } catch (err) {
+      // A failed call costs nothing we can measure: give the hold back.
+      if (reservation) await this.options.ledger!.settle(reservation).catch(() => undefined);
+      throw err;
+    }
     const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
     state.usage = addUsage(state.usage, response.usage);
     state.costUsd += costUsd;
+    if (reservation) await this.options.ledger!.settle(reservation, { agent: this.name, model: response.model, usage: response.usage, costUsd });
     this.emit(state, {
       type: 'llm.response',
       iteration: state.iterations,
@@ -191,7 +211,37 @@ export class Agent {
       durationMs: performance.now() - started,
       costUsd,
     });
+    if (pricingTable) this.emit(state, { type: 'cost.tick', iteration, model: response.model, costUsd, totalUsd: state.costUsd });
     return response;
+  }
+
+  /** Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent. */
+  private async reserve(state: RunState, request: LLMRequest): Promise<Reservation | undefined> {
+    const { ledger, pricingTable, model } = this.options;
+    const tenant = state.identity.tenant;
+    if (!ledger || tenant === undefined) return undefined;
+    try {
+      return await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, pricingTable?.[model])), state.signal);
+    } catch (err) {
+      if (err instanceof BudgetExhaustedError) this.emit(state, { type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
+      throw err;
+    }
+  }
+
+  /** Reports the run's costBudget once when spent; says whether the run must stop. */
+  private checkRunBudget(state: RunState): 'ok' | 'warn' | 'halt' {
+    const budget = this.options.costBudget;
+    if (!budget || state.costUsd <= budget.usd) return 'ok';
+    const action = budget.onExceed ?? 'halt';
+    if (!state.overBudget) this.emit(state, { type: 'budget.exceeded', scope: 'run', action, limitUsd: budget.usd, spentUsd: state.costUsd });
+    state.overBudget = true;
+    return action;
+  }
+
+  private budgetExceeded(state: RunState, response: LLMResponse): BudgetExceededResult {
+    const base = this.resultBase(state);
+    this.emit(state, { type: 'run.end', status: 'budget_exceeded', reply: response.content, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
+    return { status: 'budget_exceeded', ...base, reply: response.content, limitUsd: this.options.costBudget!.usd };
   }
 
   private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean): Promise<CompletedResult> {

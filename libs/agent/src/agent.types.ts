@@ -1,7 +1,8 @@
 import type { Embedder, LLMProvider, StopReason, Usage } from '@agentnest/providers';
 import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
-import type { PricingTable } from './pricing.js';
+import type { CostLedger } from './cost/cost-ledger.js';
+import type { PricingTable } from './cost/pricing.js';
 import type { Tool } from './tools/tool.js';
 
 export interface AgentOptions {
@@ -22,12 +23,22 @@ export interface AgentOptions {
   temperature?: number;
   /** USD per million tokens by model; without it `costUsd` is 0. */
   pricingTable?: PricingTable;
+  /** A spending limit for each run; needs `pricingTable`. */
+  costBudget?: CostBudget;
+  /** The tenant ledger: every model call of a run with a tenant reserves its estimate first and settles after. */
+  ledger?: CostLedger;
   /** Reject runs whose identity has no tenant, before any I/O; @default false */
   requireTenant?: boolean;
   /** HMAC key for checkpoints (at least 32 characters); required once a run pauses or resumes. */
   checkpointSecret?: string;
   /** Semantic recall: related earlier messages of the same tenant and principal, from any conversation, join the prompt. Needs a searchable memory store. */
   recall?: RecallOptions;
+}
+
+export interface CostBudget {
+  usd: number;
+  /** `halt` ends the run at the next step boundary with status `budget_exceeded`; `warn` only emits `budget.exceeded`; @default 'halt' */
+  onExceed?: 'warn' | 'halt';
 }
 
 export interface RecallOptions {
@@ -80,7 +91,15 @@ export interface PausedResult extends ResultBase {
   pauseData: unknown;
 }
 
-export type RunResult = CompletedResult | PausedResult;
+/** The run's `costBudget` was spent with the model still wanting tools: it stopped there. Nothing is written to memory. */
+export interface BudgetExceededResult extends ResultBase {
+  status: 'budget_exceeded';
+  /** Whatever text the last model call gave with its tool request. */
+  reply: string;
+  limitUsd: number;
+}
+
+export type RunResult = CompletedResult | PausedResult | BudgetExceededResult;
 
 export function isPaused(result: RunResult): result is PausedResult {
   return result.status === 'paused';

@@ -1,6 +1,6 @@
 export { Agent } from './agent.js';
 export { isPaused } from './agent.types.js';
-export type { AgentOptions, CompletedResult, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+export type { AgentOptions, BudgetExceededResult, CompletedResult, CostBudget, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 export { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, RunAbortedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
@@ -8,8 +8,14 @@ export type { AgentEvent, AgentEventType, EventIdentity, Recorder } from './even
 export { NarrativeRecorder } from './events/narrative.recorder.js';
 export { StatusRecorder } from './events/status.recorder.js';
 export type { StatusListener } from './events/status.recorder.js';
-export { costOf } from './pricing.js';
-export type { ModelPrice, PricingTable } from './pricing.js';
+export { costOf } from './cost/pricing.js';
+export { BudgetExhaustedError } from './cost/cost-ledger.js';
+export type { CostLedger, LedgerCharge, Reservation, TenantBudget, TenantBudgets, UsageRow } from './cost/cost-ledger.js';
+export { estimateCostUsd } from './cost/estimate.js';
+export { InMemoryCostLedger } from './cost/in-memory-cost-ledger.js';
+export { RedisCostLedger } from './cost/redis-cost-ledger.js';
+export type { RedisCostLedgerOptions } from './cost/redis-cost-ledger.js';
+export type { ModelPrice, PricingTable } from './cost/pricing.js';
 export { askHuman } from './tools/ask-human.js';
 export { pauseHere } from './tools/pause.js';
 export { defineTool } from './tools/tool.js';

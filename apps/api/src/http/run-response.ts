@@ -10,5 +10,6 @@ export function toRunResponse(result: RunResult, narrative: string[]) {
     narrative,
   };
   if (result.status === 'paused') return { ...base, pauseData: result.pauseData, checkpoint: result.checkpoint };
+  if (result.status === 'budget_exceeded') return { ...base, reply: result.reply, costUsd: result.costUsd, limitUsd: result.limitUsd };
   return { ...base, reply: result.reply, stoppedEarly: result.stoppedEarly };
 }

@@ -41,9 +41,11 @@ export const RUN_RESPONSE = {
   properties: {
     runId: { type: 'string' },
     conversationId: { type: 'string' },
-    status: { type: 'string', enum: ['completed', 'paused'] },
+    status: { type: 'string', enum: ['completed', 'paused', 'budget_exceeded'] },
     reply: { type: 'string', description: 'When completed' },
     stoppedEarly: { type: 'boolean', description: 'When completed: the tool-call limit was reached' },
+    costUsd: { type: 'number', description: 'When budget_exceeded: what the run spent' },
+    limitUsd: { type: 'number', description: 'When budget_exceeded: the agent\'s costBudget' },
     pauseData: { description: 'When paused: what the paused tool asks for' },
     checkpoint: { type: 'object', description: 'When paused: send back to /runs/resume with the answer' },
     usage: USAGE,
@@ -107,7 +109,7 @@ export const ERROR_RESPONSE = {
 export const JOB_RESPONSE = {
   type: 'object',
   required: ['runId', 'status'],
-  properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] } },
+  properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'budget_exceeded'] } },
 };
 
 export const RUN_RECORD_RESPONSE = {
@@ -117,7 +119,7 @@ export const RUN_RECORD_RESPONSE = {
     runId: { type: 'string' },
     agent: { type: 'string' },
     conversationId: { type: 'string' },
-    status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] },
+    status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'budget_exceeded'] },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     startedAt: { type: 'string', format: 'date-time' },

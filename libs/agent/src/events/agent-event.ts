@@ -16,7 +16,7 @@ export interface EventIdentity {
 
 export type AgentEventBody =
   | { type: 'run.start'; identity: EventIdentity; message: string }
-  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number }
+  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number; maxTokens?: number; temperature?: number }
   /** A piece of reply text as the model streams it (only for runs started with `stream: true`). */
   | { type: 'llm.delta'; iteration: number; delta: string }
   | { type: 'llm.response'; iteration: number; provider: string; model: string; content: string; toolCalls: ToolCall[]; usage: Usage; stopReason: StopReason; durationMs: number; costUsd: number }
@@ -27,7 +27,11 @@ export type AgentEventBody =
   | { type: 'memory.recall'; store: string; count: number }
   | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
   | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
-  | { type: 'run.end'; status: 'completed' | 'paused'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
+  /** The cost of one model call and of the run so far (USD, from the pricing table). */
+  | { type: 'cost.tick'; iteration: number; model: string; costUsd: number; totalUsd: number }
+  /** A budget ran out: the run's costBudget (`scope: 'run'`) or the tenant's daily/monthly budget (`scope: 'tenant'`). */
+  | { type: 'budget.exceeded'; scope: 'run' | 'tenant'; action: 'warn' | 'halt'; limitUsd?: number; spentUsd?: number; period?: 'day' | 'month' }
+  | { type: 'run.end'; status: 'completed' | 'paused' | 'budget_exceeded'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
   | { type: 'run.error'; code: string; message: string }
   /** A retry, fallback, breaker change or rate-limit decision taken while calling the model. */
   | { type: 'resilience'; iteration: number; decision: ProviderEvent };

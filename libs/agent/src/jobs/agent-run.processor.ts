@@ -82,8 +82,10 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage }, { type: 'status', status: 'paused', pauseData: result.pauseData });
         return { status: 'paused' };
       }
-      await this.mark(owner, d.runId, 'completed', { reply: result.reply, usage, finishedAt: now(), error: null }, { type: 'status', status: 'completed', reply: result.reply });
-      return { status: 'completed' };
+      // A run that spent its costBudget ends there: its own final status, not a failure to retry.
+      const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
+      await this.mark(owner, d.runId, status, { reply: result.reply, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply });
+      return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {
         await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }).catch(() => undefined);

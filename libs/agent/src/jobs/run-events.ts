@@ -16,7 +16,7 @@ export interface StoredRunEvent {
 }
 
 /** Terminal statuses: a live stream closes after one of these. */
-export const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+export const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded']);
 
 export interface RunEventsOptions {
   redis: Redis;

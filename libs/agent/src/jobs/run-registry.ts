@@ -5,7 +5,7 @@ import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { RequestIdentity } from '../context/tenant-context.js';
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded';
 
 /** What a client may see of a queued run. */
 export interface RunRecord {

@@ -1,6 +1,9 @@
 import type { LLMProvider } from '@agentnest/providers';
 import type { MemoryStore } from '@agentnest/memory';
-import type { PricingTable } from '../pricing.js';
+import type { CostBudget } from '../agent.types.js';
+import type { CostLedger } from '../cost/cost-ledger.js';
+import type { PricingTable } from '../cost/pricing.js';
+import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 
 /** One registered agent. A fresh `Agent` is built from it for every run. */
@@ -19,6 +22,8 @@ export interface AgentDefinition {
   maxTokens?: number;
   temperature?: number;
   pricingTable?: PricingTable;
+  /** A spending limit per run of this agent; needs a price for its model. */
+  costBudget?: CostBudget;
 }
 
 export interface AgentModuleOptions {
@@ -30,4 +35,8 @@ export interface AgentModuleOptions {
   requireTenant?: boolean;
   /** HMAC key for pause/resume checkpoints (at least 32 characters). */
   checkpointSecret?: string;
+  /** Recorders attached to every run of every agent (OTel, logging). */
+  recorders?: Recorder[];
+  /** Per-tenant spend and usage across instances; with budgets, every agent needs a price for its model. */
+  ledger?: CostLedger;
 }

@@ -71,6 +71,9 @@ export class AgentService implements OnModuleInit {
         return found;
       });
       const resolved = { ...definition, tools };
+      if (this.options.ledger?.budgeted && !definition.pricingTable?.[definition.model]) {
+        throw new AgentConfigError(`agent "${name}": tenant budgets need a pricingTable with a price for model "${definition.model}"`);
+      }
       this.build(name, resolved); // validates the definition at boot rather than on the first request
       this.definitions.set(name, resolved);
     }
@@ -134,7 +137,7 @@ export class AgentService implements OnModuleInit {
     const definition = this.definitions.get(name);
     if (!definition) throw new UnknownAgentError(name);
     const agent = this.build(name, definition);
-    for (const r of recorders) agent.attach(r);
+    for (const r of [...(this.options.recorders ?? []), ...recorders]) agent.attach(r);
     return agent;
   }
 
@@ -151,6 +154,8 @@ export class AgentService implements OnModuleInit {
       maxTokens: d.maxTokens,
       temperature: d.temperature,
       pricingTable: d.pricingTable,
+      costBudget: d.costBudget,
+      ledger: this.options.ledger,
       requireTenant: this.options.requireTenant,
       checkpointSecret: this.options.checkpointSecret,
     });

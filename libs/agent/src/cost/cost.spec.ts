@@ -1,0 +1,140 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { mock } from '@agentnest/providers';
+import { Agent } from '../agent.js';
+import { AgentConfigError } from '../agent.errors.js';
+import type { AgentEvent } from '../events/agent-event.js';
+import { defineTool } from '../tools/tool.js';
+import { BudgetExhaustedError, period, type CostLedger } from './cost-ledger.js';
+import { estimateCostUsd } from './estimate.js';
+import { InMemoryCostLedger } from './in-memory-cost-ledger.js';
+import { RedisCostLedger } from './redis-cost-ledger.js';
+
+// $1 per million input tokens, $2 per million output: a 1,000-in / 500-out call costs $0.002.
+const pricingTable = { m: { input: 1, output: 2, cacheRead: 0.1, cacheWrite: 1.25 } };
+const usage = { input: 1000, output: 500 };
+const step = defineTool({ name: 'step', description: 'one more step', inputSchema: { type: 'object' }, execute: () => 'done' });
+const alwaysTools = () => mock({ respond: () => ({ toolCalls: [{ name: 'step', args: {} }] }), usage });
+const acme = { tenant: 'acme', principal: 'alice', conversationId: 'c' };
+
+describe('run costBudget', () => {
+  it('halts at the next step boundary once spent, with status budget_exceeded and the events to show it', async () => {
+    const events: AgentEvent[] = [];
+    const agent = Agent.create({ name: 'a', provider: alwaysTools(), model: 'm', tools: [step], pricingTable, costBudget: { usd: 0.005 } });
+    agent.attach({ onEvent: (e) => events.push(e) });
+    const r = await agent.run({ message: 'go' });
+    // 0.002, 0.004, 0.006: the third call passes the limit, so its tool request is not carried out.
+    expect(r).toMatchObject({ status: 'budget_exceeded', iterations: 3, limitUsd: 0.005 });
+    expect(r.costUsd).toBeCloseTo(0.006, 10);
+    expect(events.filter((e) => e.type === 'tool.start')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'cost.tick').map((e) => e.type === 'cost.tick' && e.totalUsd)).toEqual([0.002, 0.004, 0.006].map((v) => expect.closeTo(v, 10)));
+    expect(events.find((e) => e.type === 'budget.exceeded')).toMatchObject({ scope: 'run', action: 'halt', limitUsd: 0.005 });
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'budget_exceeded' });
+  });
+
+  it('only warns with onExceed warn, once', async () => {
+    const events: AgentEvent[] = [];
+    const provider = mock({ replies: [{ toolCalls: [{ name: 'step', args: {} }] }, { toolCalls: [{ name: 'step', args: {} }] }, { toolCalls: [{ name: 'step', args: {} }] }, 'finished'], usage });
+    const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [step], pricingTable, costBudget: { usd: 0.003, onExceed: 'warn' } });
+    agent.attach({ onEvent: (e) => events.push(e) });
+    expect(await agent.run({ message: 'go' })).toMatchObject({ status: 'completed', reply: 'finished' });
+    expect(events.filter((e) => e.type === 'budget.exceeded')).toHaveLength(1);
+  });
+
+  it('is a configuration error without a price for the model, or with a bad limit', () => {
+    expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'm', costBudget: { usd: 1 } })).toThrow(AgentConfigError);
+    expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'other', pricingTable, costBudget: { usd: 1 } })).toThrow(/price for model "other"/);
+    expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'm', pricingTable, costBudget: { usd: 0 } })).toThrow(AgentConfigError);
+    expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'm', pricingTable, costBudget: { usd: 1, onExceed: 'stop' as 'halt' } })).toThrow(AgentConfigError);
+  });
+});
+
+describe('estimateCostUsd', () => {
+  it('prices the whole prompt at ~4 characters a token and the output at maxTokens', () => {
+    const req = { model: 'm', system: 'x'.repeat(400), messages: [{ role: 'user' as const, content: 'y'.repeat(3600) }], maxTokens: 1000 };
+    expect(estimateCostUsd(req, pricingTable.m)).toBeCloseTo((1000 * 1 + 1000 * 2) / 1e6, 12);
+    expect(estimateCostUsd({ ...req, maxTokens: undefined }, pricingTable.m)).toBeCloseTo((1000 + 1024 * 2) / 1e6, 12);
+    expect(estimateCostUsd(req, undefined)).toBe(0);
+  });
+});
+
+const redis = new Redis(process.env.REDIS_URL!);
+const other = new Redis(process.env.REDIS_URL!);
+afterAll(async () => {
+  await redis.quit();
+  await other.quit();
+});
+
+const ledgers: Array<[string, (budgets?: ConstructorParameters<typeof InMemoryCostLedger>[0]) => CostLedger]> = [
+  ['InMemoryCostLedger', (budgets) => new InMemoryCostLedger(budgets)],
+  ['RedisCostLedger', (budgets) => new RedisCostLedger({ redis, budgets, prefix: `ledger-spec-${randomUUID()}:` })],
+];
+
+describe.each(ledgers)('%s', (_, make) => {
+  it('refuses a run of an exhausted tenant before any model call, and only that tenant', async () => {
+    const ledger = make({ default: { dailyUsd: 0.01 }, tenants: { globex: { dailyUsd: 100 } } });
+    const provider = mock({ reply: 'ok', usage });
+    const agent = () => Agent.create({ name: 'a', provider, model: 'm', pricingTable, ledger, maxTokens: 500 });
+    // Each call holds ~$0.001 (4 input tokens + 500 output at $2/M) and settles at $0.002.
+    let done = 0;
+    await expect(
+      (async () => {
+        for (;;) {
+          await agent().run({ message: 'hi', identity: acme });
+          done++;
+        }
+      })(),
+    ).rejects.toBeInstanceOf(BudgetExhaustedError);
+    expect(done).toBe(5);
+    const calls = provider.callCount;
+    const events: AgentEvent[] = [];
+    const refused = agent();
+    refused.attach({ onEvent: (e) => events.push(e) });
+    await expect(refused.run({ message: 'hi', identity: acme })).rejects.toMatchObject({ code: 'budget_exhausted', period: 'day' });
+    expect(provider.callCount).toBe(calls);
+    expect(events.find((e) => e.type === 'budget.exceeded')).toMatchObject({ scope: 'tenant', action: 'halt', period: 'day' });
+    expect(await agent().run({ message: 'hi', identity: { ...acme, tenant: 'globex' } })).toMatchObject({ status: 'completed' });
+  });
+
+  it('releases the hold of a failed call and records usage by day, agent and model', async () => {
+    const ledger = make({ default: { dailyUsd: 0.0025 } });
+    const failing = { name: 'down', complete: () => Promise.reject(new Error('boom')) };
+    for (let i = 0; i < 5; i++) await expect(Agent.create({ name: 'a', provider: failing, model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme })).rejects.toThrow('boom');
+    await Agent.create({ name: 'writer', provider: mock({ reply: 'ok', usage: { ...usage, cacheRead: 100 } }), model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme });
+    const { day } = period();
+    expect(await ledger.usage('acme', { from: day, to: day })).toEqual([
+      { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1000, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201 },
+    ]);
+    expect(await ledger.usage('globex', { from: day, to: day })).toEqual([]);
+    // 0.00201 spent: another call's ~0.001 hold still fits under 0.0025? No: 0.00201 + 0.001008 > 0.0025.
+    await expect(ledger.reserve('acme', 0.001)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    await expect(ledger.reserve('acme', 0.0004)).resolves.toMatchObject({ tenant: 'acme' });
+  });
+});
+
+describe('RedisCostLedger across instances', () => {
+  it('200 parallel runs from two instances never overspend by more than one in-flight estimate', async () => {
+    const prefix = `ledger-race-${randomUUID()}:`;
+    const budgets = { default: { dailyUsd: 0.05 } };
+    const instances = [new RedisCostLedger({ redis, budgets, prefix }), new RedisCostLedger({ redis: other, budgets, prefix })];
+    // Actual usage varies per call like a real model's: the prompt as sent, and any output up to maxTokens.
+    let n = 0;
+    const provider = mock({ respond: (req) => ({ text: 'ok', usage: { input: Math.ceil(req.messages[0].content.length / 4), output: 100 + ((n++ * 37) % 500) } }), delayMs: 2 });
+    const agentOn = (ledger: RedisCostLedger) => Agent.create({ name: 'a', provider, model: 'm', pricingTable, ledger, maxTokens: 600 });
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => agentOn(instances[i % 2]).run({ message: 'spend', identity: acme })));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r) => r.status === 'rejected' && (r.reason as Error) instanceof BudgetExhaustedError).length;
+    expect(ok + refused).toBe(200);
+    expect(refused).toBeGreaterThan(0);
+    const { day } = period();
+    const [row] = await instances[0].usage('acme', { from: day, to: day });
+    expect(row.calls).toBe(ok);
+    const estimate = estimateCostUsd({ model: 'm', messages: [{ role: 'user', content: 'spend' }], maxTokens: 600 }, pricingTable.m);
+    expect(row.costUsd).toBeLessThanOrEqual(0.05 + estimate);
+    // Every hold was settled: what is left is exactly the limit minus what was charged.
+    const left = 0.05 - row.costUsd;
+    if (left > 0.00001) await expect(instances[1].reserve('acme', left - 0.00001)).resolves.toMatchObject({ tenant: 'acme' });
+    await expect(instances[1].reserve('acme', Math.max(left, 0) + 0.00001)).rejects.toBeInstanceOf(BudgetExhaustedError);
+  });
+});
