@@ -66,6 +66,13 @@ describe('boot configuration', () => {
     ['AWS_REGION', { MEMORY_STORE: 'agentcore', AGENTCORE_MEMORY_ID: 'mem-1' }],
     ['DATABASE_MIGRATE', { DATABASE_MIGRATE: 'yes' }],
     ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
+    ['LOCAL_REDIS', { LOCAL_REDIS: 'sometimes' }],
+    ['LLM_PRICING', { LLM_PRICING: '{not json' }],
+    ['LLM_PRICING', { LLM_PRICING: '{"m":{"input":-1,"output":2}}' }],
+    ['LLM_PRICING', { LLM_PROVIDER: 'openai', LLM_MODEL: 'gpt-x', OPENAI_API_KEY: 'sk-openai-secret-value', TENANT_BUDGET_DAILY_USD: '5' }],
+    ['RUN_BUDGET_USD', { RUN_BUDGET_USD: 'lots' }],
+    ['TENANT_BUDGET_MONTHLY_USD', { TENANT_BUDGET_MONTHLY_USD: '0' }],
+    ['TENANT_BUDGETS', { TENANT_BUDGETS: '{"acme":{"dailyUsd":-3}}' }],
   ])('names %s for a chosen provider without what it needs, never echoing a secret', (variable, env) => {
     const err = configError(env as Record<string, string>);
     expect(err.variable).toBe(variable);

@@ -2,7 +2,7 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AgentJobsModule, AgentModule } from '@agentnest/agent';
+import { AgentJobsModule, AgentModule, InMemoryCostLedger, RedisCostLedger } from '@agentnest/agent';
 import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
@@ -13,6 +13,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ConversationsController } from './http/conversations.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { JobsController } from './http/jobs.controller.js';
+import { UsageController } from './http/usage.controller.js';
 import { MemoryController } from './http/memory.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
 import { RedisConnection } from './redis/redis-connection.js';
@@ -73,11 +74,14 @@ export class AppModule {
           inject: [ConfigService, RedisConnection, MEMORY_STORE],
           useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {
             const app = cs.getOrThrow<AppConfig>('app');
-            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model), memory, requireTenant: true, checkpointSecret: app.checkpointSecret };
+            const { tenantBudgets: budgets } = app.cost;
+            // Usage is always recorded; limits apply when tenant budgets are configured.
+            const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix }) : new InMemoryCostLedger(budgets);
+            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost), memory, ledger, requireTenant: true, checkpointSecret: app.checkpointSecret };
           },
         }),
       ],
-      controllers: [AgentsController, ConversationsController, MemoryController, HealthController, ...(jobs ? [JobsController] : [])],
+      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, ...(jobs ? [JobsController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

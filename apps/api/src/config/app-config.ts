@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MIN_CHECKPOINT_SECRET_LENGTH } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
+import { loadCostConfig, type CostConfig } from './cost-config.js';
 import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig } from './llm-config.js';
 
 /** The validated settings of the reference service. Read through ConfigService under the key `app`. */
@@ -15,6 +16,7 @@ export interface AppConfig {
   /** True when CHECKPOINT_SECRET was absent and a per-process secret was generated. */
   checkpointSecretGenerated: boolean;
   llm: LlmConfig;
+  cost: CostConfig;
   /** Shared state (breaker, budgets); without it that state is per process. */
   redisUrl?: string;
   /** Prefix of every Redis key the service writes; @default 'agentnest:' */
@@ -73,6 +75,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   }
 
   const llm = loadLlmConfig(env);
+  const cost = loadCostConfig(env, [llm.primary.model]);
 
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
@@ -108,5 +111,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
   };
 
-  return { role, localRedis, jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { role, localRedis, jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

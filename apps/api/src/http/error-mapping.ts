@@ -28,6 +28,7 @@ const CLIENT_CODES: Record<string, number> = {
   cross_tenant_access: 403,
   idempotency_conflict: 409,
   run_state_conflict: 409,
+  budget_exhausted: 402,
 };
 
 const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };

@@ -138,3 +138,36 @@ export const RUN_ANSWER_REQUEST = {
   required: ['answer'],
   properties: { answer: { type: 'string', maxLength: MAX_MESSAGE_LENGTH, description: "The human's answer to the paused run" } },
 };
+
+const DAY = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$' };
+
+export const USAGE_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { ...DAY, description: 'First day (UTC, YYYY-MM-DD); default the first of this month' },
+    to: { ...DAY, description: 'Last day, inclusive (UTC, YYYY-MM-DD); default today; at most 366 days after from' },
+  },
+};
+
+const USAGE_LINE = {
+  type: 'object',
+  properties: {
+    calls: { type: 'integer' },
+    inputTokens: { type: 'integer' },
+    outputTokens: { type: 'integer' },
+    cacheReadTokens: { type: 'integer' },
+    cacheWriteTokens: { type: 'integer' },
+    costUsd: { type: 'number' },
+  },
+};
+
+export const USAGE_RESPONSE = {
+  type: 'object',
+  properties: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    rows: { type: 'array', items: { ...USAGE_LINE, properties: { day: { type: 'string' }, agent: { type: 'string' }, model: { type: 'string' }, ...USAGE_LINE.properties } } },
+    totals: USAGE_LINE,
+  },
+};

@@ -59,6 +59,12 @@ export class NarrativeRecorder implements Recorder {
       }
       case 'tool.end':
         return [event.isError ? `Tool ${event.tool} failed in ${ms(event.durationMs)}: ${quote(event.result)}` : `Tool ${event.tool} returned ${quote(event.result)} in ${ms(event.durationMs)}`];
+      case 'budget.exceeded':
+        return [
+          event.scope === 'run'
+            ? `Run budget of $${event.limitUsd} exceeded ($${event.spentUsd?.toFixed(6)} spent): ${event.action === 'halt' ? 'stopping here' : 'going on (warn only)'}`
+            : `Tenant ${event.period === 'month' ? 'monthly' : 'daily'} budget spent: no more model calls`,
+        ];
       case 'pause':
         return [`Paused in ${event.tool}: waiting for ${quote(JSON.stringify(event.pauseData))}`];
       case 'resume':

@@ -5,6 +5,7 @@ import { Agent } from '../agent.js';
 import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
+import type { UsageRow } from '../cost/cost-ledger.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 import { AGENT_MEMORY_STORE } from './agent.constants.js';
@@ -115,6 +116,13 @@ export class AgentService implements OnModuleInit {
   /** Deletes one of the caller's conversations. */
   async clearConversation(conversationId: string, opts: { identity?: RequestIdentity } = {}): Promise<void> {
     await this.memory.clear({ ...this.caller(opts.identity), conversationId });
+  }
+
+  /** The caller's tenant's usage by day, agent and model (days as YYYY-MM-DD, inclusive); empty without a ledger. */
+  async usage(range: { from: string; to: string }, opts: { identity?: RequestIdentity } = {}): Promise<UsageRow[]> {
+    const caller = this.caller(opts.identity);
+    if (!this.options.ledger || caller.tenant === undefined) return [];
+    return this.options.ledger.usage(caller.tenant, range);
   }
 
   /** Deletes every conversation of the caller's principal within the caller's tenant; returns how many. */
