@@ -1,0 +1,58 @@
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+
+export interface TelemetryOptions {
+  /** @default OTEL_SERVICE_NAME, else 'agentnest' */
+  serviceName?: string;
+  /** Start even without an OTLP endpoint in the environment (exporters then use their localhost default). @default false */
+  force?: boolean;
+}
+
+export interface Telemetry {
+  /** False when OTEL_SDK_DISABLED=true or no OTLP endpoint is configured. */
+  readonly enabled: boolean;
+  /** Flushes and stops every exporter; call once, at process exit. */
+  shutdown(): Promise<void>;
+}
+
+type Env = Record<string, string | undefined>;
+
+const ENDPOINTS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'];
+
+/**
+ * Starts the OpenTelemetry Node SDK: OTLP over HTTP for traces, metrics and logs, with the http,
+ * express, ioredis and pino instrumentations. Configured by the standard OTEL_* variables (endpoint,
+ * headers, service name, resource attributes, sampler, metric export interval). Call before the
+ * instrumented modules load (see the app's instrumentation.ts).
+ */
+export function startTelemetry(options: TelemetryOptions = {}, env: Env = process.env): Telemetry {
+  const configured = ENDPOINTS.some((name) => env[name]);
+  if (env.OTEL_SDK_DISABLED === 'true' || (!configured && !options.force)) return { enabled: false, shutdown: async () => undefined };
+  if (env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN);
+  const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME ?? 'agentnest',
+    traceExporter: new OTLPTraceExporter(),
+    metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: Number.isFinite(interval) && interval > 0 ? interval : 60_000 })],
+    logRecordProcessors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })],
+    instrumentations: [
+      // Health probes would be most of the traces; they say nothing about agents.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/health' }),
+      new ExpressInstrumentation(),
+      new IORedisInstrumentation(),
+      new PinoInstrumentation(),
+    ],
+  });
+  sdk.start();
+  let stopped: Promise<void> | undefined;
+  return { enabled: true, shutdown: () => (stopped ??= sdk.shutdown()) };
+}

@@ -1,0 +1,17 @@
+/**
+ * Tenant values for metric attributes, capped: the first `max` distinct tenants keep their id and
+ * the rest share `other`, so a service with many tenants cannot blow up a metrics backend.
+ */
+export class TenantLabels {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  label(tenant: string | undefined): string {
+    if (tenant === undefined) return 'none';
+    if (this.seen.has(tenant)) return tenant;
+    if (this.seen.size >= this.max) return 'other';
+    this.seen.add(tenant);
+    return tenant;
+  }
+}
