@@ -49,7 +49,7 @@ describe('OTelRecorder', () => {
       name: 'anthropic',
       replies: [
         { toolCalls: [{ name: 'echo', args: { text: 'hi sk-secret-arg' } }], usage: { input: 120, output: 30, cacheRead: 100 } },
-        { text: 'done', usage: { input: 200, output: 50 } },
+        { content: 'done', usage: { input: 200, output: 50 } },
       ],
     });
     const agent = Agent.create({ name: 'helper', provider, model: 'model-x', tools: [echo], pricingTable, maxTokens: 256, temperature: 0.2 });
@@ -122,7 +122,7 @@ describe('OTelRecorder', () => {
       complete: async () => {
         calls++;
         if (calls === 1) throw new ProviderError('overloaded', 'openai', 'busy', 503);
-        throw new ProviderError('invalid_request', 'openai', 'bad request', 400);
+        throw new ProviderError('bad_request', 'openai', 'bad request', 400);
       },
     };
     const agent = Agent.create({ name: 'failing', provider: withRetry(flaky, { maxAttempts: 3, initialDelayMs: 1 }), model: 'model-x' });
@@ -131,11 +131,11 @@ describe('OTelRecorder', () => {
     await flush();
     const chat = receiver.spans.find((s) => s.name === 'chat model-x')!;
     expect(chat.status.code).toBe(2); // ERROR
-    expect(chat.attributes['error.type']).toBe('invalid_request');
+    expect(chat.attributes['error.type']).toBe('bad_request');
     expect(chat.events.map((e) => e.name)).toEqual(['agentnest.retry']);
     expect(chat.events[0].attributes).toMatchObject({ provider: 'openai', attempt: 2, code: 'overloaded' });
     const root = receiver.spans.find((s) => s.name === 'invoke_agent failing')!;
-    expect([root.status.code, root.attributes['error.type'], root.attributes['agentnest.run.status']]).toEqual([2, 'invalid_request', 'failed']);
+    expect([root.status.code, root.attributes['error.type'], root.attributes['agentnest.run.status']]).toEqual([2, 'bad_request', 'failed']);
   });
 
   it('caps distinct tenant values on metrics', async () => {

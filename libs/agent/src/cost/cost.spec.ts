@@ -120,7 +120,7 @@ describe('RedisCostLedger across instances', () => {
     const instances = [new RedisCostLedger({ redis, budgets, prefix }), new RedisCostLedger({ redis: other, budgets, prefix })];
     // Actual usage varies per call like a real model's: the prompt as sent, and any output up to maxTokens.
     let n = 0;
-    const provider = mock({ respond: (req) => ({ text: 'ok', usage: { input: Math.ceil(req.messages[0].content.length / 4), output: 100 + ((n++ * 37) % 500) } }), delayMs: 2 });
+    const provider = mock({ respond: (req) => ({ content: 'ok', usage: { input: Math.ceil(req.messages[0].content.length / 4), output: 100 + ((n++ * 37) % 500) } }), delayMs: 2 });
     const agentOn = (ledger: RedisCostLedger) => Agent.create({ name: 'a', provider, model: 'm', pricingTable, ledger, maxTokens: 600 });
     const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => agentOn(instances[i % 2]).run({ message: 'spend', identity: acme })));
     const ok = results.filter((r) => r.status === 'fulfilled').length;

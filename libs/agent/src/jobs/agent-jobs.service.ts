@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
+import { metrics } from '@opentelemetry/api';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -8,6 +9,7 @@ import { TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
+import { captureTrace } from './job-trace.js';
 import { FINAL_STATUSES, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 
@@ -18,6 +20,7 @@ export interface EnqueueOptions {
   priority?: number;
   /** Milliseconds before the run may start. */
   delay?: number;
+  /** The client's W3C traceparent, used when no OpenTelemetry SDK supplies the active context. */
   traceparent?: string;
 }
 
@@ -34,6 +37,14 @@ export class AgentJobs {
   ) {
     // Without a listener BullMQ prints every reconnection failure; the app's Redis connection logs them once.
     this.queue.on('error', () => undefined);
+    // Observed only when a metrics SDK collects, so it costs nothing otherwise.
+    metrics
+      .getMeter('agentnest')
+      .createObservableGauge('agentnest.queue.depth', { unit: '{run}', description: 'Runs waiting for a worker' })
+      .addCallback(async (result) => {
+        const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed').catch(() => undefined);
+        if (counts) result.observe(Object.values(counts).reduce((a, b) => a + b, 0), { 'messaging.destination.name': AGENT_RUNS_QUEUE });
+      });
   }
 
   async enqueue(agent: string, input: { message: string; conversationId?: string }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
@@ -50,7 +61,7 @@ export class AgentJobs {
       runId = claim.runId;
     }
     const conversationId = input.conversationId ?? randomUUID();
-    const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, traceparent: opts.traceparent };
+    const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, trace: captureTrace(opts.traceparent) };
     try {
       // Issued together: ioredis pipelines them on the one connection, one round trip for both.
       await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, runId), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
@@ -73,7 +84,7 @@ export class AgentJobs {
     const jobId = `${runId}-r${await this.registry.nextResume(owner, runId)}`;
     await this.registry.update(owner, runId, { jobId });
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
-    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId, message: '', answer };
+    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId, message: '', answer, trace: captureTrace() };
     await this.queue.add('resume', job, this.jobOptions(jobId, {}));
     return { runId, status: 'queued' };
   }

@@ -6,8 +6,8 @@ export interface AgentRunJob {
   principal?: string;
   conversationId: string;
   message: string;
-  /** W3C trace context of the request that queued the run. */
-  traceparent?: string;
+  /** W3C trace context (traceparent, tracestate) of the request that queued the run or its continuation. */
+  trace?: Record<string, string>;
   /** Set on a continuation job: the human's answer to the run's pause. */
   answer?: string;
 }

@@ -1,13 +1,16 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { context, SpanStatusCode } from '@opentelemetry/api';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
 import type { RunResult } from '../agent.types.js';
-import { TenantContext } from '../context/tenant-context.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
+import { queueWait, startJobSpan, toTraceparent } from './job-trace.js';
 import { RunEvents, type RunStreamEvent } from './run-events.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
@@ -24,6 +27,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   private readonly logger = new Logger('AgentRunProcessor');
   /** Runs executing in this process, so a cancel request can abort them. */
   private readonly running = new Map<string, AbortController>();
+  private readonly wait = queueWait();
   private stopListening?: () => Promise<void>;
 
   constructor(
@@ -55,13 +59,35 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   async process(job: Job<AgentRunJob>): Promise<{ status: string }> {
     const d = job.data;
     const owner = { tenant: d.tenant, principal: d.principal };
+    // A continuation links to the run it continues; its checkpoint comes in the same read.
+    const continuation = d.answer !== undefined ? await this.registry.continuation(owner, d.runId) : undefined;
+    const { span, ctx } = startJobSpan({ runId: d.runId, agent: d.agent, trace: d.trace, jobId: job.id }, continuation?.trace);
+    this.wait.record(Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000, { 'gen_ai.agent.name': d.agent });
+    try {
+      const outcome = await context.with(ctx, () => this.processTraced(job, owner, continuation?.checkpoint, toTraceparent(span)));
+      span.setAttribute('agentnest.run.status', outcome.status);
+      return outcome;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      span.setAttribute('error.type', typeof code === 'string' ? code : 'internal_error');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : 'internal_error' });
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async processTraced(job: Job<AgentRunJob>, owner: RequestIdentity, checkpoint: Checkpoint | undefined, trace: string | undefined): Promise<{ status: string }> {
+    const d = job.data;
     // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
     // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+    // The first job of a run leaves its trace, so a later continuation can link to it.
+    const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined ? { trace } : {}) };
     // The read is pipelined behind the transition (one round trip) and sees the run as it moved.
     const [started, record] = await Promise.all([
-      this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', { startedAt: now(), attempts }).catch((e: unknown) => {
+      this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', fields).catch((e: unknown) => {
         if (e instanceof RunStateError) return undefined;
         throw e;
       }),
@@ -76,7 +102,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const controller = new AbortController();
     this.running.set(d.runId, controller);
     try {
-      const result = await this.tenant.run(owner, () => this.execute(d, controller.signal));
+      const result = await this.tenant.run(owner, () => this.execute(d, checkpoint, controller.signal));
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
       if (result.status === 'paused') {
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage }, { type: 'status', status: 'paused', pauseData: result.pauseData });
@@ -111,13 +137,12 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     await this.events.append(owner, runId, event);
   }
 
-  private async execute(d: AgentRunJob, signal: AbortSignal): Promise<RunResult> {
+  private async execute(d: AgentRunJob, checkpoint: Checkpoint | undefined, signal: AbortSignal): Promise<RunResult> {
     const owner = { tenant: d.tenant, principal: d.principal };
     const recorder = this.events.recorder(owner, d.runId);
     const call = { signal, recorders: [recorder], stream: this.options.streamText ?? true };
     try {
       if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
-      const checkpoint = await this.registry.checkpoint(owner, d.runId);
       return await this.agents.resume(d.agent, checkpoint, d.answer, call);
     } finally {
       // Tool events reach the stream before the status that ends it.

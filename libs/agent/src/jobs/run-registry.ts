@@ -44,7 +44,7 @@ export class IdempotencyConflictError extends AgentError {
 }
 
 /** Fields to change on a run; null removes one. */
-export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string };
+export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string };
 
 export interface RunRegistryOptions {
   redis: Redis;
@@ -74,7 +74,7 @@ return {err = 'state:' .. s}`;
 
 type Scripted = Redis & { agentnestRunTransition(key: string, to: string, fields: string, ...from: string[]): Promise<string | null> };
 const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint']);
-const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId']);
+const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace']);
 const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 /**
@@ -192,10 +192,10 @@ export class RunRegistry {
     return this.redis.hincrby(this.key(owner, runId), 'resumes', 1);
   }
 
-  /** The server-side checkpoint of the owner's paused run. */
-  async checkpoint(owner: RequestIdentity, runId: string): Promise<Checkpoint | undefined> {
-    const raw = await this.redis.hget(this.key(owner, runId), 'checkpoint');
-    return raw ? (JSON.parse(raw) as Checkpoint) : undefined;
+  /** What a continuation needs: the owner's paused run's server-side checkpoint, and the traceparent of the run's first job (to link to). */
+  async continuation(owner: RequestIdentity, runId: string): Promise<{ checkpoint?: Checkpoint; trace?: string }> {
+    const [checkpoint, trace] = await this.redis.hmget(this.key(owner, runId), 'checkpoint', 'trace');
+    return { checkpoint: checkpoint ? (JSON.parse(checkpoint) as Checkpoint) : undefined, trace: trace ?? undefined };
   }
 
   private encode(values: Record<string, unknown>): Record<string, string> {
