@@ -17,6 +17,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@agentnest/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^@agentnest/observability/sdk$': '<rootDir>/libs/observability/src/start-telemetry.ts',
     '^@agentnest/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -13,7 +13,7 @@ describe('quick start: the service on its embedded defaults', () => {
 
   it('runs a queued job with the Redis it found or started, and stops a Redis it started on SIGTERM', async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['apps/api/dist/main.js'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', './apps/api/dist/instrumentation.js', 'apps/api/dist/main.js'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

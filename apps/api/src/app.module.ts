@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AgentJobsModule, AgentModule, InMemoryCostLedger, RedisCostLedger } from '@agentnest/agent';
 import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
+import { OTelRecorder } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
@@ -16,6 +17,7 @@ import { JobsController } from './http/jobs.controller.js';
 import { UsageController } from './http/usage.controller.js';
 import { MemoryController } from './http/memory.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
+import { loggingModule } from './logging/logging.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -41,7 +43,7 @@ class DemoToolsModule {}
 /** The reference service, built from an already validated config (see loadAppConfig). */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logs = true): DynamicModule {
     // Queued runs need Redis; without it the service runs agents synchronously only.
     const jobs = config.redisUrl
       ? AgentJobsModule.forRootAsync({
@@ -58,6 +60,7 @@ export class AppModule {
         // Validated once by loadAppConfig; everything reads it back through ConfigService.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
         TerminusModule,
+        loggingModule(logs ? config.logLevel : 'silent'),
         DemoToolsModule,
         RedisModule,
         MemoryModule.forRootAsync({
@@ -77,7 +80,9 @@ export class AppModule {
             const { tenantBudgets: budgets } = app.cost;
             // Usage is always recorded; limits apply when tenant budgets are configured.
             const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix }) : new InMemoryCostLedger(budgets);
-            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost), memory, ledger, requireTenant: true, checkpointSecret: app.checkpointSecret };
+            // One OTel recorder for every run: spans and metrics go nowhere until telemetry is started.
+            const recorders = [new OTelRecorder({ captureContent: app.telemetryCaptureContent })];
+            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost), memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret };
           },
         }),
       ],

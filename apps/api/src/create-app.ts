@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { Logger, type INestApplication, type INestApplicationContext, type LoggerService, type LogLevel } from '@nestjs/common';
+import { Logger, type INestApplication, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { DEV_API_KEY, DEV_OWNER } from './config/api-keys.js';
 import { jsonBody } from './http/json-body.middleware.js';
+import { usePino } from './logging/logging.js';
 
 export interface CreatedApp {
   app: INestApplication;
@@ -13,21 +14,20 @@ export interface CreatedApp {
 }
 
 /** A worker-only process (APP_ROLE=worker): the same modules, no HTTP server. */
-export async function createWorker(env: Record<string, string | undefined>, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<{ app: INestApplicationContext; config: AppConfig }> {
+export async function createWorker(env: Record<string, string | undefined>, logs = true): Promise<{ app: INestApplicationContext; config: AppConfig }> {
   const config = loadAppConfig(env);
-  // No enableShutdownHooks here: main owns SIGTERM for workers (finish active jobs, then exit 0).
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logs), { logger: logs ? undefined : false, bufferLogs: logs, abortOnError: false });
+  if (logs) usePino(app);
   return { app, config };
 }
 
 /** Builds the configured service (not yet listening). Throws ConfigError before anything starts. */
-export async function createApp(env: Record<string, string | undefined>, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<CreatedApp> {
+export async function createApp(env: Record<string, string | undefined>, logs = true): Promise<CreatedApp> {
   const config = loadAppConfig(env);
   // abortOnError false: a failure during boot is thrown to the caller (main prints it) instead of exiting the process.
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(config, logs), { bodyParser: false, logger: logs ? undefined : false, bufferLogs: logs, abortOnError: false });
+  if (logs) usePino(app);
   app.use(jsonBody);
-  // process.exit after shutdown (not a re-raised signal) so 'exit' handlers run: the dev Redis is stopped in one.
-  app.enableShutdownHooks(undefined, { useProcessExit: true });
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,3 +1,4 @@
+import { telemetry } from './instrumentation.js';
 import { Logger } from '@nestjs/common';
 import { loadAppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
@@ -18,13 +19,25 @@ try {
         log.warn('grace period over: exiting with runs still active (another worker will take them over)');
         process.exit(1);
       }, config.jobs.shutdownGraceMs).unref();
-      void app.close().then(() => process.exit(0));
+      void app
+        .close()
+        .then(() => telemetry.shutdown())
+        .then(() => process.exit(0));
     });
   } else {
     // Development without REDIS_URL: use a Redis on loopback (found or started) so the queue works out of the box.
     const local = loadAppConfig(env).localRedis ? await findOrStartLocalRedis((line) => log.log(line)) : undefined;
     if (local) env.REDIS_URL = local.url;
     const { app, config } = await createApp(env);
+    // SIGTERM/SIGINT: close the app (its shutdown hooks), flush telemetry, then exit so 'exit' handlers run.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void app
+          .close()
+          .then(() => telemetry.shutdown())
+          .finally(() => process.exit(0));
+      });
+    }
     // A private redis-server lives and dies with the service (shutdown hooks end the process with exit()).
     if (local?.kill) process.once('exit', local.kill);
     await app.listen(config.port);

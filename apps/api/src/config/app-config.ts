@@ -17,6 +17,10 @@ export interface AppConfig {
   checkpointSecretGenerated: boolean;
   llm: LlmConfig;
   cost: CostConfig;
+  /** pino level for the JSON logs. */
+  logLevel: string;
+  /** Record prompts, replies and tool arguments on spans (OTEL_CAPTURE_CONTENT). */
+  telemetryCaptureContent: boolean;
   /** Shared state (breaker, budgets); without it that state is per process. */
   redisUrl?: string;
   /** Prefix of every Redis key the service writes; @default 'agentnest:' */
@@ -103,6 +107,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const role = env.APP_ROLE || 'all';
   if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError('APP_ROLE', 'must be api, worker or all');
   if (role === 'worker' && !redisUrl) throw new ConfigError('REDIS_URL', 'is required when APP_ROLE=worker (jobs come from Redis)');
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be fatal, error, warn, info, debug, trace or silent');
+  const capture = env.OTEL_CAPTURE_CONTENT || 'false';
+  if (capture !== 'true' && capture !== 'false') throw new ConfigError('OTEL_CAPTURE_CONTENT', 'must be true or false');
   const localRedisMode = env.LOCAL_REDIS || (nodeEnv === 'development' ? 'auto' : 'off');
   if (localRedisMode !== 'auto' && localRedisMode !== 'off') throw new ConfigError('LOCAL_REDIS', 'must be auto or off');
   const localRedis = localRedisMode === 'auto' && !redisUrl && role !== 'worker';
@@ -111,5 +119,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
   };
 
-  return { role, localRedis, jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { role, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }
