@@ -84,7 +84,8 @@ describe('reference API', () => {
     const doc = await api.http.get('/openapi.json');
     expect(doc.status).toBe(200);
     const paths = doc.body.paths;
-    expect(Object.keys(paths).sort()).toEqual(['/health', '/v1/agents', '/v1/agents/{agent}/runs', '/v1/agents/{agent}/runs/resume', '/v1/conversations/{conversationId}', '/v1/conversations/{conversationId}/messages', '/v1/memory']);
+    expect(Object.keys(paths).sort()).toEqual(['/health', '/v1/agents', '/v1/agents/{agent}/runs', '/v1/agents/{agent}/runs/resume', '/v1/conversations/{conversationId}', '/v1/conversations/{conversationId}/messages', '/v1/memory', '/v1/usage']);
+    expect(paths['/v1/usage'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['from', 'to']);
     expect(paths['/v1/memory'].delete).toBeDefined();
     expect(paths['/v1/conversations/{conversationId}'].delete).toBeDefined();
     const runOp = paths['/v1/agents/{agent}/runs'].post;

@@ -6,6 +6,7 @@ import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvali
 import type { AgentOptions, BudgetExceededResult, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
 import type { AgentEventBody, Recorder } from './events/agent-event.js';
+import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.js';
 import { RecorderSet } from './events/recorder-set.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
 import { BudgetExhaustedError, type Reservation } from './cost/cost-ledger.js';
@@ -51,6 +52,8 @@ export class Agent {
   readonly enable = {
     /** Calls `onStatus` with a short human status ("Thinking…", "Running clock…") whenever it changes. */
     thinking: (opts: { onStatus: StatusListener }): (() => void) => this.attach(new StatusRecorder(opts.onStatus)),
+    /** Logs the chosen event domains (`llm`, `tool`, `memory`, `cost`, `resilience`, ...) to a pino, winston or console logger. */
+    logging: (opts: LoggingOptions): (() => void) => this.attach(new LoggingRecorder(opts)),
   };
 
   private constructor(private readonly options: AgentOptions) {

@@ -6,6 +6,8 @@ export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/c
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
 export type { AgentEvent, AgentEventType, EventIdentity, Recorder } from './events/agent-event.js';
 export { NarrativeRecorder } from './events/narrative.recorder.js';
+export { LoggingRecorder } from './events/logging.recorder.js';
+export type { EventLogger, LogDomain, LoggingOptions } from './events/logging.recorder.js';
 export { StatusRecorder } from './events/status.recorder.js';
 export type { StatusListener } from './events/status.recorder.js';
 export { costOf } from './cost/pricing.js';

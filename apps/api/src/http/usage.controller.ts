@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AgentService, type UsageRow } from '@agentnest/agent';
 import { ApiError } from './api-error.js';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
@@ -15,6 +15,8 @@ export class UsageController {
 
   @Get()
   @ApiOperation({ summary: "The caller's tenant's tokens and cost by day, agent and model" })
+  @ApiQuery({ name: 'from', required: false, schema: USAGE_QUERY.properties.from })
+  @ApiQuery({ name: 'to', required: false, schema: USAGE_QUERY.properties.to })
   @ApiOkResponse({ schema: USAGE_RESPONSE })
   @ApiResponse({ status: 400, description: 'Bad dates or range', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })

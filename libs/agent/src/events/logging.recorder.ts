@@ -1,0 +1,77 @@
+import type { AgentEvent, AgentEventType, Recorder } from './agent-event.js';
+
+/** Event domains a logging recorder can follow. */
+export type LogDomain = 'run' | 'llm' | 'tool' | 'memory' | 'cost' | 'resilience' | 'pause';
+
+/** What `enable.logging` needs of a logger: pino, winston and console all qualify. */
+export interface EventLogger {
+  info(...args: unknown[]): unknown;
+  warn(...args: unknown[]): unknown;
+  error(...args: unknown[]): unknown;
+}
+
+export interface LoggingOptions {
+  /** @default every domain */
+  domains?: LogDomain[];
+  logger: EventLogger;
+  /** Pass the fields object first (pino) rather than after the message (winston, console); @default detected: true for pino */
+  objectFirst?: boolean;
+  /** Include prompts, replies, tool arguments and results; @default false */
+  includeContent?: boolean;
+}
+
+const DOMAIN: Partial<Record<AgentEventType, LogDomain>> = {
+  'run.start': 'run',
+  'run.end': 'run',
+  'run.error': 'run',
+  'llm.request': 'llm',
+  'llm.response': 'llm',
+  'tool.start': 'tool',
+  'tool.end': 'tool',
+  'memory.read': 'memory',
+  'memory.write': 'memory',
+  'memory.recall': 'memory',
+  'cost.tick': 'cost',
+  'budget.exceeded': 'cost',
+  resilience: 'resilience',
+  pause: 'pause',
+  resume: 'pause',
+};
+
+// Fields that carry what people typed or tools returned: left out unless includeContent is set.
+const CONTENT = new Set(['message', 'content', 'reply', 'args', 'result', 'pauseData', 'toolCalls']);
+
+/** pino loggers have bindings() and flush(); winston and console do not. */
+const isPino = (logger: object) => typeof (logger as { bindings?: unknown }).bindings === 'function' && typeof (logger as { flush?: unknown }).flush === 'function';
+
+/**
+ * Writes the chosen domains of a run's events to a logger, one structured line per event
+ * (`agent.<type>` with the event's fields). Text deltas are never logged.
+ */
+export class LoggingRecorder implements Recorder {
+  private readonly domains: ReadonlySet<LogDomain>;
+  private readonly objectFirst: boolean;
+
+  constructor(private readonly options: LoggingOptions) {
+    this.domains = new Set(options.domains ?? (['run', 'llm', 'tool', 'memory', 'cost', 'resilience', 'pause'] as LogDomain[]));
+    this.objectFirst = options.objectFirst ?? isPino(options.logger);
+  }
+
+  onEvent(event: AgentEvent): void {
+    const domain = DOMAIN[event.type];
+    if (!domain || !this.domains.has(domain)) return;
+    const fields: Record<string, unknown> = { domain };
+    for (const [k, v] of Object.entries(event)) if (this.options.includeContent || !CONTENT.has(k)) fields[k] = v;
+    const message = `agent.${event.type}`;
+    const level = this.level(event);
+    if (this.objectFirst) this.options.logger[level](fields, message);
+    else this.options.logger[level](message, fields);
+  }
+
+  private level(e: AgentEvent): 'info' | 'warn' | 'error' {
+    if (e.type === 'run.error') return 'error';
+    if (e.type === 'budget.exceeded' || (e.type === 'tool.end' && e.isError)) return 'warn';
+    if (e.type === 'resilience' && (e.decision.type === 'fallback' || (e.decision.type === 'breaker' && e.decision.to === 'open'))) return 'warn';
+    return 'info';
+  }
+}
