@@ -23,14 +23,27 @@ const provider = mock({
 });
 
 const receiver = await new OtlpReceiver().start();
-Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OTEL_SERVICE_NAME: 'bench', OTEL_METRIC_EXPORT_INTERVAL: '1000' });
+// A queue large enough that the batch processor exports every span instead of dropping under load,
+// so the row measures the whole cost of telemetry.
+Object.assign(process.env, {
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin,
+  OTEL_SERVICE_NAME: 'bench',
+  OTEL_METRIC_EXPORT_INTERVAL: '1000',
+  OTEL_BSP_SCHEDULE_DELAY: '200',
+  OTEL_BSP_MAX_QUEUE_SIZE: '200000',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
+});
 const telemetry = startTelemetry();
 const otel = new OTelRecorder();
+let tracedRuns = 0;
 
 async function oneRun(i, mode) {
   const agent = Agent.create({ name: 'bench', provider, model: 'm', tools: [lookup], pricingTable: { m: { input: 1, output: 2 } } });
   if (mode === 'narrative') agent.attach(new NarrativeRecorder());
-  if (mode === 'telemetry') agent.attach(otel);
+  if (mode === 'telemetry') {
+    agent.attach(otel);
+    tracedRuns++;
+  }
   const r = await agent.run({ message: `question ${i}`, identity: { tenant: 't', principal: 'p', conversationId: `c${i}` } });
   if (r.status !== 'completed' || r.reply !== 'done') throw new Error('unexpected result');
 }
@@ -61,5 +74,5 @@ await receiver.close();
 const mb = (b) => (b / 1024 / 1024).toFixed(1);
 console.log(`agent loop bench: ${ROUNDS} rounds x ${RUNS_PER_ROUND} runs, 2 model calls + 1 tool call per run, median round`);
 for (const mode of modes) console.log(`  ${mode.padEnd(10)} ${us[mode].toFixed(1).padStart(7)} µs/run  ${String(Math.round(1e6 / us[mode])).padStart(6)} runs/s  ${(us[mode] / us.bare).toFixed(2)}x bare`);
-console.log(`  telemetry: ${receiver.spans.length} spans received over OTLP/HTTP (4 per run), SDK ${telemetry.enabled ? 'on' : 'OFF'}`);
+console.log(`  telemetry: ${receiver.spans.length} of ${tracedRuns * 4} spans received over OTLP/HTTP (4 per run), SDK ${telemetry.enabled ? 'on' : 'OFF'}`);
 console.log(`  heap used: ${mb(heapBefore)} MB before, ${mb(heapAfter)} MB after ${HEAP_RUNS} narrated runs${globalThis.gc ? ' (after gc)' : ' (no --expose-gc: not collected)'}`);
