@@ -67,6 +67,10 @@ describe('boot configuration', () => {
     ['DATABASE_MIGRATE', { DATABASE_MIGRATE: 'yes' }],
     ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
     ['LOCAL_REDIS', { LOCAL_REDIS: 'sometimes' }],
+    ['API_KEYS', { API_KEYS: 'supersecretkey=acme/alice:bad role' }],
+    ['API_KEYS', { API_KEYS: 'supersecretkey=acme/alice:a:b' }],
+    ['TOOL_POLICY', { TOOL_POLICY: '{"rules":[{"effect":"perhaps"}]}' }],
+    ['TOOL_POLICY', { TOOL_POLICY: 'allow all' }],
     ['LLM_PRICING', { LLM_PRICING: '{not json' }],
     ['LLM_PRICING', { LLM_PRICING: '{"m":{"input":-1,"output":2}}' }],
     ['LLM_PRICING', { LLM_PROVIDER: 'openai', LLM_MODEL: 'gpt-x', OPENAI_API_KEY: 'sk-openai-secret-value', TENANT_BUDGET_DAILY_USD: '5' }],
@@ -77,6 +81,12 @@ describe('boot configuration', () => {
     const err = configError(env as Record<string, string>);
     expect(err.variable).toBe(variable);
     for (const secret of ['sk-ant-secret-value', 'sk-openai-secret-value', 'AKIDSECRETID']) expect(err.message).not.toContain(secret);
+  });
+
+  it('maps keys to roles', () => {
+    const keys = loadAppConfig({ API_KEYS: 'supersecretkey=acme/alice:ops+viewer,otherkey1=acme/bob' }).apiKeys;
+    expect(keys.lookup('supersecretkey')).toEqual({ tenant: 'acme', principal: 'alice', roles: ['ops', 'viewer'] });
+    expect(keys.lookup('otherkey1')).toEqual({ tenant: 'acme', principal: 'bob' });
   });
 
   it('accepts a real provider with a fallback, budgets and Redis', () => {

@@ -82,7 +82,7 @@ export class AppModule {
             const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix }) : new InMemoryCostLedger(budgets);
             // One OTel recorder for every run: spans and metrics go nowhere until telemetry is started.
             const recorders = [new OTelRecorder({ captureContent: app.telemetryCaptureContent })];
-            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost), memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret };
+            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy), memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret };
           },
         }),
       ],

@@ -12,6 +12,7 @@ import { StatusRecorder, type StatusListener } from './events/status.recorder.js
 import { BudgetExhaustedError, type Reservation } from './cost/cost-ledger.js';
 import { estimateCostUsd } from './cost/estimate.js';
 import { addUsage, costOf } from './cost/pricing.js';
+import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 
@@ -32,6 +33,7 @@ interface RunState {
   startedAt: number;
   signal: AbortSignal;
   stream: boolean;
+  roles: string[];
   /** The run's costBudget was reported exceeded (reported once). */
   overBudget?: boolean;
 }
@@ -47,6 +49,7 @@ export class Agent {
   private readonly tools: ReadonlyMap<string, Tool>;
   private readonly recorders = new RecorderSet();
   private readonly maxIterations: number;
+  private readonly policy?: PolicyEngine;
 
   /** Opt-in helpers that attach ready-made recorders. */
   readonly enable = {
@@ -65,6 +68,12 @@ export class Agent {
       tools.set(tool.name, tool as Tool);
     }
     this.tools = tools;
+    if (options.policy) this.policy = new PolicyEngine(options.policy);
+  }
+
+  /** The tools this caller may use under the agent's policy (all of them without a policy). */
+  allowedTools(subject: PolicySubject): Tool[] {
+    return [...this.tools.values()].filter((t) => !this.policy || this.policy.decide(t.name, subject).allowed);
   }
 
   static create(options: AgentOptions): Agent {
@@ -100,7 +109,7 @@ export class Agent {
     const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
     throwIfAborted(input.signal);
-    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal, input.stream);
+    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal, input.stream, input.roles);
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
       const history = await this.loadHistory(state);
@@ -123,7 +132,7 @@ export class Agent {
     if (!calls.some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
     throwIfAborted(opts.signal);
 
-    const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal, opts.stream);
+    const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal, opts.stream, opts.identity?.roles);
     state.iterations = body.iterations;
     state.usage = body.usage;
     state.costUsd = body.costUsd;
@@ -139,8 +148,8 @@ export class Agent {
     });
   }
 
-  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], signal: AbortSignal | undefined, stream = false): RunState {
-    return { runId, identity, turn, iterations: 0, usage: { input: 0, output: 0 }, costUsd: 0, startedAt: performance.now(), signal: signal ?? new AbortController().signal, stream };
+  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], signal: AbortSignal | undefined, stream = false, roles: string[] = []): RunState {
+    return { runId, identity, turn, iterations: 0, usage: { input: 0, output: 0 }, costUsd: 0, startedAt: performance.now(), signal: signal ?? new AbortController().signal, stream, roles };
   }
 
   private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
@@ -161,6 +170,8 @@ export class Agent {
         identity: state.identity,
         signal: state.signal,
         emit: (e) => this.emit(state, e),
+        roles: state.roles,
+        ...(this.policy ? { authorize: (tool: string) => this.policy!.decide(tool, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
       });
       if (outcome.paused) return this.pause(state, outcome.paused, outcome.results);
       state.turn.push(...response.toolCalls.map((c: ToolCall) => outcome.results[c.id]));

@@ -3,6 +3,7 @@ import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import type { CostLedger } from './cost/cost-ledger.js';
 import type { PricingTable } from './cost/pricing.js';
+import type { ToolPolicy } from './policy/tool-policy.js';
 import type { Tool } from './tools/tool.js';
 
 export interface AgentOptions {
@@ -31,6 +32,8 @@ export interface AgentOptions {
   requireTenant?: boolean;
   /** HMAC key for checkpoints (at least 32 characters); required once a run pauses or resumes. */
   checkpointSecret?: string;
+  /** Who may call which tool; checked before every tool call. */
+  policy?: ToolPolicy;
   /** Semantic recall: related earlier messages of the same tenant and principal, from any conversation, join the prompt. Needs a searchable memory store. */
   recall?: RecallOptions;
 }
@@ -58,11 +61,13 @@ export interface RunInput {
   runId?: string;
   /** Stream model replies (when the provider can), emitting `llm.delta` events as text arrives; @default false */
   stream?: boolean;
+  /** The caller's roles, for the tool policy. */
+  roles?: string[];
 }
 
 export interface ResumeOptions {
-  /** The caller resuming; when given, it must be the tenant and principal that paused. */
-  identity?: { tenant?: string; principal?: string };
+  /** The caller resuming; when given, it must be the tenant and principal that paused. Its roles apply to the tool policy. */
+  identity?: { tenant?: string; principal?: string; roles?: string[] };
   signal?: AbortSignal;
   /** As for `run`; @default false */
   stream?: boolean;

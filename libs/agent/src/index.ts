@@ -45,3 +45,5 @@ export { IdempotencyConflictError, RunRegistry, RunStateError } from './jobs/run
 export { FINAL_STATUSES, RunEvents } from './jobs/run-events.js';
 export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './jobs/run-events.js';
 export type { RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './jobs/run-registry.js';
+export { PolicyEngine } from './policy/tool-policy.js';
+export type { PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';

@@ -91,6 +91,9 @@ export class OTelRecorder implements Recorder {
       case 'memory.recall':
         this.runs.get(e.runId)?.span.addEvent(`agentnest.${e.type}`, { store: e.store, count: e.count });
         return;
+      case 'tool.denied':
+        this.runs.get(e.runId)?.span.addEvent('agentnest.tool_denied', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.policy.rule': e.rule });
+        return;
       case 'pause':
         this.runs.get(e.runId)?.span.addEvent('agentnest.pause', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId });
         return;

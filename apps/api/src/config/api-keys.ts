@@ -4,6 +4,8 @@ import { ConfigError } from './config.error.js';
 export interface ApiKeyOwner {
   tenant: string;
   principal: string;
+  /** Roles for tool policies, from `key=tenant/principal:role1+role2`. */
+  roles?: string[];
 }
 
 /** The key accepted when no API_KEYS is configured outside production. */
@@ -37,7 +39,7 @@ export class ApiKeyRegistry {
 
 const PART = /^[A-Za-z0-9._@-]{1,128}$/;
 
-/** Parses `key=tenant/principal,key2=tenant2/principal2`. Errors say which entry, never echo it. */
+/** Parses `key=tenant/principal[:role1+role2],key2=...`. Errors say which entry, never echo it. */
 export function parseApiKeys(raw: string): ApiKeyRegistry {
   const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (entries.length === 0) throw new ConfigError('API_KEYS', 'has no entries (expected key=tenant/principal,...)');
@@ -45,14 +47,16 @@ export function parseApiKeys(raw: string): ApiKeyRegistry {
   const keys = entries.map((entry, i): [string, ApiKeyOwner] => {
     const eq = entry.indexOf('=');
     const key = entry.slice(0, eq);
-    const [tenant, principal, ...rest] = entry.slice(eq + 1).split('/');
-    if (eq < 1 || rest.length || !tenant || !principal || !PART.test(tenant) || !PART.test(principal) || /\s/.test(key)) {
-      throw new ConfigError('API_KEYS', `entry ${i + 1} is malformed (expected key=tenant/principal; tenant and principal use letters, digits, . _ @ -)`);
+    const [owner, roleList, ...extra] = entry.slice(eq + 1).split(':');
+    const [tenant, principal, ...rest] = owner.split('/');
+    const roles = roleList === undefined ? [] : roleList.split('+');
+    if (eq < 1 || rest.length || extra.length || !tenant || !principal || !PART.test(tenant) || !PART.test(principal) || /\s/.test(key) || roles.some((r) => !PART.test(r))) {
+      throw new ConfigError('API_KEYS', `entry ${i + 1} is malformed (expected key=tenant/principal or key=tenant/principal:role1+role2; names use letters, digits, . _ @ -)`);
     }
     if (key.length < 8) throw new ConfigError('API_KEYS', `entry ${i + 1} has a key shorter than 8 characters`);
     if (seen.has(key)) throw new ConfigError('API_KEYS', `entry ${i + 1} repeats a key`);
     seen.add(key);
-    return [key, { tenant, principal }];
+    return [key, roles.length ? { tenant, principal, roles } : { tenant, principal }];
   });
   return new ApiKeyRegistry(keys);
 }

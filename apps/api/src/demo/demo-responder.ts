@@ -11,6 +11,7 @@ export function demoRespond(req: LLMRequest): MockAnswer {
   const last = req.messages.at(-1);
   if (!last) return 'Hello!';
   if (last.role === 'tool') {
+    if (last.content.startsWith('Error:')) return `Sorry, I could not use ${last.name}. ${last.content.slice('Error: '.length)}`;
     if (last.name === 'askHuman') return `You answered: ${last.content}`;
     if (last.name === 'clock') return `The time is ${last.content}.`;
     return `${last.name} said: ${last.content}`;

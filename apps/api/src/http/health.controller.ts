@@ -33,7 +33,7 @@ export class HealthController {
           return memory.down({ store: this.memory.name });
         }
       },
-      () => this.indicators.check('agents').up({ count: this.agents.list().length }),
+      () => this.indicators.check('agents').up({ count: this.agents.size }),
     ]);
   }
 }

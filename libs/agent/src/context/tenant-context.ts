@@ -7,6 +7,8 @@ import { RequestContext } from './request-context.js';
 export interface RequestIdentity {
   tenant?: string;
   principal?: string;
+  /** Roles of the caller (from the API key), for tool policies. */
+  roles?: readonly string[];
 }
 
 /** The caller's identity in the async request context; an auth guard sets it, AgentService reads it. */
@@ -22,6 +24,7 @@ export class TenantContext {
     const clean: RequestIdentity = {};
     if (identity.tenant !== undefined) clean.tenant = identity.tenant;
     if (identity.principal !== undefined) clean.principal = identity.principal;
+    if (identity.roles?.length) clean.roles = Object.freeze([...identity.roles]);
     if (!this.context.set(IDENTITY_CONTEXT_KEY, Object.freeze(clean))) {
       throw new AgentConfigError('no active request context: import AgentModule (it mounts the context middleware) or use TenantContext.run');
     }

@@ -21,6 +21,8 @@ export type AgentEventBody =
   | { type: 'llm.delta'; iteration: number; delta: string }
   | { type: 'llm.response'; iteration: number; provider: string; model: string; content: string; toolCalls: ToolCall[]; usage: Usage; stopReason: StopReason; durationMs: number; costUsd: number }
   | { type: 'tool.start'; toolCallId: string; tool: string; args: Record<string, unknown> }
+  /** A tool call refused by the tool policy (never executed): who asked, for which tool, which rule decided. */
+  | { type: 'tool.denied'; toolCallId: string; tool: string; rule: string; tenant?: string; principal?: string; roles: string[] }
   | { type: 'tool.end'; toolCallId: string; tool: string; result: string; isError: boolean; durationMs: number }
   | { type: 'memory.read'; store: string; count: number }
   | { type: 'memory.write'; store: string; count: number }

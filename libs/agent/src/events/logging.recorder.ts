@@ -28,6 +28,7 @@ const DOMAIN: Partial<Record<AgentEventType, LogDomain>> = {
   'llm.response': 'llm',
   'tool.start': 'tool',
   'tool.end': 'tool',
+  'tool.denied': 'tool',
   'memory.read': 'memory',
   'memory.write': 'memory',
   'memory.recall': 'memory',
@@ -70,7 +71,7 @@ export class LoggingRecorder implements Recorder {
 
   private level(e: AgentEvent): 'info' | 'warn' | 'error' {
     if (e.type === 'run.error') return 'error';
-    if (e.type === 'budget.exceeded' || (e.type === 'tool.end' && e.isError)) return 'warn';
+    if (e.type === 'budget.exceeded' || e.type === 'tool.denied' || (e.type === 'tool.end' && e.isError)) return 'warn';
     if (e.type === 'resilience' && (e.decision.type === 'fallback' || (e.decision.type === 'breaker' && e.decision.to === 'open'))) return 'warn';
     return 'info';
   }

@@ -4,6 +4,7 @@ import type { CostBudget } from '../agent.types.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
 import type { PricingTable } from '../cost/pricing.js';
 import type { Recorder } from '../events/agent-event.js';
+import type { ToolPolicy } from '../policy/tool-policy.js';
 import type { Tool } from '../tools/tool.js';
 
 /** One registered agent. A fresh `Agent` is built from it for every run. */
@@ -24,6 +25,8 @@ export interface AgentDefinition {
   pricingTable?: PricingTable;
   /** A spending limit per run of this agent; needs a price for its model. */
   costBudget?: CostBudget;
+  /** Who may call which of this agent's tools. */
+  policy?: ToolPolicy;
 }
 
 export interface AgentModuleOptions {

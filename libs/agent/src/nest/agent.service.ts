@@ -80,14 +80,23 @@ export class AgentService implements OnModuleInit {
     }
   }
 
-  list(): AgentSummary[] {
+  /** The agents, each with only the tools the caller may use under its policy. */
+  list(opts: { identity?: RequestIdentity } = {}): AgentSummary[] {
+    const subject = { ...this.caller(opts.identity), roles: this.roles(opts.identity) };
     return [...this.definitions].map(([name, d]) => ({
       name,
       description: d.description,
       model: d.model,
       provider: d.provider.name,
-      tools: d.tools.map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
+      tools: this.build(name, d)
+        .allowedTools(subject)
+        .map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
     }));
+  }
+
+  /** How many agents are registered. */
+  get size(): number {
+    return this.definitions.size;
   }
 
   has(name: string): boolean {
@@ -98,13 +107,13 @@ export class AgentService implements OnModuleInit {
     const caller = this.caller(input.identity);
     const agent = this.agentFor(name, input.recorders);
     const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId, stream: input.stream });
+    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId, stream: input.stream, roles: this.roles(input.identity) });
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */
   async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions = {}): Promise<RunResult> {
     const caller = this.caller(opts.identity);
-    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: caller, signal: opts.signal, stream: opts.stream });
+    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: { ...caller, roles: this.roles(opts.identity) }, signal: opts.signal, stream: opts.stream });
   }
 
   /** The caller's own messages of one conversation, oldest first. */
@@ -130,6 +139,11 @@ export class AgentService implements OnModuleInit {
     const caller = this.caller(opts.identity);
     if (!caller.principal) throw new AgentError('principal_required', 'forgetting memory needs a caller with a principal');
     return this.memory.forgetPrincipal({ tenant: caller.tenant, principal: caller.principal });
+  }
+
+  /** The caller's roles (for tool policies); kept apart from the identity, which keys memory. */
+  private roles(explicit: RequestIdentity | undefined): string[] {
+    return [...((explicit ?? this.tenant.get())?.roles ?? [])];
   }
 
   private caller(explicit: RequestIdentity | undefined): RequestIdentity {
@@ -163,6 +177,7 @@ export class AgentService implements OnModuleInit {
       temperature: d.temperature,
       pricingTable: d.pricingTable,
       costBudget: d.costBudget,
+      policy: d.policy,
       ledger: this.options.ledger,
       requireTenant: this.options.requireTenant,
       checkpointSecret: this.options.checkpointSecret,

@@ -4,6 +4,7 @@ import { raceAbort } from '../abort.js';
 import { RunAbortedError } from '../agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { PauseSignal } from './pause.js';
+import type { PolicyDecision } from '../policy/tool-policy.js';
 import { describeValidationErrors, validatorFor, type Tool } from './tool.js';
 
 export interface ToolResultMessage {
@@ -27,6 +28,10 @@ interface ExecutionScope {
   identity: MemoryIdentity;
   signal: AbortSignal;
   emit(event: AgentEventBody): void;
+  /** The tool policy's verdict for a call; absent means every tool is allowed. */
+  authorize?(tool: string): PolicyDecision;
+  /** The caller's roles, reported in policy audit events. */
+  roles?: string[];
 }
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
@@ -40,11 +45,18 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
   const settled = await Promise.all(
     calls.map(async (call): Promise<ToolResultMessage | undefined> => {
       const started = performance.now();
-      scope.emit({ type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args });
       const finish = (content: string, isError: boolean): ToolResultMessage => {
         scope.emit({ type: 'tool.end', toolCallId: call.id, tool: call.name, result: content, isError, durationMs: performance.now() - started });
         return isError ? { role: 'tool', toolCallId: call.id, name: call.name, content, isError } : { role: 'tool', toolCallId: call.id, name: call.name, content };
       };
+      const verdict = scope.authorize?.(call.name);
+      if (verdict && !verdict.allowed) {
+        const { tenant, principal } = scope.identity;
+        scope.emit({ type: 'tool.denied', toolCallId: call.id, tool: call.name, rule: verdict.rule, tenant, principal, roles: scope.roles ?? [] });
+        // The model gets a plain refusal it can explain to the user; the tool never runs.
+        return { role: 'tool', toolCallId: call.id, name: call.name, content: `Error: you are not allowed to use the tool "${call.name}" for this user (policy rule ${verdict.rule}). Tell the user it is not permitted.`, isError: true };
+      }
+      scope.emit({ type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args });
       const tool = tools.get(call.name);
       if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].join(', ') || 'none'}.`, true);
       const validate = validatorFor(tool.inputSchema);
