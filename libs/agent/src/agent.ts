@@ -3,7 +3,9 @@ import type { CallOptions, LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage 
 import { GLOBAL_CONVERSATION, isSearchable, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { consumeStream, raceAbort, throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
-import type { AgentOptions, BudgetExceededResult, CompletedResult, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+import type { AgentOptions, BudgetExceededResult, CompletedResult, OutputTier, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
+import { checkReply, lastTiers, OutputInvalidError, outputInstruction, repairRequest } from './output/structured-output.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
 import type { AgentEventBody, Recorder } from './events/agent-event.js';
 import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.js';
@@ -34,6 +36,8 @@ interface RunState {
   signal: AbortSignal;
   stream: boolean;
   roles: string[];
+  /** The output schema of this run, if any. */
+  output?: CompiledOutputSchema;
   /** The run's costBudget was reported exceeded (reported once). */
   overBudget?: boolean;
 }
@@ -94,6 +98,13 @@ export class Agent {
       if (onExceed !== undefined && onExceed !== 'warn' && onExceed !== 'halt') throw new AgentConfigError(`agent "${options.name}": costBudget.onExceed must be warn or halt`);
       if (!options.pricingTable?.[options.model]) throw new AgentConfigError(`agent "${options.name}": costBudget needs a pricingTable with a price for model "${options.model}"`);
     }
+    if (options.output?.schema !== undefined) {
+      const schema = compileOutputSchema(options.output.schema);
+      if (options.output.canned !== undefined) {
+        const checked = schema.validate(options.output.canned);
+        if (!checked.ok) throw new AgentConfigError(`agent "${options.name}": output.canned does not match output.schema: ${checked.errors.join('; ')}`);
+      }
+    }
     if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
     return new Agent(options);
   }
@@ -109,7 +120,9 @@ export class Agent {
     const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
     throwIfAborted(input.signal);
+    const output = this.outputSchema(input.outputSchema);
     const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal, input.stream, input.roles);
+    state.output = output;
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
       const history = await this.loadHistory(state);
@@ -133,6 +146,7 @@ export class Agent {
     throwIfAborted(opts.signal);
 
     const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal, opts.stream, opts.identity?.roles);
+    state.output = this.outputSchema(opts.outputSchema);
     state.iterations = body.iterations;
     state.usage = body.usage;
     state.costUsd = body.costUsd;
@@ -162,7 +176,7 @@ export class Agent {
       const wantsTools = !final && response.toolCalls.length > 0;
       if (this.checkRunBudget(state) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
       state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
-      if (!wantsTools) return this.complete(state, response, final);
+      if (!wantsTools) return this.complete(state, response, final, state.output ? await this.structured(state, history, specs, response) : undefined);
 
       const outcome = await executeToolCalls(response.toolCalls, this.tools, {
         runId: state.runId,
@@ -178,11 +192,11 @@ export class Agent {
     }
   }
 
-  private async callModel(state: RunState, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
+  private async callModel(state: RunState, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
     const { model, system, maxTokens, temperature, provider, pricingTable } = this.options;
     state.iterations++;
     const request: LLMRequest = { model, messages: [...history, ...state.turn] };
-    const systemText = [system, state.recalled, final ? FINAL_CALL_NOTE : undefined].filter(Boolean).join('\n\n') || undefined;
+    const systemText = [system, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
     if (systemText) request.system = systemText;
     // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
     if (tools?.length) request.tools = tools;
@@ -258,8 +272,11 @@ export class Agent {
     return { status: 'budget_exceeded', ...base, reply: response.content, limitUsd: this.options.costBudget!.usd };
   }
 
-  private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean): Promise<CompletedResult> {
+  private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean, output?: { value: unknown; tier: OutputTier }): Promise<CompletedResult> {
     const { memory, recall } = this.options;
+    // A structured reply is remembered (and returned) as its canonical JSON, whichever tier served it.
+    const reply = output ? JSON.stringify(output.value) : response.content;
+    if (output) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply };
     if (memory) {
       // With recall on, user and assistant text is embedded so later runs can find it.
       const embeddings = recall ? await this.embedTurn(state) : undefined;
@@ -268,8 +285,48 @@ export class Agent {
       this.emit(state, { type: 'memory.write', store: memory.name, count: state.turn.length });
     }
     const base = this.resultBase(state);
-    this.emit(state, { type: 'run.end', status: 'completed', reply: response.content, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
-    return { status: 'completed', ...base, reply: response.content, stopReason: response.stopReason, stoppedEarly };
+    this.emit(state, { type: 'run.end', status: 'completed', reply, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
+    const result: CompletedResult = { status: 'completed', ...base, reply, stopReason: response.stopReason, stoppedEarly };
+    return output ? { ...result, output: output.value, outputTier: output.tier } : result;
+  }
+
+  /** The run's output schema: the run's own, else the agent's; a bad per-run schema is the caller's error. */
+  private outputSchema(runSchema: OutputSchema | undefined): CompiledOutputSchema | undefined {
+    const schema = runSchema ?? this.options.output?.schema;
+    if (schema === undefined) return undefined;
+    try {
+      return compileOutputSchema(schema);
+    } catch (err) {
+      if (runSchema !== undefined && err instanceof AgentConfigError) throw new AgentError('invalid_output_schema', err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * Structured output in tiers: the reply as it came; else one repair round (the model sees the
+   * validation errors; the exchange is not kept in memory); else the agent's fallback; else its canned value.
+   */
+  private async structured(state: RunState, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, response: LLMResponse): Promise<{ value: unknown; tier: OutputTier }> {
+    const schema = state.output!;
+    const first = checkReply(schema, response.content);
+    if (first.ok) return this.served(state, 'model', first.value, []);
+    const failures = [`model: ${first.errors.join('; ')}`];
+    state.turn.push({ role: 'user', content: repairRequest(first.errors) });
+    const repaired = await this.callModel(state, history, tools, true, 'This is a repair request: answer with the corrected JSON only.');
+    state.turn.pop();
+    const second = checkReply(schema, repaired.content);
+    if (second.ok) return this.served(state, 'repair', second.value, failures);
+    failures.push(`repair: ${second.errors.join('; ')}`);
+    const served = await lastTiers(schema, this.options.output, new OutputInvalidError(second.errors, repaired.content), (tier, errors) => failures.push(`${tier}: ${errors.join('; ')}`)).catch((err: unknown) => {
+      this.emit(state, { type: 'output', tier: 'none', failures });
+      throw err;
+    });
+    return this.served(state, served.tier, served.value, failures);
+  }
+
+  private served(state: RunState, tier: OutputTier, value: unknown, failures: string[]): { value: unknown; tier: OutputTier } {
+    this.emit(state, { type: 'output', tier, failures });
+    return { value, tier };
   }
 
   private pause(state: RunState, paused: NonNullable<ToolTurnOutcome['paused']>, results: Record<string, ToolResultMessage>): PausedResult {

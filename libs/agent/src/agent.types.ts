@@ -4,6 +4,8 @@ import type { Checkpoint } from './checkpoint/checkpoint.js';
 import type { CostLedger } from './cost/cost-ledger.js';
 import type { PricingTable } from './cost/pricing.js';
 import type { ToolPolicy } from './policy/tool-policy.js';
+import type { OutputInvalidError } from './output/structured-output.js';
+import type { OutputSchema } from './output/output-schema.js';
 import type { Tool } from './tools/tool.js';
 
 export interface AgentOptions {
@@ -32,11 +34,24 @@ export interface AgentOptions {
   requireTenant?: boolean;
   /** HMAC key for checkpoints (at least 32 characters); required once a run pauses or resumes. */
   checkpointSecret?: string;
+  /** Structured output for every run (a run's `outputSchema` replaces the schema): validation, one repair round, `fallback`, then `canned`. */
+  output?: OutputOptions;
   /** Who may call which tool; checked before every tool call. */
   policy?: ToolPolicy;
   /** Semantic recall: related earlier messages of the same tenant and principal, from any conversation, join the prompt. Needs a searchable memory store. */
   recall?: RecallOptions;
 }
+
+export interface OutputOptions {
+  schema?: OutputSchema;
+  /** Third tier: makes a value from a reply that failed validation and repair; its value is validated too. */
+  fallback?: (error: OutputInvalidError, raw: string) => unknown;
+  /** Last tier: a value served when everything else failed; validated against `schema` when the agent is built. */
+  canned?: unknown;
+}
+
+/** Which tier produced a structured output. */
+export type OutputTier = 'model' | 'repair' | 'fallback' | 'canned';
 
 export interface CostBudget {
   usd: number;
@@ -63,6 +78,8 @@ export interface RunInput {
   stream?: boolean;
   /** The caller's roles, for the tool policy. */
   roles?: string[];
+  /** The reply must be JSON valid against this schema (JSON Schema or zod); @default the agent's `output.schema` */
+  outputSchema?: OutputSchema;
 }
 
 export interface ResumeOptions {
@@ -71,6 +88,8 @@ export interface ResumeOptions {
   signal?: AbortSignal;
   /** As for `run`; @default false */
   stream?: boolean;
+  /** As for `run`; @default the agent's `output.schema` */
+  outputSchema?: OutputSchema;
 }
 
 interface ResultBase {
@@ -88,6 +107,9 @@ export interface CompletedResult extends ResultBase {
   stopReason: StopReason;
   /** True when `maxIterations` was reached and the reply came from the final call without tools. */
   stoppedEarly: boolean;
+  /** With an output schema: the validated value (then `reply` is its JSON) and the tier that served it. */
+  output?: unknown;
+  outputTier?: OutputTier;
 }
 
 export interface PausedResult extends ResultBase {

@@ -1,6 +1,6 @@
 export { Agent } from './agent.js';
 export { isPaused } from './agent.types.js';
-export type { AgentOptions, BudgetExceededResult, CompletedResult, CostBudget, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+export type { AgentOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 export { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, RunAbortedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
@@ -47,3 +47,6 @@ export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './jobs/ru
 export type { RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './jobs/run-registry.js';
 export { PolicyEngine } from './policy/tool-policy.js';
 export type { PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
+export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
+export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';
+export { OutputInvalidError } from './output/structured-output.js';

@@ -5,9 +5,10 @@ import type { Response } from 'express';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { requestSignal } from './request-signal.js';
 import { toRunResponse } from './run-response.js';
-import { AGENTS_RESPONSE, ERROR_RESPONSE, RESUME_REQUEST, RUN_REQUEST, RUN_RESPONSE } from './schemas.js';
+import { AGENTS_RESPONSE, ERROR_RESPONSE, RESUME_REQUEST, RUN_RESPONSE, SYNC_RUN_REQUEST } from './schemas.js';
 
 interface RunBody {
+  responseFormat?: { schema: Record<string, unknown> };
   message: string;
   conversationId?: string;
 }
@@ -35,13 +36,13 @@ export class AgentsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Run an agent on a message and wait for its reply (or its pause)' })
   @ApiParam({ name: 'agent', example: 'assistant' })
-  @ApiBody({ schema: RUN_REQUEST })
+  @ApiBody({ schema: SYNC_RUN_REQUEST })
   @ApiOkResponse({ schema: RUN_RESPONSE })
   @ApiResponse({ status: 400, description: 'Invalid body or JSON', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 413, description: 'Body over 1 MB', schema: ERROR_RESPONSE })
-  async run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
-    return this.narrated(res, (opts) => this.agents.run(agent, { ...opts, message: body.message, conversationId: body.conversationId }));
+  async run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(SYNC_RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
+    return this.narrated(res, (opts) => this.agents.run(agent, { ...opts, message: body.message, conversationId: body.conversationId, outputSchema: body.responseFormat?.schema }));
   }
 
   @Post(':agent/runs/resume')

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { AgentError } from '@agentnest/agent';
+import { AgentError, OutputInvalidError } from '@agentnest/agent';
 import { MemoryError } from '@agentnest/memory';
 import { CircuitOpenError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { ApiError } from './api-error.js';
@@ -29,6 +29,7 @@ const CLIENT_CODES: Record<string, number> = {
   idempotency_conflict: 409,
   run_state_conflict: 409,
   budget_exhausted: 402,
+  invalid_output_schema: 400,
 };
 
 const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
@@ -54,6 +55,7 @@ export function toHttpError(error: unknown): HttpErrorBody {
   if ((error instanceof AgentError || error instanceof MemoryError) && CLIENT_CODES[error.code]) {
     return { status: CLIENT_CODES[error.code], code: error.code, message: error.message };
   }
+  if (error instanceof OutputInvalidError) return { status: 502, code: 'output_invalid', message: 'the model could not produce output that matches the schema, and no fallback served' };
   if (error instanceof CircuitOpenError) return { status: 503, code: 'provider_unavailable', message: 'the model provider is failing; calls are paused for a while', retryAfterSeconds: seconds(error.retryAfterMs) };
   if (error instanceof RateLimitedError) return { status: 429, code: 'rate_limited', message: 'the model call budget is spent for now', retryAfterSeconds: seconds(error.retryAfterMs) };
   if (error instanceof ProviderError) {

@@ -11,5 +11,6 @@ export function toRunResponse(result: RunResult, narrative: string[]) {
   };
   if (result.status === 'paused') return { ...base, pauseData: result.pauseData, checkpoint: result.checkpoint };
   if (result.status === 'budget_exceeded') return { ...base, reply: result.reply, costUsd: result.costUsd, limitUsd: result.limitUsd };
-  return { ...base, reply: result.reply, stoppedEarly: result.stoppedEarly };
+  const structured = result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
+  return { ...base, reply: result.reply, stoppedEarly: result.stoppedEarly, ...structured };
 }

@@ -13,6 +13,20 @@ export const RUN_REQUEST = {
   },
 };
 
+/** A synchronous run may ask for structured output. */
+export const SYNC_RUN_REQUEST = {
+  ...RUN_REQUEST,
+  properties: {
+    ...RUN_REQUEST.properties,
+    responseFormat: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['schema'],
+      properties: { schema: { type: 'object', description: 'JSON Schema the reply must match: validated, repaired once, then the agent\'s fallback and canned value' } },
+    },
+  },
+};
+
 export const RESUME_REQUEST = {
   type: 'object',
   additionalProperties: false,
@@ -44,6 +58,8 @@ export const RUN_RESPONSE = {
     status: { type: 'string', enum: ['completed', 'paused', 'budget_exceeded'] },
     reply: { type: 'string', description: 'When completed' },
     stoppedEarly: { type: 'boolean', description: 'When completed: the tool-call limit was reached' },
+    output: { description: 'With responseFormat: the value that matches the schema (reply is its JSON)' },
+    outputTier: { type: 'string', enum: ['model', 'repair', 'fallback', 'canned'], description: 'With responseFormat: which tier served the output' },
     costUsd: { type: 'number', description: 'When budget_exceeded: what the run spent' },
     limitUsd: { type: 'number', description: 'When budget_exceeded: the agent\'s costBudget' },
     pauseData: { description: 'When paused: what the paused tool asks for' },

@@ -29,6 +29,8 @@ export type AgentEventBody =
   | { type: 'memory.recall'; store: string; count: number }
   | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
   | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
+  /** Structured output: which tier served (`none`: every tier failed) and why earlier tiers failed. */
+  | { type: 'output'; tier: 'model' | 'repair' | 'fallback' | 'canned' | 'none'; failures: string[] }
   /** The cost of one model call and of the run so far (USD, from the pricing table). */
   | { type: 'cost.tick'; iteration: number; model: string; costUsd: number; totalUsd: number }
   /** A budget ran out: the run's costBudget (`scope: 'run'`) or the tenant's daily/monthly budget (`scope: 'tenant'`). */

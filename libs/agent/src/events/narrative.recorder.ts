@@ -59,6 +59,8 @@ export class NarrativeRecorder implements Recorder {
       }
       case 'tool.end':
         return [event.isError ? `Tool ${event.tool} failed in ${ms(event.durationMs)}: ${quote(event.result)}` : `Tool ${event.tool} returned ${quote(event.result)} in ${ms(event.durationMs)}`];
+      case 'output':
+        return event.tier === 'model' ? [] : [`Structured output ${event.tier === 'none' ? 'failed in every tier' : `served by the ${event.tier} tier`} (${event.failures.join(' | ')})`];
       case 'tool.denied':
         return [`Tool ${event.tool} refused by policy rule ${event.rule} (tenant ${event.tenant ?? '-'}, principal ${event.principal ?? '-'})`];
       case 'budget.exceeded':

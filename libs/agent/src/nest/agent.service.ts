@@ -6,6 +6,7 @@ import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } 
 import type { RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
+import type { OutputSchema } from '../output/output-schema.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 import { AGENT_MEMORY_STORE } from './agent.constants.js';
@@ -32,6 +33,8 @@ export interface AgentRunInput extends AgentCallOptions {
   conversationId?: string;
   /** @default a new UUID */
   runId?: string;
+  /** Structured output: the reply must match this JSON Schema (or zod schema). */
+  outputSchema?: OutputSchema;
 }
 
 export interface AgentSummary {
@@ -107,7 +110,7 @@ export class AgentService implements OnModuleInit {
     const caller = this.caller(input.identity);
     const agent = this.agentFor(name, input.recorders);
     const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId, stream: input.stream, roles: this.roles(input.identity) });
+    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId, stream: input.stream, roles: this.roles(input.identity), outputSchema: input.outputSchema });
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */

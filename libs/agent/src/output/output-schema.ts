@@ -1,0 +1,92 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { AgentConfigError } from '../agent.errors.js';
+
+/** A zod schema, recognised by shape so the agent library does not depend on zod. */
+export interface ZodLike {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  toJSONSchema?(): Record<string, unknown>;
+}
+
+/** A JSON Schema object, or a zod schema. */
+export type OutputSchema = Record<string, unknown> | ZodLike;
+
+export type Validation = { ok: true; value: unknown } | { ok: false; errors: string[] };
+
+/** A compiled output schema: validates values and describes itself to the model. */
+export interface CompiledOutputSchema {
+  validate(value: unknown): Validation;
+  /** JSON Schema text for the prompt. */
+  readonly text: string;
+}
+
+const isZod = (s: OutputSchema): s is ZodLike => typeof (s as ZodLike).safeParse === 'function';
+
+// Output schemas can come from each request, so compiled ones live in a small LRU of their own
+// compiler (Ajv caches every schema it compiles; a shared one would grow with every new schema).
+const MAX_CACHED = 100;
+const ajv = new Ajv({ allErrors: true, strict: false });
+const compiled = new Map<string, ValidateFunction>();
+
+function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const hit = compiled.get(key);
+  if (hit) {
+    compiled.delete(key);
+    compiled.set(key, hit);
+    return hit;
+  }
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(schema);
+  } catch (err) {
+    throw new AgentConfigError(`output schema is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  compiled.set(key, validate);
+  if (compiled.size > MAX_CACHED) {
+    const [oldest, fn] = compiled.entries().next().value as [string, ValidateFunction];
+    compiled.delete(oldest);
+    ajv.removeSchema(fn.schema as object);
+  }
+  return validate;
+}
+
+const describe = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+
+/** Compiles a JSON Schema or zod schema; a JSON Schema that does not compile is an AgentConfigError. */
+export function compileOutputSchema(schema: OutputSchema): CompiledOutputSchema {
+  if (!schema || typeof schema !== 'object') throw new AgentConfigError('output schema must be a JSON Schema object or a zod schema');
+  if (isZod(schema)) {
+    return {
+      text: schema.toJSONSchema ? JSON.stringify(schema.toJSONSchema()) : '(a JSON value)',
+      validate: (value) => {
+        const r = schema.safeParse(value);
+        return r.success ? { ok: true, value: r.data } : { ok: false, errors: r.error.issues.map((i) => `${i.path.length ? `/${i.path.map(String).join('/')}` : '(root)'} ${i.message}`) };
+      },
+    };
+  }
+  const validate = compileJsonSchema(schema);
+  return {
+    text: JSON.stringify(schema),
+    validate: (value) => (validate(value) ? { ok: true, value } : { ok: false, errors: describe(validate.errors) }),
+  };
+}
+
+/** Reads a JSON value from a model reply: the whole text, a fenced ```json block, or the outermost {...} / [...]. */
+export function parseJsonReply(text: string): { ok: true; value: unknown } | { ok: false; errors: string[] } {
+  const candidates = [text.trim()];
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
+  if (fenced) candidates.push(fenced[1].trim());
+  for (const [open, close] of [['{', '}'], ['[', ']']]) {
+    const start = text.indexOf(open);
+    const end = text.lastIndexOf(close);
+    if (start >= 0 && end > start) candidates.push(text.slice(start, end + 1));
+  }
+  for (const c of candidates) {
+    try {
+      return { ok: true, value: JSON.parse(c) };
+    } catch {
+      // try the next reading
+    }
+  }
+  return { ok: false, errors: ['the reply is not valid JSON'] };
+}
