@@ -50,3 +50,9 @@ export type { PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './po
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
 export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';
 export { OutputInvalidError } from './output/structured-output.js';
+export { mcpClient } from './mcp/mcp-client.js';
+export type { McpClientOptions, McpTransportOptions } from './mcp/mcp-client.js';
+export { McpToolError } from './mcp/mcp-tool-source.js';
+export type { McpToolResult, McpToolSource } from './mcp/mcp-tool-source.js';
+export { mockMcpClient } from './mcp/mock-mcp-client.js';
+export type { MockMcpTool } from './mcp/mock-mcp-client.js';

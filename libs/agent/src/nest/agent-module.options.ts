@@ -5,6 +5,7 @@ import type { CostLedger } from '../cost/cost-ledger.js';
 import type { PricingTable } from '../cost/pricing.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { ToolPolicy } from '../policy/tool-policy.js';
+import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Tool } from '../tools/tool.js';
 
 /** One registered agent. A fresh `Agent` is built from it for every run. */
@@ -27,6 +28,8 @@ export interface AgentDefinition {
   costBudget?: CostBudget;
   /** Who may call which of this agent's tools. */
   policy?: ToolPolicy;
+  /** Names of `mcpServers` whose tools this agent gets (as `<server>__<tool>`). */
+  mcp?: string[];
 }
 
 export interface AgentModuleOptions {
@@ -38,6 +41,8 @@ export interface AgentModuleOptions {
   requireTenant?: boolean;
   /** HMAC key for pause/resume checkpoints (at least 32 characters). */
   checkpointSecret?: string;
+  /** MCP servers (`mcpClient(...)`, `mockMcpClient(...)`), connected at boot and closed on shutdown; agents name them in `mcp`. */
+  mcpServers?: McpToolSource[];
   /** Recorders attached to every run of every agent (OTel, logging). */
   recorders?: Recorder[];
   /** Per-tenant spend and usage across instances; with budgets, every agent needs a price for its model. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
 import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
@@ -7,6 +7,7 @@ import type { RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
 import type { OutputSchema } from '../output/output-schema.js';
+import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 import { AGENT_MEMORY_STORE } from './agent.constants.js';
@@ -51,8 +52,9 @@ interface ResolvedDefinition extends Omit<AgentDefinition, 'tools'> {
 
 /** Runs registered agents by name, building a fresh Agent per call with the caller's identity. */
 @Injectable()
-export class AgentService implements OnModuleInit {
+export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private readonly definitions = new Map<string, ResolvedDefinition>();
+  private readonly mcp = new Map<string, McpToolSource>();
 
   constructor(
     @Inject(AGENT_MODULE_OPTIONS) private readonly options: AgentModuleOptions,
@@ -61,8 +63,9 @@ export class AgentService implements OnModuleInit {
     private readonly tenant: TenantContext,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const { agents, checkpointSecret } = this.options;
+    await this.connectMcp();
     if (!agents || typeof agents !== 'object' || Object.keys(agents).length === 0) throw new AgentConfigError('AgentModule needs at least one agent');
     if (checkpointSecret !== undefined) assertCheckpointSecret(checkpointSecret);
     const discovered = this.explorer.explore();
@@ -74,6 +77,7 @@ export class AgentService implements OnModuleInit {
         if (!found) throw new AgentConfigError(`agent "${name}" names tool "${t}", which no @AgentTool method provides`);
         return found;
       });
+      for (const server of definition.mcp ?? []) if (!this.mcp.has(server)) throw new AgentConfigError(`agent "${name}" names MCP server "${server}", which is not in mcpServers`);
       const resolved = { ...definition, tools };
       if (this.options.ledger?.budgeted && !definition.pricingTable?.[definition.model]) {
         throw new AgentConfigError(`agent "${name}": tenant budgets need a pricingTable with a price for model "${definition.model}"`);
@@ -95,6 +99,25 @@ export class AgentService implements OnModuleInit {
         .allowedTools(subject)
         .map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
     }));
+  }
+
+  /** Connects every MCP server at boot; one that cannot connect fails boot (after closing the others). */
+  private async connectMcp(): Promise<void> {
+    for (const source of this.options.mcpServers ?? []) {
+      if (this.mcp.has(source.name)) throw new AgentConfigError(`two MCP servers are named "${source.name}"`);
+      this.mcp.set(source.name, source);
+    }
+    const results = await Promise.allSettled([...this.mcp.values()].map((s) => s.connect()));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      await this.onApplicationShutdown();
+      const reason = (results[failed] as PromiseRejectedResult).reason as Error;
+      throw new AgentConfigError(`MCP server "${[...this.mcp.keys()][failed]}" could not connect: ${reason?.message ?? String(reason)}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.mcp.values()].map((s) => s.close()));
   }
 
   /** How many agents are registered. */
@@ -167,12 +190,14 @@ export class AgentService implements OnModuleInit {
   }
 
   private build(name: string, d: ResolvedDefinition): Agent {
+    // MCP tools are read per run: a server's tools/list_changed shows up in the next run.
+    const mcpTools = (d.mcp ?? []).flatMap((server) => this.mcp.get(server)!.tools());
     return Agent.create({
       name,
       provider: d.provider,
       model: d.model,
       system: d.system,
-      tools: d.tools,
+      tools: mcpTools.length ? [...d.tools, ...mcpTools] : d.tools,
       memory: this.memory,
       maxIterations: d.maxIterations,
       historyLimit: d.historyLimit,

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Test } from '@nestjs/testing';
+import { Agent, AgentModule, AgentService, mcpClient, mockMcpClient, type AgentEvent, type McpToolSource } from '@agentnest/agent';
+import { mock, MissingPeerDependencyError, type LLMRequest } from '@agentnest/providers';
+import { setPeerImporter } from '../libs/providers/src/load-peer.js';
+import { startHttpMcpServer } from './fixtures/mcp-server.js';
+
+const stdio = (name = 'fixture', env: Record<string, string> = {}, tag = 'untagged') =>
+  mcpClient({ name, transport: { type: 'stdio', command: process.execPath, args: ['test/fixtures/mcp-server.js', `--tag=${tag}`], env } });
+
+/** Processes whose command line carries `tag` (Linux /proc), to see a stdio server start and stop. */
+function processesTagged(tag: string): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--tag=${tag}`)) n++;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return n;
+}
+
+/** A scripted model: calls the given tools in one turn, then answers with what the tools returned. */
+const caller = (calls: Array<{ name: string; args: Record<string, unknown> }>) =>
+  mock({ respond: (req: LLMRequest) => (req.messages.at(-1)!.role === 'tool' ? req.messages.filter((m) => m.role === 'tool').map((m) => m.content).join(' | ') : { toolCalls: calls }) });
+
+async function runWith(source: McpToolSource, calls: Array<{ name: string; args: Record<string, unknown> }>, signal?: AbortSignal) {
+  const events: AgentEvent[] = [];
+  const agent = Agent.create({ name: 'a', provider: caller(calls), model: 'm', tools: source.tools() });
+  agent.attach({ onEvent: (e) => events.push(e) });
+  const r = await agent.run({ message: 'go', signal });
+  return { reply: r.status === 'completed' ? r.reply : '', events };
+}
+
+async function until(predicate: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// The same behaviour from a real server over stdio, over streamable HTTP, and from the in-memory mock.
+const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Promise<void>; unlock(): Promise<void> }>]> = [
+  ['stdio (child process)', async () => {
+    const source = stdio();
+    return { source, done: () => source.close(), unlock: async () => void (await runWith(source, [{ name: 'fixture__unlock', args: {} }])) };
+  }],
+  ['streamable HTTP (loopback)', async () => {
+    const server = await startHttpMcpServer();
+    const source = mcpClient({ name: 'fixture', transport: { type: 'http', url: server.url, headers: { Authorization: 'Bearer mcp-token' } } });
+    return {
+      source,
+      done: async () => {
+        await source.close();
+        expect(server.authorizations.filter(Boolean).every((a) => a === 'Bearer mcp-token')).toBe(true);
+        await server.close();
+      },
+      unlock: async () => void (await runWith(source, [{ name: 'fixture__unlock', args: {} }])),
+    };
+  }],
+  ['mockMcpClient', async () => {
+    const tools = [
+      { name: 'add', description: 'Add two numbers', inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] }, handler: (a: Record<string, unknown>) => String((a.a as number) + (a.b as number)) },
+      { name: 'fail', handler: () => ({ content: [{ type: 'text', text: 'disk on fire' }], isError: true }) },
+      { name: 'env', handler: () => 'unset' },
+      { name: 'slow', handler: () => new Promise<string>(() => {}) },
+      { name: 'unlock', handler: () => 'unlocked' },
+    ];
+    const source = mockMcpClient({ name: 'fixture', tools });
+    return { source, done: () => source.close(), unlock: async () => source.setTools([...tools, { name: 'secret', handler: () => 'the secret' }]) };
+  }],
+];
+
+describe.each(sources)('MCP tools: %s', (_, make) => {
+  let ctx: Awaited<ReturnType<typeof make>>;
+  beforeAll(async () => {
+    ctx = await make();
+    await ctx.source.connect();
+  }, 20_000);
+  afterAll(() => ctx.done());
+
+  it('lists the server tools under namespaced names with their schemas', () => {
+    const names = ctx.source.tools().map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['fixture__add', 'fixture__fail', 'fixture__slow', 'fixture__unlock']));
+    const add = ctx.source.tools().find((t) => t.name === 'fixture__add')!;
+    expect(add.description).toBe('Add two numbers');
+    expect(add.inputSchema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] });
+  });
+
+  it('calls tools with validated arguments and maps isError results and bad arguments to error results', async () => {
+    const { reply, events } = await runWith(ctx.source, [
+      { name: 'fixture__add', args: { a: 2, b: 40 } },
+      { name: 'fixture__add', args: { a: 'two', b: 40 } },
+      { name: 'fixture__fail', args: {} },
+    ]);
+    const [ok, invalid, failed] = reply.split(' | ');
+    expect(ok).toBe('42');
+    expect(invalid).toMatch(/^Error: invalid arguments for fixture__add/);
+    expect(failed).toBe('Error: fixture__fail failed: disk on fire');
+    expect(events.filter((e) => e.type === 'tool.end').map((e) => e.type === 'tool.end' && e.isError).sort()).toEqual([false, true, true]);
+  });
+
+  it('aborts a tool call in flight with the run', async () => {
+    const ac = new AbortController();
+    const pending = runWith(ctx.source, [{ name: 'fixture__slow', args: {} }], ac.signal);
+    setTimeout(() => ac.abort(), 100);
+    await expect(pending).rejects.toMatchObject({ code: 'run_aborted' });
+  });
+
+  it('follows tools/list_changed', async () => {
+    expect(ctx.source.tools().some((t) => t.name === 'fixture__secret')).toBe(false);
+    await ctx.unlock();
+    await until(() => ctx.source.tools().some((t) => t.name === 'fixture__secret'));
+    expect((await runWith(ctx.source, [{ name: 'fixture__secret', args: {} }])).reply).toBe('the secret');
+  });
+});
+
+describe('mcpClient', () => {
+  it('passes env to a stdio server and ends the child process on close', async () => {
+    const tag = randomUUID();
+    const source = stdio('envcheck', { FIXTURE_GREETING: 'hello from env' }, tag);
+    await source.connect();
+    expect(processesTagged(tag)).toBe(1);
+    expect((await runWith(source, [{ name: 'envcheck__env', args: {} }])).reply).toBe('hello from env');
+    await source.close();
+    await until(() => processesTagged(tag) === 0);
+    await expect(runWith(source, [{ name: 'envcheck__env', args: {} }])).resolves.toMatchObject({ reply: expect.stringMatching(/^Error: unknown tool/) });
+  });
+
+  it('names the package to install when the SDK is missing, and rejects bad options', async () => {
+    const restore = setPeerImporter(async (spec) => {
+      throw Object.assign(new Error(`Cannot find package '${spec}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+    });
+    try {
+      const err = await stdio().connect().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MissingPeerDependencyError);
+      expect((err as Error).message).toContain('npm install @modelcontextprotocol/sdk`');
+    } finally {
+      restore();
+    }
+    expect(() => mcpClient({ name: 'bad name!', transport: { type: 'stdio', command: 'x' } })).toThrow(/MCP server name/);
+    expect(() => mcpClient({ name: 'ok', transport: { type: 'http', url: 'ftp://x' } })).toThrow(/transport must be/);
+  });
+});
+
+describe('MCP servers in AgentModule', () => {
+  it('connects named servers at boot, gives their tools to the agents that name them, and closes them on shutdown', async () => {
+    const tag = randomUUID();
+    const fixture = stdio('fixture', {}, tag);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AgentModule.forRoot({
+          mcpServers: [fixture, mockMcpClient({ name: 'notes', tools: [{ name: 'read', handler: () => 'a note' }] })],
+          agents: {
+            math: { provider: caller([{ name: 'fixture__add', args: { a: 1, b: 2 } }]), model: 'm', mcp: ['fixture'] },
+            plain: { provider: mock({ reply: 'hi' }), model: 'm' },
+          },
+        }),
+      ],
+    }).compile();
+    const app = await moduleRef.init();
+    const agents = app.get(AgentService);
+    const tools = Object.fromEntries(agents.list().map((a) => [a.name, a.tools.map((t) => t.name)]));
+    expect(tools.math).toEqual(expect.arrayContaining(['fixture__add', 'fixture__unlock']));
+    expect(tools.plain).toEqual([]);
+    expect(await agents.run('math', { message: 'add' })).toMatchObject({ status: 'completed', reply: '3' });
+    expect(processesTagged(tag)).toBe(1);
+    await app.close();
+    expect(fixture.tools()).toEqual([]);
+    await until(() => processesTagged(tag) === 0);
+  }, 20_000);
+
+  it('fails boot for an unknown server name', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AgentModule.forRoot({ agents: { a: { provider: mock({ reply: 'x' }), model: 'm', mcp: ['nowhere'] } } })] }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(/MCP server "nowhere"/);
+  });
+});
