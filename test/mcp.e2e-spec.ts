@@ -4,7 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Test } from '@nestjs/testing';
 import { Agent, AgentModule, AgentService, mcpClient, mockMcpClient, type AgentEvent, type McpToolSource } from '@agentnest/agent';
 import { mock, MissingPeerDependencyError, type LLMRequest } from '@agentnest/providers';
+import { AnthropicFake } from '@agentnest/providers/testing';
 import { setPeerImporter } from '../libs/providers/src/load-peer.js';
+import { loadAppConfig } from '../apps/api/src/config/app-config.js';
+import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
 import { startHttpMcpServer } from './fixtures/mcp-server.js';
 
 const stdio = (name = 'fixture', env: Record<string, string> = {}, tag = 'untagged') =>
@@ -177,5 +180,35 @@ describe('MCP servers in AgentModule', () => {
   it('fails boot for an unknown server name', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AgentModule.forRoot({ agents: { a: { provider: mock({ reply: 'x' }), model: 'm', mcp: ['nowhere'] } } })] }).compile();
     await expect(moduleRef.init()).rejects.toThrow(/MCP server "nowhere"/);
+  });
+});
+
+describe('MCP servers in the reference service (MCP_SERVERS)', () => {
+  const fake = new AnthropicFake('sk-ant-mcp');
+  let api: Api;
+  beforeAll(async () => {
+    await fake.start();
+    const MCP_SERVERS = JSON.stringify({ fixture: { command: process.execPath, args: ['test/fixtures/mcp-server.js'] } });
+    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, MCP_SERVERS, LLM_PROVIDER: 'anthropic', LLM_MODEL: 'claude-mcp', ANTHROPIC_API_KEY: 'sk-ant-mcp', ANTHROPIC_BASE_URL: fake.origin });
+  }, 20_000);
+  afterAll(async () => {
+    await api.close();
+    await fake.close();
+  });
+
+  it("lists the server's tools and runs them for the model", async () => {
+    const agents = await api.http.get('/v1/agents').set(bearer(KEYS.acmeAlice));
+    expect(agents.body.agents[0].tools.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['clock', 'askHuman', 'fixture__add']));
+    fake.enqueue({ toolCalls: [{ name: 'fixture__add', args: { a: 20, b: 22 } }] }, { text: 'The sum is 42.' });
+    const run = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'add 20 and 22' });
+    expect(run.body).toMatchObject({ status: 'completed', reply: 'The sum is 42.' });
+    expect(run.body.narrative.join('\n')).toMatch(/Tool fixture__add returned "42"/);
+  });
+
+  it('refuses a malformed MCP_SERVERS at boot, naming the server', () => {
+    const broken = () => loadAppConfig({ MCP_SERVERS: JSON.stringify({ broken: { url: 'ftp://x', headers: { Authorization: 'Bearer secret-token' } } }) });
+    expect(broken).toThrow(/server "broken" needs/);
+    expect(broken).not.toThrow(/secret-token/);
+    expect(() => loadAppConfig({ MCP_SERVERS: '{"bad name": {"command": "x"}}' })).toThrow(/MCP_SERVERS/);
   });
 });

@@ -2,7 +2,7 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AgentJobsModule, AgentModule, InMemoryCostLedger, RedisCostLedger } from '@agentnest/agent';
+import { AgentJobsModule, AgentModule, InMemoryCostLedger, mcpClient, RedisCostLedger } from '@agentnest/agent';
 import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
 import { OTelRecorder } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
@@ -82,7 +82,9 @@ export class AppModule {
             const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix }) : new InMemoryCostLedger(budgets);
             // One OTel recorder for every run: spans and metrics go nowhere until telemetry is started.
             const recorders = [new OTelRecorder({ captureContent: app.telemetryCaptureContent })];
-            return { agents: demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy), memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret };
+            const agents = demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy, app.mcpServers.map((s) => s.name));
+            const mcpServers = app.mcpServers.map((s) => mcpClient(s));
+            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret };
           },
         }),
       ],

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { MIN_CHECKPOINT_SECRET_LENGTH, type ToolPolicy } from '@agentnest/agent';
+import { MIN_CHECKPOINT_SECRET_LENGTH, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
 import { loadToolPolicy } from './policy-config.js';
+import { loadMcpServers } from './mcp-config.js';
 import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig } from './llm-config.js';
 
 /** The validated settings of the reference service. Read through ConfigService under the key `app`. */
@@ -18,6 +19,8 @@ export interface AppConfig {
   checkpointSecretGenerated: boolean;
   llm: LlmConfig;
   cost: CostConfig;
+  /** MCP servers whose tools the demo agents get (MCP_SERVERS). */
+  mcpServers: McpClientOptions[];
   /** The demo agents' tool policy (TOOL_POLICY). */
   toolPolicy?: ToolPolicy;
   /** pino level for the JSON logs. */
@@ -84,6 +87,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const llm = loadLlmConfig(env);
   const cost = loadCostConfig(env, [llm.primary.model]);
   const toolPolicy = loadToolPolicy(env.TOOL_POLICY);
+  const mcpServers = loadMcpServers(env.MCP_SERVERS);
 
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
@@ -123,5 +127,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
   };
 
-  return { role, toolPolicy, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }
