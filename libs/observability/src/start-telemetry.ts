@@ -24,8 +24,6 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-type Env = Record<string, string | undefined>;
-
 const ENDPOINTS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'];
 
 /**
@@ -34,7 +32,9 @@ const ENDPOINTS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_END
  * headers, service name, resource attributes, sampler, metric export interval). Call before the
  * instrumented modules load (see the app's instrumentation.ts).
  */
-export function startTelemetry(options: TelemetryOptions = {}, env: Env = process.env): Telemetry {
+export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
+  // The SDK and its exporters read process.env themselves, so the gate reads the same place.
+  const env = process.env;
   const configured = ENDPOINTS.some((name) => env[name]);
   if (env.OTEL_SDK_DISABLED === 'true' || (!configured && !options.force)) return { enabled: false, shutdown: async () => undefined };
   if (env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN);
