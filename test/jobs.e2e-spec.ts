@@ -120,13 +120,13 @@ describe('queued agent runs (BullMQ)', () => {
     expect(live.headers['content-type']).toMatch(/^text\/event-stream/);
     const events = parse(live.text);
     const kinds = events.map((e) => (e.type === 'status' ? `status:${e.data.status}` : e.type === 'text' ? 'text' : `${e.type}:${e.data.tool}`));
-    // The final answer streams in as several text deltas between the tool's end and the final status.
+    // The final answer streams in as text deltas (coalesced per 25 ms) between the tool end and the final status.
     const firstText = kinds.indexOf('text');
     const texts = events.filter((e) => e.type === 'text');
     expect(kinds.filter((k) => k !== 'text')).toEqual(['status:queued', 'status:running', 'tool.start:clock', 'tool.end:clock', 'status:completed']);
     expect(kinds.slice(firstText, firstText + texts.length).every((k) => k === 'text')).toBe(true);
     expect(kinds[firstText - 1]).toBe('tool.end:clock');
-    expect(texts.length).toBeGreaterThan(1);
+    expect(texts.length).toBeGreaterThanOrEqual(1);
     expect(events.at(-1)!.data.reply).toMatch(/^The time is /);
     expect(texts.map((e) => e.data.delta).join('')).toBe(events.at(-1)!.data.reply);
 

@@ -54,25 +54,48 @@ export class RunEvents {
       .exec();
   }
 
-  /** Events after `afterId` ('0' for all); blocks up to `blockMs` for new ones on the given (dedicated) connection. */
+  /** Events after `afterId` ('0' for all); waits up to `blockMs` (0: not at all) for new ones on the given (dedicated) connection. */
   async read(owner: RequestIdentity, runId: string, afterId: string, blockMs: number, reader: Redis): Promise<StoredRunEvent[]> {
-    const reply = (await reader.xread('COUNT', 100, 'BLOCK', blockMs, 'STREAMS', this.key(owner, runId), afterId)) as Array<[string, Array<[string, string[]]>]> | null;
+    // BLOCK 0 would wait forever on an empty stream: 0 here means "don't wait".
+    const key = this.key(owner, runId);
+    const reply = (blockMs > 0 ? await reader.xread('COUNT', 100, 'BLOCK', blockMs, 'STREAMS', key, afterId) : await reader.xread('COUNT', 100, 'STREAMS', key, afterId)) as Array<[string, Array<[string, string[]]>]> | null;
     if (!reply) return [];
     return reply[0][1].map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent }));
   }
 
-  /** A recorder that forwards a run's text deltas and tool activity to its stream, in order, never failing the run; `flush` waits for the writes. */
-  recorder(owner: RequestIdentity, runId: string): Recorder & { flush(): Promise<void> } {
+  /**
+   * A recorder that forwards a run's text deltas and tool activity to its stream, in order, never
+   * failing the run; `flush` waits for the writes. Deltas arriving within `textBatchMs` share one
+   * event, so a model streaming token by token does not cost a Redis write per token.
+   */
+  recorder(owner: RequestIdentity, runId: string, textBatchMs = 25): Recorder & { flush(): Promise<void> } {
     let chain = Promise.resolve();
+    let text = '';
+    let timer: NodeJS.Timeout | undefined;
     const push = (event: RunStreamEvent) => {
       chain = chain.then(() => this.append(owner, runId, event)).catch(() => undefined);
     };
+    const pushText = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (text) push({ type: 'text', delta: text });
+      text = '';
+    };
     return {
-      flush: () => chain,
+      flush: () => {
+        pushText();
+        return chain;
+      },
       onEvent: (e: AgentEvent) => {
-        if (e.type === 'llm.delta') push({ type: 'text', delta: e.delta });
-        else if (e.type === 'tool.start') push({ type: 'tool.start', tool: e.tool, args: e.args });
-        else if (e.type === 'tool.end') push({ type: 'tool.end', tool: e.tool, result: e.result, isError: e.isError });
+        if (e.type === 'llm.delta') {
+          text += e.delta;
+          timer ??= setTimeout(pushText, textBatchMs);
+          return;
+        }
+        if (e.type !== 'tool.start' && e.type !== 'tool.end') return;
+        pushText();
+        if (e.type === 'tool.start') push({ type: 'tool.start', tool: e.tool, args: e.args });
+        else push({ type: 'tool.end', tool: e.tool, result: e.result, isError: e.isError });
       },
     };
   }

@@ -1,0 +1,39 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { AgentEvent } from '../events/agent-event.js';
+import { RunEvents } from './run-events.js';
+
+const redis = new Redis(process.env.REDIS_URL!);
+const reader = new Redis(process.env.REDIS_URL!);
+afterAll(async () => {
+  await redis.quit();
+  await reader.quit();
+});
+
+const base = { runId: 'r', agent: 'a', at: 0 };
+const delta = (d: string): AgentEvent => ({ ...base, type: 'llm.delta', iteration: 1, delta: d });
+const owner = { tenant: 'acme', principal: 'alice' };
+
+describe('RunEvents.recorder', () => {
+  it('coalesces text deltas within the batch window, keeps order with tool events, and flushes the rest', async () => {
+    const events = new RunEvents({ redis, prefix: `run-events-spec-${randomUUID()}:` });
+    const rec = events.recorder(owner, 'r', 40);
+    rec.onEvent(delta('Hel'));
+    rec.onEvent(delta('lo'));
+    await new Promise((r) => setTimeout(r, 80)); // the window closes: one event for both
+    rec.onEvent(delta(' wor'));
+    rec.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} }); // pushes the pending text first
+    rec.onEvent(delta('ld'));
+    await rec.flush();
+    const stored = await events.read(owner, 'r', '0', 0, reader);
+    expect(stored.map((s) => s.event)).toEqual([
+      { type: 'text', delta: 'Hello' },
+      { type: 'text', delta: ' wor' },
+      { type: 'tool.start', tool: 'clock', args: {} },
+      { type: 'text', delta: 'ld' },
+    ]);
+    // Another owner's stream of the same run id is a different stream.
+    expect(await events.read({ tenant: 'globex', principal: 'alice' }, 'r', '0', 0, reader)).toEqual([]);
+  });
+});
