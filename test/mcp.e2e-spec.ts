@@ -70,6 +70,14 @@ const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Pro
       { name: 'add', description: 'Add two numbers', inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] }, handler: (a: Record<string, unknown>) => String((a.a as number) + (a.b as number)) },
       { name: 'fail', handler: () => ({ content: [{ type: 'text', text: 'disk on fire' }], isError: true }) },
       { name: 'env', handler: () => 'unset' },
+      {
+        name: 'strict',
+        inputSchema: { type: 'object', properties: { s: { type: 'string' } }, required: ['s'] },
+        handler: (a: Record<string, unknown>) => {
+          if (a.s === 'bad') throw new Error('MCP error -32602: s must not be bad');
+          return `ok ${a.s as string}`;
+        },
+      },
       { name: 'slow', handler: () => new Promise<string>(() => {}) },
       { name: 'unlock', handler: () => 'unlocked' },
     ];
@@ -105,6 +113,16 @@ describe.each(sources)('MCP tools: %s', (_, make) => {
     expect(invalid).toMatch(/^Error: invalid arguments for fixture__add/);
     expect(failed).toBe('Error: fixture__fail failed: disk on fire');
     expect(events.filter((e) => e.type === 'tool.end').map((e) => e.type === 'tool.end' && e.isError).sort()).toEqual([false, true, true]);
+  });
+
+  it('turns a call the server refuses into an error result for the model', async () => {
+    const { reply } = await runWith(ctx.source, [
+      { name: 'fixture__strict', args: { s: 'fine' } },
+      { name: 'fixture__strict', args: { s: 'bad' } },
+    ]);
+    const [ok, refused] = reply.split(' | ');
+    expect(ok).toBe('ok fine');
+    expect(refused).toMatch(/^Error: fixture__strict failed: .*must not be bad/s);
   });
 
   it('aborts a tool call in flight with the run', async () => {
