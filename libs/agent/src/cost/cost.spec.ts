@@ -97,6 +97,16 @@ describe.each(ledgers)('%s', (_, make) => {
     expect(await agent().run({ message: 'hi', identity: { ...acme, tenant: 'globex' } })).toMatchObject({ status: 'completed' });
   });
 
+  it('enforces a monthly budget the same way, and a tenant override over the default', async () => {
+    const ledger = make({ default: { monthlyUsd: 0.003 }, tenants: { globex: { dailyUsd: 1 } } });
+    await ledger.settle(await ledger.reserve('acme', 0.002), { agent: 'a', model: 'm', usage, costUsd: 0.002 });
+    const err = await ledger.reserve('acme', 0.0015).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BudgetExhaustedError);
+    expect((err as BudgetExhaustedError).period).toBe('month');
+    // globex has its own (daily) budget instead of the default monthly one.
+    await expect(ledger.reserve('globex', 0.5)).resolves.toMatchObject({ tenant: 'globex' });
+  });
+
   it('releases the hold of a failed call and records usage by day, agent and model', async () => {
     const ledger = make({ default: { dailyUsd: 0.0025 } });
     const failing = { name: 'down', complete: () => Promise.reject(new Error('boom')) };
