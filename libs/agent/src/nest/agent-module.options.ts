@@ -1,33 +1,17 @@
-import type { LLMProvider } from '@agentnest/providers';
 import type { MemoryStore } from '@agentnest/memory';
-import type { CostBudget } from '../agent.types.js';
+import type { AgentOptions } from '../agent.types.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
-import type { PricingTable } from '../cost/pricing.js';
 import type { Recorder } from '../events/agent-event.js';
-import type { ToolPolicy } from '../policy/tool-policy.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Tool } from '../tools/tool.js';
 
-/** One registered agent. A fresh `Agent` is built from it for every run. */
-export interface AgentDefinition {
-  provider: LLMProvider;
-  model: string;
+/** One registered agent: the `Agent.create` options it shares (same meaning and defaults), tools by object or name, MCP servers by name. A fresh `Agent` is built from it for every run. */
+export interface AgentDefinition
+  extends Pick<AgentOptions, 'provider' | 'model' | 'system' | 'maxIterations' | 'historyLimit' | 'maxTokens' | 'temperature' | 'pricingTable' | 'costBudget' | 'policy' | 'output'> {
   description?: string;
-  system?: string;
   /** Tool objects, or names of `@AgentTool` methods discovered at boot. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tools?: Array<Tool<any> | string>;
-  /** @default 10 */
-  maxIterations?: number;
-  /** @default 50 */
-  historyLimit?: number;
-  maxTokens?: number;
-  temperature?: number;
-  pricingTable?: PricingTable;
-  /** A spending limit per run of this agent; needs a price for its model. */
-  costBudget?: CostBudget;
-  /** Who may call which of this agent's tools. */
-  policy?: ToolPolicy;
   /** Names of `mcpServers` whose tools this agent gets (as `<server>__<tool>`). */
   mcp?: string[];
 }

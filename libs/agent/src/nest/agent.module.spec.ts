@@ -115,6 +115,15 @@ describe('AgentModule', () => {
     await expect(agents.run('missing', { message: 'x' })).rejects.toBeInstanceOf(UnknownAgentError);
   });
 
+  it('gives registered agents their structured output tiers, checking canned values at boot', async () => {
+    const output = { schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] }, canned: { ok: false } };
+    const moduleRef = await Test.createTestingModule({ imports: [AgentModule.forRoot({ agents: { judge: { provider: mock({ reply: 'not json' }), model: 'm', output } } })] }).compile();
+    app = await moduleRef.init();
+    expect(await app.get(AgentService).run('judge', { message: 'x' })).toMatchObject({ status: 'completed', output: { ok: false }, outputTier: 'canned' });
+    const bad = await Test.createTestingModule({ imports: [AgentModule.forRoot({ agents: { judge: { provider: mock({ reply: 'x' }), model: 'm', output: { ...output, canned: { ok: 'no' } } } } })] }).compile();
+    await expect(bad.init()).rejects.toBeInstanceOf(AgentConfigError);
+  });
+
   it('is injectable from any module when isGlobal is set', async () => {
     @Injectable()
     class Consumer {

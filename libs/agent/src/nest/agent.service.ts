@@ -206,6 +206,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       pricingTable: d.pricingTable,
       costBudget: d.costBudget,
       policy: d.policy,
+      output: d.output,
       ledger: this.options.ledger,
       requireTenant: this.options.requireTenant,
       checkpointSecret: this.options.checkpointSecret,
