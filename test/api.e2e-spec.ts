@@ -28,6 +28,14 @@ describe('reference API', () => {
     expect(res.body.narrative).toEqual(expect.arrayContaining(['Assistant called clock({})', expect.stringMatching(/^Tool clock returned "\d{4}-/)]));
   });
 
+  it('answers in JSON with responseFormat, through the tool call', async () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string', pattern: '^The time is ' } }, required: ['answer'] };
+    const res = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'What time is it?', responseFormat: { schema } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ outputTier: 'model', output: { answer: expect.stringMatching(/^The time is \d{4}-/) } });
+    expect(JSON.parse(res.body.reply)).toEqual(res.body.output);
+  });
+
   it('remembers the conversation: "what did I say" quotes the previous user message', async () => {
     const first = await run('my favourite colour is green', 'conv-memory');
     expect(first.body.conversationId).toBe('conv-memory');

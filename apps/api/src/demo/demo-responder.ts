@@ -5,9 +5,16 @@ export const ASK_QUESTION = 'What would you like to tell me?';
 /**
  * The deterministic "model" behind the demo assistant: "ask me" pauses for a human, "time" calls
  * the clock tool, "what did I say" quotes the previous user message from memory, anything else
- * is echoed. It only reads the request, like a real model would.
+ * is echoed; asked for JSON (responseFormat) it answers {"answer": ...}. It only reads the
+ * request, like a real model would.
  */
 export function demoRespond(req: LLMRequest): MockAnswer {
+  const answer = respondInText(req);
+  // Asked for structured output (responseFormat), the demo answers {"answer": ...}: enough for schemas that accept it.
+  return typeof answer === 'string' && req.system?.includes('Reply with only a JSON value') ? JSON.stringify({ answer }) : answer;
+}
+
+function respondInText(req: LLMRequest): MockAnswer {
   const last = req.messages.at(-1);
   if (!last) return 'Hello!';
   if (last.role === 'tool') {
