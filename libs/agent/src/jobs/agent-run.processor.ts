@@ -79,6 +79,18 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   private async processTraced(job: Job<AgentRunJob>, owner: RequestIdentity, checkpoint: Checkpoint | undefined, trace: string | undefined): Promise<{ status: string }> {
     const d = job.data;
+    // Registered before the run moves to running, so a cancel published from then on reaches it.
+    const controller = new AbortController();
+    this.running.set(d.runId, controller);
+    try {
+      return await this.runJob(job, owner, checkpoint, trace, controller);
+    } finally {
+      this.running.delete(d.runId);
+    }
+  }
+
+  private async runJob(job: Job<AgentRunJob>, owner: RequestIdentity, checkpoint: Checkpoint | undefined, trace: string | undefined, controller: AbortController): Promise<{ status: string }> {
+    const d = job.data;
     // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
     // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
@@ -94,13 +106,11 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       this.registry.get(owner, d.runId),
     ]);
     if (started === undefined) return { status: 'skipped' };
-    if (record?.cancelRequested) {
+    if (record?.cancelRequested || controller.signal.aborted) {
       await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' });
       return { status: 'cancelled' };
     }
     await this.events.append(owner, d.runId, { type: 'status', status: 'running' });
-    const controller = new AbortController();
-    this.running.set(d.runId, controller);
     try {
       const result = await this.tenant.run(owner, () => this.execute(d, checkpoint, controller.signal));
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
@@ -126,8 +136,6 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       this.logger.warn(`run ${d.runId} failed (${error.code})`);
       await this.mark(owner, d.runId, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }).catch(() => undefined);
       throw new UnrecoverableError(error.code);
-    } finally {
-      this.running.delete(d.runId);
     }
   }
 

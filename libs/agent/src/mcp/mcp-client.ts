@@ -52,6 +52,7 @@ class McpClient implements McpToolSource {
   private client?: SdkClient;
   private current: Tool[] = [];
   private refreshing?: Promise<void>;
+  private readonly signatures = new WeakMap<Tool, string>();
 
   constructor(private readonly options: McpClientOptions) {
     assertServerName(options.name);
@@ -104,7 +105,14 @@ class McpClient implements McpToolSource {
           listed.push(...page.tools);
           cursor = page.nextCursor;
         } while (cursor);
-        this.current = listed.map((t) => this.wrap(t));
+        // An unchanged tool keeps its Tool object, so its argument validator is not compiled again.
+        const previous = new Map(this.current.map((t) => [this.signatures.get(t), t]));
+        this.current = listed.map((t) => {
+          const signature = JSON.stringify(t);
+          const tool = previous.get(signature) ?? this.wrap(t);
+          this.signatures.set(tool, signature);
+          return tool;
+        });
       } finally {
         this.refreshing = undefined;
       }
