@@ -198,6 +198,26 @@ describe('queued runs against a real provider SDK: retries and separate worker p
     }
   });
 
+  it('closes within the shutdown grace period while a run hangs, leaving the run to another worker', async () => {
+    const env = baseEnv({ ...providerEnv(), JOBS_SHUTDOWN_GRACE_MS: '300' });
+    const api = await startApi(env);
+    fake.respond = () => ({ kind: 'hang' });
+    const before = fake.requests.length;
+    const hanging = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'never answered' });
+    const deadline = Date.now() + 5_000;
+    while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await api.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // Not recorded as cancelled or failed: still running, for a takeover once its lock expires.
+    const reader = await startApi({ ...env, APP_ROLE: 'api' });
+    try {
+      expect((await reader.http.get(`/v1/runs/${hanging.body.runId}`).set(bearer(KEYS.acmeAlice))).body.status).toBe('running');
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('an API-only process queues, a worker-only process runs', async () => {
     fake.respond = () => ({ text: 'from the worker process' });
     const env = baseEnv(providerEnv());

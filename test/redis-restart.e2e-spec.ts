@@ -18,12 +18,21 @@ describe('Redis restarted under a running service', () => {
     await redis.stop();
   });
 
+  // Waits for a queued run to finish, so no job is mid-flight when Redis stops or the app closes.
+  const finished = async (runId: string) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice));
+      if (res.body.status === 'completed' || Date.now() > deadline) return res.body.status as string;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const run = (message: string) => api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message, conversationId: 'restart' });
 
   it('answers 503 store_unavailable while Redis is down and recovers without a restart', async () => {
     expect((await run('before')).status).toBe(200);
     const queued = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'before' })).body.runId as string;
-    expect(queued).toEqual(expect.any(String));
+    expect(await finished(queued)).toBe('completed');
     await redis.stop();
 
     const down = await run('during');
@@ -54,5 +63,6 @@ describe('Redis restarted under a running service', () => {
     expect((await api.http.get('/health')).status).toBe(200);
     const again = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'after' });
     expect(again.status).toBe(202);
+    expect(await finished(again.body.runId)).toBe('completed');
   }, 60_000);
 });

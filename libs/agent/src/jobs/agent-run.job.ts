@@ -21,6 +21,8 @@ export interface AgentJobsOptions {
   concurrency?: number;
   /** Stream model replies so `text` deltas reach the run's live events (providers without streaming answer whole); @default true */
   streamText?: boolean;
+  /** On shutdown, how long active runs may take to finish before they are left to another worker; @default 30000 */
+  shutdownGraceMs?: number;
   /** How long finished jobs stay in BullMQ (the run registry keeps the record); @default 1 day */
   retentionMs?: number;
 }

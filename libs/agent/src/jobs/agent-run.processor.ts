@@ -49,7 +49,14 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   /** Stops taking jobs and lets active runs finish while Redis and the stores are still open. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    // Take no new jobs; give active runs the grace period; then close without waiting for the rest.
+    // Runs left behind are not aborted (that would record them cancelled): they stay running and
+    // their locks expire for another worker, so a hung provider or flapping Redis cannot hold shutdown.
+    await this.worker.pause(true);
+    const deadline = Date.now() + (this.options.shutdownGraceMs ?? 30_000);
+    while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (this.running.size > 0) this.logger.warn(`shutdown grace period over with ${this.running.size} run(s) active: leaving them to another worker`);
+    await this.worker.close(this.running.size > 0);
   }
 
   async onApplicationShutdown(): Promise<void> {
