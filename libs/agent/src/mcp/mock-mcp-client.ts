@@ -14,10 +14,12 @@ class MockMcpClient implements McpToolSource {
   readonly name: string;
   private current: Tool[] = [];
   private connected = false;
+  private definitions: MockMcpTool[];
 
-  constructor(options: { name: string; tools: MockMcpTool[] }, private definitions = options.tools) {
+  constructor(options: { name: string; tools: MockMcpTool[] }) {
     assertServerName(options.name);
     this.name = options.name;
+    this.definitions = options.tools;
   }
 
   async connect(): Promise<void> {
