@@ -14,7 +14,7 @@ import { StatusRecorder, type StatusListener } from './events/status.recorder.js
 import { BudgetExhaustedError, type Reservation } from './cost/cost-ledger.js';
 import { estimateCostUsd } from './cost/estimate.js';
 import { addUsage, costOf } from './cost/pricing.js';
-import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
+import { policyEngineFor, type PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 
@@ -72,7 +72,8 @@ export class Agent {
       tools.set(tool.name, tool as Tool);
     }
     this.tools = tools;
-    if (options.policy) this.policy = new PolicyEngine(options.policy);
+    // Registered agents are rebuilt per run; the policy's globs are compiled once per policy object.
+    if (options.policy) this.policy = policyEngineFor(options.policy);
   }
 
   /** The tools this caller may use under the agent's policy (all of them without a policy). */

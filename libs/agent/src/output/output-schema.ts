@@ -52,9 +52,21 @@ function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
 
 const describe = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
 
-/** Compiles a JSON Schema or zod schema; a JSON Schema that does not compile is an AgentConfigError. */
+// An agent's own schema is the same object on every run (an Agent is built per run): compiled once.
+const bySchemaObject = new WeakMap<object, CompiledOutputSchema>();
+
+/** Compiles a JSON Schema or zod schema (once per schema object); a JSON Schema that does not compile is an AgentConfigError. */
 export function compileOutputSchema(schema: OutputSchema): CompiledOutputSchema {
   if (!schema || typeof schema !== 'object') throw new AgentConfigError('output schema must be a JSON Schema object or a zod schema');
+  let compiled = bySchemaObject.get(schema);
+  if (!compiled) {
+    compiled = compileUncached(schema);
+    bySchemaObject.set(schema, compiled);
+  }
+  return compiled;
+}
+
+function compileUncached(schema: OutputSchema): CompiledOutputSchema {
   if (isZod(schema)) {
     return {
       text: schema.toJSONSchema ? JSON.stringify(schema.toJSONSchema()) : '(a JSON value)',
