@@ -5,6 +5,13 @@ import { ConfigError } from './config/config.error.js';
 import { createApp, createWorker } from './create-app.js';
 import { findOrStartLocalRedis } from './redis/local-redis.js';
 
+// A promise that rejects where nobody awaits it must not end the process for every tenant: it is
+// logged (class and code only: messages may carry data) and the service keeps serving.
+process.on('unhandledRejection', (reason) => {
+  const e = reason as { name?: unknown; code?: unknown } | null;
+  new Logger('AgentNest').error(`unhandled rejection: ${typeof e?.name === 'string' ? e.name : typeof reason}${typeof e?.code === 'string' ? ` (${e.code})` : ''}`);
+});
+
 try {
   const log = new Logger('AgentNest');
   const env = { ...process.env };

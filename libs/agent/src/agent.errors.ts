@@ -51,3 +51,10 @@ export class CheckpointIdentityError extends AgentError {
     super('checkpoint_identity_mismatch', 'checkpoint belongs to another tenant or principal');
   }
 }
+
+/** A schema from the caller (a request's responseFormat) is refused: too large, unsafe or not a valid JSON Schema. */
+export class InvalidOutputSchemaError extends AgentError {
+  constructor(reason: string) {
+    super('invalid_output_schema', `output schema refused: ${reason}`);
+  }
+}

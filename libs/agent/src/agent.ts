@@ -5,6 +5,7 @@ import { consumeStream, raceAbort, throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
 import type { AgentOptions, BudgetExceededResult, CompletedResult, OutputTier, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
+import { compileUntrustedSchema } from './output/untrusted-schema.js';
 import { checkReply, lastTiers, OutputInvalidError, outputInstruction, repairRequest } from './output/structured-output.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
 import type { AgentEventBody, Recorder } from './events/agent-event.js';
@@ -291,16 +292,13 @@ export class Agent {
     return output ? { ...result, output: output.value, outputTier: output.tier } : result;
   }
 
-  /** The run's output schema: the run's own, else the agent's; a bad per-run schema is the caller's error. */
+  /**
+   * The run's output schema: the run's own, else the agent's. A run's JSON Schema may come from a
+   * request, so it is compiled as untrusted input; a zod schema is code, like the agent's own.
+   */
   private outputSchema(runSchema: OutputSchema | undefined): CompiledOutputSchema | undefined {
-    const schema = runSchema ?? this.options.output?.schema;
-    if (schema === undefined) return undefined;
-    try {
-      return compileOutputSchema(schema);
-    } catch (err) {
-      if (runSchema !== undefined && err instanceof AgentConfigError) throw new AgentError('invalid_output_schema', err.message);
-      throw err;
-    }
+    if (runSchema === undefined) return this.options.output?.schema === undefined ? undefined : compileOutputSchema(this.options.output.schema);
+    return typeof (runSchema as { safeParse?: unknown }).safeParse === 'function' ? compileOutputSchema(runSchema) : compileUntrustedSchema(runSchema);
   }
 
   /**

@@ -1,7 +1,7 @@
 export { Agent } from './agent.js';
 export { isPaused } from './agent.types.js';
 export type { AgentOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
-export { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, RunAbortedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
+export { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, InvalidOutputSchemaError, RunAbortedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
 export type { AgentEvent, AgentEventType, EventIdentity, Recorder } from './events/agent-event.js';
@@ -48,6 +48,7 @@ export type { RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './jobs/
 export { PolicyEngine } from './policy/tool-policy.js';
 export type { PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
+export { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './output/untrusted-schema.js';
 export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';
 export { OutputInvalidError } from './output/structured-output.js';
 export { mcpClient } from './mcp/mcp-client.js';
@@ -56,3 +57,4 @@ export { McpToolError } from './mcp/mcp-tool-source.js';
 export type { McpToolResult, McpToolSource } from './mcp/mcp-tool-source.js';
 export { mockMcpClient } from './mcp/mock-mcp-client.js';
 export type { MockMcpTool } from './mcp/mock-mcp-client.js';
+export { isStoreUnavailable, publicError, type PublicError } from './errors/public-error.js';

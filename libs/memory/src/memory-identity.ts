@@ -13,12 +13,16 @@ export const GLOBAL_CONVERSATION = '_global';
 /** @default 256 characters per identity field */
 export const MAX_IDENTITY_FIELD_LENGTH = 256;
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function checkField(field: string, value: unknown, required: boolean): void {
   if (value === undefined && !required) return;
   if (typeof value !== 'string') throw new InvalidIdentityError(field, required ? 'is required and must be a string' : 'must be a string when present');
   if (value.length > MAX_IDENTITY_FIELD_LENGTH) throw new InvalidIdentityError(field, `must be at most ${MAX_IDENTITY_FIELD_LENGTH} characters`);
   // No store can keep NUL in a key or column reliably (PostgreSQL text cannot), so no id may hold one.
   if (value.includes('\u0000')) throw new InvalidIdentityError(field, 'must not contain NUL characters');
+  // A lone surrogate has no UTF-8 form: stores would write U+FFFD, so '\ud800', '\udfff' and '\ufffd' would share a key.
+  if (LONE_SURROGATE.test(value)) throw new InvalidIdentityError(field, 'must be well-formed Unicode (no lone surrogates)');
   if (required && value.length === 0) throw new InvalidIdentityError(field, 'must not be empty');
 }
 

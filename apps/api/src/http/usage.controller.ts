@@ -21,6 +21,7 @@ export class UsageController {
   @ApiResponse({ status: 400, description: 'Bad dates or range', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
   async usage(@Query(new JsonSchemaPipe(USAGE_QUERY, 'query')) query: { from?: string; to?: string }) {
+    for (const day of [query.from, query.to]) if (day !== undefined && !isRealDay(day)) throw new ApiError(400, 'invalid_query', `${day} is not a calendar day`);
     const today = new Date().toISOString().slice(0, 10);
     const to = query.to ?? today;
     const from = query.from ?? `${to.slice(0, 7)}-01`;
@@ -29,6 +30,12 @@ export class UsageController {
     const rows = await this.agents.usage({ from, to });
     return { from, to, rows, totals: totals(rows) };
   }
+}
+
+/** The pattern admits 2026-02-31; a real day survives a round trip through Date. */
+function isRealDay(day: string): boolean {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
 function totals(rows: UsageRow[]) {

@@ -4,6 +4,7 @@ import { context, SpanStatusCode } from '@opentelemetry/api';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
+import { publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
@@ -134,13 +135,15 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }).catch(() => undefined);
         return { status: 'cancelled' };
       }
-      const code = (err as { code?: unknown }).code;
-      const error = { code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) };
+      // The record and the stream get what the sync path would answer; details stay in the server log.
+      const { code, message } = publicError(err);
+      const error = { code, message };
+      const raw = (err as { code?: unknown } | null)?.code;
       if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
         await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
         throw err;
       }
-      this.logger.warn(`run ${d.runId} failed (${error.code})`);
+      this.logger.warn(`run ${d.runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
       await this.mark(owner, d.runId, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }).catch(() => undefined);
       throw new UnrecoverableError(error.code);
     }

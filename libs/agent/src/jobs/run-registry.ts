@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { ownerTag } from './owner-tag.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { canonicalJson } from '../checkpoint/canonical-json.js';
 import type { RequestIdentity } from '../context/tenant-context.js';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded';
@@ -104,7 +105,8 @@ export class RunRegistry {
    */
   async claimIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, body: unknown, runId: string): Promise<{ runId: string; existing: boolean }> {
     const key = `${this.prefix}idem:${ownerTag(owner)}:${tag(idempotencyKey)}`;
-    const bodyHash = tag(JSON.stringify(body));
+    // Canonical: the same fields in another order are the same request.
+    const bodyHash = tag(canonicalJson(body));
     const set = await this.redis.set(key, JSON.stringify({ runId, bodyHash }), 'EX', IDEMPOTENCY_TTL_S, 'NX');
     if (set === 'OK') return { runId, existing: false };
     const bound = JSON.parse((await this.redis.get(key)) ?? '{}') as { runId?: string; bodyHash?: string };

@@ -21,36 +21,20 @@ export interface CompiledOutputSchema {
 
 const isZod = (s: OutputSchema): s is ZodLike => typeof (s as ZodLike).safeParse === 'function';
 
-// Output schemas can come from each request, so compiled ones live in a small LRU of their own
-// compiler (Ajv caches every schema it compiles; a shared one would grow with every new schema).
-const MAX_CACHED = 100;
+// An agent's own schemas are code, compiled once each in one shared compiler. Schemas that come
+// from requests never reach it: they go through compileUntrustedSchema (untrusted-schema.ts).
 const ajv = new Ajv({ allErrors: true, strict: false });
-const compiled = new Map<string, ValidateFunction>();
 
 function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
-  const key = JSON.stringify(schema);
-  const hit = compiled.get(key);
-  if (hit) {
-    compiled.delete(key);
-    compiled.set(key, hit);
-    return hit;
-  }
-  let validate: ValidateFunction;
   try {
-    validate = ajv.compile(schema);
+    return ajv.compile(schema);
   } catch (err) {
     throw new AgentConfigError(`output schema is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}`);
   }
-  compiled.set(key, validate);
-  if (compiled.size > MAX_CACHED) {
-    const [oldest, fn] = compiled.entries().next().value as [string, ValidateFunction];
-    compiled.delete(oldest);
-    ajv.removeSchema(fn.schema as object);
-  }
-  return validate;
 }
 
-const describe = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+/** Validation errors as short lines for the model's repair round. */
+export const describeErrors = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
 
 // An agent's own schema is the same object on every run (an Agent is built per run): compiled once.
 const bySchemaObject = new WeakMap<object, CompiledOutputSchema>();
@@ -79,7 +63,7 @@ function compileUncached(schema: OutputSchema): CompiledOutputSchema {
   const validate = compileJsonSchema(schema);
   return {
     text: JSON.stringify(schema),
-    validate: (value) => (validate(value) ? { ok: true, value } : { ok: false, errors: describe(validate.errors) }),
+    validate: (value) => (validate(value) ? { ok: true, value } : { ok: false, errors: describeErrors(validate.errors) }),
   };
 }
 
