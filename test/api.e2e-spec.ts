@@ -48,7 +48,7 @@ describe('reference API', () => {
   it('pauses on "ask me" and continues with the answer', async () => {
     const paused = await run('please ask me something', 'conv-pause');
     expect(paused.status).toBe(200);
-    expect(paused.body).toMatchObject({ status: 'paused', pauseData: { kind: 'question', question: expect.any(String) }, checkpoint: { v: 1, sig: expect.any(String) } });
+    expect(paused.body).toMatchObject({ status: 'paused', pauseData: { kind: 'question', question: expect.any(String) }, checkpoint: { v: 2, sig: expect.any(String) } });
     const resumed = await api.http.post('/v1/agents/assistant/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.body.checkpoint, answer: 'blue' });
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ status: 'completed', reply: 'You answered: blue', runId: paused.body.runId, conversationId: 'conv-pause' });

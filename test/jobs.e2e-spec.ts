@@ -162,7 +162,8 @@ describe('queued runs against a real provider SDK: retries and separate worker p
       fake.respond = () => ({ kind: 'error', status: 400, message: 'malformed' });
       const bad = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
       const failed = await settled(api, bad.body.runId);
-      expect(failed.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'bad_request' } });
+      // The same sanitised code and message as the sync path would answer (no upstream detail).
+      expect(failed.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'provider_error', message: 'the model provider failed (bad_request)' } });
     } finally {
       await api.close();
     }

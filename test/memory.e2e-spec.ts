@@ -46,7 +46,8 @@ describe.each([
       await say(a, GLOBEX_BOB, 'c1');
 
       const del = await a.http.delete('/v1/conversations/c1').set(bearer(KEYS.acmeAlice));
-      expect(del.status).toBe(204);
+      expect(del.status).toBe(200);
+      expect(del.body).toEqual({ conversationId: 'c1', runsRemoved: 0, checkpointsRevoked: true });
       expect(await count(a, KEYS.acmeAlice, 'c1')).toBe(0);
       expect(await count(a, KEYS.acmeAlice, 'c2')).toBe(2);
       expect(await count(a, KEYS.acmeBob, 'c1')).toBe(2);
@@ -54,14 +55,14 @@ describe.each([
 
       const forget = await b.http.delete('/v1/memory').set(bearer(KEYS.acmeAlice));
       expect(forget.status).toBe(200);
-      expect(forget.body).toEqual({ conversationsRemoved: 1 });
+      expect(forget.body).toEqual({ conversationsRemoved: 1, runsRemoved: 0, checkpointsRevoked: true });
       expect(await count(a, KEYS.acmeAlice, 'c2')).toBe(0);
       expect(await count(a, KEYS.acmeBob, 'c1')).toBe(2);
       expect(await count(a, KEYS.globexAlice, 'c1')).toBe(2);
       expect(await count(a, GLOBEX_BOB, 'c1')).toBe(2);
 
       // A tenant with the same principal name forgetting itself leaves acme untouched too.
-      expect((await a.http.delete('/v1/memory').set(bearer(KEYS.globexAlice))).body).toEqual({ conversationsRemoved: 1 });
+      expect((await a.http.delete('/v1/memory').set(bearer(KEYS.globexAlice))).body).toMatchObject({ conversationsRemoved: 1 });
       expect(await count(a, KEYS.acmeBob, 'c1')).toBe(2);
       expect(await count(a, GLOBEX_BOB, 'c1')).toBe(2);
     } finally {

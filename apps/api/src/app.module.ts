@@ -2,7 +2,7 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AgentJobsModule, AgentModule, InMemoryCostLedger, mcpClient, RedisCostLedger } from '@agentnest/agent';
+import { AgentJobsModule, AgentModule, InMemoryCostLedger, mcpClient, RedisCheckpointLedger, RedisCostLedger } from '@agentnest/agent';
 import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
 import { OTelRecorder } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
@@ -25,15 +25,17 @@ import { RedisModule } from './redis/redis.module.js';
 function memoryOptions(app: AppConfig, redis: RedisConnection) {
   const audit = new Logger('MemoryAudit');
   const onAudit = (e: MemoryAuditEvent) => audit.warn(`refused a ${e.store} record to tenant ${JSON.stringify(e.requested.tenant ?? null)}`);
+  // One tenant cannot grow a conversation without bound (AgentCore expires events by the resource's own setting).
+  const caps = app.memoryCaps;
   switch (app.memoryStore) {
     case 'redis':
-      return { type: 'redis' as const, redis: redis.client!, prefix: `${app.redisPrefix}mem:`, onAudit };
+      return { type: 'redis' as const, redis: redis.client!, prefix: `${app.redisPrefix}mem:`, ...caps, onAudit };
     case 'postgres':
-      return { type: 'postgres' as const, url: app.databaseUrl!, migrate: app.databaseMigrate, onAudit };
+      return { type: 'postgres' as const, url: app.databaseUrl!, migrate: app.databaseMigrate, ...caps, onAudit };
     case 'agentcore':
       return { type: 'agentcore' as const, ...app.agentcore!, onAudit };
     default:
-      return { type: 'memory' as const, onAudit };
+      return { type: 'memory' as const, ...caps, onAudit };
   }
 }
 
@@ -84,7 +86,9 @@ export class AppModule {
             const recorders = [new OTelRecorder({ captureContent: app.telemetryCaptureContent })];
             const agents = demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy, app.mcpServers.map((s) => s.name));
             const mcpServers = app.mcpServers.map((s) => mcpClient(s));
-            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret };
+            // Checkpoints are single-use and revocable across every instance that shares Redis.
+            const checkpointLedger = redis.client ? new RedisCheckpointLedger({ redis: redis.client, prefix: app.redisPrefix }) : undefined;
+            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs };
           },
         }),
       ],

@@ -47,11 +47,13 @@ try {
     }
     // A private redis-server lives and dies with the service (shutdown hooks end the process with exit()).
     if (local?.kill) process.once('exit', local.kill);
-    await app.listen(config.port);
+    await app.listen(config.port, config.host);
     const { primary, fallback } = config.llm;
     const providers = fallback ? `${primary.kind}, falling back to ${fallback.kind}` : primary.kind;
     const jobs = config.redisUrl ? (config.role === 'all' ? ', queue worker on' : ', queue producer only') : ', no queue (REDIS_URL unset)';
-    log.log(`Listening on http://localhost:${config.port} (provider ${providers}, memory ${config.memoryStore}${jobs}, docs at /docs)`);
+    const memory = config.memoryStore === 'memory' ? 'in-memory' : config.memoryStore;
+    const where = config.host.includes(':') ? `[${config.host}]` : config.host;
+    log.log(`Listening on http://${where}:${config.port} (provider ${providers}, memory: ${memory}${jobs}, docs at /docs)`);
   }
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;

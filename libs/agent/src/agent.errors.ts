@@ -45,6 +45,27 @@ export class CheckpointInvalidError extends AgentError {
   }
 }
 
+/** The checkpoint was resumed already: each one continues its run once. */
+export class CheckpointUsedError extends AgentError {
+  constructor() {
+    super('checkpoint_used', 'this checkpoint was already resumed');
+  }
+}
+
+/** The checkpoint is older than its time to live. */
+export class CheckpointExpiredError extends AgentError {
+  constructor() {
+    super('checkpoint_expired', 'this checkpoint has expired');
+  }
+}
+
+/** The conversation or principal was erased after the checkpoint was issued: it can never bring that data back. */
+export class CheckpointRevokedError extends AgentError {
+  constructor() {
+    super('checkpoint_revoked', 'this checkpoint was revoked by an erasure of its conversation or user');
+  }
+}
+
 /** A valid checkpoint is being resumed by an identity other than the one that paused. */
 export class CheckpointIdentityError extends AgentError {
   constructor() {
@@ -56,5 +77,12 @@ export class CheckpointIdentityError extends AgentError {
 export class InvalidOutputSchemaError extends AgentError {
   constructor(reason: string) {
     super('invalid_output_schema', `output schema refused: ${reason}`);
+  }
+}
+
+/** A tenant has as many live run streams open in this process as it may; the client should close one or retry later. */
+export class TooManyStreamsError extends AgentError {
+  constructor(readonly limit: number) {
+    super('too_many_streams', `at most ${limit} live run streams per tenant`);
   }
 }

@@ -328,7 +328,7 @@ describe('pause and resume', () => {
     const memory = new InMemoryStore();
     const paused = await pausedRun(memory);
     expect(paused.pauseData).toEqual({ kind: 'question', question: 'Which colour?' });
-    expect(paused.checkpoint).toMatchObject({ v: 1, body: { agent: 'helper', identity: alice, pending: { tool: 'askHuman' } }, sig: expect.any(String) });
+    expect(paused.checkpoint).toMatchObject({ v: 2, body: { agent: 'helper', identity: alice, pending: { tool: 'askHuman' } }, sig: expect.any(String) });
     expect(JSON.stringify(paused.checkpoint)).not.toContain(SECRET);
     expect(await memory.load(alice)).toEqual([]);
 

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { CallOptions, LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, isSearchable, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { consumeStream, raceAbort, throwIfAborted } from './abort.js';
-import { AgentConfigError, AgentError, CheckpointIdentityError, CheckpointInvalidError, TenantRequiredError } from './agent.errors.js';
+import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
+import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import type { AgentOptions, BudgetExceededResult, CompletedResult, OutputTier, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
@@ -55,6 +56,8 @@ export class Agent {
   private readonly recorders = new RecorderSet();
   private readonly maxIterations: number;
   private readonly policy?: PolicyEngine;
+  private readonly checkpoints: CheckpointLedger;
+  private readonly now: () => number;
 
   /** Opt-in helpers that attach ready-made recorders. */
   readonly enable = {
@@ -75,6 +78,8 @@ export class Agent {
     this.tools = tools;
     // Registered agents are rebuilt per run; the policy's globs are compiled once per policy object.
     if (options.policy) this.policy = policyEngineFor(options.policy);
+    this.now = options.now ?? Date.now;
+    this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger(this.now);
   }
 
   /** The tools this caller may use under the agent's policy (all of them without a policy). */
@@ -94,6 +99,8 @@ export class Agent {
       throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
     }
     if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
+    const ttl = options.checkpointTtlMs;
+    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_CHECKPOINT_TTL_MS)) throw new AgentConfigError(`agent "${options.name}": checkpointTtlMs must be a positive integer of at most ${MAX_CHECKPOINT_TTL_MS} (30 days)`);
     if (options.costBudget) {
       const { usd, onExceed } = options.costBudget;
       if (typeof usd !== 'number' || !(usd > 0)) throw new AgentConfigError(`agent "${options.name}": costBudget.usd must be a positive number`);
@@ -146,13 +153,19 @@ export class Agent {
     const calls = last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
     if (!calls.some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
     throwIfAborted(opts.signal);
+    const expiresAt = Date.parse(body.expiresAt);
+    if (!(this.now() < expiresAt)) throw new CheckpointExpiredError();
+    // An erasure after the pause moved the generation on: the checkpoint cannot bring that data back.
+    if ((await this.checkpoints.generation(body.identity)) !== body.gen) throw new CheckpointRevokedError();
+    const holder = opts.attemptKey ?? randomUUID();
+    if (!(await this.checkpoints.claim(body.id, holder, expiresAt))) throw new CheckpointUsedError();
 
     const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal, opts.stream, opts.identity?.roles);
     state.output = this.outputSchema(opts.outputSchema);
     state.iterations = body.iterations;
     state.usage = body.usage;
     state.costUsd = body.costUsd;
-    return this.guard(state, async () => {
+    const resumed = this.guard(state, async () => {
       const { toolCallId, tool } = body.pending;
       this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity });
       const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(answer) };
@@ -161,6 +174,11 @@ export class Agent {
       state.turn.push(...calls.map((c) => results[c.id]));
       const history = await this.loadHistory(state);
       return this.loop(state, history);
+    });
+    // A run that failed never used the answer: the claim goes back so the client can try again.
+    return resumed.catch(async (err: unknown) => {
+      await this.checkpoints.release(body.id, holder).catch(() => undefined);
+      throw err;
     });
   }
 
@@ -189,7 +207,7 @@ export class Agent {
         roles: state.roles,
         ...(this.policy ? { authorize: (tool: string) => this.policy!.decide(tool, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
       });
-      if (outcome.paused) return this.pause(state, outcome.paused, outcome.results);
+      if (outcome.paused) return await this.pause(state, outcome.paused, outcome.results);
       state.turn.push(...response.toolCalls.map((c: ToolCall) => outcome.results[c.id]));
     }
   }
@@ -328,10 +346,14 @@ export class Agent {
     return { value, tier };
   }
 
-  private pause(state: RunState, paused: NonNullable<ToolTurnOutcome['paused']>, results: Record<string, ToolResultMessage>): PausedResult {
+  private async pause(state: RunState, paused: NonNullable<ToolTurnOutcome['paused']>, results: Record<string, ToolResultMessage>): Promise<PausedResult> {
     assertCheckpointSecret(this.options.checkpointSecret);
+    const issuedAt = this.now();
     const checkpoint = signCheckpoint(
       {
+        id: randomBytes(16).toString('base64url'),
+        expiresAt: new Date(issuedAt + (this.options.checkpointTtlMs ?? DEFAULT_CHECKPOINT_TTL_MS)).toISOString(),
+        gen: await this.checkpoints.generation(state.identity),
         agent: this.name,
         runId: state.runId,
         identity: state.identity,
@@ -342,7 +364,7 @@ export class Agent {
         iterations: state.iterations,
         usage: state.usage,
         costUsd: state.costUsd,
-        createdAt: new Date().toISOString(),
+        createdAt: new Date(issuedAt).toISOString(),
       },
       this.options.checkpointSecret,
     );

@@ -1,6 +1,7 @@
 import type { Embedder, LLMProvider, StopReason, Usage } from '@agentnest/providers';
 import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
+import type { CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import type { CostLedger } from './cost/cost-ledger.js';
 import type { PricingTable } from './cost/pricing.js';
 import type { ToolPolicy } from './policy/tool-policy.js';
@@ -34,6 +35,12 @@ export interface AgentOptions {
   requireTenant?: boolean;
   /** HMAC key for checkpoints (at least 32 characters); required once a run pauses or resumes. */
   checkpointSecret?: string;
+  /** Makes checkpoints single-use and revocable by erasure; share one across every Agent object and instance that resumes (RedisCheckpointLedger); @default a ledger of this Agent object only */
+  checkpointLedger?: CheckpointLedger;
+  /** How long a checkpoint may be resumed; at most 30 days; @default 7 days */
+  checkpointTtlMs?: number;
+  /** The clock for checkpoint expiry (tests); @default Date.now */
+  now?: () => number;
   /** Structured output for every run (a run's `outputSchema` replaces the schema): validation, one repair round, `fallback`, then `canned`. */
   output?: OutputOptions;
   /** Who may call which tool; checked before every tool call. */
@@ -90,6 +97,8 @@ export interface ResumeOptions {
   stream?: boolean;
   /** As for `run`; @default the agent's `output.schema` */
   outputSchema?: OutputSchema;
+  /** Names this resume attempt: the same key may resume the same checkpoint again (a retried job); @default a new one, so a checkpoint resumes once */
+  attemptKey?: string;
 }
 
 interface ResultBase {

@@ -36,6 +36,8 @@ export interface SearchHit {
 export interface LoadOptions {
   /** How many of the most recent messages to return; @default 50 */
   limit?: number;
+  /** Skip this many of the newest messages first (paging backwards through history); @default 0 */
+  offset?: number;
 }
 
 /** Emitted when a store refuses to hand a record to an identity it does not belong to. */

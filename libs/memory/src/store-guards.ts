@@ -19,6 +19,18 @@ export function resolveLimit(opts: LoadOptions | undefined): number {
   return limit;
 }
 
+export function resolveOffset(opts: LoadOptions | undefined): number {
+  const offset = opts?.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new MemoryError('invalid_limit', 'offset must be a non-negative integer');
+  return offset;
+}
+
+/** The page of `all` (oldest first) that skips the newest `offset` and keeps the `limit` before them. */
+export function pageOf<T>(all: T[], limit: number, offset: number): T[] {
+  const end = Math.max(0, all.length - offset);
+  return all.slice(Math.max(0, end - limit), end);
+}
+
 export function validateMessages(messages: unknown): MemoryMessage[] {
   if (!Array.isArray(messages)) throw new MemoryError('invalid_message', 'messages must be an array');
   for (const m of messages) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MIN_CHECKPOINT_SECRET_LENGTH, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
+import { DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
@@ -11,6 +11,12 @@ import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
+  /** Interface to listen on; @default 127.0.0.1 outside production (the dev key is well known), all interfaces in production */
+  host: string;
+  /** Per-conversation caps of the memory store (MEMORY_MAX_MESSAGES, MEMORY_TTL_DAYS). */
+  memoryCaps: { maxMessages: number; ttlMs: number };
+  /** How long a checkpoint may be resumed (CHECKPOINT_TTL). */
+  checkpointTtlMs: number;
   apiKeys: ApiKeyRegistry;
   /** True when no API_KEYS was given and the development key is accepted. */
   devKey: boolean;
@@ -41,7 +47,19 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   /** Find or start a Redis on loopback at boot (development without REDIS_URL). */
   localRedis: boolean;
-  jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number };
+  jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number; maxStreamsPerTenant: number };
+}
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration like `7d`, `12h`, `30m` or `90s` (a bare number is seconds), within [min, max] ms. */
+function duration(env: Record<string, string | undefined>, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackMs;
+  const m = /^(\d{1,9})([smhd]?)$/.exec(raw);
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] || 's'] : NaN;
+  if (!(ms >= minMs && ms <= maxMs)) throw new ConfigError(name, `must be a duration like 7d, 12h, 30m or 90s, from ${minMs / 1000} s to ${maxMs / 86_400_000} days`);
+  return ms;
 }
 
 function intInRange(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
@@ -64,6 +82,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (!Number.isInteger(port) || port < 0 || port > 65535 || (env.PORT !== undefined && !/^\d+$/.test(env.PORT))) {
     throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
   }
+
+  const host = env.HOST || (production ? '0.0.0.0' : '127.0.0.1');
+  if (!/^[\w.:-]{1,253}$/.test(host)) throw new ConfigError('HOST', 'must be an interface address or host name (e.g. 127.0.0.1, 0.0.0.0, ::)');
 
   let apiKeys: ApiKeyRegistry;
   let devKey = false;
@@ -125,7 +146,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const jobs = { concurrency: intInRange(env, 'JOBS_CONCURRENCY', 4, 1, 256), attempts: intInRange(env, 'JOBS_ATTEMPTS', 3, 1, 20), backoffMs: intInRange(env, 'JOBS_BACKOFF_MS', 1000, 0, 600_000),
     lockMs: intInRange(env, 'JOBS_LOCK_MS', 30_000, 500, 3_600_000),
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
+    maxStreamsPerTenant: intInRange(env, 'MAX_STREAMS_PER_TENANT', 20, 1, 10_000),
   };
+  const memoryCaps = { maxMessages: intInRange(env, 'MEMORY_MAX_MESSAGES', 1_000, 1, 1_000_000), ttlMs: intInRange(env, 'MEMORY_TTL_DAYS', 30, 1, 3_650) * 86_400_000 };
+  const checkpointTtlMs = duration(env, 'CHECKPOINT_TTL', DEFAULT_CHECKPOINT_TTL_MS, 1_000, MAX_CHECKPOINT_TTL_MS);
 
-  return { role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { host, memoryCaps, checkpointTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

@@ -36,6 +36,8 @@ const STATUS: Record<string, number> = {
   provider_unavailable: 503,
   rate_limited: 429,
   store_unavailable: 503,
+  invalid_last_event_id: 400,
+  too_many_streams: 429,
 };
 
 const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { AGENT_MEMORY_STORE, AgentService } from '@agentnest/agent';
+import { AGENT_MEMORY_STORE, AgentJobs, AgentService } from '@agentnest/agent';
 import type { MemoryStore } from '@agentnest/memory';
 import { Public } from '../auth/public.decorator.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 
 // A read under an identity no client can hold (API tenants never contain spaces) proves the store answers.
 const PROBE = { tenant: 'health probe', conversationId: 'probe' };
@@ -16,14 +17,19 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly agents: AgentService,
     @Inject(AGENT_MEMORY_STORE) private readonly memory: MemoryStore,
+    private readonly redis: RedisConnection,
+    @Optional() private readonly jobs?: AgentJobs,
   ) {}
 
   @Get()
   @Public()
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness and readiness: the memory store answers and agents are registered' })
+  @ApiOperation({ summary: 'Liveness and readiness: the memory store, Redis and the queue answer (each within a second), agents are registered' })
   check() {
+    const up = (name: string, ok: boolean) => (ok ? this.indicators.check(name).up() : this.indicators.check(name).down());
     return this.health.check([
+      ...(this.redis.client ? [async () => up('redis', await this.redis.ping())] : []),
+      ...(this.jobs ? [async () => up('queue', await this.jobs!.ping())] : []),
       async () => {
         const memory = this.indicators.check('memory');
         try {

@@ -1,13 +1,14 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AgentJobs } from '@agentnest/agent';
 import { ApiError } from './api-error.js';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
-import type { Request, Response } from 'express';
-import { RedisConnection } from '../redis/redis-connection.js';
-import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, RUN_REQUEST } from './schemas.js';
+import type { Response } from 'express';
+import { requestSignal } from './request-signal.js';
+import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, SYNC_RUN_REQUEST } from './schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
+const RUN_ID = /^[\w-]{1,128}$/;
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 @ApiTags('jobs')
@@ -15,29 +16,27 @@ const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 @ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
 @Controller('v1')
 export class JobsController {
-  constructor(
-    private readonly jobs: AgentJobs,
-    private readonly redis: RedisConnection,
-  ) {}
+  constructor(private readonly jobs: AgentJobs) {}
 
   @Post('agents/:agent/jobs')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a run; poll GET /v1/runs/:runId for its outcome' })
   @ApiParam({ name: 'agent', example: 'assistant' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h returns the same runId; a different body is 409' })
-  @ApiBody({ schema: RUN_REQUEST })
+  @ApiBody({ schema: SYNC_RUN_REQUEST })
   @ApiAcceptedResponse({ schema: JOB_RESPONSE })
-  @ApiResponse({ status: 400, description: 'Invalid body or Idempotency-Key', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 400, description: 'Invalid body, output schema or Idempotency-Key', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body', schema: ERROR_RESPONSE })
   async enqueue(
     @Param('agent') agent: string,
-    @Body(new JsonSchemaPipe(RUN_REQUEST)) body: { message: string; conversationId?: string },
+    @Body(new JsonSchemaPipe(SYNC_RUN_REQUEST)) body: { message: string; conversationId?: string; responseFormat?: { schema: Record<string, unknown> } },
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('traceparent') traceparent: string | undefined,
   ) {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new ApiError(400, 'invalid_header', 'Idempotency-Key must be 1-256 visible ASCII characters');
-    const queued = await this.jobs.enqueue(agent, body, { idempotencyKey, traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : undefined });
+    const input = { message: body.message, conversationId: body.conversationId, ...(body.responseFormat ? { outputSchema: body.responseFormat.schema } : {}) };
+    const queued = await this.jobs.enqueue(agent, input, { idempotencyKey, traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : undefined });
     return { runId: queued.runId, status: queued.status };
   }
 
@@ -46,7 +45,7 @@ export class JobsController {
   @ApiOkResponse({ schema: RUN_RECORD_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   async run(@Param('runId') runId: string) {
-    const record = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.get(runId) : undefined;
+    const record = RUN_ID.test(runId) ? await this.jobs.get(runId) : undefined;
     if (!record) throw new ApiError(404, 'run_not_found', 'no such run');
     return record;
   }
@@ -59,7 +58,7 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'The run is not paused (already answered, finished or cancelled)', schema: ERROR_RESPONSE })
   async resume(@Param('runId') runId: string, @Body(new JsonSchemaPipe(RUN_ANSWER_REQUEST)) body: { answer: string }) {
-    const resumed = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.resume(runId, body.answer) : undefined;
+    const resumed = RUN_ID.test(runId) ? await this.jobs.resume(runId, body.answer) : undefined;
     if (!resumed) throw new ApiError(404, 'run_not_found', 'no such run');
     return resumed;
   }
@@ -70,32 +69,31 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'The run already finished', schema: ERROR_RESPONSE })
   async cancel(@Param('runId') runId: string, @Res({ passthrough: true }) res: Response) {
-    const cancelled = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.cancel(runId) : undefined;
+    const cancelled = RUN_ID.test(runId) ? await this.jobs.cancel(runId) : undefined;
     if (!cancelled) throw new ApiError(404, 'run_not_found', 'no such run');
     if (cancelled.cancelRequested) res.status(202);
     return cancelled;
   }
 
   @Get('runs/:runId/events')
-  @ApiOperation({ summary: 'Server-Sent Events of a run: status changes, tool start/end, the final result; reconnect with Last-Event-ID to get what you missed' })
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received' })
-  @ApiOkResponse({ description: 'text/event-stream; closes after completed, failed or cancelled' })
+  @ApiOperation({ summary: 'Server-Sent Events of a run: status changes, tool start/end, text deltas, the final result; reconnect with Last-Event-ID to get what you missed' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received (<ms>-<seq>); anything else is 400 invalid_last_event_id' })
+  @ApiOkResponse({ description: 'text/event-stream; closes after completed, failed, cancelled or budget_exceeded' })
+  @ApiResponse({ status: 204, description: 'The client already has the final event (a browser EventSource stops reconnecting)' })
+  @ApiResponse({ status: 400, description: 'Malformed Last-Event-ID', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
-  async events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const after = lastEventId && /^\d+-\d+$/.test(lastEventId) ? lastEventId : '0';
-    // Each live stream blocks on Redis, so it gets its own short-lived connection.
-    const reader = this.redis.client!.duplicate();
-    const gone = new AbortController();
-    req.on('close', () => gone.abort());
-    try {
-      const stream = /^[\w-]{1,128}$/.test(runId) ? await this.jobs.follow(runId, after, reader, gone.signal) : undefined;
-      if (!stream) throw new ApiError(404, 'run_not_found', 'no such run');
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-      for await (const { id, event } of stream) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      res.end();
-    } finally {
-      reader.disconnect();
+  @ApiResponse({ status: 429, description: 'The tenant has too many live streams open', schema: ERROR_RESPONSE })
+  async events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
+    if (!RUN_ID.test(runId)) throw new ApiError(404, 'run_not_found', 'no such run');
+    const follow = await this.jobs.follow(runId, lastEventId ?? '0', requestSignal(res));
+    if (!follow) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (follow.upToDate) {
+      res.status(204).end();
+      return;
     }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    for await (const { id, event } of follow.events) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    res.end();
   }
 }

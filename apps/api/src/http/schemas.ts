@@ -37,10 +37,16 @@ export const RESUME_REQUEST = {
   },
 };
 
+/** @default 100 messages per history page at most */
+export const MAX_PAGE = 100;
+
 export const HISTORY_QUERY = {
   type: 'object',
   additionalProperties: false,
-  properties: { limit: { type: 'string', pattern: '^(?:[1-9]\\d{0,2}|1000)$', description: 'Most recent messages to return (1-1000), default 50' } },
+  properties: {
+    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$', description: `Messages per page (1-${MAX_PAGE}), default 50` },
+    offset: { type: 'string', pattern: '^(?:0|[1-9]\\d{0,6})$', description: 'Newest messages to skip (0-9999999), default 0' },
+  },
 };
 
 const USAGE = {
@@ -92,6 +98,7 @@ export const MESSAGES_RESPONSE = {
   type: 'object',
   properties: {
     conversationId: { type: 'string' },
+    nextOffset: { type: 'integer', description: 'Present when the page is full: the offset of the next (older) page' },
     messages: {
       type: 'array',
       items: {
@@ -142,6 +149,8 @@ export const RUN_RECORD_RESPONSE = {
     finishedAt: { type: 'string', format: 'date-time' },
     attempts: { type: 'integer' },
     reply: { type: 'string' },
+    output: { description: 'With responseFormat: the value that matches the schema' },
+    outputTier: { type: 'string', enum: ['model', 'repair', 'fallback', 'canned'] },
     error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
     usage: { type: 'object', properties: { inputTokens: { type: 'integer' }, outputTokens: { type: 'integer' } } },
     pauseData: {},
@@ -185,5 +194,16 @@ export const USAGE_RESPONSE = {
     to: { type: 'string' },
     rows: { type: 'array', items: { ...USAGE_LINE, properties: { day: { type: 'string' }, agent: { type: 'string' }, model: { type: 'string' }, ...USAGE_LINE.properties } } },
     totals: USAGE_LINE,
+  },
+};
+
+export const ERASURE_RESPONSE = {
+  type: 'object',
+  required: ['runsRemoved', 'checkpointsRevoked'],
+  properties: {
+    conversationId: { type: 'string', description: 'DELETE /v1/conversations/:id: the conversation erased' },
+    conversationsRemoved: { type: 'integer', description: 'DELETE /v1/memory: conversations deleted' },
+    runsRemoved: { type: 'integer', description: 'Queued runs deleted with their records, replies, event streams, job payloads, server-side checkpoints and idempotency records' },
+    checkpointsRevoked: { type: 'boolean', description: 'Every checkpoint issued before now for the scope can no longer be resumed' },
   },
 };

@@ -1,11 +1,15 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
+import { ConfigError } from '../config/config.error.js';
+
+/** @default 3 s for Redis to answer at boot */
+const BOOT_TIMEOUT_MS = 3_000;
 
 /** The service's one Redis connection (when REDIS_URL is set), shared by every feature and closed on shutdown. */
 @Injectable()
-export class RedisConnection implements OnApplicationShutdown {
+export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly client?: Redis;
   private readonly logger = new Logger('Redis');
   private lastError = '';
@@ -16,8 +20,30 @@ export class RedisConnection implements OnApplicationShutdown {
     const { redisUrl } = config.getOrThrow<AppConfig>('app');
     this.url = redisUrl;
     if (!redisUrl) return;
-    // Fail commands fast while Redis is away instead of queueing them behind a dead connection.
-    this.client = this.watch(new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true }));
+    // Fail commands at once while Redis is away (503 within the request) instead of queueing them
+    // behind a reconnecting connection; connections made from it (duplicate) queue until ready.
+    this.client = this.watch(new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }));
+  }
+
+  /** Boot waits for Redis: unreachable, it stops with one line naming REDIS_URL like any other setting. */
+  async onModuleInit(): Promise<void> {
+    const client = this.client;
+    if (!client || client.status === 'ready') return;
+    const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), BOOT_TIMEOUT_MS).unref());
+    if ((await Promise.race([ready, timeout])) === 'timeout') {
+      throw new ConfigError('REDIS_URL', `could not be reached within ${BOOT_TIMEOUT_MS / 1000} s (${this.lastError || 'no answer'})`);
+    }
+  }
+
+  /** True when Redis answers a PING within `timeoutMs`. */
+  async ping(timeoutMs = 1_000): Promise<boolean> {
+    if (!this.client) return false;
+    const answered = this.client.ping().then(
+      () => true,
+      () => false,
+    );
+    return Promise.race([answered, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
   }
 
   /** Logs connection trouble once per kind (class and code only: the URL may hold a password). */

@@ -5,12 +5,19 @@ import { AgentConfigError, CheckpointInvalidError } from '../agent.errors.js';
 import type { ToolResultMessage } from '../tools/tool-executor.js';
 import { canonicalJson } from './canonical-json.js';
 
-export const CHECKPOINT_VERSION = 1;
+// v2 added id, expiresAt and gen: single use, expiry and revocation by erasure.
+export const CHECKPOINT_VERSION = 2;
 /** @default 32 characters: shorter HMAC keys are refused. */
 export const MIN_CHECKPOINT_SECRET_LENGTH = 32;
 
 /** Everything needed to continue a paused run on any instance; conversation history is reloaded from memory, not carried. */
 export interface CheckpointBody {
+  /** Unique per pause: what the ledger marks used. */
+  id: string;
+  /** ISO time after which it cannot be resumed. */
+  expiresAt: string;
+  /** The erasure generation of its principal and conversation when issued (CheckpointLedger). */
+  gen: string;
   agent: string;
   runId: string;
   identity: MemoryIdentity;
@@ -62,7 +69,7 @@ export function verifyCheckpoint(value: unknown, secret: string): CheckpointBody
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CheckpointInvalidError('signature does not match');
   const body = value.body as unknown as CheckpointBody;
   // Authentic means we wrote it; the shape checks guard against a future writer's bug, not clients.
-  if (typeof body.agent !== 'string' || typeof body.runId !== 'string' || !Array.isArray(body.turn) || !isRecord(body.pending) || !isRecord(body.results)) {
+  if (typeof body.id !== 'string' || typeof body.expiresAt !== 'string' || typeof body.gen !== 'string' || typeof body.agent !== 'string' || typeof body.runId !== 'string' || !Array.isArray(body.turn) || !isRecord(body.pending) || !isRecord(body.results)) {
     throw new CheckpointInvalidError('malformed body');
   }
   validateIdentity(body.identity);

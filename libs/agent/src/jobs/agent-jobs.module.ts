@@ -6,6 +6,7 @@ import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentJobsOptions } from './agent-run.job.js';
 import { AgentRunProcessor } from './agent-run.processor.js';
 import { RunEvents } from './run-events.js';
+import { RunStreamHub } from './run-stream-hub.js';
 import { RunRegistry } from './run-registry.js';
 
 export interface AgentJobsModuleConfig extends AgentJobsOptions {
@@ -41,6 +42,7 @@ export class AgentJobsModule {
       { provide: AGENT_JOBS_OPTIONS, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => c },
       { provide: RunRegistry, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunRegistry({ redis: c.redis, prefix: c.prefix }) },
       { provide: RunEvents, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunEvents({ redis: c.redis, prefix: c.prefix }) },
+      { provide: RunStreamHub, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunStreamHub({ redis: c.redis }) },
       AgentJobs,
     ];
     if (options.worker) {

@@ -3,14 +3,16 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { metrics } from '@opentelemetry/api';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { TenantContext } from '../context/tenant-context.js';
-import { TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
+import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
+import { TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
+import { compileUntrustedSchema } from '../output/untrusted-schema.js';
 import { captureTrace } from './job-trace.js';
-import { FINAL_STATUSES, RunEvents, type StoredRunEvent } from './run-events.js';
+import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
+import { RunStreamHub } from './run-stream-hub.js';
+import { compareStreamIds, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 
 export interface EnqueueOptions {
@@ -24,17 +26,33 @@ export interface EnqueueOptions {
   traceparent?: string;
 }
 
+/** A run's live events for one client. */
+export interface RunFollow {
+  /** The client already has the final event: nothing will follow. */
+  upToDate: boolean;
+  events: AsyncIterable<StoredRunEvent>;
+}
+
+async function* single(event?: StoredRunEvent): AsyncGenerator<StoredRunEvent> {
+  if (event) yield event;
+}
+
 /** Queues agent runs for the workers, as the caller in the request context. */
 @Injectable()
 export class AgentJobs {
+  /** Live event streams per tenant in this process. */
+  private readonly openStreams = new Map<string, number>();
+
   constructor(
     @InjectQueue(AGENT_RUNS_QUEUE) private readonly queue: Queue<AgentRunJob>,
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
+    private readonly hub: RunStreamHub,
     private readonly agents: AgentService,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
+    this.agents.registerEraser((owner, scope) => this.erase(owner, scope));
     // Without a listener BullMQ prints every reconnection failure; the app's Redis connection logs them once.
     this.queue.on('error', () => undefined);
     // Observed only when a metrics SDK collects, so it costs nothing otherwise.
@@ -47,10 +65,12 @@ export class AgentJobs {
       });
   }
 
-  async enqueue(agent: string, input: { message: string; conversationId?: string }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
+  async enqueue(agent: string, input: { message: string; conversationId?: string; outputSchema?: Record<string, unknown> }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
     if (!this.agents.has(agent)) throw new UnknownAgentError(agent);
     const owner = this.tenant.get() ?? {};
     if (!owner.tenant) throw new TenantRequiredError();
+    // A bad schema is the caller's 400 now, not a failed run later (the worker compiles it again, from cache when it can).
+    if (input.outputSchema !== undefined) compileUntrustedSchema(input.outputSchema);
     let runId: string = randomUUID();
     if (opts.idempotencyKey !== undefined) {
       const claim = await this.registry.claimIdempotencyKey(owner, opts.idempotencyKey, { agent, input }, runId);
@@ -61,10 +81,20 @@ export class AgentJobs {
       runId = claim.runId;
     }
     const conversationId = input.conversationId ?? randomUUID();
-    const job: AgentRunJob = { runId, agent, tenant: owner.tenant, principal: owner.principal, conversationId, message: input.message, trace: captureTrace(opts.traceparent) };
+    const job: AgentRunJob = {
+      runId,
+      agent,
+      tenant: owner.tenant,
+      principal: owner.principal,
+      roles: owner.roles ? [...owner.roles] : undefined,
+      conversationId,
+      message: input.message,
+      ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
+      trace: captureTrace(opts.traceparent),
+    };
     try {
       // Issued together: ioredis pipelines them on the one connection, one round trip for both.
-      await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, runId), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
+      await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
       await this.queue.add('run', job, this.jobOptions(runId, opts));
     } catch (err) {
       // Nothing was queued: free the key so the client's retry of this request is not stuck on a dead run.
@@ -74,29 +104,29 @@ export class AgentJobs {
     return { runId, status: 'queued', existing: false };
   }
 
-  /** Answers the caller's paused run: the continuation is queued; a second answer is a RunStateError. */
+  /** Answers the caller's paused run: the continuation is queued; a second answer, or one after a cancel, is a RunStateError. */
   async resume(runId: string, answer: string): Promise<{ runId: string; status: RunRecord['status'] } | undefined> {
     const owner = this.tenant.get() ?? {};
     const record = await this.registry.get(owner, runId);
     if (!record) return undefined;
-    // The transition is the lock: of two concurrent answers, exactly one moves the run out of 'paused'.
-    await this.registry.transition(owner, runId, ['paused'], 'queued', { pauseData: null }, 'answer');
-    const jobId = `${runId}-r${await this.registry.nextResume(owner, runId)}`;
-    await this.registry.update(owner, runId, { jobId });
+    // One script is the lock: of an answer and a cancel (or two answers), exactly one leaves 'paused'.
+    const jobId = await this.registry.answer(owner, runId);
+    if (jobId === undefined) return undefined;
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
-    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId, message: '', answer, trace: captureTrace() };
+    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: captureTrace() };
     await this.queue.add('resume', job, this.jobOptions(jobId, {}));
     return { runId, status: 'queued' };
   }
 
   /**
    * Cancels the caller's run: a queued or paused run ends 'cancelled' at once (its job removed); a
-   * running one is told to abort, through its AbortSignal, on whichever worker runs it.
+   * running one is told to abort, through its AbortSignal, on whichever worker runs it. A run whose
+   * answer was accepted cannot be cancelled until its continuation runs (the answer already won).
    */
   async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean } | undefined> {
     const owner = this.tenant.get() ?? {};
     try {
-      const previous = await this.registry.transition(owner, runId, ['queued', 'paused'], 'cancelled', { finishedAt: new Date().toISOString(), pauseData: null }, 'cancel');
+      const previous = await this.registry.cancel(owner, runId);
       if (previous === undefined) return undefined;
       const jobId = await this.registry.jobId(owner, runId);
       // A job that became active meanwhile finds the run cancelled and does nothing.
@@ -113,33 +143,108 @@ export class AgentJobs {
   }
 
   /**
-   * The caller's run as it happens: stored events after `afterId` ('0' = from the start), then new
-   * ones as they come, ending after a final status (or when `signal` aborts). Undefined for a run
-   * that is not the caller's. `reader` must be a dedicated connection: it blocks.
+   * Erases the owner's queued runs (all, or one conversation's): records with replies and
+   * checkpoints, event streams, idempotency records, and the BullMQ jobs' payloads. Running ones
+   * are told to abort first, so they write nothing more. Returns how many runs were erased.
    */
-  async follow(runId: string, afterId: string, reader: Redis, signal: AbortSignal): Promise<AsyncIterable<StoredRunEvent> | undefined> {
+  async erase(owner: RequestIdentity, scope: { conversationId?: string }): Promise<number> {
+    const erased = await this.registry.erase(owner, scope);
+    await Promise.all(
+      erased.map(async (run) => {
+        if (run.status === 'running') await this.registry.requestCancel(run.runId);
+        for (const jobId of run.jobIds) await this.dropJob(jobId);
+      }),
+    );
+    return erased.length;
+  }
+
+  /** Removes a job with its payload; an active (locked) job cannot be removed, so its payload is blanked instead. */
+  private async dropJob(jobId: string): Promise<void> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return;
+    try {
+      await job.remove();
+    } catch {
+      const { message: _message, answer: _answer, outputSchema: _schema, ...ids } = job.data;
+      await job.updateData({ ...ids, message: '' }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The caller's run as it happens: stored events after `afterId` ('0' = from the start), then new
+   * ones as they come, ending after a final status or when `signal` aborts. Undefined for a run that
+   * is not the caller's (checked before anything else is opened). `upToDate` means the caller already
+   * has the final event and nothing will follow (SSE answers 204, which stops a browser's reconnects).
+   * Throws InvalidLastEventIdError for an id this stream could not have sent, and TooManyStreamsError
+   * past the per-tenant limit of live streams in this process.
+   */
+  async follow(runId: string, afterId: string, signal: AbortSignal): Promise<RunFollow | undefined> {
+    const after = afterId === '0' ? '0-0' : afterId;
+    parseStreamId(after);
     const owner = this.tenant.get() ?? {};
     const record = await this.registry.get(owner, runId);
     if (!record) return undefined;
-    const events = this.events;
-    return (async function* () {
-      let after = afterId;
-      let first = true;
-      while (!signal.aborted) {
-        const batch = await events.read(owner, runId, after, first ? 0 : 1_000, reader).catch(() => []);
-        if (first && !batch.length && after === '0' && FINAL_STATUSES.has(record.status)) {
-          // The log has expired but the run record has not: end with what the record says.
-          yield { id: '0-1', event: { type: 'status', status: record.status, reply: record.reply, error: record.error } };
-          return;
-        }
-        first = false;
-        for (const e of batch) {
+    if (FINAL_STATUSES.has(record.status)) {
+      const last = await this.events.last(owner, runId);
+      // The log has expired but the record has not: the record's final status is the whole stream.
+      if (!last) return after === '0-0' ? { upToDate: false, events: single({ id: '0-1', event: { type: 'status', status: record.status, reply: record.reply, error: record.error } }) } : { upToDate: true, events: single() };
+      if (isFinal(last.event) && compareStreamIds(last.id, after) <= 0) return { upToDate: true, events: single() };
+    }
+    const tenantKey = owner.tenant ?? '';
+    const open = this.openStreams.get(tenantKey) ?? 0;
+    const max = this.options.maxStreamsPerTenant ?? 20;
+    if (open >= max) throw new TooManyStreamsError(max);
+    this.openStreams.set(tenantKey, open + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.openStreams.get(tenantKey) ?? 1) - 1;
+      if (left > 0) this.openStreams.set(tenantKey, left);
+      else this.openStreams.delete(tenantKey);
+    };
+    // The slot is freed when the stream ends or the client leaves, even if iteration never started.
+    signal.addEventListener('abort', release, { once: true });
+    return { upToDate: false, events: this.live(owner, runId, after, signal, release) };
+  }
+
+  private async *live(owner: RequestIdentity, runId: string, after: string, signal: AbortSignal, release: () => void): AsyncGenerator<StoredRunEvent> {
+    const queue: StoredRunEvent[] = [];
+    let wakeUp: (() => void) | undefined;
+    let stop: (() => void) | undefined;
+    const onAbort = () => wakeUp?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      // What is stored already comes from the shared connection; the hub follows from the last of it.
+      let cursor = after;
+      for (;;) {
+        const stored = await this.events.read(owner, runId, cursor);
+        for (const e of stored) {
           yield e;
-          after = e.id;
-          if (e.event.type === 'status' && FINAL_STATUSES.has(e.event.status)) return;
+          cursor = e.id;
+          if (isFinal(e.event)) return;
         }
+        if (stored.length < 1000) break;
       }
-    })();
+      stop = this.hub.watch(this.events.key(owner, runId), cursor, (events) => {
+        queue.push(...events);
+        wakeUp?.();
+      });
+      while (!signal.aborted) {
+        const next = queue.shift();
+        if (!next) {
+          await new Promise<void>((resolve) => (wakeUp = resolve));
+          wakeUp = undefined;
+          continue;
+        }
+        yield next;
+        if (isFinal(next.event)) return;
+      }
+    } finally {
+      stop?.();
+      signal.removeEventListener('abort', onAbort);
+      release();
+    }
   }
 
   private jobOptions(jobId: string, opts: EnqueueOptions) {
@@ -153,6 +258,15 @@ export class AgentJobs {
       removeOnComplete: { age: retention },
       removeOnFail: { age: retention },
     };
+  }
+
+  /** True when the queue's Redis connection answers within `timeoutMs` (for health checks). */
+  async ping(timeoutMs = 1_000): Promise<boolean> {
+    const answered = this.queue.getJobCounts('waiting').then(
+      () => true,
+      () => false,
+    );
+    return Promise.race([answered, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
   }
 
   /** The caller's run, or undefined (unknown and foreign runs look the same). */

@@ -4,12 +4,16 @@ export interface AgentRunJob {
   agent: string;
   tenant?: string;
   principal?: string;
+  /** The caller's roles, so the tool policy decides as it would for a direct run. */
+  roles?: string[];
   conversationId: string;
   message: string;
   /** W3C trace context (traceparent, tracestate) of the request that queued the run or its continuation. */
   trace?: Record<string, string>;
   /** Set on a continuation job: the human's answer to the run's pause. */
   answer?: string;
+  /** Structured output: the reply must match this JSON Schema (from the request; compiled as untrusted). */
+  outputSchema?: Record<string, unknown>;
 }
 
 export interface AgentJobsOptions {
@@ -23,6 +27,8 @@ export interface AgentJobsOptions {
   streamText?: boolean;
   /** On shutdown, how long active runs may take to finish before they are left to another worker; @default 30000 */
   shutdownGraceMs?: number;
+  /** Live event streams (SSE) one tenant may hold open in one process; @default 20 */
+  maxStreamsPerTenant?: number;
   /** How long finished jobs stay in BullMQ (the run registry keeps the record); @default 1 day */
   retentionMs?: number;
 }

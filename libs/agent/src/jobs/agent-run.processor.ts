@@ -6,7 +6,6 @@ import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/pr
 import { RunAbortedError } from '../agent.errors.js';
 import { publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
@@ -21,6 +20,8 @@ function retryable(err: unknown): boolean {
 }
 
 const now = () => new Date().toISOString();
+
+type Continuation = Awaited<ReturnType<RunRegistry['continuation']>>;
 
 /** Runs queued agent runs (and continuations of paused ones) as the tenant that queued them, recording each outcome. */
 @Processor(AGENT_RUNS_QUEUE)
@@ -72,7 +73,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const { span, ctx } = startJobSpan({ runId: d.runId, agent: d.agent, trace: d.trace, jobId: job.id }, continuation?.trace);
     this.wait.record(Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000, { 'gen_ai.agent.name': d.agent });
     try {
-      const outcome = await context.with(ctx, () => this.processTraced(job, owner, continuation?.checkpoint, toTraceparent(span)));
+      const outcome = await context.with(ctx, () => this.processTraced(job, owner, continuation, toTraceparent(span)));
       span.setAttribute('agentnest.run.status', outcome.status);
       return outcome;
     } catch (err) {
@@ -85,26 +86,26 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
   }
 
-  private async processTraced(job: Job<AgentRunJob>, owner: RequestIdentity, checkpoint: Checkpoint | undefined, trace: string | undefined): Promise<{ status: string }> {
+  private async processTraced(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined): Promise<{ status: string }> {
     const d = job.data;
     // Registered before the run moves to running, so a cancel published from then on reaches it.
     const controller = new AbortController();
     this.running.set(d.runId, controller);
     try {
-      return await this.runJob(job, owner, checkpoint, trace, controller);
+      return await this.runJob(job, owner, continuation, trace, controller);
     } finally {
       this.running.delete(d.runId);
     }
   }
 
-  private async runJob(job: Job<AgentRunJob>, owner: RequestIdentity, checkpoint: Checkpoint | undefined, trace: string | undefined, controller: AbortController): Promise<{ status: string }> {
+  private async runJob(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined, controller: AbortController): Promise<{ status: string }> {
     const d = job.data;
     // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
     // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
     // The first job of a run leaves its trace, so a later continuation can link to it.
-    const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined ? { trace } : {}) };
+    const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined ? { trace } : {}), ...(d.answer !== undefined ? { answered: null } : {}) };
     // The read is pipelined behind the transition (one round trip) and sees the run as it moved.
     const [started, record] = await Promise.all([
       this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', fields).catch((e: unknown) => {
@@ -120,7 +121,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
     await this.events.append(owner, d.runId, { type: 'status', status: 'running' });
     try {
-      const result = await this.tenant.run(owner, () => this.execute(d, checkpoint, controller.signal));
+      const result = await this.tenant.run({ ...owner, roles: d.roles }, () => this.execute(d, continuation, controller.signal, job.id));
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
       if (result.status === 'paused') {
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage }, { type: 'status', status: 'paused', pauseData: result.pauseData });
@@ -128,7 +129,8 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
-      await this.mark(owner, d.runId, status, { reply: result.reply, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply });
+      const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
+      await this.mark(owner, d.runId, status, { reply: result.reply, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply });
       return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {
@@ -155,13 +157,14 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     await this.events.append(owner, runId, event);
   }
 
-  private async execute(d: AgentRunJob, checkpoint: Checkpoint | undefined, signal: AbortSignal): Promise<RunResult> {
+  private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined): Promise<RunResult> {
     const owner = { tenant: d.tenant, principal: d.principal };
     const recorder = this.events.recorder(owner, d.runId);
-    const call = { signal, recorders: [recorder], stream: this.options.streamText ?? true };
+    const call = { signal, recorders: [recorder], stream: this.options.streamText ?? true, outputSchema: d.outputSchema ?? continuation?.outputSchema };
     try {
       if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
-      return await this.agents.resume(d.agent, checkpoint, d.answer, call);
+      // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.
+      return await this.agents.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });
     } finally {
       // Tool events reach the stream before the status that ends it.
       await recorder.flush();

@@ -6,3 +6,21 @@ import type { RequestIdentity } from '../context/tenant-context.js';
 export function ownerTag(owner: RequestIdentity): string {
   return createHash('sha256').update(`${field(owner.tenant)}:${field(owner.principal)}`).digest('base64url').slice(0, 22);
 }
+
+/**
+ * The Redis keys of one owner's queued runs. Every key carries the owner's tag as its hash tag, so
+ * a run's record, its event stream and the owner's indexes sit in one Redis Cluster slot and one
+ * script may touch them together.
+ */
+export function ownerKeys(prefix: string, owner: RequestIdentity) {
+  const t = `{${ownerTag(owner)}}`;
+  return {
+    record: (runId: string) => `${prefix}run:${t}:${runId}`,
+    events: (runId: string) => `${prefix}run-events:${t}:${runId}`,
+    /** Every run of the owner, scored by creation time. */
+    runs: `${prefix}runs:${t}`,
+    /** The owner's runs of one conversation. */
+    conversation: (conversationId: string) => `${prefix}runs:${t}:c:${createHash('sha256').update(conversationId).digest('base64url').slice(0, 22)}`,
+    idempotency: (keyTag: string) => `${prefix}idem:${t}:${keyTag}`,
+  };
+}

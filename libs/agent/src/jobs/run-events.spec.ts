@@ -2,13 +2,12 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AgentEvent } from '../events/agent-event.js';
+import { ownerKeys } from './owner-tag.js';
 import { RunEvents } from './run-events.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
-const reader = new Redis(process.env.REDIS_URL!);
 afterAll(async () => {
   await redis.quit();
-  await reader.quit();
 });
 
 const base = { runId: 'r', agent: 'a', at: 0 };
@@ -17,7 +16,10 @@ const owner = { tenant: 'acme', principal: 'alice' };
 
 describe('RunEvents.recorder', () => {
   it('coalesces text deltas within the batch window, keeps order with tool events, and flushes the rest', async () => {
-    const events = new RunEvents({ redis, prefix: `run-events-spec-${randomUUID()}:` });
+    const prefix = `run-events-spec-${randomUUID()}:`;
+    const events = new RunEvents({ redis, prefix });
+    // Events are kept only while the run is recorded.
+    await redis.hset(ownerKeys(prefix, owner).record('r'), 'status', 'running');
     const rec = events.recorder(owner, 'r', 40);
     rec.onEvent(delta('Hel'));
     rec.onEvent(delta('lo'));
@@ -26,14 +28,17 @@ describe('RunEvents.recorder', () => {
     rec.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} }); // pushes the pending text first
     rec.onEvent(delta('ld'));
     await rec.flush();
-    const stored = await events.read(owner, 'r', '0', 0, reader);
+    const stored = await events.read(owner, 'r', '0');
     expect(stored.map((s) => s.event)).toEqual([
       { type: 'text', delta: 'Hello' },
       { type: 'text', delta: ' wor' },
       { type: 'tool.start', tool: 'clock', args: {} },
       { type: 'text', delta: 'ld' },
     ]);
+    // Nothing is appended for a run that is not recorded (an erased one).
+    expect(await events.append(owner, 'erased', { type: 'status', status: 'running' })).toBe(false);
+    expect(await redis.exists(events.key(owner, 'erased'))).toBe(0);
     // Another owner's stream of the same run id is a different stream.
-    expect(await events.read({ tenant: 'globex', principal: 'alice' }, 'r', '0', 0, reader)).toEqual([]);
+    expect(await events.read({ tenant: 'globex', principal: 'alice' }, 'r', '0')).toEqual([]);
   });
 });

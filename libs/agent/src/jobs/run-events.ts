@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AgentEvent, Recorder } from '../events/agent-event.js';
 import type { RequestIdentity } from '../context/tenant-context.js';
-import { ownerTag } from './owner-tag.js';
+import { ownerKeys } from './owner-tag.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =
@@ -11,6 +11,7 @@ export type RunStreamEvent =
   | { type: 'text'; delta: string };
 
 export interface StoredRunEvent {
+  /** The Redis Stream id, sent as the SSE event id. */
   id: string;
   event: RunStreamEvent;
 }
@@ -28,39 +29,53 @@ export interface RunEventsOptions {
   ttlMs?: number;
 }
 
+// Appends an event only while the run's record exists: after an erasure, a worker still finishing
+// the run cannot recreate its stream. KEYS: stream, record. ARGV: max events, ttl ms, event JSON.
+const APPEND = `if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return id`;
+
+type Scripted = Redis & { agentnestRunEventAppend(stream: string, record: string, maxEvents: number, ttlMs: number, event: string): Promise<string | null> };
+
+const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent });
+
 /**
  * Per-run event log in a capped Redis Stream, keyed under the owner like the registry. Stream ids
  * are the SSE event ids, so a client reconnecting with Last-Event-ID gets exactly what it missed.
  */
 export class RunEvents {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  readonly prefix: string;
 
   constructor(private readonly options: RunEventsOptions) {
     this.redis = options.redis;
+    if (!(this.redis as Scripted).agentnestRunEventAppend) this.redis.defineCommand('agentnestRunEventAppend', { numberOfKeys: 2, lua: APPEND });
     this.prefix = options.prefix ?? 'agentnest:';
   }
 
-  private key(owner: RequestIdentity, runId: string): string {
-    return `${this.prefix}run-events:${ownerTag(owner)}:${runId}`;
+  /** The Redis key of a run's stream (for the shared reader). */
+  key(owner: RequestIdentity, runId: string): string {
+    return ownerKeys(this.prefix, owner).events(runId);
   }
 
-  async append(owner: RequestIdentity, runId: string, event: RunStreamEvent): Promise<void> {
-    const key = this.key(owner, runId);
-    await this.redis
-      .multi()
-      .xadd(key, 'MAXLEN', '~', String(this.options.maxEvents ?? 1000), '*', 'e', JSON.stringify(event))
-      .pexpire(key, this.options.ttlMs ?? 86_400_000)
-      .exec();
+  /** Appends to the run's stream if the run is still recorded; false when it is not (erased or expired). */
+  async append(owner: RequestIdentity, runId: string, event: RunStreamEvent): Promise<boolean> {
+    const keys = ownerKeys(this.prefix, owner);
+    const id = await (this.redis as Scripted).agentnestRunEventAppend(keys.events(runId), keys.record(runId), this.options.maxEvents ?? 1000, this.options.ttlMs ?? 86_400_000, JSON.stringify(event));
+    return id !== null;
   }
 
-  /** Events after `afterId` ('0' for all); waits up to `blockMs` (0: not at all) for new ones on the given (dedicated) connection. */
-  async read(owner: RequestIdentity, runId: string, afterId: string, blockMs: number, reader: Redis): Promise<StoredRunEvent[]> {
-    // BLOCK 0 would wait forever on an empty stream: 0 here means "don't wait".
-    const key = this.key(owner, runId);
-    const reply = (blockMs > 0 ? await reader.xread('COUNT', 100, 'BLOCK', blockMs, 'STREAMS', key, afterId) : await reader.xread('COUNT', 100, 'STREAMS', key, afterId)) as Array<[string, Array<[string, string[]]>]> | null;
-    if (!reply) return [];
-    return reply[0][1].map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent }));
+  /** Stored events after `afterId` ('0' for all), at most `count`, without waiting. */
+  async read(owner: RequestIdentity, runId: string, afterId: string, count = 1000): Promise<StoredRunEvent[]> {
+    const reply = (await this.redis.xread('COUNT', count, 'STREAMS', this.key(owner, runId), afterId)) as Array<[string, Array<[string, string[]]>]> | null;
+    return reply ? reply[0][1].map(toStored) : [];
+  }
+
+  /** The newest stored event of the run, if any. */
+  async last(owner: RequestIdentity, runId: string): Promise<StoredRunEvent | undefined> {
+    const [newest] = (await this.redis.xrevrange(this.key(owner, runId), '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+    return newest ? toStored(newest) : undefined;
   }
 
   /**
@@ -73,7 +88,7 @@ export class RunEvents {
     let text = '';
     let timer: NodeJS.Timeout | undefined;
     const push = (event: RunStreamEvent) => {
-      chain = chain.then(() => this.append(owner, runId, event)).catch(() => undefined);
+      chain = chain.then(() => this.append(owner, runId, event)).then(() => undefined, () => undefined);
     };
     const pushText = () => {
       clearTimeout(timer);
@@ -100,3 +115,6 @@ export class RunEvents {
     };
   }
 }
+
+/** True for the event that ends a run's stream. */
+export const isFinal = (e: RunStreamEvent) => e.type === 'status' && FINAL_STATUSES.has(e.status);

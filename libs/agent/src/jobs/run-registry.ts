@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ownerTag } from './owner-tag.js';
+import { ownerKeys } from './owner-tag.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
@@ -22,6 +22,9 @@ export interface RunRecord {
   reply?: string;
   error?: { code: string; message: string };
   usage?: { inputTokens: number; outputTokens: number };
+  /** With a responseFormat: the validated value and the tier that served it. */
+  output?: unknown;
+  outputTier?: string;
   pauseData?: unknown;
   /** A cancel was asked for while the run was running. */
   cancelRequested?: boolean;
@@ -30,10 +33,11 @@ export interface RunRecord {
 /** The run is not in a state that allows this (a second answer to a pause, cancelling a finished run). */
 export class RunStateError extends AgentError {
   constructor(
-    readonly status: RunStatus,
+    /** The run's status, or 'answered': queued with an accepted answer a worker has not started yet. */
+    readonly status: RunStatus | 'answered',
     action: string,
   ) {
-    super('run_state_conflict', `cannot ${action} a run that is ${status}`);
+    super('run_state_conflict', status === 'answered' ? `cannot ${action} a run whose answer was accepted and waits for a worker; cancel it once it is running` : `cannot ${action} a run that is ${status}`);
   }
 }
 
@@ -45,7 +49,7 @@ export class IdempotencyConflictError extends AgentError {
 }
 
 /** Fields to change on a run; null removes one. */
-export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string };
+export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string; answered?: null };
 
 export interface RunRegistryOptions {
   redis: Redis;
@@ -73,9 +77,33 @@ for i = 3, #ARGV do
 end
 return {err = 'state:' .. s}`;
 
-type Scripted = Redis & { agentnestRunTransition(key: string, to: string, fields: string, ...from: string[]): Promise<string | null> };
-const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint']);
-const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace']);
+// Answers a paused run: moves it to queued, names its continuation job and marks the answer
+// accepted, in one step. KEYS: record. ARGV: runId, updatedAt. Returns the continuation's job id.
+const ANSWER = `local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return false end
+if s ~= 'paused' then return {err = 'state:' .. s} end
+local job = ARGV[1] .. '-r' .. redis.call('HINCRBY', KEYS[1], 'resumes', 1)
+redis.call('HSET', KEYS[1], 'status', 'queued', 'jobId', job, 'answered', '1', 'updatedAt', ARGV[2])
+redis.call('HDEL', KEYS[1], 'pauseData')
+return job`;
+
+// Cancels a queued or paused run, unless its answer was accepted and waits for a worker: a paused
+// run leaves one way (answered or cancelled) and the answer already won. KEYS: record. ARGV: now.
+const CANCEL = `local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return false end
+if s == 'queued' and redis.call('HEXISTS', KEYS[1], 'answered') == 1 then return {err = 'state:answered'} end
+if s ~= 'queued' and s ~= 'paused' then return {err = 'state:' .. s} end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finishedAt', ARGV[1], 'updatedAt', ARGV[1])
+redis.call('HDEL', KEYS[1], 'pauseData')
+return s`;
+
+type Scripted = Redis & {
+  agentnestRunTransition(key: string, to: string, fields: string, ...from: string[]): Promise<string | null>;
+  agentnestRunAnswer(key: string, runId: string, now: string): Promise<string | null>;
+  agentnestRunCancel(key: string, now: string): Promise<string | null>;
+};
+const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint', 'output', 'outputSchema']);
+const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace', 'idem', 'answered', 'outputSchema']);
 const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 /**
@@ -90,13 +118,17 @@ export class RunRegistry {
 
   constructor(options: RunRegistryOptions) {
     this.redis = options.redis;
-    if (!(this.redis as Scripted).agentnestRunTransition) this.redis.defineCommand('agentnestRunTransition', { numberOfKeys: 1, lua: TRANSITION });
+    if (!(this.redis as Scripted).agentnestRunTransition) {
+      this.redis.defineCommand('agentnestRunTransition', { numberOfKeys: 1, lua: TRANSITION });
+      this.redis.defineCommand('agentnestRunAnswer', { numberOfKeys: 1, lua: ANSWER });
+      this.redis.defineCommand('agentnestRunCancel', { numberOfKeys: 1, lua: CANCEL });
+    }
     this.prefix = options.prefix ?? 'agentnest:';
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
   }
 
   private key(owner: RequestIdentity, runId: string): string {
-    return `${this.prefix}run:${ownerTag(owner)}:${runId}`;
+    return ownerKeys(this.prefix, owner).record(runId);
   }
 
   /**
@@ -104,7 +136,7 @@ export class RunRegistry {
    * body is the same, throws IdempotencyConflictError when it differs, or binds `runId` and returns it.
    */
   async claimIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, body: unknown, runId: string): Promise<{ runId: string; existing: boolean }> {
-    const key = `${this.prefix}idem:${ownerTag(owner)}:${tag(idempotencyKey)}`;
+    const key = this.idempotencyKey(owner, idempotencyKey);
     // Canonical: the same fields in another order are the same request.
     const bodyHash = tag(canonicalJson(body));
     const set = await this.redis.set(key, JSON.stringify({ runId, bodyHash }), 'EX', IDEMPOTENCY_TTL_S, 'NX');
@@ -114,20 +146,69 @@ export class RunRegistry {
     return { runId: bound.runId, existing: true };
   }
 
+  /** The Redis key that binds one Idempotency-Key of this owner to a run. */
+  idempotencyKey(owner: RequestIdentity, idempotencyKey: string): string {
+    return ownerKeys(this.prefix, owner).idempotency(tag(idempotencyKey));
+  }
+
   /** Frees a key whose request failed before its run was queued, so the client's retry can go through. */
   async releaseIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, runId: string): Promise<void> {
-    const key = `${this.prefix}idem:${ownerTag(owner)}:${tag(idempotencyKey)}`;
+    const key = this.idempotencyKey(owner, idempotencyKey);
     const bound = JSON.parse((await this.redis.get(key)) ?? '{}') as { runId?: string };
     if (bound.runId === runId) await this.redis.del(key);
   }
 
-  /** Records a new queued run; `jobId` is the BullMQ job that will run it (kept server-side, for cancel). */
-  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, jobId: string): Promise<RunRecord> {
-    const now = new Date().toISOString();
+  /**
+   * Records a new queued run; server-side only: `jobId`, the BullMQ job that will run it (for
+   * cancel), `idempotencyKey`, the Redis key that bound it (removed with the run on erasure), and
+   * `outputSchema`, the run's responseFormat (for its continuations). The
+   * run joins its owner's indexes (all runs, and runs of the conversation), so erasure finds it.
+   */
+  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, server: { jobId: string; idempotencyKey?: string; outputSchema?: Record<string, unknown> }): Promise<RunRecord> {
+    const { jobId, idempotencyKey, outputSchema } = server;
+    const at = Date.now();
+    const now = new Date(at).toISOString();
     const full: RunRecord = { ...record, status: 'queued', createdAt: now, updatedAt: now, attempts: 0 };
-    const key = this.key(owner, record.runId);
-    await this.redis.multi().hset(key, this.encode({ ...full, jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '' })).pexpire(key, this.retentionMs).exec();
+    const keys = ownerKeys(this.prefix, owner);
+    const key = keys.record(record.runId);
+    const tx = this.redis.multi().hset(key, this.encode({ ...full, jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '', ...(idempotencyKey ? { idem: idempotencyKey } : {}), ...(outputSchema ? { outputSchema } : {}) })).pexpire(key, this.retentionMs);
+    for (const index of [keys.runs, keys.conversation(record.conversationId)]) {
+      // Entries older than the retention point at expired records: dropped as new ones arrive.
+      tx.zadd(index, at, record.runId).zremrangebyscore(index, '-inf', String(at - this.retentionMs)).pexpire(index, this.retentionMs);
+    }
+    await tx.exec();
     return full;
+  }
+
+  /**
+   * Deletes the owner's runs (all of them, or those of one conversation): records with their
+   * replies, server-side checkpoints and errors, event streams, and the Idempotency-Key records
+   * that bound them. Returns what each deleted run was carried by (its BullMQ job ids) so the
+   * caller can remove the job payloads too.
+   */
+  async erase(owner: RequestIdentity, scope: { conversationId?: string } = {}): Promise<Array<{ runId: string; status?: RunStatus; jobIds: string[] }>> {
+    const keys = ownerKeys(this.prefix, owner);
+    const index = scope.conversationId === undefined ? keys.runs : keys.conversation(scope.conversationId);
+    const runIds = await this.redis.zrange(index, '0', '-1');
+    const erased: Array<{ runId: string; status?: RunStatus; jobIds: string[] }> = [];
+    for (let i = 0; i < runIds.length; i += 100) {
+      const batch = runIds.slice(i, i + 100);
+      const read = this.redis.pipeline();
+      for (const runId of batch) read.hmget(keys.record(runId), 'status', 'conversationId', 'idem', 'resumes');
+      const fields = ((await read.exec()) ?? []).map(([, v]) => v as Array<string | null>);
+      const del = this.redis.pipeline();
+      batch.forEach((runId, n) => {
+        const [status, conversationId, idem, resumes] = fields[n] ?? [];
+        del.unlink(keys.record(runId), keys.events(runId), ...(idem ? [idem] : []));
+        del.zrem(keys.runs, runId);
+        if (conversationId) del.zrem(keys.conversation(conversationId), runId);
+        if (!status) return; // expired already: only its index entry was left
+        const jobIds = [runId, ...Array.from({ length: Number(resumes ?? 0) }, (_, r) => `${runId}-r${r + 1}`)];
+        erased.push({ runId, status: status as RunStatus, jobIds });
+      });
+      await del.exec();
+    }
+    return erased;
   }
 
   async update(owner: RequestIdentity, runId: string, patch: RunPatch): Promise<void> {
@@ -147,12 +228,33 @@ export class RunRegistry {
     // null clears a field (sent as '', which the script deletes).
     const cleared = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === null).map(([k]) => [k, '']));
     const values = { ...this.encode({ ...fields, updatedAt: new Date().toISOString() }), ...cleared };
+    const previous = await this.scripted(() => (this.redis as Scripted).agentnestRunTransition(this.key(owner, runId), to, JSON.stringify(values), ...from), action);
+    return previous === null ? undefined : (previous as RunStatus);
+  }
+
+  /**
+   * Accepts an answer to the owner's paused run: it becomes queued with a new continuation job id
+   * (returned). Undefined when there is no such run; RunStateError when it is not paused.
+   */
+  async answer(owner: RequestIdentity, runId: string): Promise<string | undefined> {
+    return (await this.scripted(() => (this.redis as Scripted).agentnestRunAnswer(this.key(owner, runId), runId, new Date().toISOString()), 'answer')) ?? undefined;
+  }
+
+  /**
+   * Cancels the owner's queued or paused run; returns the status it had. Undefined when there is
+   * no such run; RunStateError when it is running, finished, or its answer is waiting for a worker.
+   */
+  async cancel(owner: RequestIdentity, runId: string): Promise<RunStatus | undefined> {
+    return ((await this.scripted(() => (this.redis as Scripted).agentnestRunCancel(this.key(owner, runId), new Date().toISOString()), 'cancel')) ?? undefined) as RunStatus | undefined;
+  }
+
+  /** Runs a state script: a `state:<status>` error becomes RunStateError. */
+  private async scripted(call: () => Promise<string | null>, action: string): Promise<string | null> {
     try {
-      const previous = await (this.redis as Scripted).agentnestRunTransition(this.key(owner, runId), to, JSON.stringify(values), ...from);
-      return previous === null ? undefined : (previous as RunStatus);
+      return await call();
     } catch (err) {
       const m = /state:(\w+)/.exec(String((err as Error).message));
-      if (m) throw new RunStateError(m[1] as RunStatus, action);
+      if (m) throw new RunStateError(m[1] as RunStatus | 'answered', action);
       throw err;
     }
   }
@@ -168,7 +270,10 @@ export class RunRegistry {
 
   /** Calls `handler(runId)` for every cancel request, on a dedicated subscriber connection; returns a closer. */
   async onCancel(handler: (runId: string) => void): Promise<() => Promise<void>> {
-    const sub = this.redis.duplicate();
+    // Its own connection (subscriber mode), queueing until connected whatever the app's connection does.
+    const sub = this.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    // Trouble shows in the shared connection's log; without a listener ioredis prints each retry as an unhandled error.
+    sub.on('error', () => undefined);
     await sub.subscribe(this.channel());
     sub.on('message', (_channel: string, runId: string) => handler(runId));
     return async () => {
@@ -189,15 +294,14 @@ export class RunRegistry {
     return (await this.redis.hget(this.key(owner, runId), 'jobId')) ?? undefined;
   }
 
-  /** How many times the run has been resumed (names each continuation job). */
-  async nextResume(owner: RequestIdentity, runId: string): Promise<number> {
-    return this.redis.hincrby(this.key(owner, runId), 'resumes', 1);
-  }
-
-  /** What a continuation needs: the owner's paused run's server-side checkpoint, and the traceparent of the run's first job (to link to). */
-  async continuation(owner: RequestIdentity, runId: string): Promise<{ checkpoint?: Checkpoint; trace?: string }> {
-    const [checkpoint, trace] = await this.redis.hmget(this.key(owner, runId), 'checkpoint', 'trace');
-    return { checkpoint: checkpoint ? (JSON.parse(checkpoint) as Checkpoint) : undefined, trace: trace ?? undefined };
+  /** What a continuation needs: the owner's paused run's server-side checkpoint and output schema, and the traceparent of the run's first job (to link to). */
+  async continuation(owner: RequestIdentity, runId: string): Promise<{ checkpoint?: Checkpoint; trace?: string; outputSchema?: Record<string, unknown> }> {
+    const [checkpoint, trace, outputSchema] = await this.redis.hmget(this.key(owner, runId), 'checkpoint', 'trace', 'outputSchema');
+    return {
+      checkpoint: checkpoint ? (JSON.parse(checkpoint) as Checkpoint) : undefined,
+      trace: trace ?? undefined,
+      outputSchema: outputSchema ? (JSON.parse(outputSchema) as Record<string, unknown>) : undefined,
+    };
   }
 
   private encode(values: Record<string, unknown>): Record<string, string> {

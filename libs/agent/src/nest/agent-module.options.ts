@@ -1,5 +1,6 @@
 import type { MemoryStore } from '@agentnest/memory';
 import type { AgentOptions } from '../agent.types.js';
+import type { CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
@@ -25,6 +26,10 @@ export interface AgentModuleOptions {
   requireTenant?: boolean;
   /** HMAC key for pause/resume checkpoints (at least 32 characters). */
   checkpointSecret?: string;
+  /** Single use and revocation of checkpoints; use RedisCheckpointLedger when several instances resume; @default one in-memory ledger for this module */
+  checkpointLedger?: CheckpointLedger;
+  /** How long a checkpoint may be resumed (at most 30 days); @default 7 days */
+  checkpointTtlMs?: number;
   /** MCP servers (`mcpClient(...)`, `mockMcpClient(...)`), connected at boot and closed on shutdown; agents name them in `mcp`. */
   mcpServers?: McpToolSource[];
   /** Recorders attached to every run of every agent (OTel, logging). */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { type MemoryMessage, type MemoryStore } from '@agentnest/memory';
+import { validateIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
 import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
+import { InMemoryCheckpointLedger, type CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
 import type { OutputSchema } from '../output/output-schema.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
@@ -46,6 +47,19 @@ export interface AgentSummary {
   tools: Array<{ name: string; description: string; inputSchema: Record<string, unknown> }>;
 }
 
+/** What an erasure removed. */
+export interface ErasureReport {
+  /** Conversations deleted from memory, when a whole principal was erased. */
+  conversationsRemoved?: number;
+  /** Queued runs deleted with their replies, event streams, job payloads, checkpoints and idempotency records. */
+  runsRemoved: number;
+  /** Every checkpoint issued before now for the scope can no longer be resumed. */
+  checkpointsRevoked: true;
+}
+
+/** Erases what another module keeps of a caller (queued runs); returns how many runs it removed. */
+export type Eraser = (owner: RequestIdentity, scope: { conversationId?: string }) => Promise<number>;
+
 interface ResolvedDefinition extends Omit<AgentDefinition, 'tools'> {
   tools: Tool[];
 }
@@ -55,13 +69,22 @@ interface ResolvedDefinition extends Omit<AgentDefinition, 'tools'> {
 export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private readonly definitions = new Map<string, ResolvedDefinition>();
   private readonly mcp = new Map<string, McpToolSource>();
+  private readonly erasers: Eraser[] = [];
+  private readonly checkpoints: CheckpointLedger;
 
   constructor(
     @Inject(AGENT_MODULE_OPTIONS) private readonly options: AgentModuleOptions,
     @Inject(AGENT_MEMORY_STORE) private readonly memory: MemoryStore,
     private readonly explorer: AgentToolExplorer,
     private readonly tenant: TenantContext,
-  ) {}
+  ) {
+    this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger();
+  }
+
+  /** Lets another module (the jobs module) erase its copies of a caller's data with every erasure. */
+  registerEraser(eraser: Eraser): void {
+    this.erasers.push(eraser);
+  }
 
   async onModuleInit(): Promise<void> {
     const { agents, checkpointSecret } = this.options;
@@ -137,20 +160,28 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */
-  async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions = {}): Promise<RunResult> {
+  async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions & { attemptKey?: string; outputSchema?: OutputSchema } = {}): Promise<RunResult> {
     const caller = this.caller(opts.identity);
-    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: { ...caller, roles: this.roles(opts.identity) }, signal: opts.signal, stream: opts.stream });
+    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: { ...caller, roles: this.roles(opts.identity) }, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema });
   }
 
-  /** The caller's own messages of one conversation, oldest first. */
-  async history(conversationId: string, opts: { limit?: number; identity?: RequestIdentity } = {}): Promise<MemoryMessage[]> {
+  /** A page of the caller's own messages of one conversation, oldest first (`offset` newest ones skipped). */
+  async history(conversationId: string, opts: { limit?: number; offset?: number; identity?: RequestIdentity } = {}): Promise<MemoryMessage[]> {
     const caller = this.caller(opts.identity);
-    return this.memory.load({ ...caller, conversationId }, { limit: opts.limit });
+    return this.memory.load({ ...caller, conversationId }, { limit: opts.limit, offset: opts.offset });
   }
 
-  /** Deletes one of the caller's conversations. */
-  async clearConversation(conversationId: string, opts: { identity?: RequestIdentity } = {}): Promise<void> {
-    await this.memory.clear({ ...this.caller(opts.identity), conversationId });
+  /**
+   * Erases one of the caller's conversations everywhere it went: its checkpoints are revoked first
+   * (no resume can start after), then queued runs of it, then its messages.
+   */
+  async clearConversation(conversationId: string, opts: { identity?: RequestIdentity } = {}): Promise<ErasureReport> {
+    const caller = this.caller(opts.identity);
+    const identity = validateIdentity({ ...caller, conversationId });
+    await this.checkpoints.revoke(identity);
+    const runsRemoved = await this.erase(caller, { conversationId });
+    await this.memory.clear(identity);
+    return { runsRemoved, checkpointsRevoked: true };
   }
 
   /** The caller's tenant's usage by day, agent and model (days as YYYY-MM-DD, inclusive); empty without a ledger. */
@@ -160,11 +191,20 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return this.options.ledger.usage(caller.tenant, range);
   }
 
-  /** Deletes every conversation of the caller's principal within the caller's tenant; returns how many. */
-  async forgetCaller(opts: { identity?: RequestIdentity } = {}): Promise<number> {
+  /** Erases everything of the caller's principal within the caller's tenant: checkpoints, queued runs, conversations. */
+  async forgetCaller(opts: { identity?: RequestIdentity } = {}): Promise<ErasureReport> {
     const caller = this.caller(opts.identity);
     if (!caller.principal) throw new AgentError('principal_required', 'forgetting memory needs a caller with a principal');
-    return this.memory.forgetPrincipal({ tenant: caller.tenant, principal: caller.principal });
+    await this.checkpoints.revoke({ tenant: caller.tenant, principal: caller.principal });
+    const runsRemoved = await this.erase(caller, {});
+    const conversationsRemoved = await this.memory.forgetPrincipal({ tenant: caller.tenant, principal: caller.principal });
+    return { conversationsRemoved, runsRemoved, checkpointsRevoked: true };
+  }
+
+  private async erase(owner: RequestIdentity, scope: { conversationId?: string }): Promise<number> {
+    let removed = 0;
+    for (const eraser of this.erasers) removed += await eraser(owner, scope);
+    return removed;
   }
 
   /** The caller's roles (for tool policies); kept apart from the identity, which keys memory. */
@@ -210,6 +250,8 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       ledger: this.options.ledger,
       requireTenant: this.options.requireTenant,
       checkpointSecret: this.options.checkpointSecret,
+      checkpointLedger: this.checkpoints,
+      checkpointTtlMs: this.options.checkpointTtlMs,
     });
   }
 }

@@ -4,7 +4,7 @@ import { encodeOptionalField as field } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
-import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
+import { assertOwnedBy, resolveIdempotencyKey, pageOf, resolveLimit, resolveOffset, validateMessages, validateScopeField } from '../store-guards.js';
 
 export interface AgentCoreStoreOptions {
   /** The AgentCore Memory resource id. */
@@ -117,12 +117,13 @@ export class AgentCoreStore implements MemoryStore {
   async load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]> {
     const id = validateIdentity(identity);
     const limit = resolveLimit(opts);
+    const offset = resolveOffset(opts);
     if (limit === 0) return [];
     const events = await this.events(AgentCoreStore.actorId(id.tenant, id.principal), AgentCoreStore.sessionId(id.conversationId));
     const records = events.map((e) => e.record).filter((r): r is Record1 => r !== undefined);
     for (const r of records) assertOwnedBy(r.identity, id, this.name, this.options.onAudit);
     records.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-    return records.flatMap((r) => r.messages).slice(-limit);
+    return pageOf(records.flatMap((r) => r.messages), limit, offset);
   }
 
   async clear(identity: MemoryIdentity): Promise<void> {

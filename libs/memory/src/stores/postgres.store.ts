@@ -3,13 +3,18 @@ import { encodeIdentityKey, encodeOptionalField as col } from '../identity-key.j
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
-import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
+import { MemoryError } from '../memory.errors.js';
+import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 import { migrate } from './postgres.migrations.js';
 
 export interface PostgresStoreOptions {
   /** A pg Pool (shared with the app; not ended by the store). */
   pool: Pool;
   onAudit?: MemoryAuditSink;
+  /** Keep at most this many messages per conversation (oldest deleted at each append); @default unlimited */
+  maxMessages?: number;
+  /** Messages older than this are neither loaded nor kept (deleted at the conversation's next append); @default never */
+  ttlMs?: number;
 }
 
 // Optional ids are stored with encodeOptionalField ('~' absent, '=' + value), so '' and absent differ.
@@ -30,15 +35,19 @@ export class PostgresStore implements SearchableMemoryStore {
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.pool = options.pool;
+    for (const k of ['maxMessages', 'ttlMs'] as const) {
+      const v = options[k];
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new MemoryError('invalid_config', `PostgresStore ${k} must be a positive integer`);
+    }
   }
 
   /** A store with its own pool (ended by `close()`); pg is loaded on demand. Runs migrations when asked. */
-  static async fromUrl(url: string, opts: { migrate?: boolean; onAudit?: MemoryAuditSink; max?: number } = {}): Promise<PostgresStore> {
+  static async fromUrl(url: string, opts: { migrate?: boolean; onAudit?: MemoryAuditSink; max?: number; maxMessages?: number; ttlMs?: number } = {}): Promise<PostgresStore> {
     const pg = await loadDriver<{ default: { Pool: new (o: object) => Pool } }>('pg', 'PostgresStore');
     const pool = new pg.default.Pool({ connectionString: url, max: opts.max ?? 10 });
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    const store = new PostgresStore({ pool, onAudit: opts.onAudit });
+    const store = new PostgresStore({ pool, onAudit: opts.onAudit, maxMessages: opts.maxMessages, ttlMs: opts.ttlMs });
     store.owned = true;
     if (opts.migrate) await store.migrate();
     return store;
@@ -84,6 +93,7 @@ export class PostgresStore implements SearchableMemoryStore {
   async load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]> {
     const id = validateIdentity(identity);
     const limit = resolveLimit(opts);
+    const offset = resolveOffset(opts);
     if (limit === 0) return [];
     const t = col(id.tenant);
     // Newest-first on the primary key, then reversed: the window costs O(limit) whatever the history.
@@ -92,9 +102,10 @@ export class PostgresStore implements SearchableMemoryStore {
         `SELECT tenant_id, principal_id, conversation_id, message FROM (
            SELECT tenant_id, principal_id, conversation_id, message, seq FROM agentnest_messages
            WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3
-           ORDER BY seq DESC LIMIT $4) w
+             AND ($6::bigint IS NULL OR created_at > now() - $6::bigint * interval '1 millisecond')
+           ORDER BY seq DESC LIMIT $4 OFFSET $5) w
          ORDER BY seq`,
-        [t, col(id.principal), id.conversationId, limit],
+        [t, col(id.principal), id.conversationId, limit, offset, this.options.ttlMs ?? null],
       ),
     );
     return rows.map((r) => this.own(r, id));
@@ -125,6 +136,18 @@ export class PostgresStore implements SearchableMemoryStore {
          ORDER BY u.i`,
         [t, p, id.conversationId, batch.map((m) => JSON.stringify(m)), embeddings.map((v) => (v ? JSON.stringify(v) : null)), embeddings.map((v) => (v ? Math.hypot(...v) : null))],
       );
+      const { maxMessages, ttlMs } = this.options;
+      // Caps are applied where the conversation grows, under the same lock: expired, then beyond the newest maxMessages.
+      if (ttlMs !== undefined) {
+        await c.query(`DELETE FROM agentnest_messages WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3 AND created_at <= now() - $4::bigint * interval '1 millisecond'`, [t, p, id.conversationId, ttlMs]);
+      }
+      if (maxMessages !== undefined) {
+        await c.query(
+          `DELETE FROM agentnest_messages WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3 AND seq <= (
+             SELECT seq FROM agentnest_messages WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3 ORDER BY seq DESC OFFSET $4 LIMIT 1)`,
+          [t, p, id.conversationId, maxMessages],
+        );
+      }
     });
   }
 

@@ -5,7 +5,7 @@ import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import { MemoryError } from '../memory.errors.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
-import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, validateMessages, validateScopeField } from '../store-guards.js';
+import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, validateMessages, validateScopeField } from '../store-guards.js';
 
 export interface RedisStoreOptions {
   /** An ioredis client (shared with the app; not closed by the store). */
@@ -80,9 +80,10 @@ export class RedisStore implements MemoryStore {
   async load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]> {
     const id = validateIdentity(identity);
     const limit = resolveLimit(opts);
+    const offset = resolveOffset(opts);
     if (limit === 0) return [];
-    // LRANGE from the tail walks only the window: O(limit), whatever the history length.
-    const raw = await this.redis.lrange(this.keyOf(id), -limit, -1);
+    // LRANGE from the tail walks only the window: O(limit + offset), whatever the history length.
+    const raw = await this.redis.lrange(this.keyOf(id), -(offset + limit), -(offset + 1));
     return raw.map((json) => {
       const [tenant, principal, conversationId, message] = JSON.parse(json) as Element;
       const stored: MemoryIdentity = { conversationId };

@@ -65,6 +65,16 @@ export function describeMemoryStore(name: string, harness: MemoryStoreHarness): 
       await expect(store.load(alice, { limit: -1 })).rejects.toMatchObject({ code: 'invalid_limit' });
     });
 
+    it('pages backwards with an offset of newest messages to skip', async () => {
+      await store.append(alice, Array.from({ length: 7 }, (_, i) => user(String(i))));
+      expect(texts(await store.load(alice, { limit: 3, offset: 0 }))).toEqual(['4', '5', '6']);
+      expect(texts(await store.load(alice, { limit: 3, offset: 3 }))).toEqual(['1', '2', '3']);
+      expect(texts(await store.load(alice, { limit: 3, offset: 6 }))).toEqual(['0']);
+      expect(await store.load(alice, { limit: 3, offset: 7 })).toEqual([]);
+      expect(await store.load(alice, { limit: 3, offset: 100 })).toEqual([]);
+      await expect(store.load(alice, { limit: 3, offset: -1 })).rejects.toMatchObject({ code: 'invalid_limit' });
+    });
+
     it('isolates tenants, principals and conversations that share the other fields', async () => {
       const variants: MemoryIdentity[] = [
         alice,
