@@ -36,3 +36,37 @@ export async function createDatabase(): Promise<string> {
   await admin.end();
   return process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`);
 }
+
+/** Polls `probe` until it returns something other than undefined (or `timeoutMs` passes, then throws with `what`). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, { timeoutMs = 10_000, everyMs = 25 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A queued run once it has stopped moving (paused or finished), as its owner reads it. */
+export function runSettled(api: Api, runId: string, key = KEYS.acmeAlice, timeoutMs = 10_000): Promise<{ status: string; [k: string]: unknown }> {
+  return eventually(
+    `run ${runId} to settle`,
+    async () => {
+      const res = await api.http.get(`/v1/runs/${runId}`).set(bearer(key));
+      return ['completed', 'failed', 'paused', 'cancelled', 'budget_exceeded'].includes(res.body.status) ? res.body : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** Parses a text/event-stream body into events. */
+export function parseSse(text: string): Array<{ id: string; type: string; data: Record<string, unknown> }> {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => {
+      const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
+      return { id: field('id'), type: field('event'), data: JSON.parse(field('data')) as Record<string, unknown> };
+    });
+}

@@ -85,7 +85,8 @@ export class JobsController {
   @ApiResponse({ status: 429, description: 'The tenant has too many live streams open', schema: ERROR_RESPONSE })
   async events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
     if (!RUN_ID.test(runId)) throw new ApiError(404, 'run_not_found', 'no such run');
-    const follow = await this.jobs.follow(runId, lastEventId ?? '0', requestSignal(res));
+    // An empty header is no header (nothing received yet).
+    const follow = await this.jobs.follow(runId, lastEventId || '0', requestSignal(res));
     if (!follow) throw new ApiError(404, 'run_not_found', 'no such run');
     if (follow.upToDate) {
       res.status(204).end();

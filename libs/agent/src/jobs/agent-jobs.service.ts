@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { validateIdentity } from '@agentnest/memory';
 import { InjectQueue } from '@nestjs/bullmq';
 import { metrics } from '@opentelemetry/api';
 import { Inject, Injectable } from '@nestjs/common';
@@ -81,6 +82,8 @@ export class AgentJobs {
       runId = claim.runId;
     }
     const conversationId = input.conversationId ?? randomUUID();
+    // The worker would refuse a bad identity; refusing it here makes it the caller's 400 instead of a failed run.
+    validateIdentity({ tenant: owner.tenant, principal: owner.principal, conversationId });
     const job: AgentRunJob = {
       runId,
       agent,
