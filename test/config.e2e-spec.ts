@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { freePort } from '../apps/api/src/redis/local-redis.js';
 import { createApp } from '../apps/api/src/create-app.js';
 import { loadAppConfig } from '../apps/api/src/config/app-config.js';
 import { ConfigError } from '../apps/api/src/config/config.error.js';
@@ -77,11 +79,40 @@ describe('boot configuration', () => {
     ['RUN_BUDGET_USD', { RUN_BUDGET_USD: 'lots' }],
     ['TENANT_BUDGET_MONTHLY_USD', { TENANT_BUDGET_MONTHLY_USD: '0' }],
     ['TENANT_BUDGETS', { TENANT_BUDGETS: '{"acme":{"dailyUsd":-3}}' }],
+    ['CHECKPOINT_TTL', { CHECKPOINT_TTL: '31d' }],
+    ['CHECKPOINT_TTL', { CHECKPOINT_TTL: 'a week' }],
+    ['MEMORY_MAX_MESSAGES', { MEMORY_MAX_MESSAGES: '0' }],
+    ['MEMORY_TTL_DAYS', { MEMORY_TTL_DAYS: 'forever' }],
+    ['MAX_STREAMS_PER_TENANT', { MAX_STREAMS_PER_TENANT: '0' }],
+    ['HOST', { HOST: 'not a host' }],
   ])('names %s for a chosen provider without what it needs, never echoing a secret', (variable, env) => {
     const err = configError(env as Record<string, string>);
     expect(err.variable).toBe(variable);
     for (const secret of ['sk-ant-secret-value', 'sk-openai-secret-value', 'AKIDSECRETID']) expect(err.message).not.toContain(secret);
   });
+
+  it('listens on loopback in development (the dev key is well known), on all interfaces in production, or on HOST', () => {
+    expect(loadAppConfig({}).host).toBe('127.0.0.1');
+    expect(loadAppConfig(GOOD).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadAppConfig({}).checkpointTtlMs).toBe(7 * 86_400_000);
+    expect(loadAppConfig({ CHECKPOINT_TTL: '12h' }).checkpointTtlMs).toBe(12 * 3_600_000);
+    expect(loadAppConfig({ CHECKPOINT_TTL: '90' }).checkpointTtlMs).toBe(90_000);
+    expect(loadAppConfig({}).memoryCaps).toEqual({ maxMessages: 1_000, ttlMs: 30 * 86_400_000 });
+  });
+
+  it('stops boot with one line naming REDIS_URL when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['apps/api/dist/main.js'], { env: { PATH: process.env.PATH ?? '', ...GOOD, REDIS_URL: `redis://127.0.0.1:${port}`, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    const lines = out.split('\n').filter((l) => l.trim());
+    expect(lines.filter((l) => l.startsWith('Configuration error: REDIS_URL could not be reached'))).toHaveLength(1);
+    expect(out).not.toMatch(/\n\s+at /); // no stack trace
+  }, 30_000);
 
   it('maps keys to roles', () => {
     const keys = loadAppConfig({ API_KEYS: 'supersecretkey=acme/alice:ops+viewer,otherkey1=acme/bob' }).apiKeys;

@@ -23,6 +23,8 @@ describe('quick start: the service on its embedded defaults', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(log).toMatch(/queue worker on/);
+    // Development listens on loopback only: the development key is well known.
+    expect(log).toMatch(new RegExp(`Listening on http://127\\.0\\.0\\.1:${port} \\(provider mock, memory: in-memory`));
     const started = /started a private redis-server on 127\.0\.0\.1:(\d+)/.exec(log);
     if (!started) expect(log).toMatch(/using the Redis found on 127\.0\.0\.1:6379/);
 

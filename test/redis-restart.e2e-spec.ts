@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startRedis } from './redis-server.js';
-import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 
@@ -33,8 +33,18 @@ describe('Redis restarted under a running service', () => {
     expect((await run('before')).status).toBe(200);
     const queued = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'before' })).body.runId as string;
     expect(await finished(queued)).toBe('completed');
+    // A live stream is open while Redis goes away: its connection's errors must be handled, not printed as unhandled.
+    const paused = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'please ask me something' })).body.runId as string;
+    await runSettled(api, paused);
+    await api.app.listen(0, '127.0.0.1');
+    const following = new AbortController();
+    const stream = await fetch(`${await api.app.getUrl()}/v1/runs/${paused}/events`, { headers: bearer(KEYS.acmeAlice), signal: following.signal });
+    expect(stream.status).toBe(200);
+    const printed: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
     await redis.stop();
 
+    const started = Date.now();
     const down = await run('during');
     expect(down.status).toBe(503);
     expect(down.body.error.code).toBe('store_unavailable');
@@ -50,7 +60,9 @@ describe('Redis restarted under a running service', () => {
     for (const res of await Promise.all(jobsDown)) expect([res.status, res.body.error?.code]).toEqual([503, 'store_unavailable']);
     const health = await api.http.get('/health');
     expect(health.status).toBe(503);
-    expect(health.body.error).toMatchObject({ memory: { status: 'down', store: 'redis' } });
+    expect(health.body.error).toMatchObject({ memory: { status: 'down', store: 'redis' }, redis: { status: 'down' }, queue: { status: 'down' } });
+    // Every answer above came at once, not after a reconnect backoff (5-10 s before); the bound only catches that regression.
+    expect(Date.now() - started).toBeLessThan(4_000);
 
     redis = await startRedis(redis.port);
     const deadline = Date.now() + 15_000;
@@ -64,5 +76,8 @@ describe('Redis restarted under a running service', () => {
     const again = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'after' });
     expect(again.status).toBe(202);
     expect(await finished(again.body.runId)).toBe('completed');
+    following.abort();
+    spy.mockRestore();
+    expect(printed.filter((line) => /Unhandled error event/.test(line))).toEqual([]);
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { loadAppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { createApp, createWorker } from './create-app.js';
 import { findOrStartLocalRedis } from './redis/local-redis.js';
+import { assertRedisReachable } from './redis/redis-connection.js';
 
 // A promise that rejects where nobody awaits it must not end the process for every tenant: it is
 // logged (class and code only: messages may carry data) and the service keeps serving.
@@ -15,7 +16,9 @@ process.on('unhandledRejection', (reason) => {
 try {
   const log = new Logger('AgentNest');
   const env = { ...process.env };
-  if (loadAppConfig(env).role === 'worker') {
+  const { redisUrl, role } = loadAppConfig(env);
+  if (redisUrl) await assertRedisReachable(redisUrl);
+  if (role === 'worker') {
     const { app, config } = await createWorker(env);
     await app.init();
     log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);

@@ -7,6 +7,25 @@ import { ConfigError } from '../config/config.error.js';
 /** @default 3 s for Redis to answer at boot */
 const BOOT_TIMEOUT_MS = 3_000;
 
+/**
+ * Boot refuses an unreachable Redis before anything else connects (BullMQ's connections would
+ * print every failed retry): one line naming REDIS_URL, like any other bad setting.
+ */
+export async function assertRedisReachable(url: string, timeoutMs = BOOT_TIMEOUT_MS): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  let cause = 'no answer';
+  probe.on('error', (err: Error & { code?: string }) => (cause = err.code ?? err.name));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch {
+    // Class or code only: the URL, and so the error message, may hold a password.
+    throw new ConfigError('REDIS_URL', `could not be reached (${cause})`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** The service's one Redis connection (when REDIS_URL is set), shared by every feature and closed on shutdown. */
 @Injectable()
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {

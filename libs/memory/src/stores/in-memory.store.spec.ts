@@ -24,3 +24,22 @@ describe('InMemoryStore record ownership', () => {
     expect(audit).toEqual([expect.objectContaining({ type: 'memory.access_refused', store: 'memory', requested: { tenant: 'acme', principal: undefined } })]);
   });
 });
+
+describe('InMemoryStore caps', () => {
+  it('keeps at most maxMessages per conversation and forgets an idle one after ttlMs', async () => {
+    let now = 0;
+    const store = new InMemoryStore({ maxMessages: 3, ttlMs: 1_000, now: () => now });
+    const id = { tenant: 't', conversationId: 'c' };
+    await store.append(id, ['1', '2'].map((content) => ({ role: 'user' as const, content })));
+    await store.append(id, ['3', '4'].map((content) => ({ role: 'user' as const, content })));
+    expect((await store.load(id)).map((m) => m.content)).toEqual(['2', '3', '4']);
+    now = 999;
+    expect(await store.load(id)).toHaveLength(3);
+    await store.append(id, [{ role: 'user', content: '5' }]); // a write refreshes the TTL
+    now = 1_998;
+    expect((await store.load(id)).map((m) => m.content)).toEqual(['3', '4', '5']);
+    now = 1_999;
+    expect(await store.load(id)).toEqual([]);
+    expect(() => new InMemoryStore({ maxMessages: 0 })).toThrow(/maxMessages/);
+  });
+});

@@ -29,6 +29,24 @@ describe('PostgresStore specifics', () => {
   const alice = { tenant: 'pg-acme', principal: 'alice', conversationId: 'c1' };
   const msg = (content: string): MemoryMessage => ({ role: 'user', content });
 
+  it('keeps at most maxMessages per conversation, and neither loads nor keeps messages older than ttlMs', async () => {
+    const capped = new PostgresStore({ pool, maxMessages: 3, ttlMs: 60_000 });
+    const id = { ...alice, conversationId: 'capped' };
+    await capped.append(id, ['1', '2'].map(msg));
+    await capped.append(id, ['3', '4'].map(msg));
+    expect((await capped.load(id)).map((m) => m.content)).toEqual(['2', '3', '4']);
+    // Age two messages past the TTL: they stop loading at once and are deleted at the next append.
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`UPDATE agentnest_messages SET created_at = now() - interval '2 minutes' WHERE conversation_id = 'capped' AND message LIKE '%"content":"2"%' OR (conversation_id = 'capped' AND message LIKE '%"content":"3"%')`);
+    expect((await capped.load(id)).map((m) => m.content)).toEqual(['4']);
+    await capped.append(id, [msg('5')]);
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM agentnest_messages WHERE conversation_id = 'capped'`);
+    await admin.end();
+    expect(rows[0].n).toBe(2);
+    expect((await store.load(id)).map((m) => m.content)).toEqual(['4', '5']);
+  });
+
   it('migrates idempotently, also when instances race', async () => {
     const results = await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
     expect(results.flat()).toEqual([]);

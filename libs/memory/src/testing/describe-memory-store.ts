@@ -172,5 +172,16 @@ export function describeMemoryStore(name: string, harness: MemoryStoreHarness): 
       await expect(store.forgetTenant('')).rejects.toBeInstanceOf(InvalidIdentityError);
       expect(await store.load(alice)).toEqual([]);
     });
+
+    it('refuses ids that are not well-formed Unicode, so lone surrogates cannot collide with U+FFFD', async () => {
+      for (const bad of ['\ud800', '\udfff', 'x\udc00', '\ud83d']) {
+        await expect(store.append({ ...alice, conversationId: bad }, [user('a')])).rejects.toMatchObject({ code: 'invalid_identity' });
+        await expect(store.load({ ...alice, principal: bad })).rejects.toMatchObject({ code: 'invalid_identity' });
+      }
+      await store.append({ ...alice, conversationId: '\ufffd' }, [user('replacement')]);
+      await store.append({ ...alice, conversationId: '\ud83d\ude00' }, [user('emoji')]);
+      expect(texts(await store.load({ ...alice, conversationId: '\ufffd' }))).toEqual(['replacement']);
+      expect(texts(await store.load({ ...alice, conversationId: '\ud83d\ude00' }))).toEqual(['emoji']);
+    });
   });
 }
