@@ -96,3 +96,17 @@ describe('API errors: stable codes, never a 500 for a client mistake', () => {
     expectError(await api.http.get(`/v1/conversations/${'c'.repeat(300)}/messages`).set(bearer(KEYS.acmeAlice)), 400, 'invalid_identity');
   });
 });
+
+describe("the README's error table", () => {
+  it('lists every library code with the status the service answers, and nothing the service does not answer', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ERROR_STATUS } = await import('../apps/api/src/http/error-mapping.js');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| status | code | when |'), readme.indexOf('## Using the libraries'));
+    const documented = new Map([...table.matchAll(/^\| (\d{3}) \| `(\w+)` \|/gm)].map((m) => [m[2], Number(m[1])]));
+    for (const [code, status] of Object.entries(ERROR_STATUS)) expect([code, documented.get(code)]).toEqual([code, status]);
+    // Codes raised by the HTTP layer itself (ApiError, body parsing, the auth guard, unknown routes).
+    const httpLayer = ['invalid_json', 'invalid_body', 'invalid_query', 'invalid_header', 'invalid_range', 'unauthorized', 'not_found', 'run_not_found', 'payload_too_large', 'unsupported_media_type', 'internal_error'];
+    for (const code of documented.keys()) expect([code, code in ERROR_STATUS || httpLayer.includes(code)]).toEqual([code, true]);
+  });
+});

@@ -149,7 +149,10 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
       return fc.oneof({ weight: 8, arbitrary: real.length ? fc.constantFrom(...real) : garbageString }, { weight: 2, arbitrary: garbageString }, { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%ED%A0%80', '..%2f..%2f', '%2e%2e') });
     };
     const queryValue = (p: Operation['params'][number]): fc.Arbitrary<string> =>
-      fc.oneof(fc.constantFrom('1', '50', '100', '101', '0', '-1', '2026-02-28', '2026-02-31', '2026-13-01', '9999-12-31'), garbageString);
+      fc.oneof(
+        { weight: 3, arbitrary: /^(from|to)$/.test(p.name) ? fc.constantFrom('2026-02-28', '2026-02-31', '2026-13-01', '9999-12-31', '0000-01-01', '2024-02-29') : fc.constantFrom('1', '50', '100', '101', '0', '-1', '1e3', '9999999', '99999999') },
+        { weight: 1, arbitrary: garbageString },
+      );
 
     const requestFor = (op: Operation): fc.Arbitrary<FuzzRequest> => {
       const pathParams = op.params.filter((p) => p.in === 'path');

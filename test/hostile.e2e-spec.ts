@@ -277,13 +277,15 @@ describe('hostile input', () => {
   it('lets exactly one of an answer and a cancel of a paused queued run win, every time', async () => {
     const prefix = `hostile-race-${randomUUID()}:`;
     const pausing = await startApi(env(redis.url, { REDIS_KEY_PREFIX: prefix }));
-    let runIds: string[] = [];
-    try {
-      runIds = await Promise.all(Array.from({ length: 25 }, async () => (await pausing.http.post('/v1/agents/assistant/jobs').set(as()).send({ message: 'please ask me something' })).body.runId as string));
-      for (const id of runIds) expect((await runSettled(pausing, id)).status).toBe('paused');
-    } finally {
-      await pausing.close();
-    }
+    const runIds = await (async () => {
+      try {
+        const ids = await Promise.all(Array.from({ length: 25 }, async () => (await pausing.http.post('/v1/agents/assistant/jobs').set(as()).send({ message: 'please ask me something' })).body.runId as string));
+        for (const id of ids) expect((await runSettled(pausing, id)).status).toBe('paused');
+        return ids;
+      } finally {
+        await pausing.close();
+      }
+    })();
     // No worker while the requests race, so nothing but the two requests decides.
     const front = await startApi(env(redis.url, { REDIS_KEY_PREFIX: prefix, APP_ROLE: 'api' }));
     const answered = new Map<string, string>();

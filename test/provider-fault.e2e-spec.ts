@@ -87,10 +87,13 @@ describe('fault test: 1,000 calls against a flaky then dead primary', () => {
 
     expect(ok.length / CALLS).toBeGreaterThanOrEqual(0.999);
     // How many requests reach the primary depends on how often the breaker opens (timing), so check the
-    // injected rate among the requests that got a draw, not an absolute count.
+    // injected rate among the requests that got a draw, not an absolute count. The draws come from the
+    // seeded PRNG in order, so the rate is a function of their number alone: for seed 42 it lies in
+    // (0.2, 0.4) for every count from 100 up (checked up to 3,000). Requiring 100 faults instead made the
+    // test fail whenever the breaker happened to spare the primary more (86 seen).
     const drawn = primaryFake.requests.length - injected.down;
     const faults = injected.rateLimited + injected.server + injected.timeout;
-    expect(faults).toBeGreaterThan(100);
+    expect(drawn).toBeGreaterThanOrEqual(100);
     expect(faults / drawn).toBeGreaterThan(0.2);
     expect(faults / drawn).toBeLessThan(0.4);
     // While the primary is down the breaker opens, the fallback serves, and the primary is mostly spared.

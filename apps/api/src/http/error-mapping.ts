@@ -14,7 +14,7 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 // The status of each public error code. Library codes not listed are the server's problem and are
 // answered as internal_error without detail.
-const STATUS: Record<string, number> = {
+export const ERROR_STATUS: Record<string, number> = {
   agent_not_found: 404,
   tenant_required: 403,
   principal_required: 403,
@@ -50,7 +50,7 @@ export function toHttpError(error: unknown): HttpErrorBody {
     return { status, code: HTTP_CODES[status] ?? 'bad_request', message: error.message };
   }
   const { code, message, retryAfterMs } = publicError(error);
-  const status = STATUS[code];
+  const status = ERROR_STATUS[code];
   if (status === undefined) return { status: 500, code: 'internal_error', message: 'internal error' };
   return { status, code, message, ...(retryAfterMs !== undefined && status !== 400 ? { retryAfterSeconds: seconds(retryAfterMs) } : {}) };
 }
