@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
 import { createWorker } from '../apps/api/src/create-app.js';
-import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, parseSse, SECRET, startApi, type Api } from './harness.js';
 
 const baseEnv = (extra: Record<string, string> = {}) => ({
   NODE_ENV: 'test',
@@ -164,6 +164,15 @@ describe('queued runs against a real provider SDK: retries and separate worker p
       const failed = await settled(api, bad.body.runId);
       // The same sanitised code and message as the sync path would answer (no upstream detail).
       expect(failed.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'provider_error', message: 'the model provider failed (bad_request)' } });
+      const sync = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
+      expect(sync.body.error).toEqual(failed.body.error);
+      const stream = parseSse((await api.http.get(`/v1/runs/${bad.body.runId}/events`).set(bearer(KEYS.acmeAlice)).buffer(true)).text);
+      expect(stream.at(-1)!.data).toEqual({ type: 'status', status: 'failed', error: failed.body.error });
+      // Nothing of the vendor's own error (its text, the fake's address) reaches a client.
+      for (const text of [JSON.stringify(failed.body), JSON.stringify(stream), JSON.stringify(sync.body)]) {
+        expect(text).not.toContain('malformed');
+        expect(text).not.toContain(new URL(fake.origin).host);
+      }
     } finally {
       await api.close();
     }
