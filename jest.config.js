@@ -16,7 +16,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
-    '^@agentnest/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^@agentnest/([a-z-]+)/(testing|nest|jobs)$': '<rootDir>/libs/$1/src/$2/index.ts',
     '^@agentnest/observability/sdk$': '<rootDir>/libs/observability/src/start-telemetry.ts',
     '^@agentnest/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -100,7 +100,7 @@ describe('API errors: stable codes, never a 500 for a client mistake', () => {
 describe("the README's error table", () => {
   it('lists every library code with the status the service answers, and nothing the service does not answer', async () => {
     const { readFileSync } = await import('node:fs');
-    const { ERROR_STATUS } = await import('../apps/api/src/http/error-mapping.js');
+    const { ERROR_STATUS } = await import('@agentnest/agent/nest');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const table = readme.slice(readme.indexOf('| status | code | when |'), readme.indexOf('## Using the libraries'));
     const documented = new Map([...table.matchAll(/^\| (\d{3}) \| `(\w+)` \|/gm)].map((m) => [m[2], Number(m[1])]));

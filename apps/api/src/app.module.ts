@@ -2,15 +2,17 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AgentJobsModule, AgentModule, InMemoryCostLedger, mcpClient, RedisCheckpointLedger, RedisCostLedger } from '@agentnest/agent';
-import { MEMORY_STORE, MemoryModule, type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
-import { OTelRecorder } from '@agentnest/observability';
+import { AgentJobsModule } from '@agentnest/agent/jobs';
+import { AgentExceptionFilter, AgentModule } from '@agentnest/agent/nest';
+import { InMemoryCostLedger, mcpClient, RedisCheckpointLedger, RedisCostLedger } from '@agentnest/agent';
+import { MEMORY_STORE, MemoryModule } from '@agentnest/memory/nest';
+import { type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
+import { OTelRecorder, otelJobTracer } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
 import { demoAgents } from './demo/demo-agents.js';
 import { AgentsController } from './http/agents.controller.js';
-import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ConversationsController } from './http/conversations.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { JobsController } from './http/jobs.controller.js';
@@ -53,7 +55,7 @@ export class AppModule {
           inject: [RedisConnection],
           worker: config.role !== 'api',
           lockMs: config.jobs.lockMs,
-          useFactory: (redis: RedisConnection) => ({ connection: redis.queue(), redis: redis.client!, prefix: config.redisPrefix, ...config.jobs }),
+          useFactory: (redis: RedisConnection) => ({ connection: redis.queue(), redis: redis.client!, prefix: config.redisPrefix, tracer: otelJobTracer(), ...config.jobs }),
         })
       : undefined;
     return {
@@ -95,7 +97,7 @@ export class AppModule {
       controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, ...(jobs ? [JobsController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_FILTER, useClass: AgentExceptionFilter },
       ],
     };
   }

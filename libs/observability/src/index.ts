@@ -4,3 +4,4 @@ export { OTelRecorder } from './otel.recorder.js';
 export type { OTelRecorderOptions } from './otel.recorder.js';
 export { ATTR, DURATION_BUCKETS, TOKEN_BUCKETS } from './genai.js';
 export { TenantLabels } from './tenant-labels.js';
+export { otelJobTracer } from './otel-job-tracer.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgentTool } from '@agentnest/agent';
+import { AgentTool } from '@agentnest/agent/nest';
 
 /** The demo's clock, as a Nest provider so it shows how tools reach injected services. */
 @Injectable()

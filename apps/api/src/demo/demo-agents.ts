@@ -1,4 +1,5 @@
-import { askHuman, type AgentDefinition, type ToolPolicy } from '@agentnest/agent';
+import { askHuman, type ToolPolicy } from '@agentnest/agent';
+import { type AgentDefinition } from '@agentnest/agent/nest';
 import type { LLMProvider } from '@agentnest/providers';
 import type { CostConfig } from '../config/cost-config.js';
 

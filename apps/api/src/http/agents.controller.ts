@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentService, NarrativeRecorder, type AgentCallOptions, type RunResult } from '@agentnest/agent';
+import { AgentService, type AgentCallOptions } from '@agentnest/agent/nest';
+import { NarrativeRecorder, type RunResult } from '@agentnest/agent';
 import type { Response } from 'express';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { requestSignal } from './request-signal.js';

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentService } from '@agentnest/agent';
+import { AgentService } from '@agentnest/agent/nest';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { ERASURE_RESPONSE, ERROR_RESPONSE, HISTORY_QUERY, MAX_PAGE, MESSAGES_RESPONSE } from './schemas.js';
 

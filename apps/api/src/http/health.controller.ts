@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { AGENT_MEMORY_STORE, AgentJobs, AgentService } from '@agentnest/agent';
+import { AGENT_MEMORY_STORE, AgentService } from '@agentnest/agent/nest';
+import { AgentJobs } from '@agentnest/agent/jobs';
 import type { MemoryStore } from '@agentnest/memory';
 import { Public } from '../auth/public.decorator.js';
 import { RedisConnection } from '../redis/redis-connection.js';

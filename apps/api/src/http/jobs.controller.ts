@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentJobs } from '@agentnest/agent';
-import { ApiError } from './api-error.js';
+import { AgentJobs } from '@agentnest/agent/jobs';
+import { HttpError } from '@agentnest/agent/nest';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import type { Response } from 'express';
 import { requestSignal } from './request-signal.js';
@@ -34,7 +34,7 @@ export class JobsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('traceparent') traceparent: string | undefined,
   ) {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new ApiError(400, 'invalid_header', 'Idempotency-Key must be 1-256 visible ASCII characters');
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new HttpError(400, 'invalid_header', 'Idempotency-Key must be 1-256 visible ASCII characters');
     const input = { message: body.message, conversationId: body.conversationId, ...(body.responseFormat ? { outputSchema: body.responseFormat.schema } : {}) };
     const queued = await this.jobs.enqueue(agent, input, { idempotencyKey, traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : undefined });
     return { runId: queued.runId, status: queued.status };
@@ -46,7 +46,7 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   async run(@Param('runId') runId: string) {
     const record = RUN_ID.test(runId) ? await this.jobs.get(runId) : undefined;
-    if (!record) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (!record) throw new HttpError(404, 'run_not_found', 'no such run');
     return record;
   }
 
@@ -59,7 +59,7 @@ export class JobsController {
   @ApiResponse({ status: 409, description: 'The run is not paused (already answered, finished or cancelled)', schema: ERROR_RESPONSE })
   async resume(@Param('runId') runId: string, @Body(new JsonSchemaPipe(RUN_ANSWER_REQUEST)) body: { answer: string }) {
     const resumed = RUN_ID.test(runId) ? await this.jobs.resume(runId, body.answer) : undefined;
-    if (!resumed) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (!resumed) throw new HttpError(404, 'run_not_found', 'no such run');
     return resumed;
   }
 
@@ -70,7 +70,7 @@ export class JobsController {
   @ApiResponse({ status: 409, description: 'The run already finished', schema: ERROR_RESPONSE })
   async cancel(@Param('runId') runId: string, @Res({ passthrough: true }) res: Response) {
     const cancelled = RUN_ID.test(runId) ? await this.jobs.cancel(runId) : undefined;
-    if (!cancelled) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (!cancelled) throw new HttpError(404, 'run_not_found', 'no such run');
     if (cancelled.cancelRequested) res.status(202);
     return cancelled;
   }
@@ -84,10 +84,10 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 429, description: 'The tenant has too many live streams open', schema: ERROR_RESPONSE })
   async events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
-    if (!RUN_ID.test(runId)) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (!RUN_ID.test(runId)) throw new HttpError(404, 'run_not_found', 'no such run');
     // An empty header is no header (nothing received yet).
     const follow = await this.jobs.follow(runId, lastEventId || '0', requestSignal(res));
-    if (!follow) throw new ApiError(404, 'run_not_found', 'no such run');
+    if (!follow) throw new HttpError(404, 'run_not_found', 'no such run');
     if (follow.upToDate) {
       res.status(204).end();
       return;

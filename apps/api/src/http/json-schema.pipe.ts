@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ApiError } from './api-error.js';
+import { HttpError } from '@agentnest/agent/nest';
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
 
@@ -25,6 +25,6 @@ export class JsonSchemaPipe implements PipeTransform {
   transform(value: unknown): unknown {
     if (this.validate(value)) return value;
     const reasons = (this.validate.errors ?? []).map((e) => describe(e, this.where));
-    throw new ApiError(400, this.where === 'body' ? 'invalid_body' : 'invalid_query', reasons.join('; '));
+    throw new HttpError(400, this.where === 'body' ? 'invalid_body' : 'invalid_query', reasons.join('; '));
   }
 }

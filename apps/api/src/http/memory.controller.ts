@@ -1,6 +1,6 @@
 import { Controller, Delete } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentService } from '@agentnest/agent';
+import { AgentService } from '@agentnest/agent/nest';
 import { ERASURE_RESPONSE, ERROR_RESPONSE } from './schemas.js';
 
 @ApiTags('conversations')

@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentService, type UsageRow } from '@agentnest/agent';
-import { ApiError } from './api-error.js';
+import { AgentService } from '@agentnest/agent/nest';
+import { type UsageRow } from '@agentnest/agent';
+import { HttpError } from '@agentnest/agent/nest';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { ERROR_RESPONSE, USAGE_QUERY, USAGE_RESPONSE } from './schemas.js';
 
@@ -21,12 +22,12 @@ export class UsageController {
   @ApiResponse({ status: 400, description: 'Bad dates or range', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
   async usage(@Query(new JsonSchemaPipe(USAGE_QUERY, 'query')) query: { from?: string; to?: string }) {
-    for (const day of [query.from, query.to]) if (day !== undefined && !isRealDay(day)) throw new ApiError(400, 'invalid_query', `${day} is not a calendar day`);
+    for (const day of [query.from, query.to]) if (day !== undefined && !isRealDay(day)) throw new HttpError(400, 'invalid_query', `${day} is not a calendar day`);
     const today = new Date().toISOString().slice(0, 10);
     const to = query.to ?? today;
     const from = query.from ?? `${to.slice(0, 7)}-01`;
     const span = Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`);
-    if (!Number.isFinite(span) || span < 0 || span > 365 * DAY_MS) throw new ApiError(400, 'invalid_range', 'from must be a real day on or before to, at most 366 days apart');
+    if (!Number.isFinite(span) || span < 0 || span > 365 * DAY_MS) throw new HttpError(400, 'invalid_range', 'from must be a real day on or before to, at most 366 days apart');
     const rows = await this.agents.usage({ from, to });
     return { from, to, rows, totals: totals(rows) };
   }

@@ -1,12 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
 
 // One storage for the process: every request or job runs inside its own Map, and the Map follows
-// the work across awaits, so singleton providers read per-request values without Scope.REQUEST.
+// the work across awaits, so singleton services read per-request values without request scope.
 const storage = new AsyncLocalStorage<Map<string, unknown>>();
 
-/** Per-request key/value context on AsyncLocalStorage (what nestjs-cls does, without its CommonJS build). */
-@Injectable()
+/** Per-request key/value context on AsyncLocalStorage (what nestjs-cls does, without its CommonJS build or Nest). */
 export class RequestContext {
   isActive(): boolean {
     return storage.getStore() !== undefined;

@@ -1,20 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import { AgentConfigError } from '../agent.errors.js';
-import { IDENTITY_CONTEXT_KEY } from '../nest/agent.constants.js';
+import type { RequestIdentity } from './request-identity.js';
 import { RequestContext } from './request-context.js';
 
-/** Who is calling: set once per request (or job) and read by every run, so nobody passes it by hand. */
-export interface RequestIdentity {
-  tenant?: string;
-  principal?: string;
-  /** Roles of the caller (from the API key), for tool policies. */
-  roles?: readonly string[];
-}
+/** Key under which the caller's identity lives in the request context. */
+export const IDENTITY_CONTEXT_KEY = 'agentnest.identity';
 
-/** The caller's identity in the async request context; an auth guard sets it, AgentService reads it. */
-@Injectable()
+/** The caller's identity in the async request context: an auth guard, interceptor or middleware sets it; runs read it. */
 export class TenantContext {
-  constructor(private readonly context: RequestContext) {}
+  constructor(private readonly context: RequestContext = new RequestContext()) {}
 
   get(): RequestIdentity | undefined {
     return this.context.get<RequestIdentity>(IDENTITY_CONTEXT_KEY);
@@ -26,7 +19,9 @@ export class TenantContext {
     if (identity.principal !== undefined) clean.principal = identity.principal;
     if (identity.roles?.length) clean.roles = Object.freeze([...identity.roles]);
     if (!this.context.set(IDENTITY_CONTEXT_KEY, Object.freeze(clean))) {
-      throw new AgentConfigError('no active request context: import AgentModule (it mounts the context middleware) or use TenantContext.run');
+      throw new AgentConfigError(
+        'no active request context: in a Nest app import AgentModule (its context opens before any of your middleware, guards or interceptors); outside a request, wrap the work in TenantContext.run(identity, fn)',
+      );
     }
   }
 

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { validateIdentity } from '@agentnest/memory';
 import { InjectQueue } from '@nestjs/bullmq';
-import { metrics } from '@opentelemetry/api';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
+import { TenantContext } from '../context/tenant-context.js';
+import type { RequestIdentity } from '../context/request-identity.js';
 import { TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { compileUntrustedSchema } from '../output/untrusted-schema.js';
-import { captureTrace } from './job-trace.js';
+import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
 import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunStreamHub } from './run-stream-hub.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
@@ -43,6 +43,7 @@ async function* single(event?: StoredRunEvent): AsyncGenerator<StoredRunEvent> {
 export class AgentJobs {
   /** Live event streams per tenant in this process. */
   private readonly openStreams = new Map<string, number>();
+  private readonly tracer: JobTracer;
 
   constructor(
     @InjectQueue(AGENT_RUNS_QUEUE) private readonly queue: Queue<AgentRunJob>,
@@ -56,14 +57,11 @@ export class AgentJobs {
     this.agents.registerEraser((owner, scope) => this.erase(owner, scope));
     // Without a listener BullMQ prints every reconnection failure; the app's Redis connection logs them once.
     this.queue.on('error', () => undefined);
-    // Observed only when a metrics SDK collects, so it costs nothing otherwise.
-    metrics
-      .getMeter('agentnest')
-      .createObservableGauge('agentnest.queue.depth', { unit: '{run}', description: 'Runs waiting for a worker' })
-      .addCallback(async (result) => {
-        const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed').catch(() => undefined);
-        if (counts) result.observe(Object.values(counts).reduce((a, b) => a + b, 0), { 'messaging.destination.name': AGENT_RUNS_QUEUE });
-      });
+    this.tracer = options.tracer ?? noopJobTracer;
+    this.tracer.observeDepth(AGENT_RUNS_QUEUE, async () => {
+      const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed').catch(() => undefined);
+      return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : undefined;
+    });
   }
 
   async enqueue(agent: string, input: { message: string; conversationId?: string; outputSchema?: Record<string, unknown> }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
@@ -93,7 +91,7 @@ export class AgentJobs {
       conversationId,
       message: input.message,
       ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
-      trace: captureTrace(opts.traceparent),
+      trace: this.tracer.capture(opts.traceparent),
     };
     try {
       // Issued together: ioredis pipelines them on the one connection, one round trip for both.
@@ -116,7 +114,7 @@ export class AgentJobs {
     const jobId = await this.registry.answer(owner, runId);
     if (jobId === undefined) return undefined;
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
-    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: captureTrace() };
+    const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: this.tracer.capture() };
     await this.queue.add('resume', job, this.jobOptions(jobId, {}));
     return { runId, status: 'queued' };
   }

@@ -1,3 +1,5 @@
+import type { JobTracer, TraceCarrier } from '../tracing/job-tracer.js';
+
 /** What a queued run carries: who asked (re-entered by the worker), what, and the trace to continue. */
 export interface AgentRunJob {
   runId: string;
@@ -9,7 +11,7 @@ export interface AgentRunJob {
   conversationId: string;
   message: string;
   /** W3C trace context (traceparent, tracestate) of the request that queued the run or its continuation. */
-  trace?: Record<string, string>;
+  trace?: TraceCarrier;
   /** Set on a continuation job: the human's answer to the run's pause. */
   answer?: string;
   /** Structured output: the reply must match this JSON Schema (from the request; compiled as untrusted). */
@@ -29,6 +31,8 @@ export interface AgentJobsOptions {
   shutdownGraceMs?: number;
   /** Live event streams (SSE) one tenant may hold open in one process; @default 20 */
   maxStreamsPerTenant?: number;
+  /** Traces queued runs and measures the queue (`otelJobTracer()` from @agentnest/observability); @default none */
+  tracer?: JobTracer;
   /** How long finished jobs stay in BullMQ (the run registry keeps the record); @default 1 day */
   retentionMs?: number;
 }

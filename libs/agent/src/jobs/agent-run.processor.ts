@@ -1,16 +1,16 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { context, SpanStatusCode } from '@opentelemetry/api';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
 import { publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
-import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
+import { TenantContext } from '../context/tenant-context.js';
+import type { RequestIdentity } from '../context/request-identity.js';
 import { AgentService } from '../nest/agent.service.js';
 import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
-import { queueWait, startJobSpan, toTraceparent } from './job-trace.js';
+import { noopJobTracer } from '../tracing/job-tracer.js';
 import { RunEvents, type RunStreamEvent } from './run-events.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
@@ -29,7 +29,6 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   private readonly logger = new Logger('AgentRunProcessor');
   /** Runs executing in this process, so a cancel request can abort them. */
   private readonly running = new Map<string, AbortController>();
-  private readonly wait = queueWait();
   private stopListening?: () => Promise<void>;
 
   constructor(
@@ -70,19 +69,17 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const owner = { tenant: d.tenant, principal: d.principal };
     // A continuation links to the run it continues; its checkpoint comes in the same read.
     const continuation = d.answer !== undefined ? await this.registry.continuation(owner, d.runId) : undefined;
-    const { span, ctx } = startJobSpan({ runId: d.runId, agent: d.agent, trace: d.trace, jobId: job.id }, continuation?.trace);
-    this.wait.record(Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000, { 'gen_ai.agent.name': d.agent });
+    const tracer = this.options.tracer ?? noopJobTracer;
+    const span = tracer.startJob({ runId: d.runId, agent: d.agent, trace: d.trace, jobId: job.id }, continuation?.trace);
+    tracer.recordWait(Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000, d.agent);
     try {
-      const outcome = await context.with(ctx, () => this.processTraced(job, owner, continuation, toTraceparent(span)));
-      span.setAttribute('agentnest.run.status', outcome.status);
+      const outcome = await span.activate(() => this.processTraced(job, owner, continuation, span.traceparent()));
+      span.end({ status: outcome.status });
       return outcome;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      span.setAttribute('error.type', typeof code === 'string' ? code : 'internal_error');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : 'internal_error' });
+      span.end({ errorCode: typeof code === 'string' ? code : 'internal_error' });
       throw err;
-    } finally {
-      span.end();
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeOptionalField as field } from '@agentnest/memory';
-import type { RequestIdentity } from '../context/tenant-context.js';
+import type { RequestIdentity } from '../context/request-identity.js';
 
 /** A fixed-length key segment for one tenant + principal (injective up to SHA-256 collisions; values are re-checked on read). */
 export function ownerTag(owner: RequestIdentity): string {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AgentEvent, Recorder } from '../events/agent-event.js';
-import type { RequestIdentity } from '../context/tenant-context.js';
+import type { RequestIdentity } from '../context/request-identity.js';
 import { ownerKeys } from './owner-tag.js';
 
 /** What a client sees of a run as it happens. */

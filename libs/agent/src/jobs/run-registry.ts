@@ -4,7 +4,7 @@ import { ownerKeys } from './owner-tag.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
-import type { RequestIdentity } from '../context/tenant-context.js';
+import type { RequestIdentity } from '../context/request-identity.js';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded';
 

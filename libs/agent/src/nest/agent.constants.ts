@@ -2,5 +2,3 @@
 export const AGENT_TOOL_METADATA = 'agentnest:agent-tool';
 /** Injection token of the module's MemoryStore (the configured one, or an InMemoryStore). */
 export const AGENT_MEMORY_STORE = Symbol('AGENT_MEMORY_STORE');
-/** Key under which the request's identity lives in the request context. */
-export const IDENTITY_CONTEXT_KEY = 'agentnest.identity';

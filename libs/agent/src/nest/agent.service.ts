@@ -15,7 +15,8 @@ import { AGENT_MEMORY_STORE } from './agent.constants.js';
 import type { AgentDefinition, AgentModuleOptions } from './agent-module.options.js';
 import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
 import { AgentToolExplorer } from './agent-tool.explorer.js';
-import { TenantContext, type RequestIdentity } from '../context/tenant-context.js';
+import { TenantContext } from '../context/tenant-context.js';
+import type { RequestIdentity } from '../context/request-identity.js';
 
 const AGENT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 

@@ -1,9 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
-import fc from 'fast-check';
+import type * as FastCheck from 'fast-check';
 import { encodeIdentityKey } from '../identity-key.js';
 import type { MemoryIdentity } from '../memory-identity.js';
 import type { MemoryMessage, MemoryStore } from '../memory-store.js';
 import type { MemoryStoreHarness } from './describe-memory-store.js';
+import { testRunner } from './test-runner.js';
 
 // Hostile ids: separators, escapes, glob and hash-tag characters, empty, long, unicode, absent.
 const TENANTS = [undefined, 'acme', 'acme:x', 'acme\\', '*', 'a?[b]', '{acme}', 'ü日本', 't'.repeat(256)];
@@ -17,20 +17,22 @@ type Op =
   | { kind: 'forgetPrincipal'; tenant: string | undefined; principal: string }
   | { kind: 'forgetTenant'; tenant: string };
 
-const identity = fc.record({ t: fc.constantFrom(...TENANTS), p: fc.constantFrom(...PRINCIPALS), c: fc.constantFrom(...CONVERSATIONS) }).map(({ t, p, c }) => {
-  const id: MemoryIdentity = { conversationId: c };
-  if (t !== undefined) id.tenant = t;
-  if (p !== undefined) id.principal = p;
-  return id;
-});
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('append' as const), id: identity, count: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('load' as const), id: identity, limit: fc.integer({ min: 1, max: 8 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), id: identity }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('forgetPrincipal' as const), tenant: fc.constantFrom(...TENANTS), principal: fc.constantFrom(...PRINCIPALS.filter((p): p is string => !!p)) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('forgetTenant' as const), tenant: fc.constantFrom(...TENANTS.filter((t): t is string => !!t)) }) },
-);
+// fast-check is the user's dev dependency, loaded when the property test runs.
+function operations(fc: typeof FastCheck): FastCheck.Arbitrary<Op> {
+  const identity = fc.record({ t: fc.constantFrom(...TENANTS), p: fc.constantFrom(...PRINCIPALS), c: fc.constantFrom(...CONVERSATIONS) }).map(({ t, p, c }) => {
+    const id: MemoryIdentity = { conversationId: c };
+    if (t !== undefined) id.tenant = t;
+    if (p !== undefined) id.principal = p;
+    return id;
+  });
+  return fc.oneof(
+    { weight: 10, arbitrary: fc.record({ kind: fc.constant('append' as const), id: identity, count: fc.integer({ min: 1, max: 3 }) }) },
+    { weight: 10, arbitrary: fc.record({ kind: fc.constant('load' as const), id: identity, limit: fc.integer({ min: 1, max: 8 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), id: identity }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('forgetPrincipal' as const), tenant: fc.constantFrom(...TENANTS), principal: fc.constantFrom(...PRINCIPALS.filter((p): p is string => !!p)) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('forgetTenant' as const), tenant: fc.constantFrom(...TENANTS.filter((t): t is string => !!t)) }) },
+  );
+}
 
 /**
  * Random interleaved operations by many identities against a reference model: every load must
@@ -38,8 +40,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
  * `runs` x `opsPerRun` operations in all (each run on an empty store).
  */
 export function describeMemoryStoreProperties(name: string, harness: MemoryStoreHarness, { runs = 20, opsPerRun = 500, timeoutMs = 120_000 } = {}): void {
+  const { describe, it, expect } = testRunner();
   describe(`MemoryStore properties: ${name}`, () => {
     it(`${runs * opsPerRun} random operations match the model, with zero cross-identity reads`, async () => {
+      const fc = ((await import('fast-check')) as unknown as { default: typeof FastCheck }).default;
+      const op = operations(fc);
       let executed = 0;
       let crossReads = 0;
       await fc.assert(

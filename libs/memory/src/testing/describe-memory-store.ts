@@ -1,7 +1,7 @@
-import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { InvalidIdentityError } from '../memory.errors.js';
 import type { MemoryIdentity } from '../memory-identity.js';
 import type { MemoryMessage, MemoryStore } from '../memory-store.js';
+import { testRunner } from './test-runner.js';
 
 export interface MemoryStoreHarness {
   /** Returns an empty store (called before every test). */
@@ -32,6 +32,7 @@ const HOSTILE: MemoryIdentity[] = [
  * fresh store, so isolation, ordering and forgetting are proven the same way for all of them.
  */
 export function describeMemoryStore(name: string, harness: MemoryStoreHarness): void {
+  const { describe, it, expect, beforeEach, afterAll } = testRunner();
   describe(`MemoryStore conformance: ${name}`, () => {
     let store: MemoryStore;
     beforeEach(async () => {

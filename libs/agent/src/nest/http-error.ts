@@ -1,7 +1,19 @@
 import { HttpException } from '@nestjs/common';
-import { publicError } from '@agentnest/agent';
-import { ApiError } from './api-error.js';
+import { AgentError } from '../agent.errors.js';
+import { publicError } from '../errors/public-error.js';
 
+/** An error answered with this HTTP status as `{error:{code,message}}`; throw it from your own controllers, guards and pipes. */
+export class HttpError extends AgentError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** What a client is sent for an error. */
 export interface HttpErrorBody {
   status: number;
   code: string;
@@ -10,11 +22,8 @@ export interface HttpErrorBody {
   retryAfterSeconds?: number;
 }
 
-const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-
-// The status of each public error code. Library codes not listed are the server's problem and are
-// answered as internal_error without detail.
-export const ERROR_STATUS: Record<string, number> = {
+/** The HTTP status of each stable error code of the libraries; codes not listed are server faults (500, no detail). */
+export const ERROR_STATUS: Readonly<Record<string, number>> = {
   agent_not_found: 404,
   tenant_required: 403,
   principal_required: 403,
@@ -40,11 +49,12 @@ export const ERROR_STATUS: Record<string, number> = {
   too_many_streams: 429,
 };
 
-const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-/** Maps anything thrown while serving a request to the API's error shape; unknown errors never leak their message. */
+/** Maps anything thrown while serving a request to a status and a client-safe `{code, message}`; unknown errors never leak their message. */
 export function toHttpError(error: unknown): HttpErrorBody {
-  if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message };
   if (error instanceof HttpException && error.getStatus() < 500) {
     const status = error.getStatus();
     return { status, code: HTTP_CODES[status] ?? 'bad_request', message: error.message };

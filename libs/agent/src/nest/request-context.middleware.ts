@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
-import { RequestContext } from './request-context.js';
+import { RequestContext } from '../context/request-context.js';
 
-/** Opens a fresh RequestContext for each HTTP request; mounted for every route by AgentModule. */
+/** Opens a fresh RequestContext for each HTTP request; mounted for every route by AgentContextModule. */
 @Injectable()
 export class RequestContextMiddleware implements NestMiddleware {
   constructor(private readonly context: RequestContext) {}

@@ -1,0 +1,14 @@
+// @agentnest/agent/jobs: durable agent runs on BullMQ (needs @agentnest/agent/nest's AgentModule in the app).
+export { AgentJobsModule } from './agent-jobs.module.js';
+export type { AgentJobsModuleAsyncOptions, AgentJobsModuleConfig } from './agent-jobs.module.js';
+export { AgentJobs } from './agent-jobs.service.js';
+export type { EnqueueOptions, RunFollow } from './agent-jobs.service.js';
+export { AgentRunProcessor } from './agent-run.processor.js';
+export type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
+export { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+export { IdempotencyConflictError, RunRegistry, RunStateError } from './run-registry.js';
+export type { RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './run-registry.js';
+export { FINAL_STATUSES, isFinal, RunEvents } from './run-events.js';
+export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './run-events.js';
+export { RunStreamHub, type RunStreamHubOptions } from './run-stream-hub.js';
+export { InvalidLastEventIdError, parseStreamId } from './stream-id.js';

@@ -1,0 +1,5 @@
+// @agentnest/memory/nest: the Nest layer over the framework-free stores.
+export { MemoryModule } from './memory.module.js';
+export { MEMORY_STORE } from './memory.constants.js';
+export { MEMORY_MODULE_OPTIONS } from './memory.module-definition.js';
+export type { MemoryModuleOptions } from './memory.module-definition.js';
