@@ -73,7 +73,7 @@ async function agentVariant(name, memory) {
   const shared = connect({ maxRetriesPerRequest: 1 });
   const imports = [
     AgentModule.forRoot({ isGlobal: true, agents: { echo: { provider: mock({ reply: 'ok', keepCalls: 0 }), model: 'demo-1' } }, memory: memory(shared) }),
-    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ connection: connect({ maxRetriesPerRequest: null }), redis: shared, prefix, concurrency: CONCURRENCY }) }),
+    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ redis: { client: shared, queueConnection: connect({ maxRetriesPerRequest: null }) }, prefix, concurrency: CONCURRENCY }) }),
   ];
   class BenchModule {}
   Module({ imports })(BenchModule);

@@ -55,7 +55,8 @@ export class AppModule {
           inject: [RedisConnection],
           worker: config.role !== 'api',
           lockMs: config.jobs.lockMs,
-          useFactory: (redis: RedisConnection) => ({ connection: redis.queue(), redis: redis.client!, prefix: config.redisPrefix, tracer: otelJobTracer(), ...config.jobs }),
+          // The service's own connections: shared with memory and the ledgers, closed by RedisConnection.
+          useFactory: (redis: RedisConnection) => ({ redis: { client: redis.client!, queueConnection: redis.queue() }, prefix: config.redisPrefix, tracer: otelJobTracer(), ...config.jobs }),
         })
       : undefined;
     return {
@@ -75,8 +76,6 @@ export class AppModule {
         }),
         ...(jobs ? [jobs] : []),
         AgentModule.forRootAsync({
-          // Global: the jobs module's producer and worker inject AgentService and TenantContext.
-          isGlobal: true,
           imports: [RedisModule],
           inject: [ConfigService, RedisConnection, MEMORY_STORE],
           useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {

@@ -1,68 +1,66 @@
 import { BullModule, Processor } from '@nestjs/bullmq';
-import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+import { AgentJobsConnections } from './agent-jobs.connections.js';
+import { AGENT_JOBS_ASYNC_OPTIONS_TYPE, AGENT_JOBS_OPTIONS, AGENT_JOBS_OPTIONS_TYPE, AgentJobsConfigurableModule, type AgentJobsModuleExtras, type AgentJobsModuleOptions } from './agent-jobs.module-definition.js';
 import { AgentJobs } from './agent-jobs.service.js';
-import type { AgentJobsOptions } from './agent-run.job.js';
 import { AgentRunProcessor } from './agent-run.processor.js';
 import { RunEvents } from './run-events.js';
-import { RunStreamHub } from './run-stream-hub.js';
 import { RunRegistry } from './run-registry.js';
+import { RunStreamHub } from './run-stream-hub.js';
 
-export interface AgentJobsModuleConfig extends AgentJobsOptions {
-  /** BullMQ's own connection (workers block on it, so it is not shared); maxRetriesPerRequest must be null. */
-  connection: Redis;
-  /** The app's shared connection, for the run registry. */
-  redis: Redis;
-  /** @default 'agentnest:' */
-  prefix?: string;
-}
-
-export interface AgentJobsModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: Array<string | symbol | (abstract new (...args: never[]) => unknown)>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest passes the injected values, typed by the caller
-  useFactory: (...args: any[]) => AgentJobsModuleConfig | Promise<AgentJobsModuleConfig>;
-  /** Run the worker in this process (APP_ROLE worker or all); without it the module only queues. */
-  worker: boolean;
-  /**
-   * How long a worker's lock on a job lasts; a job whose worker died is taken over once it expires
-   * (also the stalled-check interval); @default 30000
-   */
-  lockMs?: number;
-}
-
-const CONFIG = Symbol('AGENT_JOBS_CONFIG');
-
-/** Durable agent runs on BullMQ: `AgentJobs` to queue from controllers, and the worker when `worker` is set. Needs AgentModule with isGlobal. */
+/** Holds the options and connections once, for both this module and BullMQ's root module. */
 @Module({})
-export class AgentJobsModule {
-  static forRootAsync(options: AgentJobsModuleAsyncOptions): DynamicModule {
+class AgentJobsCoreModule {}
+
+const opts = (o: AgentJobsModuleOptions) => ({ prefix: o.prefix });
+
+/**
+ * Durable agent runs on BullMQ: `AgentJobs` to queue from your controllers, and the worker (unless
+ * `worker: false`). `AgentJobsModule.forRoot({ redis: 'redis://…' })` or `forRootAsync({ useFactory,
+ * inject })`; it finds AgentService wherever AgentModule is imported (no need to make it global).
+ */
+@Module({})
+export class AgentJobsModule extends AgentJobsConfigurableModule {
+  static override forRoot(options: typeof AGENT_JOBS_OPTIONS_TYPE): DynamicModule {
+    return AgentJobsModule.assemble(super.forRoot(options), options);
+  }
+
+  static override forRootAsync(options: typeof AGENT_JOBS_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return AgentJobsModule.assemble(super.forRootAsync(options), options);
+  }
+
+  private static assemble(base: DynamicModule, extras: AgentJobsModuleExtras): DynamicModule {
+    // The options provider (the user's factory) lives in one inner module that both this module and
+    // BullMQ import: Nest instantiates it once, so the factory runs once.
+    const core: DynamicModule = {
+      module: AgentJobsCoreModule,
+      imports: base.imports,
+      providers: [...(base.providers ?? []), { provide: AgentJobsConnections, inject: [AGENT_JOBS_OPTIONS], useFactory: (o: AgentJobsModuleOptions) => AgentJobsConnections.open(o.redis) }],
+      exports: [AGENT_JOBS_OPTIONS, AgentJobsConnections],
+    };
     const providers: Provider[] = [
-      { provide: CONFIG, inject: options.inject ?? [], useFactory: options.useFactory },
-      { provide: AGENT_JOBS_OPTIONS, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => c },
-      { provide: RunRegistry, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunRegistry({ redis: c.redis, prefix: c.prefix }) },
-      { provide: RunEvents, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunEvents({ redis: c.redis, prefix: c.prefix }) },
-      { provide: RunStreamHub, inject: [CONFIG], useFactory: (c: AgentJobsModuleConfig) => new RunStreamHub({ redis: c.redis }) },
+      { provide: RunRegistry, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new RunRegistry({ redis: c.client, ...opts(o) }) },
+      { provide: RunEvents, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new RunEvents({ redis: c.client, ...opts(o) }) },
+      { provide: RunStreamHub, inject: [AgentJobsConnections], useFactory: (c: AgentJobsConnections) => new RunStreamHub({ redis: c.client }) },
       AgentJobs,
     ];
-    if (options.worker) {
+    if (extras.worker ?? true) {
       // BullMQ reads worker options from the processor class's metadata, so each module gets its own subclass.
       class ConfiguredAgentRunProcessor extends AgentRunProcessor {}
-      const lockDuration = options.lockMs ?? 30_000;
+      const lockDuration = extras.lockMs ?? 30_000;
       Processor(AGENT_RUNS_QUEUE, { lockDuration, stalledInterval: lockDuration, maxStalledCount: 2 })(ConfiguredAgentRunProcessor);
       providers.push(ConfiguredAgentRunProcessor);
     }
     return {
       module: AgentJobsModule,
+      global: extras.isGlobal,
       imports: [
-        ...(options.imports ?? []),
+        core,
         BullModule.forRootAsync({
-          imports: options.imports,
-          inject: options.inject ?? [],
-          useFactory: async (...args: unknown[]) => {
-            const c = await options.useFactory(...args);
-            return { connection: c.connection, prefix: `${c.prefix ?? 'agentnest:'}bull` };
-          },
+          imports: [core],
+          inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections],
+          useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => ({ connection: c.queue, prefix: `${o.prefix ?? 'agentnest:'}bull` }),
         }),
         BullModule.registerQueue({ name: AGENT_RUNS_QUEUE }),
       ],

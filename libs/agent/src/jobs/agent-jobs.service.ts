@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { validateIdentity } from '@agentnest/memory';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
-import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+import { findAgentService } from './find-agent-service.js';
+import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { compileUntrustedSchema } from '../output/untrusted-schema.js';
 import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
@@ -40,21 +43,21 @@ async function* single(event?: StoredRunEvent): AsyncGenerator<StoredRunEvent> {
 
 /** Queues agent runs for the workers, as the caller in the request context. */
 @Injectable()
-export class AgentJobs {
+export class AgentJobs implements OnModuleInit {
   /** Live event streams per tenant in this process. */
   private readonly openStreams = new Map<string, number>();
   private readonly tracer: JobTracer;
+  private agentService?: AgentService;
 
   constructor(
     @InjectQueue(AGENT_RUNS_QUEUE) private readonly queue: Queue<AgentRunJob>,
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     private readonly hub: RunStreamHub,
-    private readonly agents: AgentService,
+    private readonly moduleRef: ModuleRef,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
-    this.agents.registerEraser((owner, scope) => this.erase(owner, scope));
     // Without a listener BullMQ prints every reconnection failure; the app's Redis connection logs them once.
     this.queue.on('error', () => undefined);
     this.tracer = options.tracer ?? noopJobTracer;
@@ -62,6 +65,16 @@ export class AgentJobs {
       const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed').catch(() => undefined);
       return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : undefined;
     });
+  }
+
+  /** AgentService of whichever module imports AgentModule (it need not be global). */
+  private get agents(): AgentService {
+    return (this.agentService ??= findAgentService(this.moduleRef));
+  }
+
+  onModuleInit(): void {
+    // Every erasure of the caller's data reaches their queued runs too.
+    this.agents.registerEraser((owner, scope) => this.erase(owner, scope));
   }
 
   async enqueue(agent: string, input: { message: string; conversationId?: string; outputSchema?: Record<string, unknown> }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {

@@ -7,8 +7,11 @@ import { publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
+import { ModuleRef } from '@nestjs/core';
 import { AgentService } from '../nest/agent.service.js';
-import { AGENT_JOBS_OPTIONS, AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+import { findAgentService } from './find-agent-service.js';
+import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
+import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { noopJobTracer } from '../tracing/job-tracer.js';
 import { RunEvents, type RunStreamEvent } from './run-events.js';
@@ -31,14 +34,21 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   private readonly running = new Map<string, AbortController>();
   private stopListening?: () => Promise<void>;
 
+  private agentService?: AgentService;
+
   constructor(
-    private readonly agents: AgentService,
+    private readonly moduleRef: ModuleRef,
     private readonly tenant: TenantContext,
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
     super();
+  }
+
+  /** AgentService of whichever module imports AgentModule (it need not be global). */
+  private get agents(): AgentService {
+    return (this.agentService ??= findAgentService(this.moduleRef));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,6 +1,6 @@
 // @agentnest/agent/jobs: durable agent runs on BullMQ (needs @agentnest/agent/nest's AgentModule in the app).
 export { AgentJobsModule } from './agent-jobs.module.js';
-export type { AgentJobsModuleAsyncOptions, AgentJobsModuleConfig } from './agent-jobs.module.js';
+export { AGENT_JOBS_OPTIONS, type AgentJobsModuleExtras, type AgentJobsModuleOptions, type AgentJobsRedis } from './agent-jobs.module-definition.js';
 export { AgentJobs } from './agent-jobs.service.js';
 export type { EnqueueOptions, RunFollow } from './agent-jobs.service.js';
 export { AgentRunProcessor } from './agent-run.processor.js';
