@@ -1,5 +1,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+// The layering of DESIGN.md, held by lint: framework-free cores, Nest and BullMQ only in their own
+// entry points, OpenTelemetry only in observability, providers and memory independent, nothing in a
+// lib reaching into an app, and no import cycles.
+const FRAMEWORKS = ['@nestjs/*', 'bullmq', '@opentelemetry/*'];
+const LAYERS = {
+  observability: '@agentnest/observability*',
+  agent: '@agentnest/agent*',
+  memory: '@agentnest/memory*',
+  providers: '@agentnest/providers*',
+  apps: '**/apps/**',
+  nestLayer: '**/nest/*',
+  jobsLayer: '**/jobs/*',
+};
+const SOURCES = (glob) => ({ files: [glob], ignores: ['**/*.spec.ts', '**/*.contract.ts'] });
+const forbid = (why, ...groups) => ({ 'no-restricted-imports': ['error', { patterns: [{ group: groups, message: why }] }] });
 
 export default tseslint.config(
   { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**'] },
@@ -10,5 +28,41 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver': undefined, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    ...SOURCES('libs/providers/src/**/*.ts'),
+    rules: forbid('providers is the LLM boundary: framework-free, and independent of memory, agent and observability', LAYERS.memory, LAYERS.agent, LAYERS.observability, LAYERS.apps, ...FRAMEWORKS),
+  },
+  {
+    ...SOURCES('libs/memory/src/**/*.ts'),
+    ignores: ['**/*.spec.ts', 'libs/memory/src/nest/**'],
+    rules: forbid('the memory core is framework-free and independent of providers, agent and observability (Nest lives in memory/src/nest)', LAYERS.providers, LAYERS.agent, LAYERS.observability, LAYERS.apps, LAYERS.nestLayer, ...FRAMEWORKS),
+  },
+  {
+    ...SOURCES('libs/memory/src/nest/**/*.ts'),
+    rules: forbid('the memory Nest layer uses Nest only', LAYERS.providers, LAYERS.agent, LAYERS.observability, LAYERS.apps, 'bullmq', '@nestjs/bullmq', '@opentelemetry/*'),
+  },
+  {
+    ...SOURCES('libs/agent/src/**/*.ts'),
+    ignores: ['**/*.spec.ts', 'libs/agent/src/nest/**', 'libs/agent/src/jobs/**'],
+    rules: forbid('the agent core is framework-free: Nest lives in agent/src/nest, BullMQ in agent/src/jobs, OpenTelemetry in observability', LAYERS.observability, LAYERS.apps, LAYERS.nestLayer, LAYERS.jobsLayer, ...FRAMEWORKS),
+  },
+  {
+    ...SOURCES('libs/agent/src/nest/**/*.ts'),
+    rules: forbid('the agent Nest layer uses no BullMQ (agent/src/jobs) and no OpenTelemetry (observability)', LAYERS.observability, LAYERS.apps, LAYERS.jobsLayer, 'bullmq', '@nestjs/bullmq', '@opentelemetry/*'),
+  },
+  {
+    ...SOURCES('libs/agent/src/jobs/**/*.ts'),
+    rules: forbid('queued runs are traced through the JobTracer port; OpenTelemetry lives in observability', LAYERS.observability, LAYERS.apps, '@opentelemetry/*'),
+  },
+  {
+    ...SOURCES('libs/observability/src/**/*.ts'),
+    rules: forbid('libraries never import from an app', LAYERS.apps),
   },
 );

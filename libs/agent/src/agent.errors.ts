@@ -86,3 +86,13 @@ export class TooManyStreamsError extends AgentError {
     super('too_many_streams', `at most ${limit} live run streams per tenant`);
   }
 }
+
+/** No tier could produce a value that matches the output schema. */
+export class OutputInvalidError extends AgentError {
+  constructor(
+    readonly errors: string[],
+    readonly raw: string,
+  ) {
+    super('output_invalid', `the reply does not match the output schema: ${errors.slice(0, 5).join('; ')}`);
+  }
+}

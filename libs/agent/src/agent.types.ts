@@ -5,7 +5,7 @@ import type { CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import type { CostLedger } from './cost/cost-ledger.js';
 import type { PricingTable } from './cost/pricing.js';
 import type { ToolPolicy } from './policy/tool-policy.js';
-import type { OutputInvalidError } from './output/structured-output.js';
+import type { OutputInvalidError } from './agent.errors.js';
 import type { OutputSchema } from './output/output-schema.js';
 import type { Tool } from './tools/tool.js';
 

@@ -2,7 +2,7 @@
 export { Agent } from './agent.js';
 export { isPaused } from './agent.types.js';
 export type { AgentOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
-export { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, RunAbortedError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
+export { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
 export { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger, type RevocationScope } from './checkpoint/checkpoint-ledger.js';
@@ -35,7 +35,6 @@ export type { PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './po
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
 export { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './output/untrusted-schema.js';
 export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';
-export { OutputInvalidError } from './output/structured-output.js';
 export { mcpClient } from './mcp/mcp-client.js';
 export type { McpClientOptions, McpTransportOptions } from './mcp/mcp-client.js';
 export { McpToolError } from './mcp/mcp-tool-source.js';

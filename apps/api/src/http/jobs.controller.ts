@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentJobs } from '@agentnest/agent/jobs';
+import { AgentJobs, sendRunEvents } from '@agentnest/agent/jobs';
 import { HttpError } from '@agentnest/agent/nest';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import type { Response } from 'express';
-import { requestSignal } from './request-signal.js';
 import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, SYNC_RUN_REQUEST } from './schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
@@ -84,17 +83,6 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 429, description: 'The tenant has too many live streams open', schema: ERROR_RESPONSE })
   async events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
-    if (!RUN_ID.test(runId)) throw new HttpError(404, 'run_not_found', 'no such run');
-    // An empty header is no header (nothing received yet).
-    const follow = await this.jobs.follow(runId, lastEventId || '0', requestSignal(res));
-    if (!follow) throw new HttpError(404, 'run_not_found', 'no such run');
-    if (follow.upToDate) {
-      res.status(204).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.flushHeaders();
-    for await (const { id, event } of follow.events) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    res.end();
+    await sendRunEvents(this.jobs, runId, lastEventId, res);
   }
 }

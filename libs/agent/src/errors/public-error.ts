@@ -1,7 +1,7 @@
 import { MemoryError } from '@agentnest/memory';
 import { CircuitOpenError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
-import { OutputInvalidError } from '../output/structured-output.js';
+import { OutputInvalidError } from '../agent.errors.js';
 
 /** What a client may be told about a failure: a stable code and a message that carries no upstream detail. */
 export interface PublicError {

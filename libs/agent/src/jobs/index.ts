@@ -12,3 +12,4 @@ export { FINAL_STATUSES, isFinal, RunEvents } from './run-events.js';
 export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './run-events.js';
 export { RunStreamHub, type RunStreamHubOptions } from './run-stream-hub.js';
 export { InvalidLastEventIdError, parseStreamId } from './stream-id.js';
+export { sendRunEvents } from './run-events.sse.js';

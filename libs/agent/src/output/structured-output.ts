@@ -1,16 +1,6 @@
-import { AgentError } from '../agent.errors.js';
+import { OutputInvalidError } from '../agent.errors.js';
 import type { OutputOptions, OutputTier } from '../agent.types.js';
 import { parseJsonReply, type CompiledOutputSchema } from './output-schema.js';
-
-/** No tier could produce a value that matches the output schema. */
-export class OutputInvalidError extends AgentError {
-  constructor(
-    readonly errors: string[],
-    readonly raw: string,
-  ) {
-    super('output_invalid', `the reply does not match the output schema: ${errors.slice(0, 5).join('; ')}`);
-  }
-}
 
 export function outputInstruction(schema: CompiledOutputSchema): string {
   return `Reply with only a JSON value that matches this JSON Schema, with no other text:\n${schema.text}`;
