@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
+import type { PgPool as Pool } from './stores/postgres.client.js';
 import { MemoryError } from './memory.errors.js';
 import type { MemoryAuditSink, MemoryStore } from './memory-store.js';
 import { AgentCoreStore, type AgentCoreStoreOptions } from './stores/agentcore.store.js';

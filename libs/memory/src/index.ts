@@ -12,6 +12,7 @@ export { RedisStore } from './stores/redis.store.js';
 export type { RedisStoreOptions } from './stores/redis.store.js';
 export { PostgresStore } from './stores/postgres.store.js';
 export type { PostgresStoreOptions } from './stores/postgres.store.js';
+export type { PgPool, PgPoolClient, PgQueryable, PgResult } from './stores/postgres.client.js';
 export { MIGRATIONS } from './stores/postgres.migrations.js';
 export { createMemoryStore, MEMORY_STORE_TYPES } from './create-store.js';
 export type { MemoryStoreConfig } from './create-store.js';

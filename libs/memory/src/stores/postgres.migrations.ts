@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { PgPoolClient as PoolClient } from './postgres.client.js';
 
 /**
  * Schema versions, applied in order, each once. Every row, query and index carries tenant_id;

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { PgPool as Pool, PgPoolClient as PoolClient } from './postgres.client.js';
 import { encodeIdentityKey, encodeOptionalField as col } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';

@@ -1,21 +1,11 @@
 import type * as BedrockSdk from '@aws-sdk/client-bedrock-runtime';
 import { loadPeer } from '../load-peer.js';
+import type { BedrockClientOptions } from './bedrock-client.options.js';
+
 import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../provider.errors.js';
 import { providerError } from './normalize-error.js';
 
-export interface BedrockCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
 
-export interface BedrockClientOptions {
-  region: string;
-  /** @default the AWS SDK's default credential chain */
-  credentials?: BedrockCredentials;
-  /** A VPC endpoint or a test fake; @default the regional Bedrock Runtime endpoint */
-  endpoint?: string;
-}
 
 export interface LoadedBedrock {
   sdk: typeof BedrockSdk;

@@ -1,6 +1,7 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
 import { ProviderConfigError } from '../provider.errors.js';
-import { bedrockClient, bedrockSecrets, fromAwsError, type BedrockClientOptions } from './bedrock-client.js';
+import { bedrockClient, bedrockSecrets, fromAwsError } from './bedrock-client.js';
+import type { BedrockClientOptions } from './bedrock-client.options.js';
 import { isAbort } from './normalize-error.js';
 import { parseToolArgs, pushTurn, type VendorTurn } from './vendor-turns.js';
 

@@ -1,15 +1,9 @@
 import type OpenAISdk from 'openai';
 import { loadPeer } from '../load-peer.js';
+import type { OpenAIClientOptions } from './openai-client.options.js';
+
 import { ProviderConfigError } from '../provider.errors.js';
 
-export interface OpenAIClientOptions {
-  apiKey: string;
-  /** Any OpenAI-compatible server (vLLM, Ollama, LiteLLM...); @default the SDK's */
-  baseURL?: string;
-  organization?: string;
-  /** Per-request timeout; @default 60000 */
-  timeoutMs?: number;
-}
 
 /** A lazily built OpenAI client (the SDK is an optional peer). SDK retries are off: withRetry owns them. */
 export function openaiClient(options: OpenAIClientOptions, factory: string): () => Promise<OpenAISdk> {

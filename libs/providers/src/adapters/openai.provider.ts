@@ -1,7 +1,8 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
 import { ProviderConfigError } from '../provider.errors.js';
 import { fromFetchSdkError, isAbort } from './normalize-error.js';
-import { openaiClient, type OpenAIClientOptions } from './openai-client.js';
+import { openaiClient } from './openai-client.js';
+import type { OpenAIClientOptions } from './openai-client.options.js';
 import { parseToolArgs } from './vendor-turns.js';
 
 export interface OpenAIOptions extends OpenAIClientOptions {

@@ -1,4 +1,5 @@
-import { bedrockClient, bedrockSecrets, fromAwsError, type BedrockClientOptions } from '../adapters/bedrock-client.js';
+import { bedrockClient, bedrockSecrets, fromAwsError } from '../adapters/bedrock-client.js';
+import type { BedrockClientOptions } from '../adapters/bedrock-client.options.js';
 import { isAbort } from '../adapters/normalize-error.js';
 import type { Embedder, EmbedOptions } from './embedder.js';
 

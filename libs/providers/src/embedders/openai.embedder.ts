@@ -1,4 +1,5 @@
-import { openaiClient, type OpenAIClientOptions } from '../adapters/openai-client.js';
+import { openaiClient } from '../adapters/openai-client.js';
+import type { OpenAIClientOptions } from '../adapters/openai-client.options.js';
 import { fromFetchSdkError, isAbort } from '../adapters/normalize-error.js';
 import { ProviderConfigError } from '../provider.errors.js';
 import type { Embedder, EmbedOptions } from './embedder.js';
