@@ -24,6 +24,9 @@ describe('the packages installed into a separate Nest app', () => {
         expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'package.json']));
         expect(paths.filter((p) => p.startsWith('src/') || p.includes('.spec.'))).toEqual([]);
         tarballs.push(join(work, packed.filename));
+        // A registry would take it (nothing is sent: --dry-run).
+        const dry = await run('npm', ['publish', '--dry-run'], { cwd: `libs/${lib}` });
+        expect(`${dry.stdout}${dry.stderr}`).toContain(`+ @agentnest/${lib}@0.1.0`);
       }
       const app = join(work, 'app');
       cpSync('test/consumer', app, { recursive: true, filter: (src) => !/node_modules|dist/.test(src) });
