@@ -9,14 +9,14 @@ import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } fro
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
 import { checkReply, lastTiers, outputInstruction, repairRequest } from './output/structured-output.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
-import type { AgentEventBody, Recorder } from './events/agent-event.js';
+import type { AgentEvent, AgentEventBody, Recorder } from './events/agent-event.js';
 import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.js';
 import { RecorderSet } from './events/recorder-set.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
 import { BudgetExhaustedError, type Reservation } from './cost/cost-ledger.js';
 import { estimateCostUsd } from './cost/estimate.js';
 import { addUsage, costOf } from './cost/pricing.js';
-import { policyEngineFor, type PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
+import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 
@@ -26,6 +26,10 @@ const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Ans
 
 /** Mutable state of one run between model calls. */
 interface RunState {
+  /** The agent's tools plus the run's own. */
+  tools: ReadonlyMap<string, Tool>;
+  /** Recorders of this run only. */
+  recorders?: RecorderSet;
   /** Related earlier messages found by semantic recall, shown to the model but never stored again. */
   recalled?: string;
   runId: string;
@@ -48,7 +52,8 @@ const asContent = (value: unknown): string => (typeof value === 'string' ? value
 
 /**
  * An agent: a model, a system prompt and tools, run in a loop until the model answers without
- * calling tools. Build one per request (`Agent.create`); state lives in memory and checkpoints.
+ * calling tools. Build it once and run it many times: everything of one run (identity, roles,
+ * signal, recorders, extra tools) is a run argument; state lives in memory and checkpoints.
  */
 export class Agent {
   readonly name: string;
@@ -76,15 +81,25 @@ export class Agent {
       tools.set(tool.name, tool as Tool);
     }
     this.tools = tools;
-    // Registered agents are rebuilt per run; the policy's globs are compiled once per policy object.
-    if (options.policy) this.policy = policyEngineFor(options.policy);
+    if (options.policy) this.policy = new PolicyEngine(options.policy);
     this.now = options.now ?? Date.now;
     this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger(this.now);
   }
 
-  /** The tools this caller may use under the agent's policy (all of them without a policy). */
-  allowedTools(subject: PolicySubject): Tool[] {
-    return [...this.tools.values()].filter((t) => !this.policy || this.policy.decide(t.name, subject).allowed);
+  /** The tools this caller may use under the agent's policy (all of them without a policy), `extra` (a run's own tools) included. */
+  allowedTools(subject: PolicySubject, extra?: Tool[]): Tool[] {
+    return [...this.toolsWith(extra).values()].filter((t) => !this.policy || this.policy.decide(t.name, subject).allowed);
+  }
+
+  /** The agent's tools plus a run's own; a run's tool may not shadow one of the agent's. */
+  private toolsWith(extra: Tool[] | undefined): ReadonlyMap<string, Tool> {
+    if (!extra?.length) return this.tools;
+    const tools = new Map(this.tools);
+    for (const tool of extra) {
+      if (tools.has(tool.name)) throw new AgentConfigError(`agent "${this.name}" has two tools named "${tool.name}"`);
+      tools.set(tool.name, tool);
+    }
+    return tools;
   }
 
   static create(options: AgentOptions): Agent {
@@ -130,7 +145,7 @@ export class Agent {
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
     throwIfAborted(input.signal);
     const output = this.outputSchema(input.outputSchema);
-    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input.signal, input.stream, input.roles);
+    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input, input.roles);
     state.output = output;
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
@@ -160,7 +175,7 @@ export class Agent {
     const holder = opts.attemptKey ?? randomUUID();
     if (!(await this.checkpoints.claim(body.id, holder, expiresAt))) throw new CheckpointUsedError();
 
-    const state = this.newState(body.runId, body.identity, [...body.turn], opts.signal, opts.stream, opts.identity?.roles);
+    const state = this.newState(body.runId, body.identity, [...body.turn], opts, opts.identity?.roles);
     state.output = this.outputSchema(opts.outputSchema);
     state.iterations = body.iterations;
     state.usage = body.usage;
@@ -182,12 +197,30 @@ export class Agent {
     });
   }
 
-  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], signal: AbortSignal | undefined, stream = false, roles: string[] = []): RunState {
-    return { runId, identity, turn, iterations: 0, usage: { input: 0, output: 0 }, costUsd: 0, startedAt: performance.now(), signal: signal ?? new AbortController().signal, stream, roles };
+  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], per: { signal?: AbortSignal; stream?: boolean; recorders?: Recorder[]; tools?: Tool[] }, roles: string[] = []): RunState {
+    let recorders: RecorderSet | undefined;
+    if (per.recorders?.length) {
+      recorders = new RecorderSet();
+      for (const r of per.recorders) recorders.add(r);
+    }
+    return {
+      runId,
+      identity,
+      turn,
+      tools: this.toolsWith(per.tools),
+      recorders,
+      iterations: 0,
+      usage: { input: 0, output: 0 },
+      costUsd: 0,
+      startedAt: performance.now(),
+      signal: per.signal ?? new AbortController().signal,
+      stream: per.stream ?? false,
+      roles,
+    };
   }
 
   private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
-    const specs = [...this.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+    const specs = [...state.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
     for (;;) {
       throwIfAborted(state.signal);
       // Past the budget, one last call without tools forces a final answer.
@@ -198,7 +231,7 @@ export class Agent {
       state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
       if (!wantsTools) return this.complete(state, response, final, state.output ? await this.structured(state, history, specs, response) : undefined);
 
-      const outcome = await executeToolCalls(response.toolCalls, this.tools, {
+      const outcome = await executeToolCalls(response.toolCalls, state.tools, {
         runId: state.runId,
         agent: this.name,
         identity: state.identity,
@@ -419,6 +452,8 @@ export class Agent {
   }
 
   private emit(state: RunState, body: AgentEventBody): void {
-    this.recorders.emit({ ...body, runId: state.runId, agent: this.name, at: Date.now() });
+    const event = { ...body, runId: state.runId, agent: this.name, at: Date.now() } as AgentEvent;
+    this.recorders.emit(event);
+    state.recorders?.emit(event);
   }
 }

@@ -8,6 +8,7 @@ import type { ToolPolicy } from './policy/tool-policy.js';
 import type { OutputInvalidError } from './agent.errors.js';
 import type { OutputSchema } from './output/output-schema.js';
 import type { Tool } from './tools/tool.js';
+import type { Recorder } from './events/agent-event.js';
 
 export interface AgentOptions {
   name: string;
@@ -87,6 +88,11 @@ export interface RunInput {
   roles?: string[];
   /** The reply must be JSON valid against this schema (JSON Schema or zod); @default the agent's `output.schema` */
   outputSchema?: OutputSchema;
+  /** Recorders for this run only (a per-request narrative, a stream), besides the attached ones. */
+  recorders?: Recorder[];
+  /** Tools for this run only, besides the agent's own (an MCP server's tools as listed now). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools?: Tool<any>[];
 }
 
 export interface ResumeOptions {
@@ -99,6 +105,11 @@ export interface ResumeOptions {
   outputSchema?: OutputSchema;
   /** Names this resume attempt: the same key may resume the same checkpoint again (a retried job); @default a new one, so a checkpoint resumes once */
   attemptKey?: string;
+  /** As for `run` */
+  recorders?: Recorder[];
+  /** As for `run` */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools?: Tool<any>[];
 }
 
 interface ResultBase {

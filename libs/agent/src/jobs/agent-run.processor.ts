@@ -5,7 +5,6 @@ import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/pr
 import { RunAbortedError } from '../agent.errors.js';
 import { publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
-import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { ModuleRef } from '@nestjs/core';
 import { AgentService } from '../nest/agent.service.js';
@@ -38,7 +37,6 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   constructor(
     private readonly moduleRef: ModuleRef,
-    private readonly tenant: TenantContext,
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
@@ -128,7 +126,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
     await this.events.append(owner, d.runId, { type: 'status', status: 'running' });
     try {
-      const result = await this.tenant.run({ ...owner, roles: d.roles }, () => this.execute(d, continuation, controller.signal, job.id));
+      const result = await this.execute(d, continuation, controller.signal, job.id);
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
       if (result.status === 'paused') {
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage }, { type: 'status', status: 'paused', pauseData: result.pauseData });
@@ -167,7 +165,9 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined): Promise<RunResult> {
     const owner = { tenant: d.tenant, principal: d.principal };
     const recorder = this.events.recorder(owner, d.runId);
-    const call = { signal, recorders: [recorder], stream: this.options.streamText ?? true, outputSchema: d.outputSchema ?? continuation?.outputSchema };
+    // The job's caller is passed as the run's identity: no request context is needed in a worker.
+    const identity = { tenant: d.tenant, principal: d.principal, roles: d.roles };
+    const call = { identity, signal, recorders: [recorder], stream: this.options.streamText ?? true, outputSchema: d.outputSchema ?? continuation?.outputSchema };
     try {
       if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
       // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.

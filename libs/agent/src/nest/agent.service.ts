@@ -61,14 +61,16 @@ export interface ErasureReport {
 /** Erases what another module keeps of a caller (queued runs); returns how many runs it removed. */
 export type Eraser = (owner: RequestIdentity, scope: { conversationId?: string }) => Promise<number>;
 
-interface ResolvedDefinition extends Omit<AgentDefinition, 'tools'> {
-  tools: Tool[];
+/** A registered agent, built once at boot, and the MCP servers whose tools each run adds. */
+interface Registered {
+  agent: Agent;
+  definition: AgentDefinition;
 }
 
-/** Runs registered agents by name, building a fresh Agent per call with the caller's identity. */
+/** Runs registered agents by name as the caller in the request context (or the identity given). */
 @Injectable()
 export class AgentService implements OnModuleInit, OnApplicationShutdown {
-  private readonly definitions = new Map<string, ResolvedDefinition>();
+  private readonly agents = new Map<string, Registered>();
   private readonly mcp = new Map<string, McpToolSource>();
   private readonly erasers: Eraser[] = [];
   private readonly checkpoints: CheckpointLedger;
@@ -102,27 +104,28 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
         return found;
       });
       for (const server of definition.mcp ?? []) if (!this.mcp.has(server)) throw new AgentConfigError(`agent "${name}" names MCP server "${server}", which is not in mcpServers`);
-      const resolved = { ...definition, tools };
       if (this.options.ledger?.budgeted && !definition.pricingTable?.[definition.model]) {
         throw new AgentConfigError(`agent "${name}": tenant budgets need a pricingTable with a price for model "${definition.model}"`);
       }
-      this.build(name, resolved); // validates the definition at boot rather than on the first request
-      this.definitions.set(name, resolved);
+      this.agents.set(name, { agent: this.build(name, definition, tools), definition });
     }
   }
 
   /** The agents, each with only the tools the caller may use under its policy. */
   list(opts: { identity?: RequestIdentity } = {}): AgentSummary[] {
     const subject = { ...this.caller(opts.identity), roles: this.roles(opts.identity) };
-    return [...this.definitions].map(([name, d]) => ({
+    return [...this.agents].map(([name, { agent, definition: d }]) => ({
       name,
       description: d.description,
       model: d.model,
       provider: d.provider.name,
-      tools: this.build(name, d)
-        .allowedTools(subject)
-        .map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
+      tools: agent.allowedTools(subject, this.mcpTools(d)).map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
     }));
+  }
+
+  /** MCP tools are read per run: a server's tools/list_changed shows up in the next run. */
+  private mcpTools(d: AgentDefinition): Tool[] {
+    return (d.mcp ?? []).flatMap((server) => this.mcp.get(server)!.tools());
   }
 
   /** Connects every MCP server at boot; one that cannot connect fails boot (after closing the others). */
@@ -146,24 +149,43 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
 
   /** How many agents are registered. */
   get size(): number {
-    return this.definitions.size;
+    return this.agents.size;
   }
 
   has(name: string): boolean {
-    return this.definitions.has(name);
+    return this.agents.has(name);
   }
 
   async run(name: string, input: AgentRunInput): Promise<RunResult> {
     const caller = this.caller(input.identity);
-    const agent = this.agentFor(name, input.recorders);
+    const { agent, definition } = this.registered(name);
     const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-    return agent.run({ message: input.message, identity, signal: input.signal, runId: input.runId, stream: input.stream, roles: this.roles(input.identity), outputSchema: input.outputSchema });
+    return agent.run({
+      message: input.message,
+      identity,
+      signal: input.signal,
+      runId: input.runId,
+      stream: input.stream,
+      roles: this.roles(input.identity),
+      outputSchema: input.outputSchema,
+      recorders: input.recorders,
+      tools: this.mcpTools(definition),
+    });
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */
   async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions & { attemptKey?: string; outputSchema?: OutputSchema } = {}): Promise<RunResult> {
     const caller = this.caller(opts.identity);
-    return this.agentFor(name, opts.recorders).resume(checkpoint, answer, { identity: { ...caller, roles: this.roles(opts.identity) }, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema });
+    const { agent, definition } = this.registered(name);
+    return agent.resume(checkpoint, answer, {
+      identity: { ...caller, roles: this.roles(opts.identity) },
+      signal: opts.signal,
+      stream: opts.stream,
+      attemptKey: opts.attemptKey,
+      outputSchema: opts.outputSchema,
+      recorders: opts.recorders,
+      tools: this.mcpTools(definition),
+    });
   }
 
   /** A page of the caller's own messages of one conversation, oldest first (`offset` newest ones skipped). */
@@ -222,23 +244,20 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return caller;
   }
 
-  private agentFor(name: string, recorders: Recorder[] = []): Agent {
-    const definition = this.definitions.get(name);
-    if (!definition) throw new UnknownAgentError(name);
-    const agent = this.build(name, definition);
-    for (const r of [...(this.options.recorders ?? []), ...recorders]) agent.attach(r);
-    return agent;
+  private registered(name: string): Registered {
+    const found = this.agents.get(name);
+    if (!found) throw new UnknownAgentError(name);
+    return found;
   }
 
-  private build(name: string, d: ResolvedDefinition): Agent {
-    // MCP tools are read per run: a server's tools/list_changed shows up in the next run.
-    const mcpTools = (d.mcp ?? []).flatMap((server) => this.mcp.get(server)!.tools());
-    return Agent.create({
+  /** Builds a registered agent once; the module's recorders are attached to all its runs. */
+  private build(name: string, d: AgentDefinition, tools: Tool[]): Agent {
+    const agent = Agent.create({
       name,
       provider: d.provider,
       model: d.model,
       system: d.system,
-      tools: mcpTools.length ? [...d.tools, ...mcpTools] : d.tools,
+      tools,
       memory: this.memory,
       maxIterations: d.maxIterations,
       historyLimit: d.historyLimit,
@@ -254,5 +273,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       checkpointLedger: this.checkpoints,
       checkpointTtlMs: this.options.checkpointTtlMs,
     });
+    for (const r of this.options.recorders ?? []) agent.attach(r);
+    return agent;
   }
 }

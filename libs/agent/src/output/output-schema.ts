@@ -36,7 +36,7 @@ function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
 /** Validation errors as short lines for the model's repair round. */
 export const describeErrors = (errors: ErrorObject[] | null | undefined) => (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
 
-// An agent's own schema is the same object on every run (an Agent is built per run): compiled once.
+// A schema object (an agent's own, or a zod schema passed to every run) is compiled once.
 const bySchemaObject = new WeakMap<object, CompiledOutputSchema>();
 
 /** Compiles a JSON Schema or zod schema (once per schema object); a JSON Schema that does not compile is an AgentConfigError. */

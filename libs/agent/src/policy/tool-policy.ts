@@ -77,15 +77,3 @@ export class PolicyEngine {
     return this.policy.defaultDeny ? { allowed: false, rule: 'default-deny' } : { allowed: true };
   }
 }
-
-const engines = new WeakMap<ToolPolicy, PolicyEngine>();
-
-/** The compiled engine of a policy object, compiled once and reused by every Agent built from it. */
-export function policyEngineFor(policy: ToolPolicy): PolicyEngine {
-  let engine = engines.get(policy);
-  if (!engine) {
-    engine = new PolicyEngine(policy);
-    engines.set(policy, engine);
-  }
-  return engine;
-}
