@@ -1,52 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { CallOptions, LLMMessage, LLMRequest, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
-import { GLOBAL_CONVERSATION, isSearchable, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
-import { consumeStream, raceAbort, throwIfAborted } from './abort.js';
-import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, OutputInvalidError, TenantRequiredError } from './agent.errors.js';
-import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
+import type { LLMMessage, LLMResponse, ToolCall } from '@agentnest/providers';
+import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
+import { throwIfAborted } from './abort.js';
+import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
+import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import type { AgentOptions, BudgetExceededResult, CompletedResult, OutputTier, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
-import { checkReply, lastTiers, outputInstruction, repairRequest } from './output/structured-output.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
 import type { AgentEvent, AgentEventBody, Recorder } from './events/agent-event.js';
 import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.js';
 import { RecorderSet } from './events/recorder-set.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
-import { BudgetExhaustedError, type Reservation } from './cost/cost-ledger.js';
-import { estimateCostUsd } from './cost/estimate.js';
-import { addUsage, costOf } from './cost/pricing.js';
 import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
+import { checkAgentOptions } from './agent-options.js';
+import { callModel, checkRunBudget } from './run/model-call.js';
+import { embedTurn, loadHistory, recall } from './run/run-memory.js';
+import type { RunContext, RunState } from './run/run-state.js';
+import { structuredOutput } from './output/output-tiers.js';
 
 const DEFAULT_MAX_ITERATIONS = 10;
-const DEFAULT_HISTORY_LIMIT = 50;
-const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
-
-/** Mutable state of one run between model calls. */
-interface RunState {
-  /** The agent's tools plus the run's own. */
-  tools: ReadonlyMap<string, Tool>;
-  /** Recorders of this run only. */
-  recorders?: RecorderSet;
-  /** Related earlier messages found by semantic recall, shown to the model but never stored again. */
-  recalled?: string;
-  runId: string;
-  identity: MemoryIdentity;
-  turn: LLMMessage[];
-  iterations: number;
-  usage: Usage;
-  costUsd: number;
-  startedAt: number;
-  signal: AbortSignal;
-  stream: boolean;
-  roles: string[];
-  /** The output schema of this run, if any. */
-  output?: CompiledOutputSchema;
-  /** The run's costBudget was reported exceeded (reported once). */
-  overBudget?: boolean;
-}
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
 
@@ -102,34 +77,9 @@ export class Agent {
     return tools;
   }
 
+  /** Checks the options (AgentConfigError naming the first problem) and builds the agent. */
   static create(options: AgentOptions): Agent {
-    if (!options || typeof options.name !== 'string' || !options.name) throw new AgentConfigError('Agent.create needs a name');
-    if (!options.provider || typeof options.provider.complete !== 'function') throw new AgentConfigError(`agent "${options.name}" needs a provider`);
-    if (typeof options.model !== 'string' || !options.model) throw new AgentConfigError(`agent "${options.name}" needs a model`);
-    const { maxIterations, historyLimit } = options;
-    if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 100)) {
-      throw new AgentConfigError(`agent "${options.name}": maxIterations must be an integer from 1 to 100`);
-    }
-    if (historyLimit !== undefined && (!Number.isInteger(historyLimit) || historyLimit < 0)) {
-      throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
-    }
-    if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
-    const ttl = options.checkpointTtlMs;
-    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_CHECKPOINT_TTL_MS)) throw new AgentConfigError(`agent "${options.name}": checkpointTtlMs must be a positive integer of at most ${MAX_CHECKPOINT_TTL_MS} (30 days)`);
-    if (options.costBudget) {
-      const { usd, onExceed } = options.costBudget;
-      if (typeof usd !== 'number' || !(usd > 0)) throw new AgentConfigError(`agent "${options.name}": costBudget.usd must be a positive number`);
-      if (onExceed !== undefined && onExceed !== 'warn' && onExceed !== 'halt') throw new AgentConfigError(`agent "${options.name}": costBudget.onExceed must be warn or halt`);
-      if (!options.pricingTable?.[options.model]) throw new AgentConfigError(`agent "${options.name}": costBudget needs a pricingTable with a price for model "${options.model}"`);
-    }
-    if (options.output?.schema !== undefined) {
-      const schema = compileOutputSchema(options.output.schema);
-      if (options.output.canned !== undefined) {
-        const checked = schema.validate(options.output.canned);
-        if (!checked.ok) throw new AgentConfigError(`agent "${options.name}": output.canned does not match output.schema: ${checked.errors.join('; ')}`);
-      }
-    }
-    if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
+    checkAgentOptions(options);
     return new Agent(options);
   }
 
@@ -149,8 +99,8 @@ export class Agent {
     state.output = output;
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
-      const history = await this.loadHistory(state);
-      await this.recall(state, input.message, history);
+      const history = await loadHistory(this.context(state));
+      await recall(this.context(state), input.message, history);
       return this.loop(state, history);
     });
   }
@@ -187,7 +137,7 @@ export class Agent {
       this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
       const results: Record<string, ToolResultMessage> = { ...body.results, [toolCallId]: answered };
       state.turn.push(...calls.map((c) => results[c.id]));
-      const history = await this.loadHistory(state);
+      const history = await loadHistory(this.context(state));
       return this.loop(state, history);
     });
     // A run that failed never used the answer: the claim goes back so the client can try again.
@@ -225,11 +175,11 @@ export class Agent {
       throwIfAborted(state.signal);
       // Past the budget, one last call without tools forces a final answer.
       const final = state.iterations >= this.maxIterations;
-      const response = await this.callModel(state, history, specs, final);
+      const response = await callModel(this.context(state), history, specs, final);
       const wantsTools = !final && response.toolCalls.length > 0;
-      if (this.checkRunBudget(state) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
+      if (checkRunBudget(this.context(state)) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
       state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
-      if (!wantsTools) return this.complete(state, response, final, state.output ? await this.structured(state, history, specs, response) : undefined);
+      if (!wantsTools) return this.complete(state, response, final, state.output ? await structuredOutput(this.context(state), history, specs, response) : undefined);
 
       const outcome = await executeToolCalls(response.toolCalls, state.tools, {
         runId: state.runId,
@@ -245,80 +195,6 @@ export class Agent {
     }
   }
 
-  private async callModel(state: RunState, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
-    const { model, system, maxTokens, temperature, provider, pricingTable } = this.options;
-    state.iterations++;
-    const request: LLMRequest = { model, messages: [...history, ...state.turn] };
-    const systemText = [system, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
-    if (systemText) request.system = systemText;
-    // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
-    if (tools?.length) request.tools = tools;
-    if (final && tools?.length) request.toolChoice = 'none';
-    if (maxTokens !== undefined) request.maxTokens = maxTokens;
-    if (temperature !== undefined) request.temperature = temperature;
-    this.emit(state, { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature });
-    const reservation = await this.reserve(state, request);
-    const started = performance.now();
-    const iteration = state.iterations;
-    const callOptions: CallOptions = {
-      signal: state.signal,
-      tenant: state.identity.tenant,
-      onEvent: (decision) => this.emit(state, { type: 'resilience', iteration, decision }),
-    };
-    let response: LLMResponse;
-    try {
-      response =
-        state.stream && provider.stream
-          ? await consumeStream(provider.stream(request, callOptions), state.signal, (delta) => this.emit(state, { type: 'llm.delta', iteration, delta }))
-          : await raceAbort(provider.complete(request, callOptions), state.signal);
-    } catch (err) {
-      // A failed call costs nothing we can measure: give the hold back.
-      if (reservation) await this.options.ledger!.settle(reservation).catch(() => undefined);
-      throw err;
-    }
-    const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
-    state.usage = addUsage(state.usage, response.usage);
-    state.costUsd += costUsd;
-    if (reservation) await this.options.ledger!.settle(reservation, { agent: this.name, model: response.model, usage: response.usage, costUsd });
-    this.emit(state, {
-      type: 'llm.response',
-      iteration: state.iterations,
-      provider: response.provider,
-      model: response.model,
-      content: response.content,
-      toolCalls: response.toolCalls,
-      usage: response.usage,
-      stopReason: response.stopReason,
-      durationMs: performance.now() - started,
-      costUsd,
-    });
-    if (pricingTable) this.emit(state, { type: 'cost.tick', iteration, model: response.model, costUsd, totalUsd: state.costUsd });
-    return response;
-  }
-
-  /** Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent. */
-  private async reserve(state: RunState, request: LLMRequest): Promise<Reservation | undefined> {
-    const { ledger, pricingTable, model } = this.options;
-    const tenant = state.identity.tenant;
-    if (!ledger || tenant === undefined) return undefined;
-    try {
-      return await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, pricingTable?.[model])), state.signal);
-    } catch (err) {
-      if (err instanceof BudgetExhaustedError) this.emit(state, { type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
-      throw err;
-    }
-  }
-
-  /** Reports the run's costBudget once when spent; says whether the run must stop. */
-  private checkRunBudget(state: RunState): 'ok' | 'warn' | 'halt' {
-    const budget = this.options.costBudget;
-    if (!budget || state.costUsd <= budget.usd) return 'ok';
-    const action = budget.onExceed ?? 'halt';
-    if (!state.overBudget) this.emit(state, { type: 'budget.exceeded', scope: 'run', action, limitUsd: budget.usd, spentUsd: state.costUsd });
-    state.overBudget = true;
-    return action;
-  }
-
   private budgetExceeded(state: RunState, response: LLMResponse): BudgetExceededResult {
     const base = this.resultBase(state);
     this.emit(state, { type: 'run.end', status: 'budget_exceeded', reply: response.content, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
@@ -332,7 +208,7 @@ export class Agent {
     if (output) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply };
     if (memory) {
       // With recall on, user and assistant text is embedded so later runs can find it.
-      const embeddings = recall ? await this.embedTurn(state) : undefined;
+      const embeddings = recall ? await embedTurn(this.context(state)) : undefined;
       // Keyed by runId: a retried job or a replayed checkpoint of this run never writes the turn twice.
       await memory.append(state.identity, state.turn, { idempotencyKey: state.runId, ...(embeddings ? { embeddings } : {}) });
       this.emit(state, { type: 'memory.write', store: memory.name, count: state.turn.length });
@@ -350,33 +226,6 @@ export class Agent {
   private outputSchema(runSchema: OutputSchema | undefined): CompiledOutputSchema | undefined {
     if (runSchema === undefined) return this.options.output?.schema === undefined ? undefined : compileOutputSchema(this.options.output.schema);
     return typeof (runSchema as { safeParse?: unknown }).safeParse === 'function' ? compileOutputSchema(runSchema) : compileUntrustedSchema(runSchema);
-  }
-
-  /**
-   * Structured output in tiers: the reply as it came; else one repair round (the model sees the
-   * validation errors; the exchange is not kept in memory); else the agent's fallback; else its canned value.
-   */
-  private async structured(state: RunState, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, response: LLMResponse): Promise<{ value: unknown; tier: OutputTier }> {
-    const schema = state.output!;
-    const first = checkReply(schema, response.content);
-    if (first.ok) return this.served(state, 'model', first.value, []);
-    const failures = [`model: ${first.errors.join('; ')}`];
-    state.turn.push({ role: 'user', content: repairRequest(first.errors) });
-    const repaired = await this.callModel(state, history, tools, true, 'This is a repair request: answer with the corrected JSON only.');
-    state.turn.pop();
-    const second = checkReply(schema, repaired.content);
-    if (second.ok) return this.served(state, 'repair', second.value, failures);
-    failures.push(`repair: ${second.errors.join('; ')}`);
-    const served = await lastTiers(schema, this.options.output, new OutputInvalidError(second.errors, repaired.content), (tier, errors) => failures.push(`${tier}: ${errors.join('; ')}`)).catch((err: unknown) => {
-      this.emit(state, { type: 'output', tier: 'none', failures });
-      throw err;
-    });
-    return this.served(state, served.tier, served.value, failures);
-  }
-
-  private served(state: RunState, tier: OutputTier, value: unknown, failures: string[]): { value: unknown; tier: OutputTier } {
-    this.emit(state, { type: 'output', tier, failures });
-    return { value, tier };
   }
 
   private async pause(state: RunState, paused: NonNullable<ToolTurnOutcome['paused']>, results: Record<string, ToolResultMessage>): Promise<PausedResult> {
@@ -411,36 +260,6 @@ export class Agent {
     return { runId: state.runId, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
   }
 
-  /** Earlier messages of the conversation, starting at a user message so no tool result is orphaned by the window. */
-  private async loadHistory(state: RunState): Promise<LLMMessage[]> {
-    const { memory } = this.options;
-    if (!memory) return [];
-    const loaded = await raceAbort(memory.load(state.identity, { limit: this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT }), state.signal);
-    this.emit(state, { type: 'memory.read', store: memory.name, count: loaded.length });
-    const firstUser = loaded.findIndex((m) => m.role === 'user');
-    return firstUser < 0 ? [] : (loaded.slice(firstUser) as LLMMessage[]);
-  }
-
-  /** Finds related earlier messages of this tenant and principal, leaving out what the window already shows. */
-  private async recall(state: RunState, message: string, history: LLMMessage[]): Promise<void> {
-    const { recall, memory } = this.options;
-    if (!recall || !memory || !isSearchable(memory)) return;
-    const vector = await raceAbort(recall.embedder.embed(message, { signal: state.signal }), state.signal);
-    const hits = await raceAbort(memory.search(state.identity, vector, { k: (recall.k ?? 3) + history.length, minScore: recall.minScore ?? 0.3 }), state.signal);
-    const shown = new Set(history.map((m) => `${m.role}\u0000${m.content}`));
-    const fresh = hits.filter((h) => !shown.has(`${h.message.role}\u0000${h.message.content}`)).slice(0, recall.k ?? 3);
-    this.emit(state, { type: 'memory.recall', store: memory.name, count: fresh.length });
-    if (fresh.length) state.recalled = `Related earlier messages (from past conversations with this user):\n${fresh.map((h) => `- ${h.message.role}: ${h.message.content}`).join('\n')}`;
-  }
-
-  private async embedTurn(state: RunState): Promise<Array<number[] | undefined>> {
-    const texts = state.turn.map((m) => (m.role !== 'tool' && m.content ? m.content : undefined));
-    const wanted = texts.filter((t): t is string => t !== undefined);
-    const vectors = wanted.length ? await this.options.recall!.embedder.embedBatch(wanted) : [];
-    let next = 0;
-    return texts.map((t) => (t === undefined ? undefined : vectors[next++]));
-  }
-
   private async guard<T>(state: RunState, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -449,6 +268,11 @@ export class Agent {
       this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
       throw err;
     }
+  }
+
+  /** The view of one run that its steps (model call, output tiers, memory) work with. */
+  private context(state: RunState): RunContext {
+    return { agent: this.name, options: this.options, state, emit: (body) => this.emit(state, body) };
   }
 
   private emit(state: RunState, body: AgentEventBody): void {

@@ -1,0 +1,37 @@
+import { isSearchable } from '@agentnest/memory';
+import { AgentConfigError } from './agent.errors.js';
+import type { AgentOptions } from './agent.types.js';
+import { assertCheckpointSecret } from './checkpoint/checkpoint.js';
+import { MAX_CHECKPOINT_TTL_MS } from './checkpoint/checkpoint-ledger.js';
+import { compileOutputSchema } from './output/output-schema.js';
+
+/** Throws AgentConfigError for options that cannot work, before anything runs (a canned output is validated here too). */
+export function checkAgentOptions(options: AgentOptions): void {
+  if (!options || typeof options.name !== 'string' || !options.name) throw new AgentConfigError('Agent.create needs a name');
+  if (!options.provider || typeof options.provider.complete !== 'function') throw new AgentConfigError(`agent "${options.name}" needs a provider`);
+  if (typeof options.model !== 'string' || !options.model) throw new AgentConfigError(`agent "${options.name}" needs a model`);
+  const { maxIterations, historyLimit } = options;
+  if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 100)) {
+    throw new AgentConfigError(`agent "${options.name}": maxIterations must be an integer from 1 to 100`);
+  }
+  if (historyLimit !== undefined && (!Number.isInteger(historyLimit) || historyLimit < 0)) {
+    throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
+  }
+  if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
+  const ttl = options.checkpointTtlMs;
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_CHECKPOINT_TTL_MS)) throw new AgentConfigError(`agent "${options.name}": checkpointTtlMs must be a positive integer of at most ${MAX_CHECKPOINT_TTL_MS} (30 days)`);
+  if (options.costBudget) {
+    const { usd, onExceed } = options.costBudget;
+    if (typeof usd !== 'number' || !(usd > 0)) throw new AgentConfigError(`agent "${options.name}": costBudget.usd must be a positive number`);
+    if (onExceed !== undefined && onExceed !== 'warn' && onExceed !== 'halt') throw new AgentConfigError(`agent "${options.name}": costBudget.onExceed must be warn or halt`);
+    if (!options.pricingTable?.[options.model]) throw new AgentConfigError(`agent "${options.name}": costBudget needs a pricingTable with a price for model "${options.model}"`);
+  }
+  if (options.output?.schema !== undefined) {
+    const schema = compileOutputSchema(options.output.schema);
+    if (options.output.canned !== undefined) {
+      const checked = schema.validate(options.output.canned);
+      if (!checked.ok) throw new AgentConfigError(`agent "${options.name}": output.canned does not match output.schema: ${checked.errors.join('; ')}`);
+    }
+  }
+  if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
+}

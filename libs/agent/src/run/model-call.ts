@@ -1,0 +1,87 @@
+import type { CallOptions, LLMMessage, LLMRequest, LLMResponse } from '@agentnest/providers';
+import { consumeStream, raceAbort } from '../abort.js';
+import { BudgetExhaustedError, type Reservation } from '../cost/cost-ledger.js';
+import { estimateCostUsd } from '../cost/estimate.js';
+import { addUsage, costOf } from '../cost/pricing.js';
+import { outputInstruction } from '../output/structured-output.js';
+import type { RunContext } from './run-state.js';
+
+export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
+
+/** One model call of a run: builds the request, holds its estimated cost against the tenant's budget, streams or waits, then prices and reports it. */
+export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
+  const { state } = ctx;
+  const { model, system, maxTokens, temperature, provider, pricingTable } = ctx.options;
+  state.iterations++;
+  const request: LLMRequest = { model, messages: [...history, ...state.turn] };
+  const systemText = [system, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
+  if (systemText) request.system = systemText;
+  // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
+  if (tools?.length) request.tools = tools;
+  if (final && tools?.length) request.toolChoice = 'none';
+  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  if (temperature !== undefined) request.temperature = temperature;
+  ctx.emit({ type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature });
+  const reservation = await reserve(ctx, request);
+  const started = performance.now();
+  const iteration = state.iterations;
+  const callOptions: CallOptions = {
+    signal: state.signal,
+    tenant: state.identity.tenant,
+    onEvent: (decision) => ctx.emit({ type: 'resilience', iteration, decision }),
+  };
+  let response: LLMResponse;
+  try {
+    response =
+      state.stream && provider.stream
+        ? await consumeStream(provider.stream(request, callOptions), state.signal, (delta) => ctx.emit({ type: 'llm.delta', iteration, delta }))
+        : await raceAbort(provider.complete(request, callOptions), state.signal);
+  } catch (err) {
+    // A failed call costs nothing we can measure: give the hold back.
+    if (reservation) await ctx.options.ledger!.settle(reservation).catch(() => undefined);
+    throw err;
+  }
+  const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
+  state.usage = addUsage(state.usage, response.usage);
+  state.costUsd += costUsd;
+  if (reservation) await ctx.options.ledger!.settle(reservation, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
+  ctx.emit({
+    type: 'llm.response',
+    iteration: state.iterations,
+    provider: response.provider,
+    model: response.model,
+    content: response.content,
+    toolCalls: response.toolCalls,
+    usage: response.usage,
+    stopReason: response.stopReason,
+    durationMs: performance.now() - started,
+    costUsd,
+  });
+  if (pricingTable) ctx.emit({ type: 'cost.tick', iteration, model: response.model, costUsd, totalUsd: state.costUsd });
+  return response;
+}
+
+/** Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent. */
+async function reserve(ctx: RunContext, request: LLMRequest): Promise<Reservation | undefined> {
+  const { state } = ctx;
+  const { ledger, pricingTable, model } = ctx.options;
+  const tenant = state.identity.tenant;
+  if (!ledger || tenant === undefined) return undefined;
+  try {
+    return await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, pricingTable?.[model])), state.signal);
+  } catch (err) {
+    if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
+    throw err;
+  }
+}
+
+/** Reports the run's costBudget once when spent; says whether the run must stop. */
+export function checkRunBudget(ctx: RunContext): 'ok' | 'warn' | 'halt' {
+  const { state } = ctx;
+  const budget = ctx.options.costBudget;
+  if (!budget || state.costUsd <= budget.usd) return 'ok';
+  const action = budget.onExceed ?? 'halt';
+  if (!state.overBudget) ctx.emit({ type: 'budget.exceeded', scope: 'run', action, limitUsd: budget.usd, spentUsd: state.costUsd });
+  state.overBudget = true;
+  return action;
+}
