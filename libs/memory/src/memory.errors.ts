@@ -1,10 +1,11 @@
-/** Base of memory-layer errors; `code` is stable and safe to branch on. */
+/** Base of memory-layer errors; `code` is stable and safe to branch on (the same shape as AgentError and ProviderBoundaryError). */
 export class MemoryError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }

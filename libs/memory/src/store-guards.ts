@@ -66,7 +66,8 @@ export function resolveSearch(vector: unknown, opts: SearchOptions | undefined):
 
 /** Cosine similarity; 0 when either vector is all zeros or their lengths differ. */
 export function cosine(a: number[], b: number[]): number {
-  if (a.length !== b.length) return 0;
+  // Vectors of different lengths come from different embedders: no similarity is defined (as in providers' cosineSimilarity).
+  if (a.length !== b.length) throw new MemoryError('invalid_vector', `cannot compare vectors of ${a.length} and ${b.length} dimensions`);
   let dot = 0;
   let na = 0;
   let nb = 0;

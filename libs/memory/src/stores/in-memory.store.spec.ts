@@ -43,3 +43,13 @@ describe('InMemoryStore caps', () => {
     expect(() => new InMemoryStore({ maxMessages: 0 })).toThrow(/maxMessages/);
   });
 });
+
+describe('InMemoryStore search', () => {
+  it('refuses to compare vectors of different lengths (another embedder), like providers\' cosineSimilarity', async () => {
+    const store = new InMemoryStore();
+    const id = { tenant: 't', principal: 'p', conversationId: 'c' };
+    await store.append(id, [{ role: 'user', content: 'x' }], { embeddings: [[1, 0, 0]] });
+    await expect(store.search(id, [1, 0])).rejects.toMatchObject({ code: 'invalid_vector' });
+    expect((await store.search(id, [1, 0, 0]))[0].score).toBeCloseTo(1);
+  });
+});

@@ -1,3 +1,5 @@
+import { ProviderBoundaryError } from '../provider.errors.js';
+
 export interface EmbedOptions {
   signal?: AbortSignal;
 }
@@ -13,6 +15,8 @@ export interface Embedder {
 
 /** Cosine similarity of two vectors of equal length (0 when either is all zeros). */
 export function cosineSimilarity(a: number[], b: number[]): number {
+  // Vectors of different lengths come from different embedders: no similarity is defined (as in memory's stores).
+  if (a.length !== b.length) throw new ProviderBoundaryError('invalid_vector', `cannot compare vectors of ${a.length} and ${b.length} dimensions`);
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -23,6 +23,10 @@ describe('mockEmbedder', () => {
     expect(cosineSimilarity(a, b)).toBeGreaterThan(0.7);
     expect(cosineSimilarity(a, c)).toBeLessThan(0.3);
   });
+
+  it('refuses to compare vectors of different lengths, like the memory stores', () => {
+    expect(() => cosineSimilarity([1, 0], [1, 0, 0])).toThrow(expect.objectContaining({ code: 'invalid_vector' }));
+  });
 });
 
 describe('openaiEmbedder over the wire', () => {
