@@ -65,13 +65,25 @@ export function withCircuitBreaker(provider: LLMProvider, options: CircuitBreake
     const stream = provider.stream.bind(provider);
     wrapped.stream = async function* (req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
       await admit(opts);
-      try {
-        yield* stream(req, opts);
-      } catch (error) {
+      // Recorded exactly once: at the final response (a consumer may stop reading right there), on
+      // an error, or, when the consumer abandons the stream or aborts, as a call that did not fail.
+      let settled = false;
+      const settleOnce = async (error?: unknown) => {
+        if (settled) return;
+        settled = true;
         await settle(error, opts);
+      };
+      try {
+        for await (const event of stream(req, opts)) {
+          if (event.type === 'response') await settleOnce();
+          yield event;
+        }
+      } catch (error) {
+        await settleOnce(error);
         throw error;
+      } finally {
+        await settleOnce();
       }
-      await settle(undefined, opts);
     };
   }
   return wrapped;
