@@ -42,7 +42,7 @@ export function createLlmProvider(config: AppConfig, redis?: Redis): LLMProvider
   return resilientProvider({
     providers,
     retry: { maxAttempts: 3, initialDelayMs: 250, maxDelayMs: 5_000 },
-    breaker: { failureThreshold: 5, cooldownMs: 30_000, state: redis ? new RedisCircuitState({ redis, prefix: `${prefix}circuit:` }) : new InMemoryCircuitState() },
+    breaker: { ...config.breaker, state: redis ? new RedisCircuitState({ redis, prefix: `${prefix}circuit:` }) : new InMemoryCircuitState() },
     rateLimit: rateLimited && {
       requestsPerMinute,
       tokensPerMinute,

@@ -47,7 +47,9 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   /** Find or start a Redis on loopback at boot (development without REDIS_URL). */
   localRedis: boolean;
-  jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number; maxStreamsPerTenant: number };
+  jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number; maxStreamsPerTenant: number; outageMaxMs: number };
+  /** The provider's circuit breaker (LLM_BREAKER_FAILURES, LLM_BREAKER_COOLDOWN_MS). */
+  breaker: { failureThreshold: number; cooldownMs: number };
 }
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -147,9 +149,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     lockMs: intInRange(env, 'JOBS_LOCK_MS', 30_000, 500, 3_600_000),
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
     maxStreamsPerTenant: intInRange(env, 'MAX_STREAMS_PER_TENANT', 20, 1, 10_000),
+    outageMaxMs: intInRange(env, 'JOBS_OUTAGE_MAX_MS', 600_000, 0, 86_400_000),
   };
+  const breaker = { failureThreshold: intInRange(env, 'LLM_BREAKER_FAILURES', 5, 1, 1_000), cooldownMs: intInRange(env, 'LLM_BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000) };
   const memoryCaps = { maxMessages: intInRange(env, 'MEMORY_MAX_MESSAGES', 1_000, 1, 1_000_000), ttlMs: intInRange(env, 'MEMORY_TTL_DAYS', 30, 1, 3_650) * 86_400_000 };
   const checkpointTtlMs = duration(env, 'CHECKPOINT_TTL', DEFAULT_CHECKPOINT_TTL_MS, 1_000, MAX_CHECKPOINT_TTL_MS);
 
-  return { host, memoryCaps, checkpointTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { breaker, host, memoryCaps, checkpointTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

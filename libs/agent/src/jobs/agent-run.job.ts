@@ -16,6 +16,8 @@ export interface AgentRunJob {
   answer?: string;
   /** Structured output: the reply must match this JSON Schema (from the request; compiled as untrusted). */
   outputSchema?: Record<string, unknown>;
+  /** When the provider outage this run is waiting out began (ms). */
+  outageSince?: number;
 }
 
 export interface AgentJobsOptions {
@@ -29,6 +31,8 @@ export interface AgentJobsOptions {
   streamText?: boolean;
   /** On shutdown, how long active runs may take to finish before they are left to another worker; @default 30000 */
   shutdownGraceMs?: number;
+  /** How long a queued run waits out a provider outage (open circuit, spent budget, overload) before it fails; each wait follows the provider's retry-after, without spending an attempt; @default 600000 */
+  outageMaxMs?: number;
   /** Live event streams (SSE) one tenant may hold open in one process; @default 20 */
   maxStreamsPerTenant?: number;
   /** Traces queued runs and measures the queue (`otelJobTracer()` from @agentnest/observability); @default none */

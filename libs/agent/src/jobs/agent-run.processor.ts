@@ -1,6 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
 import { publicError } from '../errors/public-error.js';
@@ -16,10 +16,21 @@ import { noopJobTracer } from '../tracing/job-tracer.js';
 import { RunEvents, type RunStreamEvent } from './run-events.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
-/** Outage-type failures are worth another attempt; anything else (bad input, policy, bugs) fails the run at once. */
+/** Failures worth another attempt (5xx, timeouts, network); anything else (bad input, policy, bugs) fails the run at once. */
 function retryable(err: unknown): boolean {
-  return (err instanceof ProviderError && err.retryable) || err instanceof CircuitOpenError || err instanceof RateLimitedError;
+  return (err instanceof ProviderError && err.retryable) || outage(err);
 }
+
+/** The provider says "not now" (open circuit, spent budget, overload): wait as long as it asks, without spending an attempt. */
+function outage(err: unknown): err is { retryAfterMs?: number } {
+  return err instanceof CircuitOpenError || err instanceof RateLimitedError || (err instanceof ProviderError && (err.code === 'overloaded' || err.code === 'rate_limited'));
+}
+
+/** @default 10 minutes of outage before a queued run fails */
+const DEFAULT_OUTAGE_MAX_MS = 600_000;
+/** Bounds on one wait: at least a quarter second, at most a minute, whatever retry-after says. */
+const MIN_WAIT_MS = 250;
+const MAX_WAIT_MS = 60_000;
 
 const now = () => new Date().toISOString();
 
@@ -72,7 +83,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     await this.stopListening?.();
   }
 
-  async process(job: Job<AgentRunJob>): Promise<{ status: string }> {
+  async process(job: Job<AgentRunJob>, token?: string): Promise<{ status: string }> {
     const d = job.data;
     const owner = { tenant: d.tenant, principal: d.principal };
     // A continuation links to the run it continues; its checkpoint comes in the same read.
@@ -81,29 +92,29 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const span = tracer.startJob({ runId: d.runId, agent: d.agent, trace: d.trace, jobId: job.id }, continuation?.trace);
     tracer.recordWait(Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000, d.agent);
     try {
-      const outcome = await span.activate(() => this.processTraced(job, owner, continuation, span.traceparent()));
+      const outcome = await span.activate(() => this.processTraced(job, owner, continuation, span.traceparent(), token));
       span.end({ status: outcome.status });
       return outcome;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      span.end({ errorCode: typeof code === 'string' ? code : 'internal_error' });
+      span.end(err instanceof DelayedError ? { status: 'waiting_out_outage' } : { errorCode: typeof code === 'string' ? code : 'internal_error' });
       throw err;
     }
   }
 
-  private async processTraced(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined): Promise<{ status: string }> {
+  private async processTraced(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined, token: string | undefined): Promise<{ status: string }> {
     const d = job.data;
     // Registered before the run moves to running, so a cancel published from then on reaches it.
     const controller = new AbortController();
     this.running.set(d.runId, controller);
     try {
-      return await this.runJob(job, owner, continuation, trace, controller);
+      return await this.runJob(job, owner, continuation, trace, controller, token);
     } finally {
       this.running.delete(d.runId);
     }
   }
 
-  private async runJob(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined, controller: AbortController): Promise<{ status: string }> {
+  private async runJob(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined, controller: AbortController, token: string | undefined): Promise<{ status: string }> {
     const d = job.data;
     // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
@@ -146,7 +157,20 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       const { code, message } = publicError(err);
       const error = { code, message };
       const raw = (err as { code?: unknown } | null)?.code;
-      if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      if (outage(err)) {
+        // Wait out the outage: the job goes back to delayed for as long as the provider asks
+        // (bounded), keeping its attempts, until the outage has lasted JOBS_OUTAGE_MAX_MS.
+        const since = d.outageSince ?? Date.now();
+        const left = (this.options.outageMaxMs ?? DEFAULT_OUTAGE_MAX_MS) - (Date.now() - since);
+        if (left > 0) {
+          const waitMs = Math.min(left, MAX_WAIT_MS, Math.max(MIN_WAIT_MS, err.retryAfterMs ?? this.options.backoffMs ?? 1_000));
+          await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
+          await job.updateData({ ...d, outageSince: since });
+          await job.moveToDelayed(Date.now() + waitMs, token);
+          throw new DelayedError();
+        }
+      }
+      if (retryable(err) && !outage(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
         await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
         throw err;
       }
