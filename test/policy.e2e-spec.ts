@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bearer, SECRET, startApi, type Api } from './harness.js';
+import { randomUUID } from 'node:crypto';
+import { bearer, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 // Roles come from the API key mapping; the demo assistant's tools are governed by TOOL_POLICY.
 const KEYS = { keeper: 'key-acme-keeper', plain: 'key-acme-plain', globex: 'key-globex-keeper' };
@@ -16,7 +17,7 @@ const TOOL_POLICY = JSON.stringify({
 describe('tool policy over HTTP', () => {
   let api: Api;
   beforeAll(async () => {
-    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, TOOL_POLICY });
+    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, TOOL_POLICY, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `policy-${randomUUID()}:` });
   });
   afterAll(() => api.close());
   const run = (key: string, message: string) => api.http.post('/v1/agents/assistant/runs').set(bearer(key)).send({ message });
@@ -44,5 +45,12 @@ describe('tool policy over HTTP', () => {
       expect(narrative).toContain(`Tool clock refused by policy rule ${rule} (${who})`);
       expect(narrative).not.toMatch(/Tool clock returned/);
     }
+  });
+
+  it('decides the same for a queued run: the caller and its roles travel with the job', async () => {
+    const queue = async (key: string) => (await api.http.post('/v1/agents/assistant/jobs').set(bearer(key)).send({ message: 'what time is it?' })).body.runId as string;
+    const [kim, pat] = [await queue(KEYS.keeper), await queue(KEYS.plain)];
+    expect(await runSettled(api, kim, KEYS.keeper)).toMatchObject({ status: 'completed', reply: expect.stringMatching(/^The time is \d/) });
+    expect(await runSettled(api, pat, KEYS.plain)).toMatchObject({ status: 'completed', reply: expect.stringMatching(/^Sorry, I could not use clock\. you are not allowed .*default-deny/) });
   });
 });

@@ -170,9 +170,10 @@ export class Agent {
   }
 
   private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
-    const specs = [...state.tools.values()].map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
     for (;;) {
       throwIfAborted(state.signal);
+      // Per call: a denied tool the model called anyway joins the declared ones.
+      const specs = this.offeredTools(state).map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
       // Past the budget, one last call without tools forces a final answer.
       const final = state.iterations >= this.maxIterations;
       const response = await callModel(this.context(state), history, specs, final);
@@ -268,6 +269,18 @@ export class Agent {
       this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
       throw err;
     }
+  }
+
+  /**
+   * The tools the model is told about: only those the caller may use (a denied tool's name and
+   * schema never reach the model), plus any it already called in this run (vendors refuse tool
+   * history that names undeclared tools; such a call was refused and audited).
+   */
+  private offeredTools(state: RunState): Tool[] {
+    if (!this.policy) return [...state.tools.values()];
+    const subject = { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles };
+    const called = new Set(state.turn.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.name) : [])));
+    return [...state.tools.values()].filter((t) => called.has(t.name) || this.policy!.decide(t.name, subject).allowed);
   }
 
   /** The view of one run that its steps (model call, output tiers, memory) work with. */

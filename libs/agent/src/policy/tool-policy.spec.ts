@@ -57,6 +57,10 @@ describe('tool policy in a run', () => {
 
     const r = await agent.run({ message: 'wipe it', identity, roles: ['viewer'] });
     expect(executed).toBe(0);
+    // The denied tool was never offered: its name and schema did not reach the model. Once the model
+    // called it anyway, it stays declared for the rest of the run (vendors refuse undeclared tool history).
+    expect(provider.calls[0].tools!.map((t) => t.name)).toEqual(['clock']);
+    expect(provider.calls[1].tools!.map((t) => t.name)).toEqual(['wipe_disk', 'clock']);
     const toolResults = provider.calls.at(-1)!.messages.filter((m) => m.role === 'tool');
     expect(toolResults.map((m) => m.content)).toEqual([expect.stringMatching(/not allowed to use the tool "wipe_disk".*default-deny/), 'noon']);
     expect(r.status === 'completed' && r.reply).toMatch(/model saw/);
@@ -66,6 +70,7 @@ describe('tool policy in a run', () => {
 
     await agent.run({ message: 'wipe it', identity, roles: ['ops'] });
     expect(executed).toBe(1);
+    expect(provider.calls.at(-2)!.tools!.map((t) => t.name)).toEqual(['wipe_disk', 'clock']);
     expect(agent.allowedTools({ tenant: 'acme', principal: 'alice' }).map((t) => t.name)).toEqual(['clock']);
     expect(agent.allowedTools({ tenant: 'acme', principal: 'alice', roles: ['ops'] }).map((t) => t.name)).toEqual(['wipe_disk', 'clock']);
   });
