@@ -14,7 +14,8 @@ const dashboard = JSON.parse(read('grafana/dashboards/agentnest.json'));
 // What the OTel recorder and the queue emit, as the collector's Prometheus exporter names them
 // (dots to underscores, no unit suffixes), with histogram series suffixes.
 const METRICS = ['gen_ai_client_token_usage', 'gen_ai_client_operation_duration', 'agentnest_cost', 'agentnest_runs', 'agentnest_queue_depth', 'agentnest_queue_wait'];
-const LABELS = new Set([...Object.values(ATTR).map((a) => a.replace(/\./g, '_')), 'le']);
+// The recorder's attributes, plus the queue gauges' messaging.destination.name (otelJobTracer).
+const LABELS = new Set([...Object.values(ATTR).map((a) => a.replace(/\./g, '_')), 'le', 'messaging_destination_name']);
 
 describe('deploy/', () => {
   it('runs Redis, the collector on OTLP/HTTP 4318, Jaeger, Prometheus, Loki and Grafana', () => {
@@ -50,5 +51,8 @@ describe('deploy/', () => {
       const selectors = [...expr.matchAll(/([a-z_]+)\s*(?:=~|!=|=)\s*"/g)].map((g) => g[1]);
       for (const l of [...labels, ...selectors]) expect([expr, l, LABELS.has(l)]).toEqual([expr, l, true]);
     }
+    // Every process that queues reports the same queue's depth: the panel takes one value per queue, never their sum.
+    const depth = exprs.filter((e) => e.includes('agentnest_queue_depth'));
+    expect(depth).toEqual([expect.stringMatching(/max by \(messaging_destination_name\) \(agentnest_queue_depth\)/)]);
   });
 });

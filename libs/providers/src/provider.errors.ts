@@ -28,7 +28,7 @@ export class MockRepliesExhaustedError extends ProviderBoundaryError {
 }
 
 /** Stable reasons a provider call failed, the same for every vendor. */
-export type ProviderErrorCode = 'rate_limited' | 'overloaded' | 'auth' | 'bad_request' | 'context_length' | 'timeout' | 'network' | 'server';
+export type ProviderErrorCode = 'rate_limited' | 'overloaded' | 'auth' | 'bad_request' | 'context_length' | 'timeout' | 'network' | 'server' | 'bad_response';
 
 const RETRYABLE: ReadonlySet<ProviderErrorCode> = new Set(['rate_limited', 'overloaded', 'timeout', 'network', 'server']);
 

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { AgentConfigError } from '../agent.errors.js';
+import { withStandardFormats } from './standard-formats.js';
 
 /** A zod schema, recognised by shape so the agent library does not depend on zod. */
 export interface ZodLike {
@@ -23,7 +24,7 @@ const isZod = (s: OutputSchema): s is ZodLike => typeof (s as ZodLike).safeParse
 
 // An agent's own schemas are code, compiled once each in one shared compiler. Schemas that come
 // from requests never reach it: they go through compileUntrustedSchema (untrusted-schema.ts).
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = withStandardFormats(new Ajv({ allErrors: true, strict: false }));
 
 function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
   try {

@@ -40,6 +40,9 @@ const asContent = (value: unknown): string => (typeof value === 'string' ? value
  * Runs one turn's tool calls concurrently. Unknown tools, invalid arguments and tool exceptions
  * become error results for the model; only an abort escapes.
  */
+/** The code in the result of a second pause in one turn. */
+export const PAUSE_CONFLICT = 'pause_conflict';
+
 export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<string, Tool>, scope: ExecutionScope): Promise<ToolTurnOutcome> {
   const pauses = new Map<string, unknown>();
   const settled = await Promise.all(
@@ -82,8 +85,9 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
     const result = settled[i];
     if (result) results[call.id] = result;
     else if (!paused) paused = { call, data: pauses.get(call.id) };
-    // A second pause in the same turn cannot be resumed separately: it is answered with an error.
-    else results[call.id] = { role: 'tool', toolCallId: call.id, name: call.name, content: 'Error: another tool paused this turn; ask again later.', isError: true };
+    // One pause per turn: a second pause cannot be resumed separately, so it is answered with an
+    // error the model can act on (ask again after the first answer), with a stable code in the text.
+    else results[call.id] = { role: 'tool', toolCallId: call.id, name: call.name, content: `Error (${PAUSE_CONFLICT}): another tool paused this turn; ask again after its answer.`, isError: true };
   });
   return paused ? { results, paused } : { results };
 }

@@ -1,3 +1,4 @@
+import { withStandardFormats } from '../output/standard-formats.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ToolSpec } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
@@ -20,7 +21,7 @@ export interface Tool<A = Record<string, unknown>> extends ToolSpec {
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 // One compiler for every tool; compiled validators are cached per schema object.
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = withStandardFormats(new Ajv({ allErrors: true, strict: false }));
 const validators = new WeakMap<object, ValidateFunction>();
 
 /** The compiled argument validator of a tool's schema (compiled once, reused). */

@@ -8,6 +8,12 @@ import { parseToolArgs } from './vendor-turns.js';
 export interface OpenAIOptions extends OpenAIClientOptions {
   /** Used when a request names no model. */
   defaultModel?: string;
+  /**
+   * The request field for the output limit: OpenAI's `max_completion_tokens` (reasoning models refuse
+   * the deprecated `max_tokens`), or `max_tokens` for OpenAI-compatible servers that know only that;
+   * @default 'max_completion_tokens'
+   */
+  maxTokensField?: 'max_completion_tokens' | 'max_tokens';
 }
 
 const STOP: Record<string, StopReason> = { stop: 'end_turn', tool_calls: 'tool_use', function_call: 'tool_use', length: 'max_tokens', content_filter: 'content_filter' };
@@ -53,7 +59,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
       messages: toOpenAIMessages(req.system, req.messages),
       ...(req.tools?.length ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } })) } : {}),
       ...(req.tools?.length && req.toolChoice === 'none' ? { tool_choice: 'none' } : {}),
-      ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
+      ...(req.maxTokens !== undefined ? { [options.maxTokensField ?? 'max_completion_tokens']: req.maxTokens } : {}),
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       ...(req.stop?.length ? { stop: req.stop } : {}),
     };

@@ -1,7 +1,7 @@
 import { bedrockClient, bedrockSecrets, fromAwsError } from '../adapters/bedrock-client.js';
 import type { BedrockClientOptions } from '../adapters/bedrock-client.options.js';
 import { isAbort } from '../adapters/normalize-error.js';
-import type { Embedder, EmbedOptions } from './embedder.js';
+import { checkedVector, type Embedder, type EmbedOptions } from './embedder.js';
 
 /** Titan embeds one text per call; this many calls run at once for a batch. */
 const CONCURRENCY = 4;
@@ -24,14 +24,16 @@ export function bedrockEmbedder(options: BedrockEmbedderOptions): Embedder {
 
   async function embed(text: string, opts: EmbedOptions = {}): Promise<number[]> {
     const { sdk: m, client } = await sdk();
+    let embedding: unknown;
     try {
       const body = JSON.stringify({ inputText: text, dimensions, normalize: options.normalize ?? true });
       const r = await client.send(new m.InvokeModelCommand({ modelId, contentType: 'application/json', accept: 'application/json', body }), { abortSignal: opts.signal });
-      return (JSON.parse(new TextDecoder().decode(r.body)) as { embedding: number[] }).embedding;
+      embedding = (JSON.parse(new TextDecoder().decode(r.body)) as { embedding: unknown }).embedding;
     } catch (err) {
       if (isAbort(err, opts.signal)) throw opts.signal?.reason ?? err;
       throw fromAwsError(err, secrets);
     }
+    return checkedVector(embedding, dimensions, 'bedrock');
   }
 
   async function embedBatch(texts: string[], opts: EmbedOptions = {}): Promise<number[][]> {

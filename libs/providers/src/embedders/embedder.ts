@@ -1,4 +1,4 @@
-import { ProviderBoundaryError } from '../provider.errors.js';
+import { ProviderBoundaryError, ProviderError } from '../provider.errors.js';
 
 export interface EmbedOptions {
   signal?: AbortSignal;
@@ -26,4 +26,16 @@ export function cosineSimilarity(a: number[], b: number[]): number {
     nb += b[i] * b[i];
   }
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/**
+ * A vector from a vendor, checked against the embedder's declared length: a model that answers with
+ * other dimensions than configured would make every later similarity meaningless (or refused).
+ */
+export function checkedVector(vector: unknown, dimensions: number, provider: string): number[] {
+  if (!Array.isArray(vector) || vector.length !== dimensions || !vector.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    const got = Array.isArray(vector) ? `${vector.length} values` : typeof vector;
+    throw new ProviderError('bad_response', provider, `embedding has ${got}, expected ${dimensions} numbers`);
+  }
+  return vector as number[];
 }

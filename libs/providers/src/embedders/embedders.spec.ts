@@ -51,6 +51,12 @@ describe('openaiEmbedder over the wire', () => {
     await expect(e.embed('x')).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 1000 });
     expect(() => openaiEmbedder({ apiKey: KEY, model: 'custom-model' })).toThrow(/dimensions/);
   });
+
+  it('refuses vectors of another length than declared (a server that ignores the dimensions asked for)', async () => {
+    // Declared 1536 (the model's default); this server answers with its own default length.
+    const e = openaiEmbedder({ apiKey: KEY, baseURL: `${fake.origin}/v1`, model: 'text-embedding-3-small' });
+    await expect(e.embed('x')).rejects.toMatchObject({ code: 'bad_response', message: expect.stringContaining('expected 1536') });
+  });
 });
 
 describe('bedrockEmbedder (Titan) over the wire', () => {

@@ -2,7 +2,7 @@ import { openaiClient } from '../adapters/openai-client.js';
 import type { OpenAIClientOptions } from '../adapters/openai-client.options.js';
 import { fromFetchSdkError, isAbort } from '../adapters/normalize-error.js';
 import { ProviderConfigError } from '../provider.errors.js';
-import type { Embedder, EmbedOptions } from './embedder.js';
+import { checkedVector, type Embedder, type EmbedOptions } from './embedder.js';
 
 const KNOWN_DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 /** Inputs per request (the API accepts up to 2048). */
@@ -26,13 +26,14 @@ export function openaiEmbedder(options: OpenAIEmbedderOptions): Embedder {
     const c = await sdk();
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += BATCH) {
+      let data: Array<{ index: number; embedding: unknown }>;
       try {
-        const r = await c.embeddings.create({ model, input: texts.slice(i, i + BATCH), ...(options.dimensions ? { dimensions: options.dimensions } : {}) }, { signal: opts.signal });
-        out.push(...[...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding));
+        data = (await c.embeddings.create({ model, input: texts.slice(i, i + BATCH), ...(options.dimensions ? { dimensions: options.dimensions } : {}) }, { signal: opts.signal })).data;
       } catch (err) {
         if (isAbort(err, opts.signal)) throw opts.signal?.reason ?? err;
         throw fromFetchSdkError('openai', err, [options.apiKey]);
       }
+      out.push(...[...data].sort((a, b) => a.index - b.index).map((d) => checkedVector(d.embedding, dimensions, 'openai')));
     }
     return out;
   }
