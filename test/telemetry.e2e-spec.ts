@@ -99,7 +99,9 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
     await until('the run spans', () => receiver.spans.some((s) => s.name === 'invoke_agent assistant' && s.attributes['agentnest.run.id'] === queued.body.runId) && receiver.spans.filter((s) => s.name === 'chat claude-telemetry').length >= 2);
     const root = receiver.spans.find((s) => s.name === 'invoke_agent assistant' && s.attributes['agentnest.run.id'] === queued.body.runId)!;
     const trace = inTrace(root.traceId);
-    const server = one(trace, /^POST/);
+    const servers = trace.filter((s) => s.kind === 2 && /^POST/.test(s.name)); // SERVER: the API's request, not the SDK's calls
+    expect(servers).toHaveLength(1);
+    const server = servers[0];
     expect(server.resource['service.name']).toBe('agentnest-api');
     expect(server.parentSpanId).toBeUndefined();
     const processSpan = one(trace, 'process agentnest-runs');
@@ -112,6 +114,11 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
     const chats = trace.filter((s) => s.name === 'chat claude-telemetry');
     expect(chats).toHaveLength(2);
     for (const c of chats) expect(c.parentSpanId).toBe(root.spanId);
+    // The SDK's own request to the vendor is a child of its chat span (each chat has one; before, they hung elsewhere).
+    for (const c of chats) {
+      const vendorCalls = trace.filter((s) => s.kind === 3 && s.parentSpanId === c.spanId && String(s.attributes['url.full'] ?? '').endsWith('/v1/messages')); // CLIENT
+      expect(vendorCalls).toHaveLength(1);
+    }
     expect(chats[0].attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'anthropic',

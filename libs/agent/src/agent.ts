@@ -285,11 +285,24 @@ export class Agent {
 
   /** The view of one run that its steps (model call, output tiers, memory) work with. */
   private context(state: RunState): RunContext {
-    return { agent: this.name, options: this.options, state, emit: (body) => this.emit(state, body) };
+    return {
+      agent: this.name,
+      options: this.options,
+      state,
+      emit: (body) => this.emit(state, body),
+      scope: (body, work) => {
+        const event = this.event(state, body);
+        return this.recorders.scope(event, () => (state.recorders ? state.recorders.scope(event, work) : work()));
+      },
+    };
+  }
+
+  private event(state: RunState, body: AgentEventBody): AgentEvent {
+    return { ...body, runId: state.runId, agent: this.name, at: Date.now() } as AgentEvent;
   }
 
   private emit(state: RunState, body: AgentEventBody): void {
-    const event = { ...body, runId: state.runId, agent: this.name, at: Date.now() } as AgentEvent;
+    const event = this.event(state, body);
     this.recorders.emit(event);
     state.recorders?.emit(event);
   }

@@ -59,6 +59,12 @@ export class OTelRecorder implements Recorder {
     };
   }
 
+  /** The model call of an `llm.request` runs with its `chat` span active: the vendor SDK's HTTP spans are its children. */
+  scope<T>(e: AgentEvent, work: () => T): T {
+    const chat = e.type === 'llm.request' ? this.runs.get(e.runId)?.chat : undefined;
+    return chat ? context.with(trace.setSpan(context.active(), chat.span), work) : work();
+  }
+
   onEvent(e: AgentEvent): void {
     switch (e.type) {
       case 'run.start':

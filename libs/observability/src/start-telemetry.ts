@@ -6,6 +6,7 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -50,6 +51,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
       new ExpressInstrumentation(),
       new IORedisInstrumentation(),
       new PinoInstrumentation(),
+      // The vendor SDKs call their APIs with fetch (undici): their HTTP spans nest under each `chat` span.
+      new UndiciInstrumentation(),
     ],
   });
   sdk.start();

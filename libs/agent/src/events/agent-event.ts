@@ -47,4 +47,10 @@ export type AgentEventType = AgentEvent['type'];
 /** Receives every event of the runs of the agent it is attached to. */
 export interface Recorder {
   onEvent(event: AgentEvent): void;
+  /**
+   * Optional: runs `work` (the provider call of an `llm.request` event) inside this recorder's own
+   * context. The OTel recorder makes the `chat` span active there, so the vendor SDK's HTTP spans
+   * are its children. It must call `work` exactly once and return what it returns.
+   */
+  scope?<T>(event: AgentEvent, work: () => T): T;
 }

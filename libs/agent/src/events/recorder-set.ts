@@ -24,4 +24,27 @@ export class RecorderSet {
       }
     }
   }
+
+  /** Runs `work` inside every recorder's scope (innermost first); a recorder whose scope fails before running `work` is skipped. */
+  scope<T>(event: AgentEvent, work: () => T): T {
+    let run = work;
+    for (const r of this.recorders) {
+      if (!r.scope) continue;
+      const inner = run;
+      run = () => {
+        let entered = false;
+        try {
+          return r.scope!(event, () => {
+            entered = true;
+            return inner();
+          });
+        } catch (err) {
+          // An error from the work itself goes on; a broken recorder only loses its scope.
+          if (entered) throw err;
+          return inner();
+        }
+      };
+    }
+    return run();
+  }
 }

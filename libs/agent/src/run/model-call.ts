@@ -4,6 +4,7 @@ import { BudgetExhaustedError, type Reservation } from '../cost/cost-ledger.js';
 import { estimateCostUsd } from '../cost/estimate.js';
 import { addUsage, costOf } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
+import type { AgentEventBody } from '../events/agent-event.js';
 import type { RunContext } from './run-state.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
@@ -21,7 +22,8 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
   if (final && tools?.length) request.toolChoice = 'none';
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
-  ctx.emit({ type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature });
+  const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature };
+  ctx.emit(requested);
   const reservation = await reserve(ctx, request);
   const started = performance.now();
   const iteration = state.iterations;
@@ -32,10 +34,12 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
   };
   let response: LLMResponse;
   try {
-    response =
+    // Inside the recorders' scope: the SDK's own HTTP spans become children of this call's span.
+    response = await ctx.scope(requested, () =>
       state.stream && provider.stream
-        ? await consumeStream(provider.stream(request, callOptions), state.signal, (delta) => ctx.emit({ type: 'llm.delta', iteration, delta }))
-        : await raceAbort(provider.complete(request, callOptions), state.signal);
+        ? consumeStream(provider.stream(request, callOptions), state.signal, (delta) => ctx.emit({ type: 'llm.delta', iteration, delta }))
+        : raceAbort(provider.complete(request, callOptions), state.signal),
+    );
   } catch (err) {
     // A failed call costs nothing we can measure: give the hold back.
     if (reservation) await ctx.options.ledger!.settle(reservation).catch(() => undefined);

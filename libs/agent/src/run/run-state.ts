@@ -36,4 +36,6 @@ export interface RunContext {
   readonly options: AgentOptions;
   readonly state: RunState;
   emit(body: AgentEventBody): void;
+  /** Runs `work` inside the recorders' scopes for this event (the provider call of an llm.request). */
+  scope<T>(body: AgentEventBody, work: () => T): T;
 }
