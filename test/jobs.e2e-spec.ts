@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
 import { createWorker } from '../apps/api/src/create-app.js';
-import { API_KEYS, bearer, KEYS, parseSse, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 const baseEnv = (extra: Record<string, string> = {}) => ({
   NODE_ENV: 'test',
@@ -15,13 +15,9 @@ const baseEnv = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** The run once it stopped moving, as a response (`body` is the record), via the harness's condition wait. */
 async function settled(api: Api, runId: string, key = KEYS.acmeAlice, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await api.http.get(`/v1/runs/${runId}`).set(bearer(key));
-    if (['completed', 'failed', 'paused', 'cancelled'].includes(res.body.status) || Date.now() > deadline) return res;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return { body: await runSettled(api, runId, key, timeoutMs) };
 }
 
 describe('queued agent runs (BullMQ)', () => {

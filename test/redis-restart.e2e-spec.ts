@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startRedis } from './redis-server.js';
-import { API_KEYS, bearer, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, eventually, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 
@@ -19,14 +19,7 @@ describe('Redis restarted under a running service', () => {
   });
 
   // Waits for a queued run to finish, so no job is mid-flight when Redis stops or the app closes.
-  const finished = async (runId: string) => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const res = await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice));
-      if (res.body.status === 'completed' || Date.now() > deadline) return res.body.status as string;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const finished = async (runId: string) => (await runSettled(api, runId)).status;
   const run = (message: string) => api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message, conversationId: 'restart' });
 
   it('answers 503 store_unavailable while Redis is down and recovers without a restart', async () => {
@@ -65,12 +58,10 @@ describe('Redis restarted under a running service', () => {
     expect(Date.now() - started).toBeLessThan(4_000);
 
     redis = await startRedis(redis.port);
-    const deadline = Date.now() + 15_000;
-    let after = await run('after');
-    while (after.status !== 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = await run('after');
-    }
+    const after = await eventually('the service to recover', async () => {
+      const res = await run('after');
+      return res.status === 200 ? res : undefined;
+    }, { timeoutMs: 15_000, everyMs: 100 });
     expect(after.status).toBe(200);
     expect((await api.http.get('/health')).status).toBe(200);
     const again = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'after' });

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { OtlpReceiver, type ReceivedSpan } from '@agentnest/observability/testing';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
-import { API_KEYS, bearer, KEYS, SECRET } from './harness.js';
+import { API_KEYS, bearer, KEYS, SECRET, eventually } from './harness.js';
 
 // The compiled service as it runs in production: an API process and a worker process, each started
 // with the instrumentation preload, exporting OTLP/HTTP to a receiver in this test.
@@ -48,13 +48,11 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
     return child;
   }
   const prefix = randomUUID();
-  const until = async (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await predicate())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${[...output.values()].join('\n').slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  // The harness's condition wait, with the children's output when it times out.
+  const until = (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000) =>
+    eventually(what, async () => ((await predicate()) ? true : undefined), { timeoutMs, everyMs: 50 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${[...output.values()].join('\n').slice(-3000)}`);
+    });
 
   beforeAll(async () => {
     await receiver.start();
@@ -96,7 +94,11 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
     const run = await settled(queued.body.runId);
     expect(run.status).toBe('completed');
 
-    await until('the run spans', () => receiver.spans.some((s) => s.name === 'invoke_agent assistant' && s.attributes['agentnest.run.id'] === queued.body.runId) && receiver.spans.filter((s) => s.name === 'chat claude-telemetry').length >= 2);
+    // Each process exports on its own schedule: wait for the API's request span as well as the worker's spans.
+    await until('the run spans', () => {
+      const root = receiver.spans.find((s) => s.name === 'invoke_agent assistant' && s.attributes['agentnest.run.id'] === queued.body.runId);
+      return !!root && receiver.spans.filter((s) => s.traceId === root.traceId && s.name === 'chat claude-telemetry').length >= 2 && receiver.spans.some((s) => s.traceId === root.traceId && s.kind === 2 && /^POST/.test(s.name));
+    });
     const root = receiver.spans.find((s) => s.name === 'invoke_agent assistant' && s.attributes['agentnest.run.id'] === queued.body.runId)!;
     const trace = inTrace(root.traceId);
     const servers = trace.filter((s) => s.kind === 2 && /^POST/.test(s.name)); // SERVER: the API's request, not the SDK's calls

@@ -23,7 +23,8 @@ describe('RunEvents.recorder', () => {
     const rec = events.recorder(owner, 'r', 40);
     rec.onEvent(delta('Hel'));
     rec.onEvent(delta('lo'));
-    await new Promise((r) => setTimeout(r, 80)); // the window closes: one event for both
+    // The window closes (its timer fires): one event for both. Waits for that, not for a fixed time.
+    for (let i = 0; i < 400 && (await events.read(owner, 'r', '0')).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     rec.onEvent(delta(' wor'));
     rec.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} }); // pushes the pending text first
     rec.onEvent(delta('ld'));

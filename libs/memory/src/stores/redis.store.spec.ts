@@ -63,16 +63,22 @@ describe('RedisStore specifics', () => {
 
   it('uses one round trip per load and per append', async () => {
     const monitor = await redis.monitor();
-    const seen: string[] = [];
-    monitor.on('monitor', (_t: string, args: string[]) => seen.push(args[0].toLowerCase()));
     const client = new Redis(process.env.REDIS_URL!);
+    await client.ping();
+    // MONITOR sees every client of the shared server (other test workers too): keep only this client's commands.
+    const mine = `:${(client as unknown as { stream: { localPort: number } }).stream.localPort}`;
+    const seen: string[] = [];
+    monitor.on('monitor', (_t: string, args: string[], source: string) => {
+      if (source.endsWith(mine)) seen.push(args[0].toLowerCase());
+    });
     const store = new RedisStore({ redis: client, prefix: freshPrefix(), maxMessages: 100, ttlMs: 10_000 });
     await store.append(alice, [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
     await store.load(alice, { limit: 20 });
-    await new Promise((r) => setTimeout(r, 100));
+    // MONITOR output arrives after the replies: wait for the last command to show up, not for a fixed time.
+    for (let i = 0; i < 500 && !seen.includes('lrange'); i++) await new Promise((r) => setTimeout(r, 10));
     await monitor.disconnect();
     await client.quit();
-    const connectionChatter = new Set(['hello', 'client', 'info', 'select', 'quit']);
+    const connectionChatter = new Set(['hello', 'client', 'info', 'select', 'quit', 'ping']);
     expect(seen.filter((c) => !connectionChatter.has(c))).toEqual(['multi', 'rpush', 'ltrim', 'pexpire', 'exec', 'lrange']);
   });
 

@@ -7,6 +7,7 @@ import { CircuitOpenError, ProviderError } from '../provider.errors.js';
 import type { ProviderEvent } from './provider-event.js';
 import { RedisCircuitState } from './redis-circuit-state.js';
 import { withCircuitBreaker } from './with-circuit-breaker.js';
+import { InMemoryCircuitState } from './circuit-state.js';
 
 const req: LLMRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 const clients: Redis[] = [];
@@ -43,11 +44,15 @@ describe('withCircuitBreaker', () => {
     const { provider, health } = switchable();
     const events: ProviderEvent[] = [];
     const onEvent = (e: ProviderEvent) => events.push(e);
-    const p = withCircuitBreaker(provider, { failureThreshold: 1, cooldownMs: 50 });
+    // The circuit's clock is the test's: the cooldown passes when the test says so, however busy the machine.
+    let now = 0;
+    const p = withCircuitBreaker(provider, { failureThreshold: 1, cooldownMs: 50, state: new InMemoryCircuitState(() => now) });
     health.down = true;
     await expect(p.complete(req, { onEvent })).rejects.toBeInstanceOf(ProviderError);
     health.down = false;
-    await new Promise((r) => setTimeout(r, 80));
+    now += 49;
+    await expect(p.complete(req, { onEvent })).rejects.toBeInstanceOf(CircuitOpenError);
+    now += 1;
     expect((await p.complete(req, { onEvent })).content).toBe('up');
     expect(events.map((e) => (e.type === 'breaker' ? `${e.from}>${e.to}` : e.type))).toEqual(['closed>open', 'open>half_open', 'half_open>closed']);
   });
