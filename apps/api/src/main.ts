@@ -20,8 +20,9 @@ try {
   if (redisUrl) await assertRedisReachable(redisUrl);
   if (role === 'worker') {
     const { app, config } = await createWorker(env);
-    await app.init();
-    log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);
+    // Installed before init: the worker takes jobs while init is still running, and a SIGTERM in
+    // that window must finish them like any other, not kill the process mid-run.
+    const started = app.init();
     // SIGTERM: take no new jobs, let active ones finish within the grace period, then exit 0.
     process.once('SIGTERM', () => {
       log.log('SIGTERM: finishing active runs');
@@ -29,11 +30,13 @@ try {
         log.warn('grace period over: exiting with runs still active (another worker will take them over)');
         process.exit(1);
       }, config.jobs.shutdownGraceMs).unref();
-      void app
-        .close()
+      void started
+        .then(() => app.close())
         .then(() => telemetry.shutdown())
         .then(() => process.exit(0));
     });
+    await started;
+    log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);
   } else {
     // Development without REDIS_URL: use a Redis on loopback (found or started) so the queue works out of the box.
     const local = loadAppConfig(env).localRedis ? await findOrStartLocalRedis((line) => log.log(line)) : undefined;

@@ -46,11 +46,6 @@ export class RunStreamHub {
     };
   }
 
-  /** How many streams are watched now. */
-  get size(): number {
-    return this.watchers.size;
-  }
-
   /** Nest calls this on app.close() when the hub is a provider. */
   onApplicationShutdown(): Promise<void> {
     return this.close();
