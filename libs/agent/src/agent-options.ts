@@ -20,6 +20,8 @@ export function checkAgentOptions(options: AgentOptions): void {
   if (options.checkpointSecret !== undefined) assertCheckpointSecret(options.checkpointSecret);
   const ttl = options.checkpointTtlMs;
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_CHECKPOINT_TTL_MS)) throw new AgentConfigError(`agent "${options.name}": checkpointTtlMs must be a positive integer of at most ${MAX_CHECKPOINT_TTL_MS} (30 days)`);
+  const approvalTtl = options.approvalTtlMs;
+  if (approvalTtl !== undefined && !(Number.isInteger(approvalTtl) && approvalTtl > 0)) throw new AgentConfigError(`agent "${options.name}": approvalTtlMs must be a positive integer`);
   if (options.costBudget) {
     const { usd, onExceed } = options.costBudget;
     if (typeof usd !== 'number' || !(usd > 0)) throw new AgentConfigError(`agent "${options.name}": costBudget.usd must be a positive number`);

@@ -96,3 +96,10 @@ export class OutputInvalidError extends AgentError {
     super('output_invalid', `the reply does not match the output schema: ${errors.slice(0, 5).join('; ')}`);
   }
 }
+
+/** The approver may not decide this call: missing approver role, or the caller approving their own call. */
+export class ApprovalForbiddenError extends AgentError {
+  constructor(reason: string) {
+    super('approval_forbidden', `approval refused: ${reason}`);
+  }
+}

@@ -1,13 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { canonicalJson } from './checkpoint/canonical-json.js';
 import type { LLMMessage, LLMResponse, ToolCall } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { throwIfAborted } from './abort.js';
-import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
+import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError, ApprovalForbiddenError } from './agent.errors.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
-import type { AgentOptions, BudgetExceededResult, CompletedResult, OutputTier, PausedResult, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+import { DEFAULT_APPROVAL_TTL_MS, type AgentOptions, type ApprovalDecision, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
-import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint/checkpoint.js';
+import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint/checkpoint.js';
 import type { AgentEvent, AgentEventBody, Recorder } from './events/agent-event.js';
 import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.js';
 import { RecorderSet } from './events/recorder-set.js';
@@ -22,6 +23,15 @@ import type { RunContext, RunState } from './run/run-state.js';
 import { structuredOutput } from './output/output-tiers.js';
 
 const DEFAULT_MAX_ITERATIONS = 10;
+
+/** The tool calls of the checkpointed turn (its last message). */
+const lastCalls = (body: CheckpointBody): ToolCall[] => {
+  const last = body.turn.at(-1);
+  return last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
+};
+
+/** What an approval binds: the tool and its exact arguments. */
+const argsHash = (tool: string, args: unknown) => createHash('sha256').update(`${tool}\n${canonicalJson(args)}`).digest('base64url');
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
 
@@ -107,16 +117,68 @@ export class Agent {
 
   /** Continues a paused run; `answer` becomes the paused tool call's result. Nothing is written if the checkpoint is refused. */
   async resume(checkpoint: Checkpoint | unknown, answer: unknown, opts: ResumeOptions = {}): Promise<RunResult> {
-    assertCheckpointSecret(this.options.checkpointSecret);
-    const body = verifyCheckpoint(checkpoint, this.options.checkpointSecret);
-    if (body.agent !== this.name) throw new CheckpointInvalidError('issued by another agent');
+    const body = this.openCheckpoint(checkpoint);
     if (opts.identity && (opts.identity.tenant !== body.identity.tenant || opts.identity.principal !== body.identity.principal)) {
       throw new CheckpointIdentityError();
     }
+    if (body.pending.approval) throw new CheckpointInvalidError('this run waits for an approval: decide it with decide()');
+    return this.reopen(body, opts, opts.identity?.roles ?? body.roles, async (state, calls) => {
+      const { toolCallId, tool } = body.pending;
+      this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity });
+      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(answer) };
+      this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
+      return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });
+    });
+  }
+
+  /**
+   * Decides a tool call that waits for an approval. The approver must be of the same tenant, hold
+   * one of the approver roles, and (unless the rule allows it) not be the caller who asked. Approved,
+   * the tool runs with exactly the arguments that were shown; denied (or decided after the approval
+   * expired), the model gets "denied by <approver>: <reason>" as the tool's result. The run then
+   * continues as the caller who asked.
+   */
+  async decide(checkpoint: Checkpoint | unknown, decision: ApprovalDecision, opts: DecideOptions): Promise<RunResult> {
+    const body = this.openCheckpoint(checkpoint);
+    const approval = body.pending.approval;
+    if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
+    if (decision?.decision !== 'approve' && decision?.decision !== 'deny') throw new AgentError('invalid_input', 'decision must be approve or deny');
+    const approver = opts.approver;
+    if (!approver || approver.tenant !== body.identity.tenant) throw new CheckpointIdentityError();
+    if (approval.approverRoles.length && !(approver.roles ?? []).some((role) => approval.approverRoles.includes(role))) {
+      throw new ApprovalForbiddenError(`deciding needs one of the roles ${approval.approverRoles.join(', ')}`);
+    }
+    if (!approval.selfApproval && approver.principal === body.identity.principal) throw new ApprovalForbiddenError('the caller who asked may not approve their own call');
+    const call = lastCalls(body).find((c) => c.id === body.pending.toolCallId)!;
+    if (argsHash(call.name, call.args) !== approval.argsHash) throw new CheckpointInvalidError('the call differs from the one shown for approval');
+    return this.reopen(body, opts, body.roles, async (state, calls) => {
+      const expired = !(this.now() < Date.parse(approval.expiresAt));
+      const approved = decision.decision === 'approve' && !expired;
+      const reason = expired ? 'the approval expired' : decision.reason;
+      const who = { tenant: approver.tenant, principal: approver.principal };
+      this.emit(state, { type: 'approval.decided', approvalId: approval.id, toolCallId: call.id, tool: call.name, decision: approved ? 'approve' : 'deny', approver: who, ...(reason ? { reason } : {}), expired });
+      if (approved) return this.continueTurn(state, calls, { ...body.results }, new Set([call.id]));
+      const denied: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: `denied by ${approver.principal ?? 'an approver'}${reason ? `: ${reason}` : ''}` };
+      this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: denied.content, isError: false, durationMs: 0 });
+      return this.continueTurn(state, calls, { ...body.results, [call.id]: denied });
+    });
+  }
+
+  /** A checkpoint of this agent, verified (signature, version, shape, pending call). */
+  private openCheckpoint(checkpoint: unknown): CheckpointBody {
+    assertCheckpointSecret(this.options.checkpointSecret);
+    const body = verifyCheckpoint(checkpoint, this.options.checkpointSecret);
+    if (body.agent !== this.name) throw new CheckpointInvalidError('issued by another agent');
     if (this.options.requireTenant && !body.identity.tenant) throw new TenantRequiredError();
-    const last = body.turn.at(-1);
-    const calls = last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
-    if (!calls.some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
+    if (!lastCalls(body).some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
+    return body;
+  }
+
+  /**
+   * Continues a checkpoint once: not expired, not revoked by an erasure, claimed (single use); the
+   * claim goes back if the continuation fails before it used the checkpoint's answer.
+   */
+  private async reopen(body: CheckpointBody, opts: ResumeOptions, roles: readonly string[] | undefined, go: (state: RunState, calls: ToolCall[]) => Promise<RunResult>): Promise<RunResult> {
     throwIfAborted(opts.signal);
     const expiresAt = Date.parse(body.expiresAt);
     if (!(this.now() < expiresAt)) throw new CheckpointExpiredError();
@@ -124,24 +186,12 @@ export class Agent {
     if ((await this.checkpoints.generation(body.identity)) !== body.gen) throw new CheckpointRevokedError();
     const holder = opts.attemptKey ?? randomUUID();
     if (!(await this.checkpoints.claim(body.id, holder, expiresAt))) throw new CheckpointUsedError();
-
-    const state = this.newState(body.runId, body.identity, [...body.turn], opts, opts.identity?.roles);
+    const state = this.newState(body.runId, body.identity, [...body.turn], opts, roles ? [...roles] : []);
     state.output = this.outputSchema(opts.outputSchema);
     state.iterations = body.iterations;
     state.usage = body.usage;
     state.costUsd = body.costUsd;
-    const resumed = this.guard(state, async () => {
-      const { toolCallId, tool } = body.pending;
-      this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity });
-      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(answer) };
-      this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
-      const results: Record<string, ToolResultMessage> = { ...body.results, [toolCallId]: answered };
-      state.turn.push(...calls.map((c) => results[c.id]));
-      const history = await loadHistory(this.context(state));
-      return this.loop(state, history);
-    });
-    // A run that failed never used the answer: the claim goes back so the client can try again.
-    return resumed.catch(async (err: unknown) => {
+    return this.guard(state, () => go(state, lastCalls(body))).catch(async (err: unknown) => {
       await this.checkpoints.release(body.id, holder).catch(() => undefined);
       throw err;
     });
@@ -182,18 +232,40 @@ export class Agent {
       state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
       if (!wantsTools) return this.complete(state, response, final, state.output ? await structuredOutput(this.context(state), history, specs, response) : undefined);
 
-      const outcome = await executeToolCalls(response.toolCalls, state.tools, {
-        runId: state.runId,
-        agent: this.name,
-        identity: state.identity,
-        signal: state.signal,
-        emit: (e) => this.emit(state, e),
-        roles: state.roles,
-        ...(this.policy ? { authorize: (tool: string) => this.policy!.decide(tool, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
-      });
-      if (outcome.paused) return await this.pause(state, outcome.paused, outcome.results);
+      const outcome = await this.runTools(state, response.toolCalls);
+      if (outcome.paused || outcome.approvals) return await this.pause(state, outcome, outcome.results);
       state.turn.push(...response.toolCalls.map((c: ToolCall) => outcome.results[c.id]));
     }
+  }
+
+  /** Runs tool calls under the policy; `approved` calls run without asking again. */
+  private runTools(state: RunState, calls: ToolCall[], approved?: ReadonlySet<string>): Promise<ToolTurnOutcome> {
+    return executeToolCalls(calls, state.tools, {
+      runId: state.runId,
+      agent: this.name,
+      identity: state.identity,
+      signal: state.signal,
+      emit: (e) => this.emit(state, e),
+      roles: state.roles,
+      approved,
+      ...(this.policy ? { authorize: (tool: string) => this.policy!.decide(tool, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
+    });
+  }
+
+  /**
+   * Finishes the paused turn: calls still without a result run now (an approved one runs; another
+   * that needs approval pauses the run again), then the loop goes on.
+   */
+  private async continueTurn(state: RunState, calls: ToolCall[], results: Record<string, ToolResultMessage>, approved?: ReadonlySet<string>): Promise<RunResult> {
+    const missing = calls.filter((c) => !results[c.id]);
+    if (missing.length) {
+      const outcome = await this.runTools(state, missing, approved);
+      Object.assign(results, outcome.results);
+      if (outcome.paused || outcome.approvals) return this.pause(state, outcome, results);
+    }
+    state.turn.push(...calls.map((c) => results[c.id]));
+    const history = await loadHistory(this.context(state));
+    return this.loop(state, history);
   }
 
   private budgetExceeded(state: RunState, response: LLMResponse): BudgetExceededResult {
@@ -229,21 +301,43 @@ export class Agent {
     return typeof (runSchema as { safeParse?: unknown }).safeParse === 'function' ? compileOutputSchema(runSchema) : compileUntrustedSchema(runSchema);
   }
 
-  private async pause(state: RunState, paused: NonNullable<ToolTurnOutcome['paused']>, results: Record<string, ToolResultMessage>): Promise<PausedResult> {
+  /** Pauses on a pauseHere call, or else on the first call that waits for an approval. */
+  private async pause(state: RunState, outcome: ToolTurnOutcome, results: Record<string, ToolResultMessage>): Promise<PausedResult> {
     assertCheckpointSecret(this.options.checkpointSecret);
     const issuedAt = this.now();
+    const expiresAt = new Date(issuedAt + (this.options.checkpointTtlMs ?? DEFAULT_CHECKPOINT_TTL_MS)).toISOString();
+    let pending: CheckpointBody['pending'];
+    let pauseData: unknown;
+    if (outcome.paused) {
+      pending = { toolCallId: outcome.paused.call.id, tool: outcome.paused.call.name };
+      pauseData = outcome.paused.data;
+    } else {
+      const { call, requirement } = outcome.approvals![0];
+      const approval = {
+        id: randomBytes(12).toString('base64url'),
+        argsHash: argsHash(call.name, call.args),
+        approverRoles: requirement.approverRoles,
+        selfApproval: requirement.selfApproval,
+        expiresAt: new Date(issuedAt + (this.options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS)).toISOString(),
+      };
+      const requestedBy = { tenant: state.identity.tenant, principal: state.identity.principal };
+      pending = { toolCallId: call.id, tool: call.name, approval };
+      pauseData = { kind: 'approval', approvalId: approval.id, tool: call.name, args: call.args, argsHash: approval.argsHash, requestedBy, approverRoles: approval.approverRoles, expiresAt: approval.expiresAt };
+      this.emit(state, { type: 'approval.requested', approvalId: approval.id, toolCallId: call.id, tool: call.name, argsHash: approval.argsHash, requestedBy, approverRoles: approval.approverRoles, expiresAt: approval.expiresAt });
+    }
     const checkpoint = signCheckpoint(
       {
         id: randomBytes(16).toString('base64url'),
-        expiresAt: new Date(issuedAt + (this.options.checkpointTtlMs ?? DEFAULT_CHECKPOINT_TTL_MS)).toISOString(),
+        expiresAt,
         gen: await this.checkpoints.generation(state.identity),
         agent: this.name,
         runId: state.runId,
         identity: state.identity,
+        ...(state.roles.length ? { roles: state.roles } : {}),
         turn: state.turn,
         results,
-        pending: { toolCallId: paused.call.id, tool: paused.call.name },
-        pauseData: paused.data,
+        pending,
+        pauseData,
         iterations: state.iterations,
         usage: state.usage,
         costUsd: state.costUsd,
@@ -252,7 +346,7 @@ export class Agent {
       this.options.checkpointSecret,
     );
     const base = this.resultBase(state);
-    this.emit(state, { type: 'pause', toolCallId: paused.call.id, tool: paused.call.name, pauseData: checkpoint.body.pauseData });
+    this.emit(state, { type: 'pause', toolCallId: pending.toolCallId, tool: pending.tool, pauseData: checkpoint.body.pauseData });
     this.emit(state, { type: 'run.end', status: 'paused', usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: false, durationMs: performance.now() - state.startedAt });
     return { status: 'paused', ...base, checkpoint, pauseData: checkpoint.body.pauseData };
   }

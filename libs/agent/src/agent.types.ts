@@ -40,8 +40,10 @@ export interface AgentOptions {
   checkpointLedger?: CheckpointLedger;
   /** How long a checkpoint may be resumed; at most 30 days; @default 7 days */
   checkpointTtlMs?: number;
-  /** The clock for checkpoint expiry (tests); @default Date.now */
+  /** The clock for checkpoint and approval expiry (tests); @default Date.now */
   now?: () => number;
+  /** How long a tool call waits for an approval; deciding later counts as denied; @default 24 h */
+  approvalTtlMs?: number;
   /** Structured output for every run (a run's `outputSchema` replaces the schema): validation, one repair round, `fallback`, then `canned`. */
   output?: OutputOptions;
   /** Who may call which tool; checked before every tool call. */
@@ -110,6 +112,21 @@ export interface ResumeOptions {
   /** As for `run` */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tools?: Tool<any>[];
+}
+
+/** @default 24 hours for an approval */
+export const DEFAULT_APPROVAL_TTL_MS = 24 * 3600 * 1000;
+
+/** How a tool call waiting for approval is decided. */
+export interface ApprovalDecision {
+  decision: 'approve' | 'deny';
+  /** Shown to the model with a denial. */
+  reason?: string;
+}
+
+export interface DecideOptions extends Omit<ResumeOptions, 'identity'> {
+  /** Who decides: same tenant as the caller who asked, one of the approver roles, and not that caller unless self-approval is allowed. */
+  approver: { tenant?: string; principal?: string; roles?: readonly string[] };
 }
 
 interface ResultBase {

@@ -1,8 +1,8 @@
 // @agentnest/agent: the framework-free core. Nest: @agentnest/agent/nest; BullMQ jobs: @agentnest/agent/jobs.
 export { Agent } from './agent.js';
-export { isPaused } from './agent.types.js';
-export type { AgentOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
-export { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
+export { DEFAULT_APPROVAL_TTL_MS, isPaused } from './agent.types.js';
+export type { AgentOptions, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
 export { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger, type RevocationScope } from './checkpoint/checkpoint-ledger.js';
@@ -31,7 +31,7 @@ export { TenantContext } from './context/tenant-context.js';
 export type { RequestIdentity } from './context/request-identity.js';
 export { noopJobTracer, type JobSpan, type JobTracer, type TraceCarrier, type TracedJob } from './tracing/job-tracer.js';
 export { PolicyEngine } from './policy/tool-policy.js';
-export type { PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
+export type { ApprovalRequirement, PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
 export { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './output/untrusted-schema.js';
 export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';

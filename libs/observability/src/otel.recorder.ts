@@ -103,6 +103,12 @@ export class OTelRecorder implements Recorder {
       case 'pause':
         this.runs.get(e.runId)?.span.addEvent('agentnest.pause', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId });
         return;
+      case 'approval.requested':
+        this.runs.get(e.runId)?.span.addEvent('agentnest.approval_requested', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.approval.id': e.approvalId, 'agentnest.approval.approver_roles': e.approverRoles });
+        return;
+      case 'approval.decided':
+        this.runs.get(e.runId)?.span.addEvent('agentnest.approval_decided', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.approval.id': e.approvalId, 'agentnest.approval.decision': e.decision, 'agentnest.approval.expired': e.expired });
+        return;
       case 'budget.exceeded': {
         const { scope, action, limitUsd, spentUsd, period } = e;
         this.runs.get(e.runId)?.span.addEvent('agentnest.budget_exceeded', Object.fromEntries(Object.entries({ scope, action, limitUsd, spentUsd, period }).filter(([, v]) => v !== undefined)));

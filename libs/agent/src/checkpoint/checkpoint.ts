@@ -21,11 +21,18 @@ export interface CheckpointBody {
   agent: string;
   runId: string;
   identity: MemoryIdentity;
+  /** The caller's roles, for the tool policy when someone else's decision continues the run. */
+  roles?: string[];
   /** This run's messages so far, ending with the assistant message whose tool calls are pending. */
   turn: LLMMessage[];
   /** Results of the paused turn's other tool calls, by call id. */
   results: Record<string, ToolResultMessage>;
-  pending: { toolCallId: string; tool: string };
+  pending: {
+    toolCallId: string;
+    tool: string;
+    /** Set when the call waits for an approval: what it binds (tool + exact arguments), who may decide, until when. */
+    approval?: { id: string; argsHash: string; approverRoles: string[]; selfApproval: boolean; expiresAt: string };
+  };
   pauseData: unknown;
   iterations: number;
   usage: Usage;

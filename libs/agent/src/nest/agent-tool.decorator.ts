@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { Tool } from '../tools/tool.js';
 import { AGENT_TOOL_METADATA } from './agent.constants.js';
 
 export interface AgentToolOptions {
@@ -7,6 +8,8 @@ export interface AgentToolOptions {
   description: string;
   /** JSON Schema (type "object") of the method's first argument. */
   inputSchema: Record<string, unknown>;
+  /** The call runs only once approved (see Tool.needsApproval); @default false */
+  needsApproval?: Tool['needsApproval'];
 }
 
 /**

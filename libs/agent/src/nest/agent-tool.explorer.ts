@@ -25,7 +25,7 @@ export class AgentToolExplorer {
         if (!meta) continue;
         const name = meta.name ?? method;
         if (tools.has(name)) throw new AgentConfigError(`two @AgentTool methods are named "${name}"`);
-        tools.set(name, defineTool({ name, description: meta.description, inputSchema: meta.inputSchema, execute: (args, ctx) => fn.call(instance, args, ctx) }));
+        tools.set(name, defineTool({ name, description: meta.description, inputSchema: meta.inputSchema, ...(meta.needsApproval !== undefined ? { needsApproval: meta.needsApproval } : {}), execute: (args, ctx) => fn.call(instance, args, ctx) }));
       }
     }
     return tools;

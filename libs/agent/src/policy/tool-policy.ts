@@ -15,7 +15,12 @@ export interface PolicySubject {
 export interface PolicyRule {
   /** Names the rule in audit events; @default its position, `rule[2]` */
   id?: string;
-  effect: 'allow' | 'deny';
+  /** `approve`: allowed once someone with one of `approverRoles` approves the exact call. */
+  effect: 'allow' | 'deny' | 'approve';
+  /** With `approve`: who may approve (role globs); required. */
+  approverRoles?: string[];
+  /** With `approve`: the caller may approve their own call; @default false (separation of duties) */
+  selfApproval?: boolean;
   tools?: string[];
   tenants?: string[];
   principals?: string[];
@@ -29,7 +34,14 @@ export interface ToolPolicy {
   defaultDeny?: boolean;
 }
 
-export type PolicyDecision = { allowed: true; rule?: string } | { allowed: false; rule: string };
+/** What approving a call takes: someone with one of these roles, and (unless allowed) not the caller. */
+export interface ApprovalRequirement {
+  rule: string;
+  approverRoles: string[];
+  selfApproval: boolean;
+}
+
+export type PolicyDecision = { allowed: true; rule?: string; approval?: ApprovalRequirement } | { allowed: false; rule: string };
 
 function glob(pattern: string): RegExp {
   const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -38,7 +50,9 @@ function glob(pattern: string): RegExp {
 
 interface CompiledRule {
   id: string;
-  effect: 'allow' | 'deny';
+  effect: 'allow' | 'deny' | 'approve';
+  approverRoles?: string[];
+  selfApproval?: boolean;
   tools?: RegExp[];
   tenants?: RegExp[];
   principals?: RegExp[];
@@ -54,25 +68,32 @@ export class PolicyEngine {
   constructor(private readonly policy: ToolPolicy) {
     if (!policy || !Array.isArray(policy.rules)) throw new AgentConfigError('a tool policy needs a rules array');
     this.rules = policy.rules.map((r, i) => {
-      if (r.effect !== 'allow' && r.effect !== 'deny') throw new AgentConfigError(`policy rule ${r.id ?? i}: effect must be allow or deny`);
+      if (r.effect !== 'allow' && r.effect !== 'deny' && r.effect !== 'approve') throw new AgentConfigError(`policy rule ${r.id ?? i}: effect must be allow, deny or approve`);
+      if (r.effect === 'approve' && (!Array.isArray(r.approverRoles) || !r.approverRoles.length || r.approverRoles.some((x) => typeof x !== 'string' || !x))) {
+        throw new AgentConfigError(`policy rule ${r.id ?? i}: approve needs approverRoles, a list of role names`);
+      }
       const compile = (field: keyof Pick<PolicyRule, 'tools' | 'tenants' | 'principals' | 'roles'>) => {
         const list = r[field];
         if (list === undefined) return undefined;
         if (!Array.isArray(list) || list.some((p) => typeof p !== 'string' || !p)) throw new AgentConfigError(`policy rule ${r.id ?? i}: ${field} must be a list of non-empty patterns`);
         return list.map(glob);
       };
-      return { id: r.id ?? `rule[${i}]`, effect: r.effect, tools: compile('tools'), tenants: compile('tenants'), principals: compile('principals'), roles: compile('roles') };
+      return { id: r.id ?? `rule[${i}]`, effect: r.effect, approverRoles: r.approverRoles, selfApproval: r.selfApproval === true, tools: compile('tools'), tenants: compile('tenants'), principals: compile('principals'), roles: compile('roles') };
     });
   }
 
+  /** Deny wins; then a matching approve rule (the call needs an approval); then allow; then the default. */
   decide(tool: string, subject: PolicySubject): PolicyDecision {
     let allowedBy: string | undefined;
+    let approval: ApprovalRequirement | undefined;
     for (const r of this.rules) {
       if (!any(r.tools, tool) || !any(r.tenants, subject.tenant) || !any(r.principals, subject.principal)) continue;
       if (r.roles && !(subject.roles ?? []).some((role) => any(r.roles, role))) continue;
       if (r.effect === 'deny') return { allowed: false, rule: r.id };
-      allowedBy ??= r.id;
+      if (r.effect === 'approve') approval ??= { rule: r.id, approverRoles: r.approverRoles!, selfApproval: r.selfApproval === true };
+      else allowedBy ??= r.id;
     }
+    if (approval) return { allowed: true, rule: approval.rule, approval };
     if (allowedBy) return { allowed: true, rule: allowedBy };
     return this.policy.defaultDeny ? { allowed: false, rule: 'default-deny' } : { allowed: true };
   }

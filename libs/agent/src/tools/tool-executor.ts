@@ -4,7 +4,7 @@ import { raceAbort } from '../abort.js';
 import { RunAbortedError } from '../agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { PauseSignal } from './pause.js';
-import type { PolicyDecision } from '../policy/tool-policy.js';
+import type { ApprovalRequirement, PolicyDecision } from '../policy/tool-policy.js';
 import { describeValidationErrors, validatorFor, type Tool } from './tool.js';
 
 export interface ToolResultMessage {
@@ -16,10 +16,12 @@ export interface ToolResultMessage {
 }
 
 export interface ToolTurnOutcome {
-  /** Results by call id for every call that finished (the paused one is missing). */
+  /** Results by call id for every call that finished (paused calls and calls awaiting approval are missing). */
   results: Record<string, ToolResultMessage>;
   /** Set when a tool called `pauseHere`; the first such call (in call order) pauses the run. */
   paused?: { call: ToolCall; data: unknown };
+  /** Calls held back for an approval, in call order; the run pauses for the first (after any pauseHere). */
+  approvals?: Array<{ call: ToolCall; requirement: ApprovalRequirement }>;
 }
 
 interface ExecutionScope {
@@ -32,7 +34,12 @@ interface ExecutionScope {
   authorize?(tool: string): PolicyDecision;
   /** The caller's roles, reported in policy audit events. */
   roles?: string[];
+  /** Calls already approved: they run now. */
+  approved?: ReadonlySet<string>;
 }
+
+// A tool that needs approval without a policy rule naming approvers: any other principal of the tenant.
+const ANY_APPROVER: Omit<ApprovalRequirement, 'rule'> = { approverRoles: [], selfApproval: false };
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
 
@@ -45,6 +52,7 @@ export const PAUSE_CONFLICT = 'pause_conflict';
 
 export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<string, Tool>, scope: ExecutionScope): Promise<ToolTurnOutcome> {
   const pauses = new Map<string, unknown>();
+  const approvals = new Map<string, ApprovalRequirement>();
   const settled = await Promise.all(
     calls.map(async (call): Promise<ToolResultMessage | undefined> => {
       const started = performance.now();
@@ -59,11 +67,20 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
         // The model gets a plain refusal it can explain to the user; the tool never runs.
         return { role: 'tool', toolCallId: call.id, name: call.name, content: `Error: you are not allowed to use the tool "${call.name}" for this user (policy rule ${verdict.rule}). Tell the user it is not permitted.`, isError: true };
       }
-      scope.emit({ type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args });
       const tool = tools.get(call.name);
+      const validate = tool && validatorFor(tool.inputSchema);
+      const valid = !!validate && validate(call.args);
+      if (tool && valid && !scope.approved?.has(call.id)) {
+        // Held back, not started: the call runs once approved, with exactly these arguments.
+        const requirement = approvalFor(tool, call, verdict, scope);
+        if (requirement) {
+          approvals.set(call.id, requirement);
+          return undefined;
+        }
+      }
+      scope.emit({ type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args });
       if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].join(', ') || 'none'}.`, true);
-      const validate = validatorFor(tool.inputSchema);
-      if (!validate(call.args)) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate)}`, true);
+      if (!valid) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate!)}`, true);
       try {
         const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
         const value = await raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal);
@@ -81,13 +98,30 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
 
   const results: Record<string, ToolResultMessage> = {};
   let paused: ToolTurnOutcome['paused'];
+  const awaiting: NonNullable<ToolTurnOutcome['approvals']> = [];
   calls.forEach((call, i) => {
     const result = settled[i];
     if (result) results[call.id] = result;
+    else if (approvals.has(call.id)) awaiting.push({ call, requirement: approvals.get(call.id)! });
     else if (!paused) paused = { call, data: pauses.get(call.id) };
     // One pause per turn: a second pause cannot be resumed separately, so it is answered with an
     // error the model can act on (ask again after the first answer), with a stable code in the text.
     else results[call.id] = { role: 'tool', toolCallId: call.id, name: call.name, content: `Error (${PAUSE_CONFLICT}): another tool paused this turn; ask again after its answer.`, isError: true };
   });
-  return paused ? { results, paused } : { results };
+  return { results, ...(paused ? { paused } : {}), ...(awaiting.length ? { approvals: awaiting } : {}) };
+}
+
+/** What approving this call takes, if it needs an approval: the policy's approve rule, else the tool's own flag. */
+function approvalFor(tool: Tool, call: ToolCall, verdict: PolicyDecision | undefined, scope: ExecutionScope): ApprovalRequirement | undefined {
+  if (verdict?.allowed && verdict.approval) return verdict.approval;
+  const flag = tool.needsApproval;
+  let needed = flag === true;
+  if (typeof flag === 'function') {
+    try {
+      needed = flag(call.args, { identity: scope.identity, roles: scope.roles ?? [] });
+    } catch {
+      needed = true; // a check that fails asks for an approval rather than letting the call through
+    }
+  }
+  return needed ? { rule: 'tool', ...ANY_APPROVER } : undefined;
 }

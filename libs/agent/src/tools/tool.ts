@@ -17,6 +17,12 @@ export interface ToolContext {
 /** A function the model may call. Arguments are validated against `inputSchema` before `execute` runs. */
 export interface Tool<A = Record<string, unknown>> extends ToolSpec {
   execute(args: A, ctx: ToolContext): unknown;
+  /**
+   * The call runs only after someone approves it: always (`true`), or when this says so for the
+   * arguments and caller (e.g. refunds over 100). Without a policy `approve` rule any other principal
+   * of the tenant may approve; @default false
+   */
+  needsApproval?: boolean | ((args: A, caller: { identity: MemoryIdentity; roles: readonly string[] }) => boolean);
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
