@@ -1,11 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { canonicalJson } from './checkpoint/canonical-json.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { checkApprover, requestApproval, type ApprovalPauseData } from './tools/approval.js';
 import type { LLMMessage, LLMResponse, ToolCall } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { throwIfAborted } from './abort.js';
-import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError, ApprovalForbiddenError } from './agent.errors.js';
+import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
-import { DEFAULT_APPROVAL_TTL_MS, type AgentOptions, type ApprovalDecision, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult } from './agent.types.js';
+import { type AgentOptions, type ApprovalDecision, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint/checkpoint.js';
@@ -29,9 +29,6 @@ const lastCalls = (body: CheckpointBody): ToolCall[] => {
   const last = body.turn.at(-1);
   return last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
 };
-
-/** What an approval binds: the tool and its exact arguments. */
-const argsHash = (tool: string, args: unknown) => createHash('sha256').update(`${tool}\n${canonicalJson(args)}`).digest('base64url');
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
 
@@ -144,13 +141,8 @@ export class Agent {
     if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
     if (decision?.decision !== 'approve' && decision?.decision !== 'deny') throw new AgentError('invalid_input', 'decision must be approve or deny');
     const approver = opts.approver;
-    if (!approver || approver.tenant !== body.identity.tenant) throw new CheckpointIdentityError();
-    if (approval.approverRoles.length && !(approver.roles ?? []).some((role) => approval.approverRoles.includes(role))) {
-      throw new ApprovalForbiddenError(`deciding needs one of the roles ${approval.approverRoles.join(', ')}`);
-    }
-    if (!approval.selfApproval && approver.principal === body.identity.principal) throw new ApprovalForbiddenError('the caller who asked may not approve their own call');
     const call = lastCalls(body).find((c) => c.id === body.pending.toolCallId)!;
-    if (argsHash(call.name, call.args) !== approval.argsHash) throw new CheckpointInvalidError('the call differs from the one shown for approval');
+    checkApprover(approval, approver, body.identity, call);
     return this.reopen(body, opts, body.roles, async (state, calls) => {
       const expired = !(this.now() < Date.parse(approval.expiresAt));
       const approved = decision.decision === 'approve' && !expired;
@@ -312,18 +304,9 @@ export class Agent {
       pending = { toolCallId: outcome.paused.call.id, tool: outcome.paused.call.name };
       pauseData = outcome.paused.data;
     } else {
-      const { call, requirement } = outcome.approvals![0];
-      const approval = {
-        id: randomBytes(12).toString('base64url'),
-        argsHash: argsHash(call.name, call.args),
-        approverRoles: requirement.approverRoles,
-        selfApproval: requirement.selfApproval,
-        expiresAt: new Date(issuedAt + (this.options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS)).toISOString(),
-      };
-      const requestedBy = { tenant: state.identity.tenant, principal: state.identity.principal };
-      pending = { toolCallId: call.id, tool: call.name, approval };
-      pauseData = { kind: 'approval', approvalId: approval.id, tool: call.name, args: call.args, argsHash: approval.argsHash, requestedBy, approverRoles: approval.approverRoles, expiresAt: approval.expiresAt };
-      this.emit(state, { type: 'approval.requested', approvalId: approval.id, toolCallId: call.id, tool: call.name, argsHash: approval.argsHash, requestedBy, approverRoles: approval.approverRoles, expiresAt: approval.expiresAt });
+      ({ pending, pauseData } = requestApproval(outcome.approvals![0], state.identity, issuedAt, this.options.approvalTtlMs));
+      const { approvalId, argsHash, requestedBy, approverRoles, expiresAt: until } = pauseData as ApprovalPauseData;
+      this.emit(state, { type: 'approval.requested', approvalId, toolCallId: pending.toolCallId, tool: pending.tool, argsHash, requestedBy, approverRoles, expiresAt: until });
     }
     const checkpoint = signCheckpoint(
       {
