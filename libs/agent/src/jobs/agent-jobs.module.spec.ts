@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mock } from '@agentnest/providers';
+import { defineTool } from '../tools/tool.js';
 import { TenantContext } from '../context/tenant-context.js';
 import { AgentModule } from '../nest/agent.module.js';
 import { AgentJobs } from './agent-jobs.service.js';
@@ -43,5 +44,34 @@ describe('AgentJobsModule', () => {
     // Sockets that are closing still count for a moment; a leaked connection never goes.
     for (let i = 0; i < 100 && sockets() > before; i++) await new Promise((r) => setTimeout(r, 50));
     expect(sockets()).toBeLessThanOrEqual(before);
+  });
+
+  it('refuses to answer a queued run that waits for an approval (409), and leaves it paused', async () => {
+    const refund = defineTool({ name: 'refund', description: 'Refund', inputSchema: { type: 'object', properties: {} }, needsApproval: true, execute: () => 'refunded' });
+    @Module({
+      imports: [
+        AgentModule.forRoot({ agents: { support: { provider: mock({ replies: [{ toolCalls: [{ name: 'refund', args: {} }] }, 'done'] }), model: 'm', tools: [refund] } }, checkpointSecret: 'jobs-module-approval-secret-0123456789' }),
+        AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-approval-${randomUUID()}:` }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    await app.init();
+    try {
+      const jobs = app.get(AgentJobs);
+      const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
+      const { runId } = await as(() => jobs.enqueue('support', { message: 'refund please' }));
+      const deadline = Date.now() + 10_000;
+      let record = await as(() => jobs.get(runId));
+      while (record?.status !== 'paused' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+        record = await as(() => jobs.get(runId));
+      }
+      expect(record).toMatchObject({ status: 'paused', pauseData: { kind: 'approval', tool: 'refund' } });
+      await expect(as(() => jobs.resume(runId, 'yes'))).rejects.toMatchObject({ code: 'run_state_conflict', status: 'awaiting_approval' });
+      expect(await as(() => jobs.get(runId))).toMatchObject({ status: 'paused' });
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -123,6 +123,9 @@ export class AgentJobs implements OnModuleInit {
     const owner = this.tenant.get() ?? {};
     const record = await this.registry.get(owner, runId);
     if (!record) return undefined;
+    // A call waiting for approval is decided by an approver, not answered by the caller: refused
+    // here (409) rather than queued into a continuation that could only fail.
+    if ((record.pauseData as { kind?: unknown } | undefined)?.kind === 'approval') throw new RunStateError('awaiting_approval', 'answer');
     // One script is the lock: of an answer and a cancel (or two answers), exactly one leaves 'paused'.
     const jobId = await this.registry.answer(owner, runId);
     if (jobId === undefined) return undefined;

@@ -30,14 +30,19 @@ export interface RunRecord {
   cancelRequested?: boolean;
 }
 
+const STATE_CONFLICTS = {
+  answered: (action: string) => `cannot ${action} a run whose answer was accepted and waits for a worker; cancel it once it is running`,
+  awaiting_approval: (action: string) => `cannot ${action} a run that waits for an approval: an approver decides it`,
+};
+
 /** The run is not in a state that allows this (a second answer to a pause, cancelling a finished run). */
 export class RunStateError extends AgentError {
   constructor(
-    /** The run's status, or 'answered': queued with an accepted answer a worker has not started yet. */
-    readonly status: RunStatus | 'answered',
+    /** The run's status; 'answered': queued with an accepted answer no worker has started; 'awaiting_approval': paused on a call an approver must decide. */
+    readonly status: RunStatus | 'answered' | 'awaiting_approval',
     action: string,
   ) {
-    super('run_state_conflict', status === 'answered' ? `cannot ${action} a run whose answer was accepted and waits for a worker; cancel it once it is running` : `cannot ${action} a run that is ${status}`);
+    super('run_state_conflict', STATE_CONFLICTS[status as keyof typeof STATE_CONFLICTS]?.(action) ?? `cannot ${action} a run that is ${status}`);
   }
 }
 
