@@ -60,7 +60,7 @@ describe('reference API', () => {
     const res = await api.http.get('/v1/agents').set(bearer(KEYS.acmeAlice));
     expect(res.status).toBe(200);
     expect(res.body.agents).toEqual([
-      expect.objectContaining({ name: 'assistant', provider: 'mock', tools: [expect.objectContaining({ name: 'clock' }), expect.objectContaining({ name: 'askHuman' })] }),
+      expect.objectContaining({ name: 'assistant', provider: 'mock', tools: [expect.objectContaining({ name: 'clock' }), expect.objectContaining({ name: 'refund' }), expect.objectContaining({ name: 'askHuman' })] }),
     ]);
   });
 

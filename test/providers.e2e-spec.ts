@@ -54,7 +54,7 @@ describe('reference API on real provider SDKs', () => {
       expect(res.body.narrative).toEqual(expect.arrayContaining(['Assistant called clock({})', expect.stringMatching(/model claude-e2e via anthropic/)]));
       const [first, second] = anthropicFake.bodies<Record<string, unknown>>('/v1/messages').slice(-2);
       expect(first).toMatchObject({ model: 'claude-e2e', system: expect.stringContaining('clock tool') });
-      expect((first.tools as Array<{ name: string }>).map((t) => t.name)).toEqual(['clock', 'askHuman']);
+      expect((first.tools as Array<{ name: string }>).map((t) => t.name)).toEqual(['clock', 'refund', 'askHuman']);
       expect((second.messages as unknown[]).length).toBe(3);
     } finally {
       await api.close();

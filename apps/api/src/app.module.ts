@@ -11,11 +11,13 @@ import { OTelRecorder, otelJobTracer } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
+import { RefundTools } from './demo/refund.tools.js';
 import { demoAgents } from './demo/demo-agents.js';
 import { AgentsController } from './http/agents.controller.js';
 import { ConversationsController } from './http/conversations.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { JobsController } from './http/jobs.controller.js';
+import { ApprovalsController } from './http/approvals.controller.js';
 import { UsageController } from './http/usage.controller.js';
 import { MemoryController } from './http/memory.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
@@ -41,7 +43,7 @@ function memoryOptions(app: AppConfig, redis: RedisConnection) {
   }
 }
 
-@Module({ providers: [ClockTools], exports: [ClockTools] })
+@Module({ providers: [ClockTools, RefundTools], exports: [ClockTools, RefundTools] })
 class DemoToolsModule {}
 
 /** The reference service, built from an already validated config (see loadAppConfig). */
@@ -93,7 +95,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, ...(jobs ? [JobsController] : [])],
+      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, ...(jobs ? [JobsController, ApprovalsController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AgentExceptionFilter },

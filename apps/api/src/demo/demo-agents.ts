@@ -13,9 +13,9 @@ export function demoAgents(provider: LLMProvider, model: string, cost: CostConfi
       ...(policy ? { policy } : {}),
       ...(mcp.length ? { mcp } : {}),
       ...(cost.runBudgetUsd !== undefined ? { costBudget: { usd: cost.runBudgetUsd, onExceed: 'halt' as const } } : {}),
-      description: 'Demo assistant: tells the time, asks you questions, remembers the conversation',
+      description: 'Demo assistant: tells the time, asks you questions, refunds after an approval, remembers the conversation',
       system: 'You are a helpful assistant. Use the clock tool for the time and askHuman when you need the user to decide.',
-      tools: ['clock', askHuman],
+      tools: ['clock', 'refund', askHuman],
     },
   };
 }

@@ -207,3 +207,39 @@ export const ERASURE_RESPONSE = {
     checkpointsRevoked: { type: 'boolean', description: 'Every checkpoint issued before now for the scope can no longer be resumed' },
   },
 };
+
+export const APPROVALS_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { status: { type: 'string', enum: ['pending', 'decided'], description: 'Only pending or only decided approvals; default both' } },
+};
+
+export const APPROVAL_DECISION_REQUEST = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['decision'],
+  properties: {
+    decision: { type: 'string', enum: ['approve', 'deny'] },
+    reason: { type: 'string', maxLength: 1000, description: 'Shown to the model with a denial' },
+  },
+};
+
+export const APPROVAL_RESPONSE = {
+  type: 'object',
+  properties: {
+    approvalId: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'approved', 'denied'] },
+    runId: { type: 'string' },
+    agent: { type: 'string' },
+    tool: { type: 'string' },
+    args: { type: 'object', description: 'Exactly the arguments that run when approved' },
+    argsHash: { type: 'string' },
+    requestedBy: { type: 'object', properties: { tenant: { type: 'string' }, principal: { type: 'string' } } },
+    approverRoles: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    decidedBy: { type: 'string' },
+    decidedAt: { type: 'string', format: 'date-time' },
+    reason: { type: 'string' },
+  },
+};

@@ -8,6 +8,7 @@ import { AgentRunProcessor } from './agent-run.processor.js';
 import { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
 import { RunStreamHub } from './run-stream-hub.js';
+import { ApprovalRegistry } from './approval-registry.js';
 
 /** Holds the options and connections once, for both this module and BullMQ's root module. */
 @Module({})
@@ -43,6 +44,7 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
       { provide: RunRegistry, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new RunRegistry({ redis: c.client, ...opts(o) }) },
       { provide: RunEvents, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new RunEvents({ redis: c.client, ...opts(o) }) },
       { provide: RunStreamHub, inject: [AgentJobsConnections], useFactory: (c: AgentJobsConnections) => new RunStreamHub({ redis: c.client }) },
+      { provide: ApprovalRegistry, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new ApprovalRegistry({ redis: c.client, ...opts(o) }) },
       AgentJobs,
     ];
     if (extras.worker ?? true) {
@@ -65,7 +67,7 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
         BullModule.registerQueue({ name: AGENT_RUNS_QUEUE }),
       ],
       providers,
-      exports: [AgentJobs, RunRegistry, RunEvents],
+      exports: [AgentJobs, RunRegistry, RunEvents, ApprovalRegistry],
     };
   }
 }

@@ -6,7 +6,8 @@ import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
-import { TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
+import { ApprovalForbiddenError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
+import type { ApprovalDecision } from '../agent.types.js';
 import { AgentService } from '../nest/agent.service.js';
 import { findAgentService } from './find-agent-service.js';
 import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
@@ -16,8 +17,10 @@ import { compileUntrustedSchema } from '../output/untrusted-schema.js';
 import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
 import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunStreamHub } from './run-stream-hub.js';
+import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
+import { mayDecide, visible } from './approval-access.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
-import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
+import { RunRegistry, RunStateError, type RunRecord, type RunStatus } from './run-registry.js';
 
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */
@@ -54,6 +57,7 @@ export class AgentJobs implements OnModuleInit {
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     private readonly hub: RunStreamHub,
+    private readonly approvals: ApprovalRegistry,
     private readonly moduleRef: ModuleRef,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
@@ -275,6 +279,62 @@ export class AgentJobs implements OnModuleInit {
       removeOnComplete: { age: retention },
       removeOnFail: { age: retention },
     };
+  }
+
+  /** The caller's tenant's approvals the caller may see: those they asked for, and those they may decide (newest first). */
+  async listApprovals(status?: 'pending' | 'decided'): Promise<ApprovalRecord[]> {
+    const caller = this.tenant.get() ?? {};
+    const all = await this.approvals.list(caller.tenant);
+    return all.filter((a) => visible(a, caller) && (status === undefined || (status === 'pending') === (a.status === 'pending')));
+  }
+
+  /** One approval, if the caller may see it (another tenant's reads like an unknown one). */
+  async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
+    const caller = this.tenant.get() ?? {};
+    const found = await this.approvals.get(caller.tenant, approvalId);
+    return found && visible(found, caller) ? found : undefined;
+  }
+
+  /**
+   * Decides an approval as the caller: approver role and separation of duties are checked here
+   * (ApprovalForbiddenError) and again by the agent; one decision wins (RunStateError for the
+   * second); the run's continuation is queued and runs as the caller who asked.
+   */
+  async decideApproval(approvalId: string, decision: ApprovalDecision): Promise<{ approvalId: string; runId: string; status: 'approved' | 'denied' } | undefined> {
+    const caller = this.tenant.get() ?? {};
+    const approval = await this.getApproval(approvalId);
+    if (!approval) return undefined;
+    if (!mayDecide(approval, caller)) {
+      throw new ApprovalForbiddenError(approval.requestedBy.principal === caller.principal ? 'the caller who asked may not approve their own call' : `deciding needs one of the roles ${approval.approverRoles.join(', ')}`);
+    }
+    const expired = !(Date.now() < Date.parse(approval.expiresAt));
+    const status = decision.decision === 'approve' && !expired ? 'approved' : 'denied';
+    const reason = expired ? 'the approval expired' : decision.reason;
+    try {
+      if (!(await this.approvals.decide(caller.tenant, approvalId, status, caller.principal ?? '', reason))) return undefined;
+    } catch (err) {
+      const m = /state:(\w+)/.exec(String((err as Error).message));
+      if (m) throw new RunStateError(m[1] as RunStatus, 'decide');
+      throw err;
+    }
+    const owner = approval.requestedBy;
+    const jobId = await this.registry.answer(owner, approval.runId);
+    if (jobId === undefined) return undefined;
+    await this.events.append(owner, approval.runId, { type: 'approval.decided', approvalId, decision: status === 'approved' ? 'approve' : 'deny', by: caller.principal, ...(reason ? { reason } : {}) });
+    await this.events.append(owner, approval.runId, { type: 'status', status: 'queued' });
+    const run = await this.registry.get(owner, approval.runId);
+    const job: AgentRunJob = {
+      runId: approval.runId,
+      agent: approval.agent,
+      tenant: owner.tenant,
+      principal: owner.principal,
+      conversationId: run?.conversationId ?? '',
+      message: '',
+      decision: { decision: decision.decision, ...(decision.reason ? { reason: decision.reason } : {}), approver: { tenant: caller.tenant, principal: caller.principal, roles: caller.roles ? [...caller.roles] : undefined } },
+      trace: this.tracer.capture(),
+    };
+    await this.queue.add('decide', job, this.jobOptions(jobId, {}));
+    return { approvalId, runId: approval.runId, status };
   }
 
   /** True when the queue's Redis connection answers within `timeoutMs` (for health checks). */

@@ -14,6 +14,8 @@ export interface AgentRunJob {
   trace?: TraceCarrier;
   /** Set on a continuation job: the human's answer to the run's pause. */
   answer?: string;
+  /** Set on a continuation that decides an approval: the decision and who made it. */
+  decision?: { decision: 'approve' | 'deny'; reason?: string; approver: { tenant?: string; principal?: string; roles?: string[] } };
   /** Structured output: the reply must match this JSON Schema (from the request; compiled as untrusted). */
   outputSchema?: Record<string, unknown>;
   /** When the provider outage this run is waiting out began (ms). */

@@ -14,6 +14,8 @@ import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { noopJobTracer } from '../tracing/job-tracer.js';
 import { RunEvents, type RunStreamEvent } from './run-events.js';
+import { ApprovalRegistry } from './approval-registry.js';
+import type { ApprovalPauseData } from '../tools/approval.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
 /** Failures worth another attempt (5xx, timeouts, network); anything else (bad input, policy, bugs) fails the run at once. */
@@ -50,6 +52,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     private readonly moduleRef: ModuleRef,
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
+    private readonly approvals: ApprovalRegistry,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
     super();
@@ -87,7 +90,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const d = job.data;
     const owner = { tenant: d.tenant, principal: d.principal };
     // A continuation links to the run it continues; its checkpoint comes in the same read.
-    const continuation = d.answer !== undefined ? await this.registry.continuation(owner, d.runId) : undefined;
+    const continuation = d.answer !== undefined || d.decision ? await this.registry.continuation(owner, d.runId) : undefined;
     const tracer = this.options.tracer ?? noopJobTracer;
     const span = tracer.startJob({ runId: d.runId, agent: d.agent, trace: d.trace, jobId: job.id }, continuation?.trace);
     tracer.recordWait(Math.max(0, Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1000, d.agent);
@@ -121,7 +124,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
     // The first job of a run leaves its trace, so a later continuation can link to it.
-    const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined ? { trace } : {}), ...(d.answer !== undefined ? { answered: null } : {}) };
+    const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined && !d.decision ? { trace } : {}), ...(d.answer !== undefined || d.decision ? { answered: null } : {}) };
     // The read is pipelined behind the transition (one round trip) and sees the run as it moved.
     const [started, record] = await Promise.all([
       this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', fields).catch((e: unknown) => {
@@ -140,7 +143,12 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       const result = await this.execute(d, continuation, controller.signal, job.id);
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
       if (result.status === 'paused') {
-        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage }, { type: 'status', status: 'paused', pauseData: result.pauseData });
+        const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
+        // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
+        if (approval) await this.approvals.create({ runId: d.runId, agent: d.agent }, approval);
+        const link = approval ? { approval: this.approvals.key(approval.requestedBy.tenant, approval.approvalId) } : {};
+        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData });
+        if (approval) await this.events.append(owner, d.runId, { type: 'approval.requested', approvalId: approval.approvalId, tool: approval.tool, args: approval.args, expiresAt: approval.expiresAt });
         return { status: 'paused' };
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
@@ -193,6 +201,10 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const identity = { tenant: d.tenant, principal: d.principal, roles: d.roles };
     const call = { identity, signal, recorders: [recorder], stream: this.options.streamText ?? true, outputSchema: d.outputSchema ?? continuation?.outputSchema };
     try {
+      if (d.decision) {
+        const { approver, ...decision } = d.decision;
+        return await this.agents.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
+      }
       if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
       // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.
       return await this.agents.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });

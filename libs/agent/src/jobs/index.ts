@@ -13,3 +13,4 @@ export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './run-eve
 export { RunStreamHub, type RunStreamHubOptions } from './run-stream-hub.js';
 export { InvalidLastEventIdError, parseStreamId } from './stream-id.js';
 export { sendRunEvents } from './run-events.sse.js';
+export { ApprovalRegistry, type ApprovalRecord, type ApprovalRegistryOptions, type ApprovalStatus } from './approval-registry.js';

@@ -8,7 +8,9 @@ export type RunStreamEvent =
   | { type: 'status'; status: string; reply?: string; error?: { code: string; message: string }; pauseData?: unknown }
   | { type: 'tool.start'; tool: string; args: Record<string, unknown> }
   | { type: 'tool.end'; tool: string; result: string; isError: boolean }
-  | { type: 'text'; delta: string };
+  | { type: 'text'; delta: string }
+  | { type: 'approval.requested'; approvalId: string; tool: string; args: Record<string, unknown>; expiresAt: string }
+  | { type: 'approval.decided'; approvalId: string; decision: 'approve' | 'deny'; by?: string; reason?: string };
 
 export interface StoredRunEvent {
   /** The Redis Stream id, sent as the SSE event id. */

@@ -54,7 +54,7 @@ export class IdempotencyConflictError extends AgentError {
 }
 
 /** Fields to change on a run; null removes one. */
-export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string; answered?: null };
+export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string; answered?: null; approval?: string };
 
 export interface RunRegistryOptions {
   redis: Redis;
@@ -108,7 +108,7 @@ type Scripted = Redis & {
   agentnestRunCancel(key: string, now: string): Promise<string | null>;
 };
 const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint', 'output', 'outputSchema']);
-const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace', 'idem', 'answered', 'outputSchema']);
+const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace', 'idem', 'answered', 'outputSchema', 'approval']);
 const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 /**
@@ -199,12 +199,14 @@ export class RunRegistry {
     for (let i = 0; i < runIds.length; i += 100) {
       const batch = runIds.slice(i, i + 100);
       const read = this.redis.pipeline();
-      for (const runId of batch) read.hmget(keys.record(runId), 'status', 'conversationId', 'idem', 'resumes');
+      for (const runId of batch) read.hmget(keys.record(runId), 'status', 'conversationId', 'idem', 'resumes', 'approval');
       const fields = ((await read.exec()) ?? []).map(([, v]) => v as Array<string | null>);
       const del = this.redis.pipeline();
       batch.forEach((runId, n) => {
-        const [status, conversationId, idem, resumes] = fields[n] ?? [];
+        const [status, conversationId, idem, resumes, approval] = fields[n] ?? [];
         del.unlink(keys.record(runId), keys.events(runId), ...(idem ? [idem] : []));
+        // The approval a paused run waits for holds its arguments: it goes too (another slot, so its own command).
+        if (approval) del.unlink(approval);
         del.zrem(keys.runs, runId);
         if (conversationId) del.zrem(keys.conversation(conversationId), runId);
         if (!status) return; // expired already: only its index entry was left

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { validateIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
 import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
-import type { RunResult } from '../agent.types.js';
+import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import { InMemoryCheckpointLedger, type CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
@@ -186,6 +186,12 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       recorders: opts.recorders,
       tools: this.mcpTools(definition),
     });
+  }
+
+  /** Decides a call that waits for an approval; the run continues as the caller who asked (see Agent.decide). */
+  async decide(name: string, checkpoint: unknown, decision: ApprovalDecision, opts: Omit<AgentCallOptions, 'identity'> & { approver: DecideOptions['approver']; attemptKey?: string; outputSchema?: OutputSchema }): Promise<RunResult> {
+    const { agent, definition } = this.registered(name);
+    return agent.decide(checkpoint, decision, { approver: opts.approver, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.mcpTools(definition) });
   }
 
   /** A page of the caller's own messages of one conversation, oldest first (`offset` newest ones skipped). */

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+
+// The demo assistant's refund needs an approval by another user of the tenant (separation of duties).
+describe('tool approvals over HTTP (queued runs)', () => {
+  let api: Api;
+  beforeAll(async () => {
+    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `approvals-${randomUUID()}:`, JOBS_BACKOFF_MS: '10' });
+  });
+  afterAll(() => api.close());
+  const as = (key: string) => bearer(key);
+  const waitingRun = async (message: string) => {
+    const { runId } = (await api.http.post('/v1/agents/assistant/jobs').set(as(KEYS.acmeAlice)).send({ message })).body as { runId: string };
+    const run = await runSettled(api, runId);
+    expect(run).toMatchObject({ status: 'paused', pauseData: { kind: 'approval', tool: 'refund', requestedBy: { tenant: 'acme', principal: 'alice' } } });
+    return { runId, approvalId: run.pauseData.approvalId as string, args: run.pauseData.args };
+  };
+
+  it('lists the approval for the requester and the approvers of the tenant only; another tenant sees nothing', async () => {
+    const { approvalId, args } = await waitingRun('please refund 25');
+    expect(args).toEqual({ amount: 25 });
+    for (const key of [KEYS.acmeAlice, KEYS.acmeBob]) {
+      const pending = await api.http.get('/v1/approvals?status=pending').set(as(key));
+      expect(pending.body.approvals.map((a: { approvalId: string }) => a.approvalId)).toContain(approvalId);
+    }
+    expect((await api.http.get('/v1/approvals').set(as(KEYS.globexAlice))).body.approvals).toEqual([]);
+    const foreign = await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.globexAlice));
+    const unknown = await api.http.get(`/v1/approvals/${randomUUID()}`).set(as(KEYS.globexAlice));
+    expect([foreign.status, foreign.body]).toEqual([unknown.status, unknown.body]);
+    expect(foreign.status).toBe(404);
+    expect((await api.http.get('/v1/approvals?status=maybe').set(as(KEYS.acmeBob))).status).toBe(400);
+  });
+
+  it('approves once: the requester may not, another user may; the run continues with exactly the shown call', async () => {
+    const { runId, approvalId } = await waitingRun('refund 40 to me');
+    const own = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeAlice)).send({ decision: 'approve' });
+    expect([own.status, own.body.error.code]).toEqual([403, 'approval_forbidden']);
+    const foreign = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.globexAlice)).send({ decision: 'approve' });
+    expect(foreign.status).toBe(404);
+    // Answering it like a question is refused: an approver decides it.
+    expect((await api.http.post(`/v1/runs/${runId}/resume`).set(as(KEYS.acmeAlice)).send({ answer: 'yes' })).status).toBe(409);
+    const approved = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'approve' });
+    expect([approved.status, approved.body]).toEqual([200, { approvalId, runId, status: 'approved' }]);
+    const again = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'deny' });
+    expect([again.status, again.body.error.code]).toEqual([409, 'run_state_conflict']);
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', reply: 'refund said: refunded $40' });
+    expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).body).toMatchObject({ status: 'approved', decidedBy: 'bob' });
+    const events = parseSse((await api.http.get(`/v1/runs/${runId}/events`).set(as(KEYS.acmeAlice)).buffer(true)).text).map((e) => e.type);
+    expect(events).toEqual(expect.arrayContaining(['approval.requested', 'approval.decided']));
+    expect(events.indexOf('approval.requested')).toBeLessThan(events.indexOf('approval.decided'));
+  });
+
+  it('denies with a reason the model sees', async () => {
+    const { runId, approvalId } = await waitingRun('refund 999');
+    const denied = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'deny', reason: 'too much' });
+    expect(denied.body.status).toBe('denied');
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', reply: 'refund said: denied by bob: too much' });
+  });
+
+  it("goes with the requester's erasure: the approval (it holds the arguments) is deleted with the run", async () => {
+    const { approvalId } = await waitingRun('refund 12345');
+    expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).status).toBe(200);
+    expect((await api.http.delete('/v1/memory').set(as(KEYS.acmeAlice))).body.runsRemoved).toBeGreaterThan(0);
+    expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).status).toBe(404);
+  });
+});
