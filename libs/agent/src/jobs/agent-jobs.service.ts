@@ -18,9 +18,9 @@ import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
 import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunStreamHub } from './run-stream-hub.js';
 import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
-import { mayDecide, visible } from './approval-access.js';
+import { decideRefusal, visible } from './approval-access.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
-import { RunRegistry, RunStateError, type RunRecord, type RunStatus } from './run-registry.js';
+import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */
@@ -304,31 +304,23 @@ export class AgentJobs implements OnModuleInit {
     const caller = this.tenant.get() ?? {};
     const approval = await this.getApproval(approvalId);
     if (!approval) return undefined;
-    if (!mayDecide(approval, caller)) {
-      throw new ApprovalForbiddenError(approval.requestedBy.principal === caller.principal ? 'the caller who asked may not approve their own call' : `deciding needs one of the roles ${approval.approverRoles.join(', ')}`);
-    }
+    const refusal = decideRefusal(approval, caller);
+    if (refusal) throw new ApprovalForbiddenError(refusal);
     const expired = !(Date.now() < Date.parse(approval.expiresAt));
     const status = decision.decision === 'approve' && !expired ? 'approved' : 'denied';
     const reason = expired ? 'the approval expired' : decision.reason;
-    try {
-      if (!(await this.approvals.decide(caller.tenant, approvalId, status, caller.principal ?? '', reason))) return undefined;
-    } catch (err) {
-      const m = /state:(\w+)/.exec(String((err as Error).message));
-      if (m) throw new RunStateError(m[1] as RunStatus, 'decide');
-      throw err;
-    }
+    if (!(await this.approvals.decide(caller.tenant, approvalId, status, caller.principal ?? '', reason))) return undefined;
     const owner = approval.requestedBy;
     const jobId = await this.registry.answer(owner, approval.runId);
     if (jobId === undefined) return undefined;
     await this.events.append(owner, approval.runId, { type: 'approval.decided', approvalId, decision: status === 'approved' ? 'approve' : 'deny', by: caller.principal, ...(reason ? { reason } : {}) });
     await this.events.append(owner, approval.runId, { type: 'status', status: 'queued' });
-    const run = await this.registry.get(owner, approval.runId);
     const job: AgentRunJob = {
       runId: approval.runId,
       agent: approval.agent,
       tenant: owner.tenant,
       principal: owner.principal,
-      conversationId: run?.conversationId ?? '',
+      conversationId: approval.conversationId,
       message: '',
       decision: { decision: decision.decision, ...(decision.reason ? { reason: decision.reason } : {}), approver: { tenant: caller.tenant, principal: caller.principal, roles: caller.roles ? [...caller.roles] : undefined } },
       trace: this.tracer.capture(),

@@ -145,7 +145,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       if (result.status === 'paused') {
         const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
         // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
-        if (approval) await this.approvals.create({ runId: d.runId, agent: d.agent }, approval);
+        if (approval) await this.approvals.create({ runId: d.runId, agent: d.agent, conversationId: d.conversationId, selfApproval: result.checkpoint.body.pending.approval?.selfApproval ?? false }, approval);
         const link = approval ? { approval: this.approvals.key(approval.requestedBy.tenant, approval.approvalId) } : {};
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData });
         if (approval) await this.events.append(owner, d.runId, { type: 'approval.requested', approvalId: approval.approvalId, tool: approval.tool, args: approval.args, expiresAt: approval.expiresAt });

@@ -2,22 +2,19 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
 import type { ApprovalPauseData } from '../tools/approval.js';
+import { RunStateError, type RunStatus } from './run-registry.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied';
 
-/** An approval as the API shows it. */
-export interface ApprovalRecord {
-  approvalId: string;
+/** An approval as the API shows it: what the run paused with, plus its run and decision. */
+export interface ApprovalRecord extends Omit<ApprovalPauseData, 'kind'> {
   status: ApprovalStatus;
   runId: string;
   agent: string;
-  tool: string;
-  args: Record<string, unknown>;
-  argsHash: string;
-  requestedBy: { tenant?: string; principal?: string };
-  approverRoles: string[];
+  conversationId: string;
+  /** The caller who asked may decide too (the policy's selfApproval). */
+  selfApproval: boolean;
   createdAt: string;
-  expiresAt: string;
   decidedBy?: string;
   decidedAt?: string;
   reason?: string;
@@ -68,7 +65,7 @@ export class ApprovalRegistry {
   }
 
   /** Records the approval a queued run paused for. */
-  async create(run: { runId: string; agent: string }, pause: ApprovalPauseData): Promise<void> {
+  async create(run: { runId: string; agent: string; conversationId: string; selfApproval: boolean }, pause: ApprovalPauseData): Promise<void> {
     const tenant = pause.requestedBy.tenant;
     const at = Date.now();
     const key = this.key(tenant, pause.approvalId);
@@ -77,6 +74,8 @@ export class ApprovalRegistry {
       status: 'pending',
       runId: run.runId,
       agent: run.agent,
+      conversationId: run.conversationId,
+      selfApproval: String(run.selfApproval),
       tool: pause.tool,
       args: JSON.stringify(pause.args),
       argsHash: pause.argsHash,
@@ -104,10 +103,16 @@ export class ApprovalRegistry {
     return rows.filter((r) => r?.approvalId).map(decode);
   }
 
-  /** Decides a pending approval: undefined when there is none; throws 'state:<status>' text when already decided. */
+  /** Decides a pending approval: undefined when there is none; RunStateError when it was decided already. */
   async decide(tenant: string | undefined, approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, by: string, reason = ''): Promise<'decided' | undefined> {
-    const previous = await this.redis.agentnestApprovalDecide(this.key(tenant, approvalId), status, by, new Date().toISOString(), reason);
-    return previous === null ? undefined : 'decided';
+    try {
+      const previous = await this.redis.agentnestApprovalDecide(this.key(tenant, approvalId), status, by, new Date().toISOString(), reason);
+      return previous === null ? undefined : 'decided';
+    } catch (err) {
+      const m = /state:(\w+)/.exec(String((err as Error).message));
+      if (m) throw new RunStateError(m[1] as RunStatus, 'decide');
+      throw err;
+    }
   }
 }
 
@@ -117,6 +122,8 @@ function decode(raw: Record<string, string>): ApprovalRecord {
     status: raw.status as ApprovalStatus,
     runId: raw.runId,
     agent: raw.agent,
+    conversationId: raw.conversationId,
+    selfApproval: raw.selfApproval === 'true',
     tool: raw.tool,
     args: JSON.parse(raw.args) as Record<string, unknown>,
     argsHash: raw.argsHash,

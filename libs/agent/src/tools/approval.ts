@@ -47,6 +47,13 @@ export function requestApproval(
   };
 }
 
+/** Why `approver` may not decide an approval (the caller who asked, or no approver role), or undefined when they may. Same tenant is checked by the caller. */
+export function approverRefusal(requirement: { approverRoles: string[]; selfApproval: boolean }, approver: { principal?: string; roles?: readonly string[] }, requester: { principal?: string }): string | undefined {
+  if (!requirement.selfApproval && approver.principal === requester.principal) return 'the caller who asked may not approve their own call';
+  if (requirement.approverRoles.length && !(approver.roles ?? []).some((role) => requirement.approverRoles.includes(role))) return `deciding needs one of the roles ${requirement.approverRoles.join(', ')}`;
+  return undefined;
+}
+
 /**
  * Throws unless `approver` may decide: same tenant as the caller who asked, one of the approver
  * roles (when the rule names any), not that caller (unless self-approval is allowed), and the call
@@ -54,9 +61,7 @@ export function requestApproval(
  */
 export function checkApprover(approval: PendingApproval, approver: DecideOptions['approver'] | undefined, requester: MemoryIdentity, call: ToolCall): void {
   if (!approver || approver.tenant !== requester.tenant) throw new CheckpointIdentityError();
-  if (approval.approverRoles.length && !(approver.roles ?? []).some((role) => approval.approverRoles.includes(role))) {
-    throw new ApprovalForbiddenError(`deciding needs one of the roles ${approval.approverRoles.join(', ')}`);
-  }
-  if (!approval.selfApproval && approver.principal === requester.principal) throw new ApprovalForbiddenError('the caller who asked may not approve their own call');
+  const refusal = approverRefusal(approval, approver, requester);
+  if (refusal) throw new ApprovalForbiddenError(refusal);
   if (argsHash(call.name, call.args) !== approval.argsHash) throw new CheckpointInvalidError('the call differs from the one shown for approval');
 }
