@@ -1,5 +1,9 @@
 import { Redis } from 'ioredis';
+import { AgentConfigError } from '../agent.errors.js';
 import type { AgentJobsRedis } from './agent-jobs.module-definition.js';
+
+/** @default 10 s for the module's own Redis connections at init */
+const READY_TIMEOUT_MS = 10_000;
 
 /** The Redis connections of the jobs module: the ones it opened itself are closed with the app. */
 export class AgentJobsConnections {
@@ -19,6 +23,27 @@ export class AgentJobsConnections {
     // Without a listener ioredis prints every failed reconnect as an unhandled error; requests see the failures themselves.
     for (const c of [client, queue]) c.on('error', () => undefined);
     return new AgentJobsConnections(client, queue, true);
+  }
+
+  /**
+   * Nest calls this at init: connections this module opened are ready before anything uses them
+   * (the registry's connection fails fast, so a command sent while it connects would fail).
+   */
+  async onModuleInit(): Promise<void> {
+    if (!this.owned) return;
+    await Promise.all(
+      [this.client, this.queue].map(
+        (c) =>
+          new Promise<void>((resolve, reject) => {
+            if (c.status === 'ready') return resolve();
+            const timer = setTimeout(() => reject(new AgentConfigError(`AgentJobsModule could not reach Redis within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+            c.once('ready', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
   }
 
   /** Nest calls this on app.close(); after BullMQ closed its queue and worker, which use these connections. */

@@ -8,6 +8,7 @@ import { TenantContext } from '../context/tenant-context.js';
 import { AgentModule } from '../nest/agent.module.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import { AgentJobsModule } from './agent-jobs.module.js';
+import { AgentJobsConnections } from './agent-jobs.connections.js';
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
 
@@ -29,6 +30,9 @@ describe('AgentJobsModule', () => {
     class AppModule {}
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
     await app.init();
+    // Connections the module opened are ready once init returns (a fail-fast command sent while connecting would fail).
+    const connections = app.get(AgentJobsConnections, { strict: false });
+    expect([connections.client.status, connections.queue.status]).toEqual(['ready', 'ready']);
     const jobs = app.get(AgentJobs);
     const tenant = app.get(TenantContext);
     const { runId } = await tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.enqueue('echo', { message: 'hi' }));
