@@ -1,10 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentService, type AgentCallOptions } from '@agentnest/agent/nest';
+import { AgentService, requestSignal, type AgentCallOptions } from '@agentnest/agent/nest';
 import { NarrativeRecorder, type RunResult } from '@agentnest/agent';
 import type { Response } from 'express';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
-import { requestSignal } from './request-signal.js';
 import { toRunResponse } from './run-response.js';
 import { AGENTS_RESPONSE, ERROR_RESPONSE, RESUME_REQUEST, RUN_RESPONSE, SYNC_RUN_REQUEST } from './schemas.js';
 

@@ -18,9 +18,9 @@ import { ApprovalRegistry } from './approval-registry.js';
 import type { ApprovalPauseData } from '../tools/approval.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
-/** Failures worth another attempt (5xx, timeouts, network); anything else (bad input, policy, bugs) fails the run at once. */
+/** Failures worth another attempt (5xx, timeouts, network; outages wait instead); anything else (bad input, policy, bugs) fails the run at once. */
 function retryable(err: unknown): boolean {
-  return (err instanceof ProviderError && err.retryable) || outage(err);
+  return err instanceof ProviderError && err.retryable && !outage(err);
 }
 
 /** The provider says "not now" (open circuit, spent budget, overload): wait as long as it asks, without spending an attempt. */
@@ -178,7 +178,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
           throw new DelayedError();
         }
       }
-      if (retryable(err) && !outage(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
         await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
         throw err;
       }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError } from '../nest/http-error.js';
+import { requestSignal } from '../nest/request-signal.js';
 import type { AgentJobs } from './agent-jobs.service.js';
 
 /**
@@ -18,12 +19,8 @@ import type { AgentJobs } from './agent-jobs.service.js';
  */
 export async function sendRunEvents(jobs: AgentJobs, runId: string, lastEventId: string | undefined, res: ServerResponse): Promise<void> {
   if (!/^[\w-]{1,128}$/.test(runId)) throw new HttpError(404, 'run_not_found', 'no such run');
-  const left = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) left.abort();
-  });
   // An empty header is no header (nothing received yet).
-  const follow = await jobs.follow(runId, lastEventId || '0', left.signal);
+  const follow = await jobs.follow(runId, lastEventId || '0', requestSignal(res));
   if (!follow) throw new HttpError(404, 'run_not_found', 'no such run');
   if (follow.upToDate) {
     res.writeHead(204).end();

@@ -10,6 +10,7 @@ export { AgentTool } from './agent-tool.decorator.js';
 export type { AgentToolOptions } from './agent-tool.decorator.js';
 export { RequestContextMiddleware } from './request-context.middleware.js';
 export { AgentExceptionFilter } from './agent-exception.filter.js';
+export { requestSignal } from './request-signal.js';
 export { ERROR_STATUS, HttpError, toHttpError, type HttpErrorBody } from './http-error.js';
 // The request context classes are framework-free (main entry); re-exported here for Nest users' convenience.
 export { RequestContext } from '../context/request-context.js';
