@@ -19,23 +19,26 @@ try {
   const { redisUrl, role } = loadAppConfig(env);
   if (redisUrl) await assertRedisReachable(redisUrl);
   if (role === 'worker') {
-    const { app, config } = await createWorker(env);
-    // Installed before init: the worker takes jobs while init is still running, and a SIGTERM in
-    // that window must finish them like any other, not kill the process mid-run.
-    const started = app.init();
+    // Installed before the app exists: Nest starts the queue worker while it builds the context
+    // (createApplicationContext runs init), and a SIGTERM from then on must let the runs it took
+    // finish, not kill the process mid-run.
+    const started = createWorker(env).then(async (worker) => {
+      await worker.app.init();
+      return worker;
+    });
     // SIGTERM: take no new jobs, let active ones finish within the grace period, then exit 0.
     process.once('SIGTERM', () => {
       log.log('SIGTERM: finishing active runs');
       setTimeout(() => {
         log.warn('grace period over: exiting with runs still active (another worker will take them over)');
         process.exit(1);
-      }, config.jobs.shutdownGraceMs).unref();
+      }, loadAppConfig(env).jobs.shutdownGraceMs).unref();
       void started
-        .then(() => app.close())
+        .then(({ app }) => app.close())
         .then(() => telemetry.shutdown())
         .then(() => process.exit(0));
     });
-    await started;
+    const { config } = await started;
     log.log(`Worker running queued agent runs (concurrency ${config.jobs.concurrency})`);
   } else {
     // Development without REDIS_URL: use a Redis on loopback (found or started) so the queue works out of the box.
