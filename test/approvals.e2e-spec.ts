@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, eventually, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 // The demo assistant's refund needs an approval by another user of the tenant (separation of duties).
 describe('tool approvals over HTTP (queued runs)', () => {
@@ -63,5 +63,58 @@ describe('tool approvals over HTTP (queued runs)', () => {
     expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).status).toBe(200);
     expect((await api.http.delete('/v1/memory').set(as(KEYS.acmeAlice))).body.runsRemoved).toBeGreaterThan(0);
     expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).status).toBe(404);
+  });
+
+  it('pauses a direct run too: the service keeps it (no checkpoint to the client) and the decision continues it as a queued run', async () => {
+    const direct = await api.http.post('/v1/agents/assistant/runs').set(as(KEYS.acmeAlice)).send({ message: 'refund 30 please' });
+    expect(direct.status).toBe(200);
+    expect(direct.body).toMatchObject({ status: 'paused', pauseData: { kind: 'approval', tool: 'refund', args: { amount: 30 } } });
+    expect(direct.body.checkpoint).toBeUndefined();
+    const { runId } = direct.body as { runId: string };
+    const approvalId = direct.body.pauseData.approvalId as string;
+    // It is the caller's run now: listed with their recent runs, not with anyone else's.
+    const mine = (await api.http.get('/v1/runs?limit=5').set(as(KEYS.acmeAlice))).body.runs as Array<{ runId: string; status: string }>;
+    expect(mine.find((r) => r.runId === runId)).toMatchObject({ status: 'paused' });
+    expect(((await api.http.get('/v1/runs').set(as(KEYS.acmeBob))).body.runs as Array<{ runId: string }>).map((r) => r.runId)).not.toContain(runId);
+    expect((await api.http.get('/v1/runs').set(as(KEYS.globexAlice))).body.runs).toEqual([]);
+    expect((await api.http.get('/v1/runs?limit=0').set(as(KEYS.acmeAlice))).status).toBe(400);
+    expect((await api.http.get('/v1/runs?limit=101').set(as(KEYS.acmeAlice))).status).toBe(400);
+
+    expect((await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'approve' })).body).toEqual({ approvalId, runId, status: 'approved' });
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', reply: 'refund said: refunded $30' });
+    // The approver watches what the decision led to through the approval; others cannot.
+    const watched = parseSse((await api.http.get(`/v1/approvals/${approvalId}/events`).set(as(KEYS.acmeBob)).buffer(true)).text);
+    expect(watched.map((e) => e.type)).toEqual(expect.arrayContaining(['approval.requested', 'approval.decided', 'tool.end']));
+    expect(watched.at(-1)).toMatchObject({ type: 'status', data: { status: 'completed', reply: 'refund said: refunded $30' } });
+    expect((await api.http.get(`/v1/approvals/${approvalId}/events`).set(as(KEYS.globexAlice))).status).toBe(404);
+    expect((await api.http.get(`/v1/runs/${runId}`).set(as(KEYS.acmeBob))).status).toBe(404);
+  });
+
+  it('cancelling the run settles its approval, so approvers no longer see it waiting', async () => {
+    const { runId, approvalId } = await waitingRun('refund 77');
+    expect((await api.http.delete(`/v1/runs/${runId}`).set(as(KEYS.acmeAlice))).body.status).toBe('cancelled');
+    expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).body).toMatchObject({ status: 'denied', reason: 'the run was cancelled' });
+    expect((await api.http.get('/v1/approvals?status=pending').set(as(KEYS.acmeBob))).body.approvals.map((a: { approvalId: string }) => a.approvalId)).not.toContain(approvalId);
+    expect((await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'approve' })).status).toBe(409);
+  });
+});
+
+describe('approvals nobody decides (APPROVAL_TTL)', () => {
+  it('expire as denied on their own: the run continues and the model is told', async () => {
+    const api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `approvals-ttl-${randomUUID()}:`, JOBS_BACKOFF_MS: '10', APPROVAL_TTL: '1s' });
+    try {
+      const direct = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'refund 5' });
+      const approvalId = direct.body.pauseData.approvalId as string;
+      const run = await eventually('the expired approval to end the run', async () => {
+        const r = await api.http.get(`/v1/runs/${direct.body.runId}`).set(bearer(KEYS.acmeAlice));
+        return r.body.status === 'completed' ? r.body : undefined;
+      });
+      expect(run.reply).toBe('refund said: denied: the approval expired');
+      expect((await api.http.get(`/v1/approvals/${approvalId}`).set(bearer(KEYS.acmeAlice))).body).toMatchObject({ status: 'denied', reason: 'the approval expired' });
+      const late = await api.http.post(`/v1/approvals/${approvalId}`).set(bearer(KEYS.acmeBob)).send({ decision: 'approve' });
+      expect(late.status).toBe(409);
+    } finally {
+      await api.close();
+    }
   });
 });

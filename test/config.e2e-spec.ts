@@ -81,6 +81,8 @@ describe('boot configuration', () => {
     ['TENANT_BUDGETS', { TENANT_BUDGETS: '{"acme":{"dailyUsd":-3}}' }],
     ['CHECKPOINT_TTL', { CHECKPOINT_TTL: '31d' }],
     ['CHECKPOINT_TTL', { CHECKPOINT_TTL: 'a week' }],
+    ['APPROVAL_TTL', { APPROVAL_TTL: '0s' }],
+    ['APPROVAL_TTL', { CHECKPOINT_TTL: '1h', APPROVAL_TTL: '2h' }],
     ['MEMORY_MAX_MESSAGES', { MEMORY_MAX_MESSAGES: '0' }],
     ['MEMORY_TTL_DAYS', { MEMORY_TTL_DAYS: 'forever' }],
     ['MAX_STREAMS_PER_TENANT', { MAX_STREAMS_PER_TENANT: '0' }],
@@ -98,6 +100,10 @@ describe('boot configuration', () => {
     expect(loadAppConfig({}).checkpointTtlMs).toBe(7 * 86_400_000);
     expect(loadAppConfig({ CHECKPOINT_TTL: '12h' }).checkpointTtlMs).toBe(12 * 3_600_000);
     expect(loadAppConfig({ CHECKPOINT_TTL: '90' }).checkpointTtlMs).toBe(90_000);
+    expect(loadAppConfig({}).approvalTtlMs).toBe(86_400_000);
+    expect(loadAppConfig({ APPROVAL_TTL: '30m' }).approvalTtlMs).toBe(1_800_000);
+    // An approval never outlives the checkpoint its decision continues.
+    expect(loadAppConfig({ CHECKPOINT_TTL: '1h' }).approvalTtlMs).toBe(3_600_000);
     expect(loadAppConfig({}).memoryCaps).toEqual({ maxMessages: 1_000, ttlMs: 30 * 86_400_000 });
   });
 

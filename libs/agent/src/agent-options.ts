@@ -2,7 +2,7 @@ import { isSearchable } from '@agentnest/memory';
 import { AgentConfigError } from './agent.errors.js';
 import type { AgentOptions } from './agent.types.js';
 import { assertCheckpointSecret } from './checkpoint/checkpoint.js';
-import { MAX_CHECKPOINT_TTL_MS } from './checkpoint/checkpoint-ledger.js';
+import { DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS } from './checkpoint/checkpoint-ledger.js';
 import { compileOutputSchema } from './output/output-schema.js';
 
 /** Throws AgentConfigError for options that cannot work, before anything runs (a canned output is validated here too). */
@@ -21,7 +21,8 @@ export function checkAgentOptions(options: AgentOptions): void {
   const ttl = options.checkpointTtlMs;
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0 && ttl <= MAX_CHECKPOINT_TTL_MS)) throw new AgentConfigError(`agent "${options.name}": checkpointTtlMs must be a positive integer of at most ${MAX_CHECKPOINT_TTL_MS} (30 days)`);
   const approvalTtl = options.approvalTtlMs;
-  if (approvalTtl !== undefined && !(Number.isInteger(approvalTtl) && approvalTtl > 0)) throw new AgentConfigError(`agent "${options.name}": approvalTtlMs must be a positive integer`);
+  // A decision must still find the checkpoint it continues: the approval cannot outlive it.
+  if (approvalTtl !== undefined && !(Number.isInteger(approvalTtl) && approvalTtl > 0 && approvalTtl <= (ttl ?? DEFAULT_CHECKPOINT_TTL_MS))) throw new AgentConfigError(`agent "${options.name}": approvalTtlMs must be a positive integer of at most checkpointTtlMs`);
   if (options.costBudget) {
     const { usd, onExceed } = options.costBudget;
     if (typeof usd !== 'number' || !(usd > 0)) throw new AgentConfigError(`agent "${options.name}": costBudget.usd must be a positive number`);

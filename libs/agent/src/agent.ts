@@ -143,14 +143,35 @@ export class Agent {
     const approver = opts.approver;
     const call = lastCalls(body).find((c) => c.id === body.pending.toolCallId)!;
     checkApprover(approval, approver, body.identity, call);
+    return this.settle(body, opts, { approve: decision.decision === 'approve', reason: decision.reason, approver: { tenant: approver.tenant, principal: approver.principal } });
+  }
+
+  /**
+   * Settles a call nobody decided before its approval expired: the model gets "denied: the approval
+   * expired" and the run continues as the caller who asked. Throws CheckpointInvalidError before the
+   * expiry (only a decide() can settle it then).
+   */
+  async expire(checkpoint: Checkpoint | unknown, opts: Omit<DecideOptions, 'approver'> = {}): Promise<RunResult> {
+    const body = this.openCheckpoint(checkpoint);
+    const approval = body.pending.approval;
+    if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
+    if (this.now() < Date.parse(approval.expiresAt)) throw new CheckpointInvalidError('the approval has not expired yet');
+    return this.settle(body, opts, { approve: false });
+  }
+
+  /** Runs the approved call, or answers the model with the denial, then continues the turn. */
+  private settle(body: CheckpointBody, opts: Omit<DecideOptions, 'approver'>, decision: { approve: boolean; reason?: string; approver?: { tenant?: string; principal?: string } }): Promise<RunResult> {
+    const approval = body.pending.approval!;
+    const call = lastCalls(body).find((c) => c.id === body.pending.toolCallId)!;
     return this.reopen(body, opts, body.roles, async (state, calls) => {
       const expired = !(this.now() < Date.parse(approval.expiresAt));
-      const approved = decision.decision === 'approve' && !expired;
+      const approved = decision.approve && !expired;
       const reason = expired ? 'the approval expired' : decision.reason;
-      const who = { tenant: approver.tenant, principal: approver.principal };
-      this.emit(state, { type: 'approval.decided', approvalId: approval.id, toolCallId: call.id, tool: call.name, decision: approved ? 'approve' : 'deny', approver: who, ...(reason ? { reason } : {}), expired });
+      const who = decision.approver;
+      this.emit(state, { type: 'approval.decided', approvalId: approval.id, toolCallId: call.id, tool: call.name, decision: approved ? 'approve' : 'deny', ...(who ? { approver: who } : {}), ...(reason ? { reason } : {}), expired });
       if (approved) return this.continueTurn(state, calls, { ...body.results }, new Set([call.id]));
-      const denied: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: `denied by ${approver.principal ?? 'an approver'}${reason ? `: ${reason}` : ''}` };
+      const by = who ? ` by ${who.principal ?? 'an approver'}` : '';
+      const denied: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: `denied${by}${reason ? `: ${reason}` : ''}` };
       this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: denied.content, isError: false, durationMs: 0 });
       return this.continueTurn(state, calls, { ...body.results, [call.id]: denied });
     });

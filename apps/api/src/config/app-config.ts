@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
+import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
@@ -17,6 +17,8 @@ export interface AppConfig {
   memoryCaps: { maxMessages: number; ttlMs: number };
   /** How long a checkpoint may be resumed (CHECKPOINT_TTL). */
   checkpointTtlMs: number;
+  /** How long a tool call waits for an approval before it counts as denied (APPROVAL_TTL, at most CHECKPOINT_TTL). */
+  approvalTtlMs: number;
   apiKeys: ApiKeyRegistry;
   /** True when no API_KEYS was given and the development key is accepted. */
   devKey: boolean;
@@ -55,12 +57,12 @@ export interface AppConfig {
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A duration like `7d`, `12h`, `30m` or `90s` (a bare number is seconds), within [min, max] ms. */
-function duration(env: Record<string, string | undefined>, name: string, fallbackMs: number, minMs: number, maxMs: number): number {
+function duration(env: Record<string, string | undefined>, name: string, fallbackMs: number, minMs: number, maxMs: number, maxName = `${maxMs / 86_400_000} days`): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallbackMs;
+  if (raw === undefined || raw === '') return Math.min(fallbackMs, maxMs);
   const m = /^(\d{1,9})([smhd]?)$/.exec(raw);
   const ms = m ? Number(m[1]) * UNIT_MS[m[2] || 's'] : NaN;
-  if (!(ms >= minMs && ms <= maxMs)) throw new ConfigError(name, `must be a duration like 7d, 12h, 30m or 90s, from ${minMs / 1000} s to ${maxMs / 86_400_000} days`);
+  if (!(ms >= minMs && ms <= maxMs)) throw new ConfigError(name, `must be a duration like 7d, 12h, 30m or 90s, from ${minMs / 1000} s to ${maxName}`);
   return ms;
 }
 
@@ -154,6 +156,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const breaker = { failureThreshold: intInRange(env, 'LLM_BREAKER_FAILURES', 5, 1, 1_000), cooldownMs: intInRange(env, 'LLM_BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000) };
   const memoryCaps = { maxMessages: intInRange(env, 'MEMORY_MAX_MESSAGES', 1_000, 1, 1_000_000), ttlMs: intInRange(env, 'MEMORY_TTL_DAYS', 30, 1, 3_650) * 86_400_000 };
   const checkpointTtlMs = duration(env, 'CHECKPOINT_TTL', DEFAULT_CHECKPOINT_TTL_MS, 1_000, MAX_CHECKPOINT_TTL_MS);
+  // A decision continues the run's checkpoint, so an approval cannot wait longer than it lives.
+  const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, checkpointTtlMs, 'CHECKPOINT_TTL');
 
-  return { breaker, host, memoryCaps, checkpointTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

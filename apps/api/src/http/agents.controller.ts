@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Optional, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AgentService, requestSignal, type AgentCallOptions } from '@agentnest/agent/nest';
-import { NarrativeRecorder, type RunResult } from '@agentnest/agent';
+import { isPaused, NarrativeRecorder, type RunResult } from '@agentnest/agent';
+import { AgentJobs } from '@agentnest/agent/jobs';
 import type { Response } from 'express';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { toRunResponse } from './run-response.js';
@@ -23,7 +24,11 @@ interface ResumeBody {
 @ApiResponse({ status: 401, description: 'Missing or unknown API key', schema: ERROR_RESPONSE })
 @Controller('v1/agents')
 export class AgentsController {
-  constructor(private readonly agents: AgentService) {}
+  constructor(
+    private readonly agents: AgentService,
+    // Absent without Redis: a run paused for an approval is then returned with its checkpoint.
+    @Optional() private readonly jobs?: AgentJobs,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List the agents and their tools' })
@@ -42,7 +47,8 @@ export class AgentsController {
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 413, description: 'Body over 1 MB', schema: ERROR_RESPONSE })
   async run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(SYNC_RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
-    return this.narrated(res, (opts) => this.agents.run(agent, { ...opts, message: body.message, conversationId: body.conversationId, outputSchema: body.responseFormat?.schema }));
+    const outputSchema = body.responseFormat?.schema;
+    return this.narrated(res, agent, outputSchema, (opts) => this.agents.run(agent, { ...opts, message: body.message, conversationId: body.conversationId, outputSchema }));
   }
 
   @Post(':agent/runs/resume')
@@ -55,13 +61,20 @@ export class AgentsController {
   @ApiResponse({ status: 403, description: 'Checkpoint of another tenant or principal', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   async resume(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RESUME_REQUEST)) body: ResumeBody, @Res({ passthrough: true }) res: Response) {
-    return this.narrated(res, (opts) => this.agents.resume(agent, body.checkpoint, body.answer, opts));
+    return this.narrated(res, agent, undefined, (opts) => this.agents.resume(agent, body.checkpoint, body.answer, opts));
   }
 
-  /** Runs with a per-request narrative and a signal that aborts if the client leaves. */
-  private async narrated(res: Response, call: (opts: AgentCallOptions) => Promise<RunResult>) {
+  /**
+   * Runs with a per-request narrative and a signal that aborts if the client leaves. A run paused
+   * for an approval is handed to the queue: an approver decides it later, and it continues there.
+   */
+  private async narrated(res: Response, agent: string, outputSchema: Record<string, unknown> | undefined, call: (opts: AgentCallOptions) => Promise<RunResult>) {
     const narrative = new NarrativeRecorder();
     const result = await call({ recorders: [narrative], signal: requestSignal(res) });
+    if (this.jobs && isPaused(result) && (result.pauseData as { kind?: unknown }).kind === 'approval') {
+      await this.jobs.adopt(agent, result, { outputSchema });
+      return toRunResponse(result, narrative.lines, { keepCheckpoint: false });
+    }
     return toRunResponse(result, narrative.lines);
   }
 }

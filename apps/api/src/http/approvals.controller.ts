@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AgentJobs } from '@agentnest/agent/jobs';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AgentJobs, sendApprovalEvents } from '@agentnest/agent/jobs';
+import type { Response } from 'express';
 import { HttpError } from '@agentnest/agent/nest';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import { APPROVAL_DECISION_REQUEST, APPROVAL_RESPONSE, APPROVALS_QUERY, ERROR_RESPONSE } from './schemas.js';
@@ -15,7 +16,7 @@ export class ApprovalsController {
   constructor(private readonly jobs: AgentJobs) {}
 
   @Get()
-  @ApiOperation({ summary: "The tenant's approvals of queued runs the caller may see: their own requests, and those they may decide" })
+  @ApiOperation({ summary: "The tenant's approvals the caller may see: their own requests, and those they may decide" })
   @ApiQuery({ name: 'status', required: false, schema: APPROVALS_QUERY.properties.status })
   @ApiOkResponse({ schema: { type: 'object', properties: { approvals: { type: 'array', items: APPROVAL_RESPONSE } } } })
   async list(@Query(new JsonSchemaPipe(APPROVALS_QUERY, 'query')) query: { status?: 'pending' | 'decided' }) {
@@ -44,5 +45,17 @@ export class ApprovalsController {
     const decided = APPROVAL_ID.test(approvalId) ? await this.jobs.decideApproval(approvalId, body) : undefined;
     if (!decided) throw new HttpError(404, 'approval_not_found', 'no such approval');
     return decided;
+  }
+
+  @Get(':approvalId/events')
+  @ApiOperation({ summary: "Server-Sent Events of the approval's run, for whoever may see the approval (approvers watch what their decision led to); like GET /v1/runs/{runId}/events" })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The id of the last event received' })
+  @ApiOkResponse({ description: 'text/event-stream; closes after the run ends' })
+  @ApiResponse({ status: 204, description: 'The client already has the final event' })
+  @ApiResponse({ status: 400, description: 'Malformed Last-Event-ID', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 404, description: 'Unknown approval', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 429, description: 'The tenant has too many live streams open', schema: ERROR_RESPONSE })
+  async events(@Param('approvalId') approvalId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
+    await sendApprovalEvents(this.jobs, approvalId, lastEventId, res);
   }
 }

@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AgentJobs, sendRunEvents } from '@agentnest/agent/jobs';
 import { HttpError } from '@agentnest/agent/nest';
 import { JsonSchemaPipe } from './json-schema.pipe.js';
 import type { Response } from 'express';
-import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, SYNC_RUN_REQUEST } from './schemas.js';
+import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, RUNS_QUERY, SYNC_RUN_REQUEST } from './schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
 const RUN_ID = /^[\w-]{1,128}$/;
@@ -37,6 +37,15 @@ export class JobsController {
     const input = { message: body.message, conversationId: body.conversationId, ...(body.responseFormat ? { outputSchema: body.responseFormat.schema } : {}) };
     const queued = await this.jobs.enqueue(agent, input, { idempotencyKey, traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : undefined });
     return { runId: queued.runId, status: queued.status };
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: "The caller's most recent runs, newest first: queued ones, and direct ones that paused for an approval" })
+  @ApiQuery({ name: 'limit', required: false, schema: RUNS_QUERY.properties.limit })
+  @ApiOkResponse({ schema: { type: 'object', properties: { runs: { type: 'array', items: RUN_RECORD_RESPONSE } } } })
+  @ApiResponse({ status: 400, description: 'Invalid limit', schema: ERROR_RESPONSE })
+  async runs(@Query(new JsonSchemaPipe(RUNS_QUERY, 'query')) query: { limit?: string }) {
+    return { runs: await this.jobs.list(query.limit === undefined ? 20 : Number(query.limit)) };
   }
 
   @Get('runs/:runId')

@@ -68,8 +68,8 @@ export const RUN_RESPONSE = {
     outputTier: { type: 'string', enum: ['model', 'repair', 'fallback', 'canned'], description: 'With responseFormat: which tier served the output' },
     costUsd: { type: 'number', description: 'When budget_exceeded: what the run spent' },
     limitUsd: { type: 'number', description: 'When budget_exceeded: the agent\'s costBudget' },
-    pauseData: { description: 'When paused: what the paused tool asks for' },
-    checkpoint: { type: 'object', description: 'When paused: send back to /runs/resume with the answer' },
+    pauseData: { description: 'When paused: what the paused tool asks for (kind "approval": a call an approver must decide at /v1/approvals/{approvalId})' },
+    checkpoint: { type: 'object', description: 'When paused on a question: send back to /runs/resume with the answer. Absent for an approval: the service keeps the run, which continues as a queued run (GET /v1/runs/{runId}) once decided' },
     usage: USAGE,
     narrative: { type: 'array', items: { type: 'string' }, description: 'The run as plain lines' },
   },
@@ -206,6 +206,12 @@ export const ERASURE_RESPONSE = {
     runsRemoved: { type: 'integer', description: 'Queued runs deleted with their records, replies, event streams, job payloads, server-side checkpoints and idempotency records' },
     checkpointsRevoked: { type: 'boolean', description: 'Every checkpoint issued before now for the scope can no longer be resumed' },
   },
+};
+
+export const RUNS_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$', description: 'How many of the most recent runs (1-100), default 20' } },
 };
 
 export const APPROVALS_QUERY = {

@@ -31,7 +31,7 @@ export type AgentEventBody =
   /** A tool call waits for an approval (audit: who asked for what, who may approve, until when). */
   | { type: 'approval.requested'; approvalId: string; toolCallId: string; tool: string; argsHash: string; requestedBy: { tenant?: string; principal?: string }; approverRoles: string[]; expiresAt: string }
   /** An approval was decided (audit: by whom, how, why); `expired` when it came after the expiry. */
-  | { type: 'approval.decided'; approvalId: string; toolCallId: string; tool: string; decision: 'approve' | 'deny'; approver: { tenant?: string; principal?: string }; reason?: string; expired: boolean }
+  | { type: 'approval.decided'; approvalId: string; toolCallId: string; tool: string; decision: 'approve' | 'deny'; approver?: { tenant?: string; principal?: string }; reason?: string; expired: boolean }
   | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
   /** Structured output: which tier served (`none`: every tier failed) and why earlier tiers failed. */
   | { type: 'output'; tier: 'model' | 'repair' | 'fallback' | 'canned' | 'none'; failures: string[] }

@@ -76,7 +76,7 @@ export class NarrativeRecorder implements Recorder {
       case 'approval.requested':
         return [`Tool ${event.tool} waits for approval ${event.approvalId} by ${event.approverRoles.length ? `role ${event.approverRoles.join(' or ')}` : 'another user of the tenant'} (until ${event.expiresAt})`];
       case 'approval.decided':
-        return [`Approval ${event.approvalId} of ${event.tool}: ${event.decision === 'approve' ? 'approved' : 'denied'} by ${event.approver.principal ?? '-'}${event.expired ? ' (expired)' : ''}${event.reason ? `: ${quote(event.reason)}` : ''}`];
+        return [`Approval ${event.approvalId} of ${event.tool}: ${event.decision === 'approve' ? 'approved' : 'denied'} by ${event.approver?.principal ?? 'nobody'}${event.expired ? ' (expired)' : ''}${event.reason ? `: ${quote(event.reason)}` : ''}`];
       case 'run.end':
         return [
           event.status === 'paused'

@@ -9,6 +9,7 @@ import { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
 import { RunStreamHub } from './run-stream-hub.js';
 import { ApprovalRegistry } from './approval-registry.js';
+import { ApprovalFlow } from './approval-flow.js';
 
 /** Holds the options and connections once, for both this module and BullMQ's root module. */
 @Module({})
@@ -45,6 +46,7 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
       { provide: RunEvents, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new RunEvents({ redis: c.client, ...opts(o) }) },
       { provide: RunStreamHub, inject: [AgentJobsConnections], useFactory: (c: AgentJobsConnections) => new RunStreamHub({ redis: c.client }) },
       { provide: ApprovalRegistry, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new ApprovalRegistry({ redis: c.client, ...opts(o) }) },
+      ApprovalFlow,
       AgentJobs,
     ];
     if (extras.worker ?? true) {

@@ -10,6 +10,7 @@ import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentRunJob } from './agent-run.job.js';
 import { RunEvents } from './run-events.js';
 import { RunStreamHub } from './run-stream-hub.js';
+import { ApprovalFlow } from './approval-flow.js';
 import { ApprovalRegistry } from './approval-registry.js';
 import type { ModuleRef } from '@nestjs/core';
 import { RunRegistry } from './run-registry.js';
@@ -34,7 +35,8 @@ describe('AgentJobs.enqueue', () => {
     } as unknown as Queue<AgentRunJob>;
     const tenant = new TenantContext(new RequestContext());
     const agents = { has: () => true, registerEraser: () => undefined } as unknown as AgentService;
-    const jobs = new AgentJobs(queue, new RunRegistry({ redis, prefix }), new RunEvents({ redis, prefix }), new RunStreamHub({ redis }), new ApprovalRegistry({ redis, prefix }), { get: () => agents } as unknown as ModuleRef, tenant, {});
+    const [registry, events, approvals] = [new RunRegistry({ redis, prefix }), new RunEvents({ redis, prefix }), new ApprovalRegistry({ redis, prefix })];
+    const jobs = new AgentJobs(queue, registry, events, new RunStreamHub({ redis }), approvals, new ApprovalFlow(queue, registry, events, approvals, {}), { get: () => agents } as unknown as ModuleRef, tenant, {});
     const enqueue = () => tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.enqueue('assistant', { message: 'pay' }, { idempotencyKey: 'order-1' }));
 
     await expect(enqueue()).rejects.toThrow('queue unavailable');

@@ -6,8 +6,9 @@ import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
-import { ApprovalForbiddenError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
-import type { ApprovalDecision } from '../agent.types.js';
+import { AgentError, ApprovalForbiddenError, CheckpointIdentityError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from '../agent.errors.js';
+import type { ApprovalDecision, PausedResult } from '../agent.types.js';
+import type { ApprovalPauseData } from '../tools/approval.js';
 import { AgentService } from '../nest/agent.service.js';
 import { findAgentService } from './find-agent-service.js';
 import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
@@ -18,6 +19,8 @@ import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
 import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunStreamHub } from './run-stream-hub.js';
 import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
+import { ApprovalFlow } from './approval-flow.js';
+import { runJobOptions } from './job-options.js';
 import { decideRefusal, visible } from './approval-access.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
@@ -58,6 +61,7 @@ export class AgentJobs implements OnModuleInit {
     private readonly events: RunEvents,
     private readonly hub: RunStreamHub,
     private readonly approvals: ApprovalRegistry,
+    private readonly flow: ApprovalFlow,
     private readonly moduleRef: ModuleRef,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
@@ -113,7 +117,7 @@ export class AgentJobs implements OnModuleInit {
     try {
       // Issued together: ioredis pipelines them on the one connection, one round trip for both.
       await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
-      await this.queue.add('run', job, this.jobOptions(runId, opts));
+      await this.queue.add('run', job, runJobOptions(this.options, runId, opts));
     } catch (err) {
       // Nothing was queued: free the key so the client's retry of this request is not stuck on a dead run.
       if (opts.idempotencyKey !== undefined) await this.registry.releaseIdempotencyKey(owner, opts.idempotencyKey, runId).catch(() => undefined);
@@ -135,8 +139,33 @@ export class AgentJobs implements OnModuleInit {
     if (jobId === undefined) return undefined;
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
     const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: this.tracer.capture() };
-    await this.queue.add('resume', job, this.jobOptions(jobId, {}));
+    await this.queue.add('resume', job, runJobOptions(this.options, jobId));
     return { runId, status: 'queued' };
+  }
+
+  /**
+   * Takes over a direct run that paused for an approval: it becomes a queued run of the caller (its
+   * checkpoint kept server-side), its approval is listed for the approvers with its expiry
+   * scheduled, and the decision continues it on a worker. Follow it like any queued run.
+   */
+  async adopt(agent: string, paused: PausedResult, opts: { outputSchema?: Record<string, unknown> } = {}): Promise<{ runId: string; status: 'paused' }> {
+    const pause = paused.pauseData as ApprovalPauseData;
+    if (pause?.kind !== 'approval') throw new AgentError('invalid_input', 'only a run paused for an approval can be adopted');
+    const owner = this.tenant.get() ?? {};
+    // Only the caller's own pause: a run paused as someone else cannot be listed under this caller.
+    if (pause.requestedBy.tenant !== owner.tenant || pause.requestedBy.principal !== owner.principal) throw new CheckpointIdentityError();
+    const run = { runId: paused.runId, agent, conversationId: paused.conversationId };
+    const usage = { inputTokens: paused.usage.input, outputTokens: paused.usage.output };
+    await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
+    await this.flow.request({ ...run, selfApproval: paused.checkpoint.body.pending.approval?.selfApproval ?? false }, pause);
+    await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause });
+    await this.events.append(owner, paused.runId, { type: 'approval.requested', approvalId: pause.approvalId, tool: pause.tool, args: pause.args, expiresAt: pause.expiresAt });
+    return { runId: paused.runId, status: 'paused' };
+  }
+
+  /** The caller's most recent runs (queued, and direct ones that paused for an approval), newest first. */
+  list(limit = 20): Promise<RunRecord[]> {
+    return this.registry.list(this.tenant.get() ?? {}, Math.min(Math.max(1, Math.trunc(limit)), 100));
   }
 
   /**
@@ -147,8 +176,11 @@ export class AgentJobs implements OnModuleInit {
   async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean } | undefined> {
     const owner = this.tenant.get() ?? {};
     try {
+      const pause = (await this.registry.get(owner, runId))?.pauseData as ApprovalPauseData | undefined;
       const previous = await this.registry.cancel(owner, runId);
       if (previous === undefined) return undefined;
+      // Its approval is settled too, so approvers no longer see it waiting (a decision racing the cancel loses either way).
+      if (previous === 'paused' && pause?.kind === 'approval') await this.approvals.decide(owner.tenant, pause.approvalId, 'denied', owner.principal ?? '', 'the run was cancelled').catch(() => undefined);
       const jobId = await this.registry.jobId(owner, runId);
       // A job that became active meanwhile finds the run cancelled and does nothing.
       if (previous === 'queued' && jobId) await this.queue.remove(jobId).catch(() => 0);
@@ -200,9 +232,23 @@ export class AgentJobs implements OnModuleInit {
    * past the per-tenant limit of live streams in this process.
    */
   async follow(runId: string, afterId: string, signal: AbortSignal): Promise<RunFollow | undefined> {
+    parseStreamId(afterId === '0' ? '0-0' : afterId);
+    return this.followAs(this.tenant.get() ?? {}, runId, afterId, signal);
+  }
+
+  /**
+   * The events of the run an approval belongs to, for whoever may see the approval (its approvers
+   * watch what their decision led to); like follow() otherwise. Undefined for an approval the caller
+   * may not see.
+   */
+  async followApproval(approvalId: string, afterId: string, signal: AbortSignal): Promise<RunFollow | undefined> {
+    parseStreamId(afterId === '0' ? '0-0' : afterId);
+    const approval = await this.getApproval(approvalId);
+    return approval ? this.followAs(approval.requestedBy, approval.runId, afterId, signal) : undefined;
+  }
+
+  private async followAs(owner: RequestIdentity, runId: string, afterId: string, signal: AbortSignal): Promise<RunFollow | undefined> {
     const after = afterId === '0' ? '0-0' : afterId;
-    parseStreamId(after);
-    const owner = this.tenant.get() ?? {};
     const record = await this.registry.get(owner, runId);
     if (!record) return undefined;
     if (FINAL_STATUSES.has(record.status)) {
@@ -268,19 +314,6 @@ export class AgentJobs implements OnModuleInit {
     }
   }
 
-  private jobOptions(jobId: string, opts: EnqueueOptions) {
-    const retention = Math.ceil((this.options.retentionMs ?? 86_400_000) / 1000);
-    return {
-      jobId,
-      attempts: this.options.attempts ?? 3,
-      backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
-      priority: opts.priority,
-      delay: opts.delay,
-      removeOnComplete: { age: retention },
-      removeOnFail: { age: retention },
-    };
-  }
-
   /** The caller's tenant's approvals the caller may see: those they asked for, and those they may decide (newest first). */
   async listApprovals(status?: 'pending' | 'decided'): Promise<ApprovalRecord[]> {
     const caller = this.tenant.get() ?? {};
@@ -309,23 +342,7 @@ export class AgentJobs implements OnModuleInit {
     const expired = !(Date.now() < Date.parse(approval.expiresAt));
     const status = decision.decision === 'approve' && !expired ? 'approved' : 'denied';
     const reason = expired ? 'the approval expired' : decision.reason;
-    if (!(await this.approvals.decide(caller.tenant, approvalId, status, caller.principal ?? '', reason))) return undefined;
-    const owner = approval.requestedBy;
-    const jobId = await this.registry.answer(owner, approval.runId);
-    if (jobId === undefined) return undefined;
-    await this.events.append(owner, approval.runId, { type: 'approval.decided', approvalId, decision: status === 'approved' ? 'approve' : 'deny', by: caller.principal, ...(reason ? { reason } : {}) });
-    await this.events.append(owner, approval.runId, { type: 'status', status: 'queued' });
-    const job: AgentRunJob = {
-      runId: approval.runId,
-      agent: approval.agent,
-      tenant: owner.tenant,
-      principal: owner.principal,
-      conversationId: approval.conversationId,
-      message: '',
-      decision: { decision: decision.decision, ...(decision.reason ? { reason: decision.reason } : {}), approver: { tenant: caller.tenant, principal: caller.principal, roles: caller.roles ? [...caller.roles] : undefined } },
-      trace: this.tracer.capture(),
-    };
-    await this.queue.add('decide', job, this.jobOptions(jobId, {}));
+    if (!(await this.flow.settle(approval, status, caller, reason))) return undefined;
     return { approvalId, runId: approval.runId, status };
   }
 

@@ -14,8 +14,10 @@ export interface AgentRunJob {
   trace?: TraceCarrier;
   /** Set on a continuation job: the human's answer to the run's pause. */
   answer?: string;
-  /** Set on a continuation that decides an approval: the decision and who made it. */
-  decision?: { decision: 'approve' | 'deny'; reason?: string; approver: { tenant?: string; principal?: string; roles?: string[] } };
+  /** Set on a continuation that settles an approval: the decision and who made it (no approver: it expired undecided). */
+  decision?: { decision: 'approve' | 'deny'; reason?: string; approver?: { tenant?: string; principal?: string; roles?: string[] } };
+  /** Set on the timer job of an approval: settle it as denied if it is still pending at its expiry. */
+  expireApproval?: string;
   /** Structured output: the reply must match this JSON Schema (from the request; compiled as untrusted). */
   outputSchema?: Record<string, unknown>;
   /** When the provider outage this run is waiting out began (ms). */

@@ -15,6 +15,7 @@ import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { noopJobTracer } from '../tracing/job-tracer.js';
 import { RunEvents, type RunStreamEvent } from './run-events.js';
 import { ApprovalRegistry } from './approval-registry.js';
+import { ApprovalFlow } from './approval-flow.js';
 import type { ApprovalPauseData } from '../tools/approval.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 
@@ -53,6 +54,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     private readonly approvals: ApprovalRegistry,
+    private readonly flow: ApprovalFlow,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
     super();
@@ -88,6 +90,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   async process(job: Job<AgentRunJob>, token?: string): Promise<{ status: string }> {
     const d = job.data;
+    if (d.expireApproval !== undefined) return this.expireApproval(job, token);
     const owner = { tenant: d.tenant, principal: d.principal };
     // A continuation links to the run it continues; its checkpoint comes in the same read.
     const continuation = d.answer !== undefined || d.decision ? await this.registry.continuation(owner, d.runId) : undefined;
@@ -145,8 +148,8 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       if (result.status === 'paused') {
         const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
         // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
-        if (approval) await this.approvals.create({ runId: d.runId, agent: d.agent, conversationId: d.conversationId, selfApproval: result.checkpoint.body.pending.approval?.selfApproval ?? false }, approval);
-        const link = approval ? { approval: this.approvals.key(approval.requestedBy.tenant, approval.approvalId) } : {};
+        if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId, selfApproval: result.checkpoint.body.pending.approval?.selfApproval ?? false }, approval);
+        const link = approval ? this.flow.link(approval) : {};
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData });
         if (approval) await this.events.append(owner, d.runId, { type: 'approval.requested', approvalId: approval.approvalId, tool: approval.tool, args: approval.args, expiresAt: approval.expiresAt });
         return { status: 'paused' };
@@ -188,6 +191,26 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
   }
 
+  /** An approval's timer: still pending at its expiry, it is settled as denied and the run continues. */
+  private async expireApproval(job: Job<AgentRunJob>, token: string | undefined): Promise<{ status: string }> {
+    const d = job.data;
+    const approval = await this.approvals.get(d.tenant, d.expireApproval!);
+    if (approval?.status !== 'pending' || approval.runId !== d.runId) return { status: 'skipped' };
+    // A timer that fires early (clock skew between instances) waits for the expiry itself.
+    const left = Date.parse(approval.expiresAt) - Date.now();
+    if (left > 0) {
+      await job.moveToDelayed(Date.now() + left, token);
+      throw new DelayedError();
+    }
+    try {
+      return { status: (await this.flow.settle(approval, 'denied', undefined, 'the approval expired')) ? 'expired' : 'skipped' };
+    } catch (err) {
+      // Decided (or the run cancelled) meanwhile: nothing left to expire.
+      if (err instanceof RunStateError) return { status: 'skipped' };
+      throw err;
+    }
+  }
+
   /** Moves a running run to `to` and tells its live stream. */
   private async mark(owner: { tenant?: string; principal?: string }, runId: string, to: RunStatus, fields: RunPatch, event: RunStreamEvent): Promise<void> {
     await this.registry.transition(owner, runId, ['running'], to, fields);
@@ -203,6 +226,8 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     try {
       if (d.decision) {
         const { approver, ...decision } = d.decision;
+        // No approver: nobody decided before the approval expired.
+        if (!approver) return await this.agents.expire(d.agent, continuation?.checkpoint, { ...call, attemptKey: jobId });
         return await this.agents.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
       }
       if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError } from '../nest/http-error.js';
 import { requestSignal } from '../nest/request-signal.js';
-import type { AgentJobs } from './agent-jobs.service.js';
+import type { AgentJobs, RunFollow } from './agent-jobs.service.js';
 
 /**
  * Serves a run's live events as Server-Sent Events from your own controller, as the caller in the
@@ -22,6 +22,21 @@ export async function sendRunEvents(jobs: AgentJobs, runId: string, lastEventId:
   // An empty header is no header (nothing received yet).
   const follow = await jobs.follow(runId, lastEventId || '0', requestSignal(res));
   if (!follow) throw new HttpError(404, 'run_not_found', 'no such run');
+  await send(follow, res);
+}
+
+/**
+ * Like sendRunEvents, for the run an approval belongs to, to whoever may see the approval (its
+ * approvers watch what their decision led to); 404 approval_not_found otherwise.
+ */
+export async function sendApprovalEvents(jobs: AgentJobs, approvalId: string, lastEventId: string | undefined, res: ServerResponse): Promise<void> {
+  if (!/^[\w-]{1,64}$/.test(approvalId)) throw new HttpError(404, 'approval_not_found', 'no such approval');
+  const follow = await jobs.followApproval(approvalId, lastEventId || '0', requestSignal(res));
+  if (!follow) throw new HttpError(404, 'approval_not_found', 'no such approval');
+  await send(follow, res);
+}
+
+async function send(follow: RunFollow, res: ServerResponse): Promise<void> {
   if (follow.upToDate) {
     res.writeHead(204).end();
     return;

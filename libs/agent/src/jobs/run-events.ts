@@ -10,7 +10,7 @@ export type RunStreamEvent =
   | { type: 'tool.end'; tool: string; result: string; isError: boolean }
   | { type: 'text'; delta: string }
   | { type: 'approval.requested'; approvalId: string; tool: string; args: Record<string, unknown>; expiresAt: string }
-  | { type: 'approval.decided'; approvalId: string; decision: 'approve' | 'deny'; by?: string; reason?: string };
+  | { type: 'approval.decided'; approvalId: string; decision: 'approve' | 'deny'; by?: string; reason?: string; expired?: true };
 
 export interface StoredRunEvent {
   /** The Redis Stream id, sent as the SSE event id. */

@@ -56,6 +56,14 @@ export class IdempotencyConflictError extends AgentError {
 /** Fields to change on a run; null removes one. */
 export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string; answered?: null; approval?: string };
 
+/** A run that starts out paused: what it shows, the server-side checkpoint, and the key of the approval it waits for. */
+export interface PausedRun {
+  pauseData: unknown;
+  checkpoint: Checkpoint;
+  usage?: RunRecord['usage'];
+  approval?: string;
+}
+
 export interface RunRegistryOptions {
   redis: Redis;
   /** @default 'agentnest:' */
@@ -166,17 +174,19 @@ export class RunRegistry {
   /**
    * Records a new queued run; server-side only: `jobId`, the BullMQ job that will run it (for
    * cancel), `idempotencyKey`, the Redis key that bound it (removed with the run on erasure), and
-   * `outputSchema`, the run's responseFormat (for its continuations). The
+   * `outputSchema`, the run's responseFormat (for its continuations), and `paused`, for a run that
+   * paused before it was queued (a direct run waiting for an approval). The
    * run joins its owner's indexes (all runs, and runs of the conversation), so erasure finds it.
    */
-  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, server: { jobId: string; idempotencyKey?: string; outputSchema?: Record<string, unknown> }): Promise<RunRecord> {
-    const { jobId, idempotencyKey, outputSchema } = server;
+  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, server: { jobId: string; idempotencyKey?: string; outputSchema?: Record<string, unknown>; paused?: PausedRun }): Promise<RunRecord> {
+    const { jobId, idempotencyKey, outputSchema, paused } = server;
     const at = Date.now();
     const now = new Date(at).toISOString();
-    const full: RunRecord = { ...record, status: 'queued', createdAt: now, updatedAt: now, attempts: 0 };
+    const full: RunRecord = { ...record, status: paused ? 'paused' : 'queued', createdAt: now, updatedAt: now, attempts: 0, ...(paused ? { pauseData: paused.pauseData, usage: paused.usage } : {}) };
     const keys = ownerKeys(this.prefix, owner);
     const key = keys.record(record.runId);
-    const tx = this.redis.multi().hset(key, this.encode({ ...full, jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '', ...(idempotencyKey ? { idem: idempotencyKey } : {}), ...(outputSchema ? { outputSchema } : {}) })).pexpire(key, this.retentionMs);
+    const stored = { jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '', ...(idempotencyKey ? { idem: idempotencyKey } : {}), ...(outputSchema ? { outputSchema } : {}), ...(paused ? { checkpoint: paused.checkpoint, ...(paused.approval ? { approval: paused.approval } : {}) } : {}) };
+    const tx = this.redis.multi().hset(key, this.encode({ ...full, ...stored })).pexpire(key, this.retentionMs);
     for (const index of [keys.runs, keys.conversation(record.conversationId)]) {
       // Entries older than the retention point at expired records: dropped as new ones arrive.
       tx.zadd(index, at, record.runId).zremrangebyscore(index, '-inf', String(at - this.retentionMs)).pexpire(index, this.retentionMs);
@@ -292,8 +302,23 @@ export class RunRegistry {
   async get(owner: RequestIdentity, runId: string): Promise<RunRecord | undefined> {
     const raw = await this.redis.hgetall(this.key(owner, runId));
     if (!raw.runId || raw.tenant !== (owner.tenant ?? '') || raw.principal !== (owner.principal ?? '')) return undefined;
-    const decoded = this.decode(raw);
-    return Object.fromEntries(Object.entries(decoded).filter(([k]) => !HIDDEN.has(k))) as unknown as RunRecord;
+    return this.visible(raw);
+  }
+
+  /** A stored run without its server-side fields. */
+  private visible(raw: Record<string, string>): RunRecord {
+    return Object.fromEntries(Object.entries(this.decode(raw)).filter(([k]) => !HIDDEN.has(k))) as unknown as RunRecord;
+  }
+
+  /** The owner's most recent runs, newest first (at most `limit`). */
+  async list(owner: RequestIdentity, limit: number): Promise<RunRecord[]> {
+    const keys = ownerKeys(this.prefix, owner);
+    const runIds = await this.redis.zrevrange(keys.runs, 0, limit - 1);
+    if (!runIds.length) return [];
+    const read = this.redis.pipeline();
+    for (const runId of runIds) read.hgetall(keys.record(runId));
+    const rows = ((await read.exec()) ?? []).map(([, v]) => v as Record<string, string>);
+    return rows.filter((raw) => raw?.runId && raw.tenant === (owner.tenant ?? '') && raw.principal === (owner.principal ?? '')).map((raw) => this.visible(raw));
   }
 
   /** The BullMQ job currently carrying the run (its first job, or its latest continuation). */

@@ -30,6 +30,8 @@ export interface AgentModuleOptions {
   checkpointLedger?: CheckpointLedger;
   /** How long a checkpoint may be resumed (at most 30 days); @default 7 days */
   checkpointTtlMs?: number;
+  /** How long a tool call waits for an approval before it counts as denied (at most the checkpoint TTL); @default 24 h */
+  approvalTtlMs?: number;
   /** MCP servers (`mcpClient(...)`, `mockMcpClient(...)`), connected at boot and closed on shutdown; agents name them in `mcp`. */
   mcpServers?: McpToolSource[];
   /** Recorders attached to every run of every agent (OTel, logging). */

@@ -194,6 +194,12 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return agent.decide(checkpoint, decision, { approver: opts.approver, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.mcpTools(definition) });
   }
 
+  /** Settles a call whose approval expired undecided, as denied; the run continues as the caller who asked (see Agent.expire). */
+  async expire(name: string, checkpoint: unknown, opts: Omit<AgentCallOptions, 'identity'> & { attemptKey?: string; outputSchema?: OutputSchema } = {}): Promise<RunResult> {
+    const { agent, definition } = this.registered(name);
+    return agent.expire(checkpoint, { signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.mcpTools(definition) });
+  }
+
   /** A page of the caller's own messages of one conversation, oldest first (`offset` newest ones skipped). */
   async history(conversationId: string, opts: { limit?: number; offset?: number; identity?: RequestIdentity } = {}): Promise<MemoryMessage[]> {
     const caller = this.caller(opts.identity);
@@ -278,6 +284,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       checkpointSecret: this.options.checkpointSecret,
       checkpointLedger: this.checkpoints,
       checkpointTtlMs: this.options.checkpointTtlMs,
+      approvalTtlMs: this.options.approvalTtlMs,
     });
     for (const r of this.options.recorders ?? []) agent.attach(r);
     return agent;

@@ -135,4 +135,19 @@ describe('tool approvals', () => {
     expect(executed).toEqual([]);
     expect(events.find((e) => e.type === 'approval.decided')).toMatchObject({ decision: 'deny', expired: true });
   });
+
+  it('settles an approval nobody decided as denied once it expired, and not before', async () => {
+    const { agent, executed, events, advance } = setup();
+    const waiting = paused(await agent.run({ message: 'refund 40', identity: alice }));
+    await expect(agent.expire(waiting.checkpoint)).rejects.toThrow('the approval has not expired yet');
+    advance(60_000);
+    const done = await agent.expire(waiting.checkpoint);
+    expect(done).toMatchObject({ status: 'completed', reply: 'done: denied: the approval expired' });
+    expect(executed).toEqual([]);
+    const decided = events.find((e) => e.type === 'approval.decided');
+    expect(decided).toMatchObject({ decision: 'deny', expired: true });
+    expect(decided).not.toHaveProperty('approver');
+    // Single use, like any decision.
+    await expect(agent.expire(waiting.checkpoint)).rejects.toMatchObject({ code: 'checkpoint_used' });
+  });
 });
