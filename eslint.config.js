@@ -30,6 +30,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's page script runs in the browser, as served (no build step).
+    files: ['apps/api/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: Object.fromEntries(['document', 'Node', 'sessionStorage', 'fetch', 'AbortController', 'TextDecoderStream'].map((name) => [name, 'readonly'])) },
+  },
+  {
     files: ['libs/**/*.ts', 'apps/**/*.ts'],
     plugins: { 'import-x': importX },
     settings: { ...importX.flatConfigs.typescript.settings, 'import-x/resolver': undefined, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },

@@ -88,11 +88,16 @@ describe('reference API', () => {
     expect(res.body).toMatchObject({ status: 'ok', info: { memory: { status: 'up', store: 'memory' }, agents: { status: 'up', count: 1 } } });
   });
 
+  it('tells a key who it acts as (GET /v1/me), and nobody without one', async () => {
+    expect((await api.http.get('/v1/me').set(bearer(KEYS.acmeBob))).body).toEqual({ tenant: 'acme', principal: 'bob', roles: [] });
+    expect((await api.http.get('/v1/me')).status).toBe(401);
+  });
+
   it('documents every endpoint and body in OpenAPI and serves Swagger UI', async () => {
     const doc = await api.http.get('/openapi.json');
     expect(doc.status).toBe(200);
     const paths = doc.body.paths;
-    expect(Object.keys(paths).sort()).toEqual(['/health', '/v1/agents', '/v1/agents/{agent}/runs', '/v1/agents/{agent}/runs/resume', '/v1/conversations/{conversationId}', '/v1/conversations/{conversationId}/messages', '/v1/memory', '/v1/usage']);
+    expect(Object.keys(paths).sort()).toEqual(['/health', '/v1/agents', '/v1/agents/{agent}/runs', '/v1/agents/{agent}/runs/resume', '/v1/conversations/{conversationId}', '/v1/conversations/{conversationId}/messages', '/v1/me', '/v1/memory', '/v1/usage']);
     expect(paths['/v1/usage'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['from', 'to']);
     expect(paths['/v1/memory'].delete).toBeDefined();
     expect(paths['/v1/conversations/{conversationId}'].delete).toBeDefined();

@@ -20,6 +20,8 @@ import { JobsController } from './http/jobs.controller.js';
 import { ApprovalsController } from './http/approvals.controller.js';
 import { UsageController } from './http/usage.controller.js';
 import { MemoryController } from './http/memory.controller.js';
+import { MeController } from './http/me.controller.js';
+import { ConsoleController } from './console/console.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
 import { loggingModule } from './logging/logging.js';
 import { RedisConnection } from './redis/redis-connection.js';
@@ -95,7 +97,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, ...(jobs ? [JobsController, ApprovalsController] : [])],
+      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, MeController, ...(jobs ? [JobsController, ApprovalsController, ConsoleController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AgentExceptionFilter },

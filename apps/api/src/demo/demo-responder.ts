@@ -4,7 +4,7 @@ export const ASK_QUESTION = 'What would you like to tell me?';
 
 /**
  * The deterministic "model" behind the demo assistant: "ask me" pauses for a human, "refund 25"
- * asks to refund 25 (which waits for an approval), "time" calls
+ * asks to refund 25 (which waits for an approval; "note: ..." after it becomes the refund's note), "time" calls
  * the clock tool, "what did I say" quotes the previous user message from memory, anything else
  * is echoed; asked for JSON (responseFormat) it answers {"answer": ...}. It only reads the
  * request, like a real model would.
@@ -27,7 +27,10 @@ function respondInText(req: LLMRequest): MockAnswer {
   const text = last.content;
   const lower = text.toLowerCase();
   if (lower.includes('ask me')) return { toolCalls: [{ name: 'askHuman', args: { question: ASK_QUESTION } }] };
-  if (lower.includes('refund')) return { toolCalls: [{ name: 'refund', args: { amount: Number(/\d+(?:\.\d+)?/.exec(text)?.[0] ?? 10) } }] };
+  if (lower.includes('refund')) {
+    const note = /note:\s*(.+)$/is.exec(text)?.[1].trim();
+    return { toolCalls: [{ name: 'refund', args: { amount: Number(/\d+(?:\.\d+)?/.exec(text)?.[0] ?? 10), ...(note ? { note: note.slice(0, 500) } : {}) } }] };
+  }
   if (lower.includes('what did i say')) {
     const previous = req.messages.slice(0, -1).filter((m) => m.role === 'user').at(-1);
     return previous ? `You said: ${previous.content}` : 'You have not said anything before in this conversation.';

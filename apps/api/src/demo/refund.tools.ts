@@ -7,10 +7,10 @@ export class RefundTools {
   @AgentTool({
     name: 'refund',
     description: 'Refund an amount in USD to the customer; needs an approval',
-    inputSchema: { type: 'object', properties: { amount: { type: 'number', minimum: 0 } }, required: ['amount'], additionalProperties: false },
+    inputSchema: { type: 'object', properties: { amount: { type: 'number', minimum: 0 }, note: { type: 'string', maxLength: 500, description: 'Shown to the customer' } }, required: ['amount'], additionalProperties: false },
     needsApproval: true,
   })
-  refund(args: { amount: number }): string {
+  refund(args: { amount: number; note?: string }): string {
     return `refunded $${args.amount}`;
   }
 }
