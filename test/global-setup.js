@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 
-// One Redis and one PostgreSQL for the whole run, unless REDIS_URL / DATABASE_URL point at running
+// One Redis and one PostgreSQL for the whole run (and the Chromium the console suite drives), unless REDIS_URL / DATABASE_URL point at running
 // ones. Suites isolate themselves (key prefixes, their own tables); workers inherit the URLs.
 export default async function globalSetup() {
   // Builds first: suites spawn the compiled service as worker processes, and the server helpers come from it.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
   const { startRedis } = await import('./redis-server.js');
   const { startPostgres } = await import('./postgres-server.js');
+  const { findChromium } = await import('./chromium.js');
+  process.env.CHROMIUM_PATH = findChromium();
   if (!process.env.REDIS_URL) {
     const redis = await startRedis();
     process.env.REDIS_URL = redis.url;
