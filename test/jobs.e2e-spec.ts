@@ -115,13 +115,13 @@ describe('queued agent runs (BullMQ)', () => {
     expect(live.status).toBe(200);
     expect(live.headers['content-type']).toMatch(/^text\/event-stream/);
     const events = parse(live.text);
-    const kinds = events.map((e) => (e.type === 'status' ? `status:${e.data.status}` : e.type === 'text' ? 'text' : `${e.type}:${e.data.tool}`));
-    // The final answer streams in as text deltas (coalesced per 25 ms) between the tool end and the final status.
+    const kinds = events.map((e) => (e.type === 'status' ? `status:${e.data.status}` : e.type === 'text' || e.type === 'step' ? e.type : `${e.type}:${e.data.tool}`));
+    // Each model call is a step; the final answer streams in as text deltas (coalesced per 25 ms) after the second step, before the final status.
     const firstText = kinds.indexOf('text');
     const texts = events.filter((e) => e.type === 'text');
-    expect(kinds.filter((k) => k !== 'text')).toEqual(['status:queued', 'status:running', 'tool.start:clock', 'tool.end:clock', 'status:completed']);
+    expect(kinds.filter((k) => k !== 'text')).toEqual(['status:queued', 'status:running', 'step', 'tool.start:clock', 'tool.end:clock', 'step', 'status:completed']);
     expect(kinds.slice(firstText, firstText + texts.length).every((k) => k === 'text')).toBe(true);
-    expect(kinds[firstText - 1]).toBe('tool.end:clock');
+    expect(kinds[firstText - 1]).toBe('step');
     expect(texts.length).toBeGreaterThanOrEqual(1);
     expect(events.at(-1)!.data.reply).toMatch(/^The time is /);
     expect(texts.map((e) => e.data.delta).join('')).toBe(events.at(-1)!.data.reply);

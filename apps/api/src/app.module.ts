@@ -21,6 +21,7 @@ import { ApprovalsController } from './http/approvals.controller.js';
 import { UsageController } from './http/usage.controller.js';
 import { MemoryController } from './http/memory.controller.js';
 import { MeController } from './http/me.controller.js';
+import { ChatController } from './http/chat.controller.js';
 import { ConsoleController } from './console/console.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
 import { loggingModule } from './logging/logging.js';
@@ -97,7 +98,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, MeController, ...(jobs ? [JobsController, ApprovalsController, ConsoleController] : [])],
+      controllers: [AgentsController, ConversationsController, MemoryController, UsageController, HealthController, MeController, ...(jobs ? [JobsController, ApprovalsController, ChatController, ConsoleController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AgentExceptionFilter },

@@ -27,6 +27,32 @@ export const SYNC_RUN_REQUEST = {
   },
 };
 
+/** What the AI SDK's DefaultChatTransport posts; only the last message is read (history comes from the server). */
+export const CHAT_REQUEST = {
+  type: 'object',
+  required: ['id', 'messages'],
+  properties: {
+    id: { type: 'string', pattern: '^[\\w-]{1,128}$', description: 'The chat id: the conversation id, scoped to the caller like every conversation' },
+    trigger: { type: 'string', enum: ['submit-message', 'regenerate-message'], description: 'regenerate-message is refused (400): history lives on the server' },
+    messageId: { type: 'string', maxLength: 256 },
+    messages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      description: 'UI messages; the last one is a user message (text parts), or the assistant message whose pending tool call the user answered (output-available) or whose approval they responded to (approval-responded)',
+      items: {
+        type: 'object',
+        required: ['role', 'parts'],
+        properties: {
+          id: { type: 'string', maxLength: 256 },
+          role: { type: 'string', enum: ['system', 'user', 'assistant'] },
+          parts: { type: 'array', maxItems: 1000, items: { type: 'object', required: ['type'], properties: { type: { type: 'string', maxLength: 128 } } } },
+        },
+      },
+    },
+  },
+};
+
 export const RESUME_REQUEST = {
   type: 'object',
   additionalProperties: false,

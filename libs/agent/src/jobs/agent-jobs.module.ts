@@ -10,6 +10,7 @@ import { RunRegistry } from './run-registry.js';
 import { RunStreamHub } from './run-stream-hub.js';
 import { ApprovalRegistry } from './approval-registry.js';
 import { ApprovalFlow } from './approval-flow.js';
+import { AgentChat } from './chat/agent-chat.service.js';
 
 /** Holds the options and connections once, for both this module and BullMQ's root module. */
 @Module({})
@@ -48,6 +49,7 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
       { provide: ApprovalRegistry, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new ApprovalRegistry({ redis: c.client, ...opts(o) }) },
       ApprovalFlow,
       AgentJobs,
+      AgentChat,
     ];
     if (extras.worker ?? true) {
       // BullMQ reads worker options from the processor class's metadata, so each module gets its own subclass.
@@ -69,7 +71,7 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
         BullModule.registerQueue({ name: AGENT_RUNS_QUEUE }),
       ],
       providers,
-      exports: [AgentJobs, RunRegistry, RunEvents, ApprovalRegistry],
+      exports: [AgentJobs, AgentChat, RunRegistry, RunEvents, ApprovalRegistry],
     };
   }
 }

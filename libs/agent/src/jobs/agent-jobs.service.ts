@@ -158,8 +158,9 @@ export class AgentJobs implements OnModuleInit {
     const usage = { inputTokens: paused.usage.input, outputTokens: paused.usage.output };
     await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
     await this.flow.request({ ...run, selfApproval: paused.checkpoint.body.pending.approval?.selfApproval ?? false }, pause);
-    await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause });
-    await this.events.append(owner, paused.runId, { type: 'approval.requested', approvalId: pause.approvalId, tool: pause.tool, args: pause.args, expiresAt: pause.expiresAt });
+    const toolCallId = paused.checkpoint.body.pending.toolCallId;
+    await this.events.append(owner, paused.runId, { type: 'approval.requested', approvalId: pause.approvalId, toolCallId, tool: pause.tool, args: pause.args, expiresAt: pause.expiresAt });
+    await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause, usage, toolCallId });
     return { runId: paused.runId, status: 'paused' };
   }
 
@@ -353,6 +354,24 @@ export class AgentJobs implements OnModuleInit {
       () => false,
     );
     return Promise.race([answered, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+  }
+
+  /** The caller's newest run of a conversation (a chat's current turn), if any. */
+  latestRun(conversationId: string): Promise<RunRecord | undefined> {
+    return this.registry.latest(this.tenant.get() ?? {}, conversationId);
+  }
+
+  /** The id of the caller's run's newest event ('0' when it has none): a follow() from it gets only what comes next. */
+  async lastEventId(runId: string): Promise<string> {
+    return (await this.events.last(this.tenant.get() ?? {}, runId))?.id ?? '0';
+  }
+
+  /** The tool call the caller's paused run waits on (from its pause event), if it is paused. */
+  async pendingToolCall(runId: string): Promise<string | undefined> {
+    const owner = this.tenant.get() ?? {};
+    const recent = await this.events.read(owner, runId, '0');
+    const pause = recent.reverse().find((e) => e.event.type === 'status' && e.event.status === 'paused');
+    return pause?.event.type === 'status' ? pause.event.toolCallId : undefined;
   }
 
   /** The caller's run, or undefined (unknown and foreign runs look the same). */

@@ -150,14 +150,16 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
         if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId, selfApproval: result.checkpoint.body.pending.approval?.selfApproval ?? false }, approval);
         const link = approval ? this.flow.link(approval) : {};
-        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData });
-        if (approval) await this.events.append(owner, d.runId, { type: 'approval.requested', approvalId: approval.approvalId, tool: approval.tool, args: approval.args, expiresAt: approval.expiresAt });
+        const toolCallId = result.checkpoint.body.pending.toolCallId;
+        // The request comes before the paused status: a stream that ends at the pause has shown what it waits for.
+        if (approval) await this.events.append(owner, d.runId, { type: 'approval.requested', approvalId: approval.approvalId, toolCallId, tool: approval.tool, args: approval.args, expiresAt: approval.expiresAt });
+        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId });
         return { status: 'paused' };
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
       const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-      await this.mark(owner, d.runId, status, { reply: result.reply, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply });
+      await this.mark(owner, d.runId, status, { reply: result.reply, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply, usage });
       return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {

@@ -62,7 +62,7 @@ export class ApprovalFlow {
     const jobId = await this.registry.answer(owner, approval.runId);
     if (jobId === undefined) return false;
     const decision = status === 'approved' ? 'approve' : 'deny';
-    await this.events.append(owner, approval.runId, { type: 'approval.decided', approvalId: approval.approvalId, decision, ...(approver ? { by: approver.principal } : { expired: true }), ...(reason ? { reason } : {}) });
+    await this.events.append(owner, approval.runId, { type: 'approval.decided', approvalId: approval.approvalId, toolCallId: approval.toolCallId, decision, ...(approver ? { by: approver.principal } : { expired: true }), ...(reason ? { reason } : {}) });
     await this.events.append(owner, approval.runId, { type: 'status', status: 'queued' });
     const job: AgentRunJob = {
       runId: approval.runId,

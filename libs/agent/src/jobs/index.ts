@@ -15,3 +15,7 @@ export { InvalidLastEventIdError, parseStreamId } from './stream-id.js';
 export { sendApprovalEvents, sendRunEvents } from './run-events.sse.js';
 export { ApprovalFlow, type ApprovalRun } from './approval-flow.js';
 export { ApprovalRegistry, type ApprovalRecord, type ApprovalRegistryOptions, type ApprovalStatus } from './approval-registry.js';
+export { AgentChat } from './chat/agent-chat.service.js';
+export { answerText, ChatRequestError, chatTurn, MAX_CHAT_TEXT, type ChatTurn } from './chat/chat-turn.js';
+export { UiMessageChunks, type ChatMessageMetadata, type UiMessageChunk } from './chat/ui-message-chunks.js';
+export { sendUiMessageStream, UI_MESSAGE_STREAM_HEADERS } from './chat/chat.sse.js';

@@ -33,7 +33,7 @@ describe('RunEvents.recorder', () => {
     expect(stored.map((s) => s.event)).toEqual([
       { type: 'text', delta: 'Hello' },
       { type: 'text', delta: ' wor' },
-      { type: 'tool.start', tool: 'clock', args: {} },
+      { type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} },
       { type: 'text', delta: 'ld' },
     ]);
     // Nothing is appended for a run that is not recorded (an erased one).

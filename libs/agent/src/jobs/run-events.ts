@@ -5,12 +5,14 @@ import { ownerKeys } from './owner-tag.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =
-  | { type: 'status'; status: string; reply?: string; error?: { code: string; message: string }; pauseData?: unknown }
-  | { type: 'tool.start'; tool: string; args: Record<string, unknown> }
-  | { type: 'tool.end'; tool: string; result: string; isError: boolean }
+  | { type: 'status'; status: string; reply?: string; error?: { code: string; message: string }; pauseData?: unknown; usage?: { inputTokens: number; outputTokens: number }; toolCallId?: string }
+  /** The run asks the model again (a new step of the run). */
+  | { type: 'step' }
+  | { type: 'tool.start'; toolCallId?: string; tool: string; args: Record<string, unknown> }
+  | { type: 'tool.end'; toolCallId?: string; tool: string; result: string; isError: boolean }
   | { type: 'text'; delta: string }
-  | { type: 'approval.requested'; approvalId: string; tool: string; args: Record<string, unknown>; expiresAt: string }
-  | { type: 'approval.decided'; approvalId: string; decision: 'approve' | 'deny'; by?: string; reason?: string; expired?: true };
+  | { type: 'approval.requested'; approvalId: string; toolCallId?: string; tool: string; args: Record<string, unknown>; expiresAt: string }
+  | { type: 'approval.decided'; approvalId: string; toolCallId?: string; decision: 'approve' | 'deny'; by?: string; reason?: string; expired?: true };
 
 export interface StoredRunEvent {
   /** The Redis Stream id, sent as the SSE event id. */
@@ -109,10 +111,11 @@ export class RunEvents {
           timer ??= setTimeout(pushText, textBatchMs);
           return;
         }
-        if (e.type !== 'tool.start' && e.type !== 'tool.end') return;
+        if (e.type !== 'tool.start' && e.type !== 'tool.end' && e.type !== 'llm.request') return;
         pushText();
-        if (e.type === 'tool.start') push({ type: 'tool.start', tool: e.tool, args: e.args });
-        else push({ type: 'tool.end', tool: e.tool, result: e.result, isError: e.isError });
+        if (e.type === 'llm.request') push({ type: 'step' });
+        else if (e.type === 'tool.start') push({ type: 'tool.start', toolCallId: e.toolCallId, tool: e.tool, args: e.args });
+        else push({ type: 'tool.end', toolCallId: e.toolCallId, tool: e.tool, result: e.result, isError: e.isError });
       },
     };
   }

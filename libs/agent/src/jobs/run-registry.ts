@@ -321,6 +321,12 @@ export class RunRegistry {
     return rows.filter((raw) => raw?.runId && raw.tenant === (owner.tenant ?? '') && raw.principal === (owner.principal ?? '')).map((raw) => this.visible(raw));
   }
 
+  /** The owner's newest run of one conversation (a chat's current turn), if any. */
+  async latest(owner: RequestIdentity, conversationId: string): Promise<RunRecord | undefined> {
+    const [runId] = await this.redis.zrevrange(ownerKeys(this.prefix, owner).conversation(conversationId), 0, 0);
+    return runId ? this.get(owner, runId) : undefined;
+  }
+
   /** The BullMQ job currently carrying the run (its first job, or its latest continuation). */
   async jobId(owner: RequestIdentity, runId: string): Promise<string | undefined> {
     return (await this.redis.hget(this.key(owner, runId), 'jobId')) ?? undefined;

@@ -48,6 +48,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   invalid_last_event_id: 400,
   too_many_streams: 429,
   approval_forbidden: 403,
+  invalid_chat_request: 400,
 };
 
 const HTTP_CODES: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' };

@@ -61,6 +61,7 @@ describe('tool approvals', () => {
     expect(waiting.pauseData).toEqual({
       kind: 'approval',
       approvalId: expect.any(String),
+      toolCallId: expect.any(String),
       tool: 'refund',
       args: { amount: 250, order: 'o-250' },
       argsHash: expect.any(String),

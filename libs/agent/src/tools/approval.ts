@@ -11,6 +11,8 @@ import type { ApprovalRequirement } from '../policy/tool-policy.js';
 export interface ApprovalPauseData {
   kind: 'approval';
   approvalId: string;
+  /** The model's id of the call (what chat clients key tool parts by). */
+  toolCallId: string;
   tool: string;
   args: Record<string, unknown>;
   argsHash: string;
@@ -43,7 +45,7 @@ export function requestApproval(
   };
   return {
     pending: { toolCallId: call.id, tool: call.name, approval },
-    pauseData: { kind: 'approval', approvalId: approval.id, tool: call.name, args: call.args, argsHash: approval.argsHash, requestedBy: { tenant: identity.tenant, principal: identity.principal }, approverRoles: approval.approverRoles, expiresAt: approval.expiresAt },
+    pauseData: { kind: 'approval', approvalId: approval.id, toolCallId: call.id, tool: call.name, args: call.args, argsHash: approval.argsHash, requestedBy: { tenant: identity.tenant, principal: identity.principal }, approverRoles: approval.approverRoles, expiresAt: approval.expiresAt },
   };
 }
 

@@ -73,7 +73,7 @@ export class AnthropicFake extends VendorFake {
     };
   }
 
-  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void {
+  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void | Promise<void> {
     const msg = this.message(req, reply.kind === 'cut' ? { text: reply.text } : reply);
     if (!this.isStream(req)) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_fake' });
@@ -94,9 +94,6 @@ export class AnthropicFake extends VendorFake {
     events.push(['message_delta', { type: 'message_delta', delta: { stop_reason: msg.stop_reason, stop_sequence: null }, usage: { output_tokens: msg.usage.output_tokens } }]);
     events.push(['message_stop', { type: 'message_stop' }]);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const limit = reply.kind === 'cut' ? reply.afterEvents : events.length;
-    for (const [event, data] of events.slice(0, limit)) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    if (reply.kind === 'cut') res.cut();
-    else res.end();
+    return this.writeFrames(res, events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`), reply);
   }
 }

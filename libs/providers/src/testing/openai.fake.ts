@@ -63,7 +63,7 @@ export class OpenAIFake extends VendorFake {
     res.end(JSON.stringify({ error: { message: reply.message ?? 'fake error', type: ERROR_TYPES[reply.status] ?? 'server_error', param: null, code: null } }));
   }
 
-  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void {
+  protected answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void | Promise<void> {
     if (req.path === EMBEDDINGS) return this.embeddings(req, res);
     const body = req.body as { model: string; stream_options?: { include_usage?: boolean } };
     const answer: FakeAnswer = reply.kind === 'cut' ? { text: reply.text } : reply;
@@ -89,10 +89,7 @@ export class OpenAIFake extends VendorFake {
     events.push(chunk({}, finish));
     if (body.stream_options?.include_usage) events.push({ ...base, object: 'chat.completion.chunk', choices: [], usage });
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const limit = reply.kind === 'cut' ? reply.afterEvents : events.length;
-    for (const e of events.slice(0, limit)) res.write(`data: ${JSON.stringify(e)}\n\n`);
-    if (reply.kind === 'cut') return void res.cut();
-    res.end('data: [DONE]\n\n');
+    return this.writeFrames(res, events.map((e) => `data: ${JSON.stringify(e)}\n\n`), reply, 'data: [DONE]\n\n');
   }
 
   private embeddings(req: RecordedRequest, res: FakeResponse): void {

@@ -37,6 +37,9 @@ export interface FakeAnswer {
   usage?: FakeUsage;
   /** Wait this long before answering (a slow model). */
   delayMs?: number;
+  /** Streamed: send this many events, then wait for `release` before the rest (a model mid-answer, for as long as a test needs). */
+  holdAfterEvents?: number;
+  release?: Promise<unknown>;
 }
 
 /** A vendor error response with its status, message and optional retry headers. */
@@ -174,6 +177,21 @@ export abstract class VendorFake {
     if (reply.retryAfter !== undefined) h['retry-after'] = reply.retryAfter;
     if (reply.retryAfterMs !== undefined) h['retry-after-ms'] = reply.retryAfterMs;
     return h;
+  }
+
+  /** Writes a streamed answer's frames: all of them, the first `afterEvents` of a cut (then the connection breaks), or up to a hold and the rest once released. */
+  protected async writeFrames(res: FakeResponse, frames: string[], reply: FakeAnswer | FakeCut, end = ''): Promise<void> {
+    if (reply.kind === 'cut') {
+      for (const f of frames.slice(0, reply.afterEvents)) res.write(f);
+      return res.cut();
+    }
+    const hold = reply.release ? (reply.holdAfterEvents ?? 0) : frames.length;
+    for (const f of frames.slice(0, hold)) res.write(f);
+    if (hold < frames.length) {
+      await reply.release;
+      for (const f of frames.slice(hold)) res.write(f);
+    }
+    res.end(end);
   }
 
   /** Returns a problem (answered as the vendor's 400, or the given status) or undefined when the request is well-formed. */

@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import type { RunStreamEvent } from '../run-events.js';
+import { UiMessageChunks } from './ui-message-chunks.js';
+
+const run = (events: RunStreamEvent[], pauseIsFinal = true) => {
+  const chunks = new UiMessageChunks('r1', 'm1');
+  return [...chunks.start(), ...events.flatMap((e) => chunks.next(e, pauseIsFinal))].map((c) => c.type);
+};
+
+describe('UiMessageChunks', () => {
+  it('writes steps, tool parts and text in protocol order, and finishes with the usage', () => {
+    const chunks = new UiMessageChunks('r1', 'm1');
+    const out = [
+      ...chunks.start(),
+      ...[
+        { type: 'status', status: 'running' },
+        { type: 'step' },
+        { type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} },
+        { type: 'tool.end', toolCallId: 't1', tool: 'clock', result: 'noon', isError: false },
+        { type: 'step' },
+        { type: 'text', delta: 'It is ' },
+        { type: 'text', delta: 'noon.' },
+        { type: 'status', status: 'completed', reply: 'It is noon.', usage: { inputTokens: 3, outputTokens: 2 } },
+      ].flatMap((e) => chunks.next(e as RunStreamEvent)),
+    ];
+    expect(out.map((c) => c.type)).toEqual(['start', 'start-step', 'tool-input-available', 'tool-output-available', 'finish-step', 'start-step', 'text-start', 'text-delta', 'text-delta', 'text-end', 'finish-step', 'finish']);
+    expect(out.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', messageMetadata: { runId: 'r1', status: 'completed', usage: { inputTokens: 3, outputTokens: 2 } } });
+    expect(chunks.done).toBe(true);
+  });
+
+  it('sends the reply as text when the provider streamed none', () => {
+    expect(run([{ type: 'step' }, { type: 'status', status: 'completed', reply: 'whole' }])).toEqual(['start', 'start-step', 'text-start', 'text-delta', 'text-end', 'finish-step', 'finish']);
+  });
+
+  it('shows an approval as a tool call with an approval request, and a denial as a denied call', () => {
+    const requested: RunStreamEvent[] = [{ type: 'step' }, { type: 'approval.requested', approvalId: 'a1', toolCallId: 't1', tool: 'refund', args: { amount: 5 }, expiresAt: '2026-11-27T00:00:00Z' }, { type: 'status', status: 'paused', pauseData: { kind: 'approval' }, toolCallId: 't1' }];
+    expect(run(requested)).toEqual(['start', 'start-step', 'tool-input-available', 'tool-approval-request', 'data-agentnest-approval', 'finish-step', 'finish']);
+    // Replayed after the run went on, the pause is not the end.
+    const decided: RunStreamEvent[] = [...requested, { type: 'approval.decided', approvalId: 'a1', toolCallId: 't1', decision: 'deny', by: 'bob', reason: 'no' }, { type: 'tool.end', toolCallId: 't1', tool: 'refund', result: 'denied by bob: no', isError: false }, { type: 'step' }, { type: 'text', delta: 'ok' }, { type: 'status', status: 'completed', reply: 'ok' }];
+    expect(run(decided, false)).toEqual(['start', 'start-step', 'tool-input-available', 'tool-approval-request', 'data-agentnest-approval', 'tool-approval-response', 'tool-output-denied', 'finish-step', 'start-step', 'text-start', 'text-delta', 'text-end', 'finish-step', 'finish']);
+  });
+
+  it('ends a failed run with an error part and a cancelled one with an abort', () => {
+    expect(run([{ type: 'step' }, { type: 'status', status: 'failed', error: { code: 'provider_error', message: 'down' } }])).toEqual(['start', 'start-step', 'error', 'finish-step', 'finish']);
+    expect(run([{ type: 'status', status: 'cancelled' }])).toEqual(['start', 'abort', 'finish']);
+  });
+});
