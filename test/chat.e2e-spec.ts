@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
+import { AbstractChat, DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, readUIMessageStream, type ChatState, type ChatStatus, type UIMessage, type UIMessageChunk } from 'ai';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { createApp } from '../apps/api/src/create-app.js';
 import { API_KEYS, eventually, KEYS, SECRET } from './harness.js';
@@ -117,6 +117,17 @@ describe('chat with the AI SDK client (UI message stream protocol)', () => {
     expect(run).toBeDefined();
   });
 
+  it('answers with the protocol headers and SSE framing, ending with [DONE]', async () => {
+    const res = await fetch(`${base}/v1/agents/assistant/chat`, { method: 'POST', headers: { Authorization: `Bearer ${KEYS.acmeAlice}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: randomUUID(), trigger: 'submit-message', messages: [userMessage('hello')] }) });
+    expect(res.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1');
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const frames = (await res.text()).split('\n\n').filter(Boolean);
+    expect(frames.at(-1)).toBe('data: [DONE]');
+    const types = frames.slice(0, -1).map((f) => JSON.parse(f.replace(/^data: /, '')).type as string);
+    // However the deltas were batched, they sit between one text-start and its text-end.
+    expect(types.filter((t, i) => t !== 'text-delta' || types[i - 1] !== 'text-delta')).toEqual(['start', 'start-step', 'text-start', 'text-delta', 'text-end', 'finish-step', 'finish']);
+  });
+
   it('answers 401 without a valid key, 400 for regenerate and 404 for an unknown agent, before any stream', async () => {
     await expect(send(transport(base, 'not-a-key-at-all'), randomUUID(), [userMessage('hi')])).rejects.toThrow(/unknown API key/);
     const regenerate = await fetch(`${base}/v1/agents/assistant/chat`, { method: 'POST', headers: { Authorization: `Bearer ${KEYS.acmeAlice}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'c1', trigger: 'regenerate-message', messages: [userMessage('hi')] }) });
@@ -171,5 +182,73 @@ describe('chat streams survive a dropped connection (real Anthropic SDK against 
     const { message, errors } = await send(transport(base, KEYS.acmeAlice), randomUUID(), [userMessage('hello')]);
     expect(errors).toEqual([expect.stringMatching(/^provider_error: /)]);
     expect(message.metadata).toMatchObject({ status: 'failed' });
+  });
+});
+
+/** The AI SDK's Chat (what useChat wraps) with its state in plain fields, as a framework binding keeps it. */
+class NodeChat extends AbstractChat<UIMessage> {
+  constructor(init: ConstructorParameters<typeof AbstractChat<UIMessage>>[0] extends infer I ? Omit<I, 'state'> : never) {
+    const state: ChatState<UIMessage> = {
+      status: 'ready' as ChatStatus,
+      error: undefined,
+      messages: [],
+      pushMessage: (m) => void state.messages.push(m),
+      popMessage: () => void state.messages.pop(),
+      replaceMessage: (i, m) => void (state.messages[i] = m),
+      snapshot: (thing) => structuredClone(thing),
+    };
+    super({ ...init, state });
+  }
+}
+
+describe("the AI SDK's Chat class drives pauses and approvals end to end", () => {
+  const CAROL = 'key-acme-carol-finance';
+  let app: INestApplication;
+  let base: string;
+  beforeAll(async () => {
+    // Refunds need a finance approver, who may approve their own (the policy allows it): a chat user can then decide in the chat.
+    const policy = { rules: [{ effect: 'approve', tools: ['refund'], approverRoles: ['finance'], selfApproval: true }] };
+    ({ app, base } = await serve({ API_KEYS: `${API_KEYS},${CAROL}=acme/carol:finance`, TOOL_POLICY: JSON.stringify(policy) }));
+  });
+  afterAll(() => app.close());
+
+  /** Waits until the chat is idle with its last message past `state` (the automatic send may start after the call returns). */
+  const settled = (chat: NodeChat, tool: string, past: string) =>
+    eventually(`chat ${chat.id} to move on from ${past}`, async () => ((chat.status === 'ready' && toolPart(chat.lastMessage!, tool)?.state !== past) || chat.status === 'error' ? chat.status : undefined));
+
+  it('answers askHuman with addToolOutput and the chat sends the answer by itself', async () => {
+    const chat = new NodeChat({ id: randomUUID(), transport: transport(base, KEYS.acmeAlice), sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithToolCalls });
+    await chat.sendMessage({ text: 'ask me' });
+    const ask = toolPart(chat.lastMessage!, 'askHuman')!;
+    expect(ask.state).toBe('input-available');
+    await chat.addToolOutput({ tool: 'askHuman', toolCallId: ask.toolCallId!, output: 'green' });
+    await settled(chat, 'askHuman', 'input-available');
+    expect(chat.error).toBeUndefined();
+    expect(chat.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(toolPart(chat.lastMessage!, 'askHuman')).toMatchObject({ state: 'output-available', output: 'green' });
+    expect(text(chat.lastMessage!)).toBe('You answered: green');
+  });
+
+  it('approves in the chat with addToolApprovalResponse; the call runs and the reply follows in the same message', async () => {
+    const chat = new NodeChat({ id: randomUUID(), transport: transport(base, CAROL), sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses });
+    await chat.sendMessage({ text: 'refund 5' });
+    const refund = toolPart(chat.lastMessage!, 'refund')!;
+    expect(refund).toMatchObject({ state: 'approval-requested', input: { amount: 5 } });
+    await chat.addToolApprovalResponse({ id: refund.approval!.id, approved: true });
+    await settled(chat, 'refund', 'approval-responded');
+    expect(chat.error).toBeUndefined();
+    expect(toolPart(chat.lastMessage!, 'refund')).toMatchObject({ state: 'output-available', output: 'refunded $5', approval: { approved: true } });
+    expect(text(chat.lastMessage!)).toBe('refund said: refunded $5');
+    // One part per call: the approved call's output lands on the part that asked, then the model's next step.
+    expect(chat.lastMessage!.parts.map((p) => p.type)).toEqual(['step-start', 'tool-refund', 'data-agentnest-approval', 'step-start', 'text']);
+
+    // Denied in the chat: the call never runs and the model is told.
+    await chat.sendMessage({ text: 'refund 7000' });
+    const big = toolPart(chat.lastMessage!, 'refund')!;
+    await chat.addToolApprovalResponse({ id: big.approval!.id, approved: false, reason: 'over the limit' });
+    await settled(chat, 'refund', 'approval-responded');
+    expect(toolPart(chat.lastMessage!, 'refund')).toMatchObject({ state: 'output-denied' });
+    expect(text(chat.lastMessage!)).toBe('refund said: denied by carol: over the limit');
+    expect(chat.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
   });
 });

@@ -40,6 +40,15 @@ describe('UiMessageChunks', () => {
     expect(run(decided, false)).toEqual(['start', 'start-step', 'tool-input-available', 'tool-approval-request', 'data-agentnest-approval', 'tool-approval-response', 'tool-output-denied', 'finish-step', 'start-step', 'text-start', 'text-delta', 'text-end', 'finish-step', 'finish']);
   });
 
+  it('continues an approved call on the part that asked, with no new step or input', () => {
+    const approved: RunStreamEvent[] = [{ type: 'approval.decided', approvalId: 'a1', toolCallId: 't1', decision: 'approve', by: 'bob' }, { type: 'status', status: 'running' }, { type: 'tool.start', toolCallId: 't1', tool: 'refund', args: {} }, { type: 'tool.end', toolCallId: 't1', tool: 'refund', result: 'done', isError: false }, { type: 'step' }, { type: 'status', status: 'completed', reply: 'ok' }];
+    expect(run(approved)).toEqual(['start', 'tool-approval-response', 'tool-output-available', 'start-step', 'text-start', 'text-delta', 'text-end', 'finish-step', 'finish']);
+  });
+
+  it('shows a failed tool call as a tool error part', () => {
+    expect(run([{ type: 'step' }, { type: 'tool.start', toolCallId: 't1', tool: 'mcp_fetch', args: {} }, { type: 'tool.end', toolCallId: 't1', tool: 'mcp_fetch', result: 'Error: refused', isError: true }])).toEqual(['start', 'start-step', 'tool-input-available', 'tool-output-error']);
+  });
+
   it('ends a failed run with an error part and a cancelled one with an abort', () => {
     expect(run([{ type: 'step' }, { type: 'status', status: 'failed', error: { code: 'provider_error', message: 'down' } }])).toEqual(['start', 'start-step', 'error', 'finish-step', 'finish']);
     expect(run([{ type: 'status', status: 'cancelled' }])).toEqual(['start', 'abort', 'finish']);

@@ -22,6 +22,8 @@ export class UiMessageChunks {
   /** Whether the current step streamed any text (a non-streaming provider's reply is sent at the end). */
   private stepHadText = false;
   private readonly denied = new Set<string>();
+  /** Calls whose approval was decided: the client shows them already, so running one adds no new part. */
+  private readonly decided = new Set<string>();
   private finished = false;
 
   constructor(
@@ -46,6 +48,7 @@ export class UiMessageChunks {
       case 'text':
         return [...this.ensureStep(), ...this.ensureText(), { type: 'text-delta', id: this.textId!, delta: e.delta }];
       case 'tool.start':
+        if (e.toolCallId && this.decided.has(e.toolCallId)) return this.closeText();
         return [...this.ensureStep(), ...this.closeText(), { type: 'tool-input-available', toolCallId: e.toolCallId ?? e.tool, toolName: e.tool, input: e.args }];
       case 'tool.end': {
         const toolCallId = e.toolCallId ?? e.tool;
@@ -64,6 +67,7 @@ export class UiMessageChunks {
       }
       case 'approval.decided': {
         const approved = e.decision === 'approve';
+        if (e.toolCallId) this.decided.add(e.toolCallId);
         // Denied, the call's result (the denial the model reads) is shown as a denied tool call.
         if (!approved && e.toolCallId) this.denied.add(e.toolCallId);
         return [{ type: 'tool-approval-response', approvalId: e.approvalId, approved, ...(e.reason ? { reason: e.reason } : {}) }];
