@@ -8,11 +8,18 @@ export default async function globalSetup() {
   const { startRedis } = await import('./redis-server.js');
   const { startPostgres } = await import('./postgres-server.js');
   const { findChromium } = await import('./chromium.js');
+  const { startRedisCluster } = await import('./redis-cluster.js');
   process.env.CHROMIUM_PATH = findChromium();
   if (!process.env.REDIS_URL) {
     const redis = await startRedis();
     process.env.REDIS_URL = redis.url;
     globalThis.__AGENTNEST_REDIS__ = redis;
+  }
+  // The cluster the Redis-backed suites also run on (issue 16): one per test run, shared by every worker.
+  if (!process.env.REDIS_CLUSTER_NODES) {
+    const cluster = await startRedisCluster();
+    process.env.REDIS_CLUSTER_NODES = cluster.nodes;
+    globalThis.__AGENTNEST_REDIS_CLUSTER__ = cluster;
   }
   if (!process.env.DATABASE_URL) {
     const pg = await startPostgres();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { PgPool as Pool } from './stores/postgres.client.js';
 import { MemoryError } from './memory.errors.js';
 import type { MemoryAuditSink, MemoryStore } from './memory-store.js';
@@ -18,7 +18,7 @@ export interface StoreCaps {
 /** Which store to build, and what it needs. */
 export type MemoryStoreConfig =
   | ({ type: 'memory' } & StoreCaps)
-  | ({ type: 'redis'; redis: Redis | string; prefix?: string } & StoreCaps)
+  | ({ type: 'redis'; redis: Redis | Cluster | string; prefix?: string } & StoreCaps)
   | ({ type: 'postgres'; url?: string; pool?: Pool; migrate?: boolean } & StoreCaps)
   | ({ type: 'agentcore' } & Omit<AgentCoreStoreOptions, 'onAudit'>);
 

@@ -61,10 +61,10 @@ export function pingRedis(port: number): Promise<boolean> {
 }
 
 /** Starts a private redis-server on loopback with no persistence; resolves once it answers PING. */
-export async function startRedisServer(bin: string, port?: number): Promise<LocalRedis> {
+export async function startRedisServer(bin: string, port?: number, extraArgs: string[] = []): Promise<LocalRedis> {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'agentnest-redis-'));
-  const child = spawn(bin, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const child = spawn(bin, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   while (!(await pingRedis(p))) {
     if (child.exitCode !== null || Date.now() > deadline) {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
 import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
@@ -8,12 +8,16 @@ import type { MemoryAuditEvent } from '../memory-store.js';
 import { RedisStore } from './redis.store.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
-afterAll(() => redis.quit());
+// The test run's real 6-node cluster (test/redis-cluster.js): the same contract must hold on it.
+const cluster = new Cluster(process.env.REDIS_CLUSTER_NODES!.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })));
+afterAll(() => Promise.all([redis.quit(), cluster.quit()]));
 const freshPrefix = () => `test:mem:${randomUUID()}:`;
 
 describeMemoryStore('RedisStore', { create: () => new RedisStore({ redis, prefix: freshPrefix() }) });
+describeMemoryStore('RedisStore on a Redis Cluster', { create: () => new RedisStore({ redis: cluster, prefix: freshPrefix() }) });
 
 describeMemoryStoreProperties('RedisStore', { create: () => new RedisStore({ redis, prefix: freshPrefix() }) });
+describeMemoryStoreProperties('RedisStore on a Redis Cluster', { create: () => new RedisStore({ redis: cluster, prefix: freshPrefix() }) });
 
 describe('RedisStore specifics', () => {
   const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
@@ -38,10 +42,16 @@ describe('RedisStore specifics', () => {
     expect(await redis.pttl(key)).toBeGreaterThan(50_000);
   });
 
-  it('forgets with SCAN, safe against glob characters and braces in ids', async () => {
-    const store = new RedisStore({ redis, prefix: freshPrefix(), scanCount: 3 });
+  it.each([
+    ['one Redis', () => redis],
+    ['a cluster (every master scanned)', () => cluster],
+  ])('forgets with SCAN on %s, safe against glob characters and braces in ids', async (_where, client) => {
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis: client(), prefix, scanCount: 3 });
     const hostile = ['a*', 'a?', 'a[b]', 'a\\', 'x}:=acme', '{acme}'];
     for (const t of ['acme', ...hostile]) for (let c = 0; c < 4; c++) await store.append({ tenant: t, principal: 'p', conversationId: `c${c}` }, [{ role: 'user', content: t }]);
+    // On the cluster the conversations really are spread over several masters.
+    if (client() === cluster) expect((await Promise.all(cluster.nodes('master').map((n) => n.keys(`${prefix}*`)))).filter((keys) => keys.length).length).toBeGreaterThan(1);
     expect(await store.forgetTenant('a*')).toBe(4);
     expect(await store.forgetTenant('acme')).toBe(4);
     for (const t of hostile.filter((h) => h !== 'a*')) expect((await store.load({ tenant: t, principal: 'p', conversationId: 'c0' })).map((m) => m.content)).toEqual([t]);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { decodeIdentityKey, encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
@@ -8,8 +8,8 @@ import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, Memory
 import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, validateMessages, validateScopeField } from '../store-guards.js';
 
 export interface RedisStoreOptions {
-  /** An ioredis client (shared with the app; not closed by the store). */
-  redis: Redis;
+  /** An ioredis client, or a Cluster client (shared with the app; not closed by the store). */
+  redis: Redis | Cluster;
   /** @default 'agentnest:mem:' */
   prefix?: string;
   /** Expire a conversation this long after its last write; @default never */
@@ -36,7 +36,7 @@ if tonumber(ARGV[2]) > 0 then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
 return 1`;
 
-type Scripted = Redis & { agentnestAppendOnce(list: string, applied: string, ...args: Array<string | number>): Promise<number> };
+type Scripted = (Redis | Cluster) & { agentnestAppendOnce(list: string, applied: string, ...args: Array<string | number>): Promise<number> };
 const GLOB = /[*?[\]\\]/g;
 const globEscape = (s: string) => s.replace(GLOB, (c) => `\\${c}`);
 
@@ -48,7 +48,7 @@ const globEscape = (s: string) => s.replace(GLOB, (c) => `\\${c}`);
  */
 export class RedisStore implements MemoryStore {
   readonly name = 'redis';
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly owned: boolean;
 
@@ -131,28 +131,39 @@ export class RedisStore implements MemoryStore {
     return this.forgetMatching(encodeScopePrefix(scope.tenant, { value: scope.principal }), (id) => id.tenant === scope.tenant && id.principal === scope.principal);
   }
 
-  /** SCAN (never KEYS) for the scope's keys, re-check each decoded identity, UNLINK in batches. */
+  /**
+   * SCAN (never KEYS) for the scope's keys, re-check each decoded identity, UNLINK in batches. On a
+   * cluster every master is scanned (a SCAN sees one node's keys) and keys are unlinked one by one
+   * on the node that holds them (one UNLINK of keys in different slots is refused).
+   */
   private async forgetMatching(scopePrefix: string, belongs: (id: MemoryIdentity) => boolean): Promise<number> {
     const pattern = `${globEscape(this.prefix)}{${'?'.repeat(TAG_LENGTH)}}:${globEscape(scopePrefix)}*`;
     const count = this.options.scanCount ?? 500;
     const head = this.prefix.length + TAG_LENGTH + 3;
-    let cursor = '0';
+    const cluster = this.redis.isCluster;
+    const nodes = cluster ? (this.redis as Cluster).nodes('master') : [this.redis as Redis];
     let removed = 0;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', count);
-      cursor = next;
-      const mine = keys.filter((k) => {
-        try {
-          return belongs(decodeIdentityKey(k.endsWith(APPLIED) ? k.slice(head, -APPLIED.length) : k.slice(head)));
-        } catch {
-          return false;
-        }
-      });
-      if (mine.length) {
-        await this.redis.unlink(...mine);
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+        cursor = next;
+        const mine = keys.filter((k) => {
+          try {
+            return belongs(decodeIdentityKey(k.endsWith(APPLIED) ? k.slice(head, -APPLIED.length) : k.slice(head)));
+          } catch {
+            return false;
+          }
+        });
+        if (!mine.length) continue;
+        if (cluster) {
+          const batch = node.pipeline();
+          for (const k of mine) batch.unlink(k);
+          await batch.exec();
+        } else await node.unlink(...mine);
         removed += mine.filter((k) => !k.endsWith(APPLIED)).length;
-      }
-    } while (cursor !== '0');
+      } while (cursor !== '0');
+    }
     return removed;
   }
 

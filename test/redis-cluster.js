@@ -1,0 +1,47 @@
+// A real Redis Cluster on loopback for the suites that must hold on one: six redis-servers with
+// cluster mode on, joined by redis-cli into three masters with one replica each.
+import { execFileSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
+import { findRedisServer, startRedisServer } from '../apps/api/dist/redis/local-redis.js';
+
+/** Starts the cluster; resolves to { nodes: 'host:port,...', servers, stop } once every slot is served. */
+export async function startRedisCluster() {
+  const bin = findRedisServer(true);
+  if (!bin) throw new Error('redis-server is required for the tests: install it (Debian: apt-get install redis-server)');
+  // Node timeout 1 s: a killed master's replica takes over within a few seconds (the failover test relies on it).
+  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'];
+  const servers = await Promise.all(Array.from({ length: 6 }, () => startRedisServer(bin, undefined, args)));
+  const stop = () => Promise.all(servers.map((s) => s.stop()));
+  try {
+    const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
+    execFileSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { stdio: 'ignore' });
+    await clusterReady(addresses);
+    return { nodes: addresses.join(','), servers, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Waits until the cluster answers on every slot: a key of each master's range can be written and read. */
+async function clusterReady(addresses) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const cluster = new Cluster(addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })), { clusterRetryStrategy: () => null, enableOfflineQueue: true });
+    cluster.on('error', () => undefined);
+    try {
+      const info = await cluster.cluster('INFO');
+      if (/cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info)) {
+        // One key per master: the three ranges of 16384 slots.
+        for (const tag of ['a', 'b', 'c', 'd', 'e', 'f']) await cluster.set(`{${tag}}ready`, '1');
+        await cluster.quit();
+        return;
+      }
+    } catch {
+      // not yet
+    }
+    cluster.disconnect();
+    if (Date.now() > deadline) throw new Error('the Redis Cluster did not become ready in 30 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
