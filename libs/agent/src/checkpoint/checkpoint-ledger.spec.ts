@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { mock, ProviderError } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
@@ -12,11 +12,14 @@ import { RedisCheckpointLedger } from './redis-checkpoint-ledger.js';
 const SECRET = 'checkpoint-ledger-spec-secret-0123456789';
 const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
 const redis = new Redis(process.env.REDIS_URL!);
-afterAll(() => redis.quit());
+// The test run's real 6-node cluster (test/redis-cluster.js).
+const cluster = new Cluster(process.env.REDIS_CLUSTER_NODES!.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })));
+afterAll(() => Promise.all([redis.quit(), cluster.quit()]));
 
 const ledgers: Array<[string, () => CheckpointLedger]> = [
   ['InMemoryCheckpointLedger', () => new InMemoryCheckpointLedger()],
   ['RedisCheckpointLedger', () => new RedisCheckpointLedger({ redis, prefix: `ckpt-spec-${randomUUID()}:` })],
+  ['RedisCheckpointLedger on a Redis Cluster', () => new RedisCheckpointLedger({ redis: cluster, prefix: `ckpt-spec-${randomUUID()}:` })],
 ];
 
 describe.each(ledgers)('%s', (_name, make) => {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { MemoryIdentity } from '@agentnest/memory';
 import { generationKeys, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger, type RevocationScope } from './checkpoint-ledger.js';
 
 export interface RedisCheckpointLedgerOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** @default 'agentnest:' */
   prefix?: string;
 }
@@ -29,7 +29,7 @@ return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-type Scripted = Redis & {
+type Scripted = (Redis | Cluster) & {
   agentnestCheckpointGeneration(principal: string, conversation: string, ttlMs: number): Promise<string>;
   agentnestCheckpointClaim(key: string, holder: string, ttlMs: number): Promise<number>;
   agentnestCheckpointRelease(key: string, holder: string): Promise<number>;

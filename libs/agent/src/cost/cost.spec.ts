@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { mock } from '@agentnest/providers';
 import { Agent } from '../agent.js';
 import { AgentConfigError } from '../agent.errors.js';
@@ -61,14 +61,16 @@ describe('estimateCostUsd', () => {
 
 const redis = new Redis(process.env.REDIS_URL!);
 const other = new Redis(process.env.REDIS_URL!);
+// The test run's real 6-node cluster (test/redis-cluster.js).
+const cluster = new Cluster(process.env.REDIS_CLUSTER_NODES!.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })));
 afterAll(async () => {
-  await redis.quit();
-  await other.quit();
+  await Promise.all([redis.quit(), other.quit(), cluster.quit()]);
 });
 
 const ledgers: Array<[string, (budgets?: ConstructorParameters<typeof InMemoryCostLedger>[0]) => CostLedger]> = [
   ['InMemoryCostLedger', (budgets) => new InMemoryCostLedger(budgets)],
   ['RedisCostLedger', (budgets) => new RedisCostLedger({ redis, budgets, prefix: `ledger-spec-${randomUUID()}:` })],
+  ['RedisCostLedger on a Redis Cluster', (budgets) => new RedisCostLedger({ redis: cluster, budgets, prefix: `ledger-spec-${randomUUID()}:` })],
 ];
 
 describe.each(ledgers)('%s', (_, make) => {

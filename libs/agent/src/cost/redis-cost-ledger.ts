@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { BudgetExhaustedError, budgetFor, hasLimits, chargeCounters, daysBetween, period, toMicros, usageRow, type CostLedger, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 
 export interface RedisCostLedgerOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   budgets?: TenantBudgets;
   /** @default 'agentnest:' */
   prefix?: string;
@@ -24,7 +24,7 @@ redis.call('INCRBY', KEYS[2], e)
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 'ok'`;
 
-type Scripted = Redis & { agentnestLedgerReserve(dayKey: string, monthKey: string, ...args: Array<string | number>): Promise<string> };
+type Scripted = (Redis | Cluster) & { agentnestLedgerReserve(dayKey: string, monthKey: string, ...args: Array<string | number>): Promise<string> };
 const DAY_MS = 86_400_000;
 
 /** The tenant ledger in Redis: spend in integer micro-USD per tenant and UTC day/month, usage per day in a hash. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { CircuitConfig, CircuitDecision, CircuitOutcome, CircuitStateStore } from './circuit-state.js';
 import type { CircuitStateName } from './provider-event.js';
 
@@ -42,12 +42,12 @@ if s == from then return {s, ''} end
 return {s, from}`;
 
 export interface RedisCircuitStateOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** @default 'agentnest:circuit:' */
   prefix?: string;
 }
 
-type Scripted = Redis & {
+type Scripted = (Redis | Cluster) & {
   agentnestCircuitAcquire(key: string, ...args: Array<string | number>): Promise<[number, string, number, string]>;
   agentnestCircuitRecord(key: string, ...args: Array<string | number>): Promise<[string, string]>;
 };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { RateLimitCost, RateLimits, RateLimitStore, TakeResult } from './rate-limit-store.js';
 
 // refill() and waitFor() of rate-limit-store.ts, in Lua so a take is atomic across instances.
@@ -31,12 +31,12 @@ ${SAVE}
 return 1`;
 
 export interface RedisRateLimitStoreOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** @default 'agentnest:ratelimit:' */
   prefix?: string;
 }
 
-type Scripted = Redis & {
+type Scripted = (Redis | Cluster) & {
   agentnestRateTake(key: string, ...args: number[]): Promise<[number, number]>;
   agentnestRateSettle(key: string, ...args: number[]): Promise<number>;
 };
