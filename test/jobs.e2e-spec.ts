@@ -5,11 +5,17 @@ import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
 import { createWorker } from '../apps/api/src/create-app.js';
 import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
 
-const baseEnv = (extra: Record<string, string> = {}) => ({
+/** One Redis, or the test run's real 6-node cluster (test/redis-cluster.js): the queue must work the same on both. */
+const BACKENDS: Array<[string, () => Record<string, string>]> = [
+  ['one Redis', () => ({ REDIS_URL: process.env.REDIS_URL! })],
+  ['a Redis Cluster', () => ({ REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES! })],
+];
+
+const baseEnv = (extra: Record<string, string> = {}, backend: Record<string, string> = BACKENDS[0][1]()) => ({
   NODE_ENV: 'test',
   API_KEYS,
   CHECKPOINT_SECRET: SECRET,
-  REDIS_URL: process.env.REDIS_URL!,
+  ...backend,
   REDIS_KEY_PREFIX: `e2e-jobs-${randomUUID()}:`,
   JOBS_BACKOFF_MS: '10',
   ...extra,
@@ -20,10 +26,10 @@ async function settled(api: Api, runId: string, key = KEYS.acmeAlice, timeoutMs 
   return { body: await runSettled(api, runId, key, timeoutMs) };
 }
 
-describe('queued agent runs (BullMQ)', () => {
+describe.each(BACKENDS)('queued agent runs (BullMQ) on %s', (_where, backend) => {
   let api: Api;
   beforeAll(async () => {
-    api = await startApi(baseEnv());
+    api = await startApi(baseEnv({}, backend()));
   });
   afterAll(() => api.close());
   const enqueue = (body: object, headers: Record<string, string> = {}, key = KEYS.acmeAlice) => api.http.post('/v1/agents/assistant/jobs').set({ ...bearer(key), ...headers }).send(body);

@@ -12,6 +12,8 @@ const GLOBEX_BOB = 'key-globex-bob';
 
 describe.each([
   ['redis', async () => ({ MEMORY_STORE: 'redis', REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `e2e-mem-${randomUUID()}:` })],
+  // Everything on the test run's real 6-node cluster: memory, queue, ledgers, checkpoints, erasure across masters.
+  ['redis cluster', async () => ({ MEMORY_STORE: 'redis', REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES!, REDIS_KEY_PREFIX: `e2e-mem-cluster-${randomUUID()}:` })],
   ['postgres', async () => ({ MEMORY_STORE: 'postgres', DATABASE_URL: await createDatabase(), DATABASE_MIGRATE: 'true' })],
   [
     'agentcore',
@@ -35,7 +37,7 @@ describe.each([
     const b = await start();
     try {
       const health = await a.http.get('/health');
-      expect(health.body.info.memory).toEqual({ status: 'up', store });
+      expect(health.body.info.memory).toEqual({ status: 'up', store: store.split(' ')[0] });
 
       await say(a, KEYS.acmeAlice, 'c1', 'my favourite colour is green');
       // Another instance serves the same conversation: the memory is outside the process.

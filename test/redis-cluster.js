@@ -10,9 +10,11 @@ export async function startRedisCluster() {
   if (!bin) throw new Error('redis-server is required for the tests: install it (Debian: apt-get install redis-server)');
   // Node timeout 1 s: a killed master's replica takes over within a few seconds (the failover test relies on it).
   const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'];
-  const servers = await Promise.all(Array.from({ length: 6 }, () => startRedisServer(bin, undefined, args)));
+  // One after another: ports picked at the same moment could collide.
+  const servers = [];
   const stop = () => Promise.all(servers.map((s) => s.stop()));
   try {
+    for (let i = 0; i < 6; i++) servers.push(await startRedisServer(bin, undefined, args));
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
     execFileSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { stdio: 'ignore' });
     await clusterReady(addresses);

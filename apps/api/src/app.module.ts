@@ -9,7 +9,7 @@ import { MEMORY_STORE, MemoryModule } from '@agentnest/memory/nest';
 import { type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
 import { OTelRecorder, otelJobTracer } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
-import type { AppConfig } from './config/app-config.js';
+import { hasRedis, type AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
 import { RefundTools } from './demo/refund.tools.js';
 import { demoAgents } from './demo/demo-agents.js';
@@ -54,7 +54,7 @@ class DemoToolsModule {}
 export class AppModule {
   static forRoot(config: AppConfig, logs = true): DynamicModule {
     // Queued runs need Redis; without it the service runs agents synchronously only.
-    const jobs = config.redisUrl
+    const jobs = hasRedis(config)
       ? AgentJobsModule.forRootAsync({
           imports: [RedisModule],
           inject: [RedisConnection],

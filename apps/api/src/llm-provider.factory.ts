@@ -11,7 +11,7 @@ import {
   withModel,
   type LLMProvider,
 } from '@agentnest/providers';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { AppConfig } from './config/app-config.js';
 import type { ProviderChoice } from './config/llm-config.js';
 import { demoRespond } from './demo/demo-responder.js';
@@ -33,7 +33,7 @@ function build(choice: ProviderChoice): LLMProvider {
  * The one place LLM_PROVIDER (and LLM_FALLBACK_PROVIDER) become the provider every agent uses,
  * wrapped in the resilient stack. With Redis the breaker and budgets are shared by all instances.
  */
-export function createLlmProvider(config: AppConfig, redis?: Redis): LLMProvider {
+export function createLlmProvider(config: AppConfig, redis?: Redis | Cluster): LLMProvider {
   const { primary, fallback, requestsPerMinute, tokensPerMinute } = config.llm;
   const providers = [build(primary)];
   if (fallback) providers.push(withModel(build(fallback), fallback.model));

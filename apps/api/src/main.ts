@@ -1,6 +1,6 @@
 import { telemetry } from './instrumentation.js';
 import { Logger } from '@nestjs/common';
-import { loadAppConfig } from './config/app-config.js';
+import { hasRedis, loadAppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { createApp, createWorker } from './create-app.js';
 import { findOrStartLocalRedis } from './redis/local-redis.js';
@@ -59,7 +59,7 @@ try {
     await app.listen(config.port, config.host);
     const { primary, fallback } = config.llm;
     const providers = fallback ? `${primary.kind}, falling back to ${fallback.kind}` : primary.kind;
-    const jobs = config.redisUrl ? (config.role === 'all' ? ', queue worker on' : ', queue producer only') : ', no queue (REDIS_URL unset)';
+    const jobs = hasRedis(config) ? (config.role === 'all' ? ', queue worker on' : ', queue producer only') : ', no queue (no REDIS_URL or REDIS_CLUSTER_NODES)';
     const memory = config.memoryStore === 'memory' ? 'in-memory' : config.memoryStore;
     const where = config.host.includes(':') ? `[${config.host}]` : config.host;
     log.log(`Listening on http://${where}:${config.port} (provider ${providers}, memory: ${memory}${jobs}, docs at /docs)`);

@@ -37,6 +37,8 @@ export interface AppConfig {
   telemetryCaptureContent: boolean;
   /** Shared state (breaker, budgets); without it that state is per process. */
   redisUrl?: string;
+  /** A Redis Cluster instead (REDIS_CLUSTER_NODES, REDIS_PASSWORD, REDIS_TLS). */
+  redisCluster?: RedisClusterConfig;
   /** Prefix of every Redis key the service writes; @default 'agentnest:' */
   redisPrefix: string;
   /** Where conversations live; @default 'redis' in production, 'memory' otherwise */
@@ -52,6 +54,31 @@ export interface AppConfig {
   jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number; maxStreamsPerTenant: number; outageMaxMs: number };
   /** The provider's circuit breaker (LLM_BREAKER_FAILURES, LLM_BREAKER_COOLDOWN_MS). */
   breaker: { failureThreshold: number; cooldownMs: number };
+}
+
+export interface RedisClusterConfig {
+  nodes: Array<{ host: string; port: number }>;
+  password?: string;
+  tls: boolean;
+}
+
+/** True when the service has a Redis (one, or a cluster): the queue, shared state and the Redis memory store need it. */
+export const hasRedis = (config: Pick<AppConfig, 'redisUrl' | 'redisCluster'>): boolean => !!(config.redisUrl || config.redisCluster);
+
+/** REDIS_CLUSTER_NODES=host:port,... (seed nodes; the client finds the rest). */
+function loadRedisCluster(env: Record<string, string | undefined>): RedisClusterConfig | undefined {
+  const raw = env.REDIS_CLUSTER_NODES;
+  if (!raw) return undefined;
+  const nodes = raw.split(',').map((entry) => {
+    const m = /^\s*([A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:]{2,39}\]):(\d{1,5})\s*$/.exec(entry);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65_535) throw new ConfigError('REDIS_CLUSTER_NODES', 'must be host:port entries separated by commas');
+    return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  });
+  if (nodes.length > 64) throw new ConfigError('REDIS_CLUSTER_NODES', 'lists more than 64 seed nodes');
+  const tls = env.REDIS_TLS || 'false';
+  if (tls !== 'true' && tls !== 'false') throw new ConfigError('REDIS_TLS', 'must be true or false');
+  return { nodes, password: env.REDIS_PASSWORD || undefined, tls: tls === 'true' };
 }
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -116,8 +143,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
 
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  const redisCluster = loadRedisCluster(env);
+  if (redisUrl && redisCluster) throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be set together with REDIS_URL (one Redis, or a cluster)');
+  const redis = !!(redisUrl || redisCluster);
   // Instances must agree on breaker state in production; a per-process breaker would let each keep hammering a dead vendor.
-  if (production && llm.primary.kind !== 'mock' && !redisUrl) throw new ConfigError('REDIS_URL', 'is required when NODE_ENV=production with a real LLM provider (the circuit breaker is shared through it)');
+  if (production && llm.primary.kind !== 'mock' && !redis) throw new ConfigError('REDIS_URL', 'is required when NODE_ENV=production with a real LLM provider (the circuit breaker is shared through it; or REDIS_CLUSTER_NODES)');
   const redisPrefix = env.REDIS_KEY_PREFIX ?? 'agentnest:';
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits, : . _ -');
 
@@ -130,7 +160,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     if (!env.AWS_REGION) throw new ConfigError('AWS_REGION', 'is required when MEMORY_STORE=agentcore');
     agentcore = { memoryId, region: env.AWS_REGION, endpoint: url(env, 'AGENTCORE_ENDPOINT'), credentials: awsCredentials(env) };
   }
-  if (memoryStore === 'redis' && !redisUrl) throw new ConfigError('REDIS_URL', `is required when MEMORY_STORE=redis${env.MEMORY_STORE ? '' : ' (the production default)'}`);
+  if (memoryStore === 'redis' && !redis) throw new ConfigError('REDIS_URL', `is required when MEMORY_STORE=redis${env.MEMORY_STORE ? '' : ' (the production default)'}`);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
   if (memoryStore === 'postgres' && !databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when MEMORY_STORE=postgres');
@@ -139,14 +169,14 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
 
   const role = env.APP_ROLE || 'all';
   if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError('APP_ROLE', 'must be api, worker or all');
-  if (role === 'worker' && !redisUrl) throw new ConfigError('REDIS_URL', 'is required when APP_ROLE=worker (jobs come from Redis)');
+  if (role === 'worker' && !redis) throw new ConfigError('REDIS_URL', 'is required when APP_ROLE=worker (jobs come from Redis)');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be fatal, error, warn, info, debug, trace or silent');
   const capture = env.OTEL_CAPTURE_CONTENT || 'false';
   if (capture !== 'true' && capture !== 'false') throw new ConfigError('OTEL_CAPTURE_CONTENT', 'must be true or false');
   const localRedisMode = env.LOCAL_REDIS || (nodeEnv === 'development' ? 'auto' : 'off');
   if (localRedisMode !== 'auto' && localRedisMode !== 'off') throw new ConfigError('LOCAL_REDIS', 'must be auto or off');
-  const localRedis = localRedisMode === 'auto' && !redisUrl && role !== 'worker';
+  const localRedis = localRedisMode === 'auto' && !redis && role !== 'worker';
   const jobs = { concurrency: intInRange(env, 'JOBS_CONCURRENCY', 4, 1, 256), attempts: intInRange(env, 'JOBS_ATTEMPTS', 3, 1, 20), backoffMs: intInRange(env, 'JOBS_BACKOFF_MS', 1000, 0, 600_000),
     lockMs: intInRange(env, 'JOBS_LOCK_MS', 30_000, 500, 3_600_000),
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
@@ -159,5 +189,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   // A decision continues the run's checkpoint, so an approval cannot wait longer than it lives.
   const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, checkpointTtlMs, 'CHECKPOINT_TTL');
 
-  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { AgentConfigError } from '../agent.errors.js';
 import type { AgentJobsRedis } from './agent-jobs.module-definition.js';
 
@@ -9,9 +9,9 @@ const READY_TIMEOUT_MS = 10_000;
 export class AgentJobsConnections {
   private constructor(
     /** Registry, events and wake-ups: fails fast while Redis is away. */
-    readonly client: Redis,
+    readonly client: Redis | Cluster,
     /** BullMQ's connection: retries forever, as BullMQ requires. */
-    readonly queue: Redis,
+    readonly queue: Redis | Cluster,
     private readonly owned: boolean,
   ) {}
 

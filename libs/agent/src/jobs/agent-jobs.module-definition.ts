@@ -1,9 +1,9 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { AgentJobsOptions } from './agent-run.job.js';
 
 /** Where the queue's Redis is: a URL or ioredis options (the module opens and closes its connections), or the app's own clients. */
-export type AgentJobsRedis = string | RedisOptions | { client: Redis; queueConnection: Redis };
+export type AgentJobsRedis = string | RedisOptions | { client: Redis | Cluster; queueConnection: Redis | Cluster };
 
 export interface AgentJobsModuleOptions extends AgentJobsOptions {
   /** The Redis of the queue, run registry and run events. Given clients stay the app's to close; `queueConnection` needs `maxRetriesPerRequest: null` (BullMQ blocks on it). */

@@ -66,7 +66,8 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
         BullModule.forRootAsync({
           imports: [core],
           inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections],
-          useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => ({ connection: c.queue, prefix: `${o.prefix ?? 'agentnest:'}bull` }),
+          // Hash-tagged: every key of a BullMQ queue must sit in one slot on a Redis Cluster (BullMQ requires it there).
+          useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => ({ connection: c.queue, prefix: `{${o.prefix ?? 'agentnest:'}bull}` }),
         }),
         BullModule.registerQueue({ name: AGENT_RUNS_QUEUE }),
       ],

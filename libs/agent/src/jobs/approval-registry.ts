@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
 import type { ApprovalPauseData } from '../tools/approval.js';
 import { RunStateError, type RunStatus } from './run-registry.js';
@@ -21,7 +21,7 @@ export interface ApprovalRecord extends Omit<ApprovalPauseData, 'kind'> {
 }
 
 export interface ApprovalRegistryOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** @default 'agentnest:' */
   prefix?: string;
   /** How long a decided approval stays listed; @default 7 days */
@@ -35,7 +35,7 @@ if s ~= 'pending' then return {err = 'state:' .. s} end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedBy', ARGV[2], 'decidedAt', ARGV[3], 'reason', ARGV[4])
 return 'pending'`;
 
-type Scripted = Redis & { agentnestApprovalDecide(key: string, status: string, by: string, at: string, reason: string): Promise<string | null> };
+type Scripted = (Redis | Cluster) & { agentnestApprovalDecide(key: string, status: string, by: string, at: string, reason: string): Promise<string | null> };
 
 const tag = (tenant: string | undefined) => createHash('sha256').update(encodeOptionalField(tenant)).digest('base64url').slice(0, 22);
 

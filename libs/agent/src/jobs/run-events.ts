@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { AgentEvent, Recorder } from '../events/agent-event.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { ownerKeys } from './owner-tag.js';
@@ -24,7 +24,7 @@ export interface StoredRunEvent {
 export const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded']);
 
 export interface RunEventsOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** @default 'agentnest:' */
   prefix?: string;
   /** Newest events kept per run (older ones are trimmed); @default 1000 */
@@ -40,7 +40,7 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3]
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return id`;
 
-type Scripted = Redis & { agentnestRunEventAppend(stream: string, record: string, maxEvents: number, ttlMs: number, event: string): Promise<string | null> };
+type Scripted = (Redis | Cluster) & { agentnestRunEventAppend(stream: string, record: string, maxEvents: number, ttlMs: number, event: string): Promise<string | null> };
 
 const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent });
 
@@ -49,7 +49,7 @@ const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, ev
  * are the SSE event ids, so a client reconnecting with Last-Event-ID gets exactly what it missed.
  */
 export class RunEvents {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   readonly prefix: string;
 
   constructor(private readonly options: RunEventsOptions) {

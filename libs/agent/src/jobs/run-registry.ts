@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ownerKeys } from './owner-tag.js';
+import { dedicatedConnection } from './dedicated-connection.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
@@ -65,7 +66,7 @@ export interface PausedRun {
 }
 
 export interface RunRegistryOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** @default 'agentnest:' */
   prefix?: string;
   /** How long a finished run stays readable; @default 7 days */
@@ -110,7 +111,7 @@ redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finishedAt', ARGV[1], 'updat
 redis.call('HDEL', KEYS[1], 'pauseData')
 return s`;
 
-type Scripted = Redis & {
+type Scripted = (Redis | Cluster) & {
   agentnestRunTransition(key: string, to: string, fields: string, ...from: string[]): Promise<string | null>;
   agentnestRunAnswer(key: string, runId: string, now: string): Promise<string | null>;
   agentnestRunCancel(key: string, now: string): Promise<string | null>;
@@ -125,7 +126,7 @@ const tag = (s: string) => createHash('sha256').update(s).digest('base64url').sl
  * The checkpoint of a paused run stays here, server-side.
  */
 export class RunRegistry {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly retentionMs: number;
 
@@ -212,11 +213,12 @@ export class RunRegistry {
       for (const runId of batch) read.hmget(keys.record(runId), 'status', 'conversationId', 'idem', 'resumes', 'approval');
       const fields = ((await read.exec()) ?? []).map(([, v]) => v as Array<string | null>);
       const del = this.redis.pipeline();
+      const approvals: string[] = [];
       batch.forEach((runId, n) => {
         const [status, conversationId, idem, resumes, approval] = fields[n] ?? [];
         del.unlink(keys.record(runId), keys.events(runId), ...(idem ? [idem] : []));
-        // The approval a paused run waits for holds its arguments: it goes too (another slot, so its own command).
-        if (approval) del.unlink(approval);
+        // The approval a paused run waits for holds its arguments: it goes too (the tenant's slot, not the owner's: its own command).
+        if (approval) approvals.push(approval);
         del.zrem(keys.runs, runId);
         if (conversationId) del.zrem(keys.conversation(conversationId), runId);
         if (!status) return; // expired already: only its index entry was left
@@ -224,6 +226,7 @@ export class RunRegistry {
         erased.push({ runId, status: status as RunStatus, jobIds });
       });
       await del.exec();
+      await Promise.all(approvals.map((key) => this.redis.unlink(key)));
     }
     return erased;
   }
@@ -287,10 +290,8 @@ export class RunRegistry {
 
   /** Calls `handler(runId)` for every cancel request, on a dedicated subscriber connection; returns a closer. */
   async onCancel(handler: (runId: string) => void): Promise<() => Promise<void>> {
-    // Its own connection (subscriber mode), queueing until connected whatever the app's connection does.
-    const sub = this.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
-    // Trouble shows in the shared connection's log; without a listener ioredis prints each retry as an unhandled error.
-    sub.on('error', () => undefined);
+    // Its own connection (subscriber mode); on a cluster a SUBSCRIBE hears what any node publishes.
+    const sub = dedicatedConnection(this.redis);
     await sub.subscribe(this.channel());
     sub.on('message', (_channel: string, runId: string) => handler(runId));
     return async () => {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { dedicatedConnection, hashTag } from './dedicated-connection.js';
 import type { RunStreamEvent, StoredRunEvent } from './run-events.js';
 import { compareStreamIds } from './stream-id.js';
 
@@ -8,9 +9,9 @@ interface Watcher {
 }
 
 export interface RunStreamHubOptions {
-  /** The app's shared connection: the hub duplicates it once for its blocking reads and sends wake-ups on it. */
-  redis: Redis;
-  /** Longest single blocking read; a new watcher is picked up at once (CLIENT UNBLOCK), at worst after this; @default 2000 */
+  /** The app's shared connection (a Redis or a Cluster): the hub opens its blocking readers from it and sends wake-ups on it. */
+  redis: Redis | Cluster;
+  /** Longest single blocking read; a new watcher is picked up at once (CLIENT UNBLOCK), at worst after this; @default 2000, 250 on a cluster */
   blockMs?: number;
   /** Pause after a failed read (Redis away) before trying again; @default 500 */
   retryMs?: number;
@@ -19,21 +20,66 @@ export interface RunStreamHubOptions {
 type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
 
 /**
- * Every live run stream of a process, served by one blocking Redis connection: a single XREAD
- * waits on all watched streams at once and hands each watcher what is newer than its own cursor.
- * A thousand followers cost one connection, not a thousand.
+ * Every live run stream of a process, served by blocking Redis readers: one XREAD waits on all
+ * watched streams at once and hands each watcher what is newer than its own cursor, so a thousand
+ * followers cost one connection, not a thousand. On a Redis Cluster one XREAD may only name keys
+ * of one slot, so there is a reader per hash tag (a run's streams are tagged by their owner: one
+ * reader per user following runs on this instance), each closed when its last watcher leaves.
  */
 export class RunStreamHub {
-  private readonly watchers = new Map<string, Set<Watcher>>();
-  private reader?: Redis;
-  private readerId?: number;
-  private running = false;
-  private blocked = false;
+  private readonly readers = new Map<string, StreamReader>();
   private closed = false;
 
   constructor(private readonly options: RunStreamHubOptions) {}
 
   /** Delivers the stream's entries after `after` as they arrive, until the returned function is called. */
+  watch(key: string, after: string, deliver: (events: StoredRunEvent[]) => void): () => void {
+    const group = this.options.redis.isCluster ? hashTag(key) : '';
+    let reader = this.readers.get(group);
+    if (!reader) this.readers.set(group, (reader = new StreamReader(this.options, () => this.closed)));
+    const stop = reader.watch(key, after, deliver);
+    return () => {
+      stop();
+      if (reader.idle && this.readers.get(group) === reader) {
+        this.readers.delete(group);
+        reader.close();
+      }
+    };
+  }
+
+  /** Nest calls this on app.close() when the hub is a provider. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
+  }
+}
+
+/** One blocking reader over a set of streams that one XREAD may name together. */
+class StreamReader {
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private reader?: Redis | Cluster;
+  private readerId?: number;
+  private running = false;
+  private blocked = false;
+  private closed = false;
+  private readonly cluster: boolean;
+
+  constructor(
+    private readonly options: RunStreamHubOptions,
+    private readonly hubClosed: () => boolean,
+  ) {
+    this.cluster = options.redis.isCluster;
+  }
+
+  get idle(): boolean {
+    return this.watchers.size === 0;
+  }
+
   watch(key: string, after: string, deliver: (events: StoredRunEvent[]) => void): () => void {
     const watcher: Watcher = { after, deliver };
     let set = this.watchers.get(key);
@@ -46,46 +92,39 @@ export class RunStreamHub {
     };
   }
 
-  /** Nest calls this on app.close() when the hub is a provider. */
-  onApplicationShutdown(): Promise<void> {
-    return this.close();
-  }
-
-  async close(): Promise<void> {
+  close(): void {
     this.closed = true;
     this.watchers.clear();
     this.reader?.disconnect();
   }
 
   private wake(): void {
-    if (this.closed) return;
+    if (this.closed || this.hubClosed()) return;
     if (!this.running) {
       this.running = true;
       void this.loop();
     } else if (this.blocked && this.readerId !== undefined) {
       // The read in flight does not name the new stream: end it now so the next one does.
-      this.options.redis.client('UNBLOCK', this.readerId).catch(() => undefined);
+      (this.options.redis as Redis).client('UNBLOCK', this.readerId).catch(() => undefined);
     }
   }
 
-  private async connect(): Promise<Redis> {
+  private async connect(): Promise<Redis | Cluster> {
     if (!this.reader) {
-      // Queues commands until connected, and never times a blocking read out, whatever the app's connection does.
-      const reader = this.options.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
-      // Connection trouble shows in the shared connection's log; an unhandled 'error' would print a stack per retry.
-      reader.on('error', () => undefined);
+      const reader = dedicatedConnection(this.options.redis);
       reader.on('ready', () => {
         this.readerId = undefined;
       });
       this.reader = reader;
     }
-    this.readerId ??= Number(await this.reader.client('ID'));
+    // On a cluster CLIENT UNBLOCK would have to reach the reader's node: a short block picks new streams up instead.
+    if (!this.cluster) this.readerId ??= Number(await (this.reader as Redis).client('ID'));
     return this.reader;
   }
 
   private async loop(): Promise<void> {
     try {
-      while (this.watchers.size > 0 && !this.closed) {
+      while (this.watchers.size > 0 && !this.closed && !this.hubClosed()) {
         let reply: XReadReply;
         try {
           const reader = await this.connect();
@@ -93,9 +132,9 @@ export class RunStreamHub {
           const keys = [...this.watchers.keys()];
           const ids = keys.map((k) => oldest(this.watchers.get(k)!));
           this.blocked = true;
-          reply = (await reader.xread('COUNT', 100, 'BLOCK', this.options.blockMs ?? 2_000, 'STREAMS', ...keys, ...ids)) as XReadReply;
+          reply = (await reader.xread('COUNT', 100, 'BLOCK', this.options.blockMs ?? (this.cluster ? 250 : 2_000), 'STREAMS', ...keys, ...ids)) as XReadReply;
         } catch {
-          if (this.closed) return;
+          if (this.closed || this.hubClosed()) return;
           await new Promise((r) => setTimeout(r, this.options.retryMs ?? 500).unref());
           continue;
         } finally {
