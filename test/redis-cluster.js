@@ -4,12 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { findRedisServer, startRedisServer } from '../apps/api/dist/redis/local-redis.js';
 
-/** Starts the cluster; resolves to { nodes: 'host:port,...', servers, stop } once every slot is served. */
-export async function startRedisCluster() {
+/**
+ * Starts the cluster; resolves to { nodes: 'host:port,...', servers, stop } once every slot is served
+ * and every replica has synced. `nodeTimeoutMs` is how long a silent master has before its replica
+ * takes over: short for the failover test, longer for the shared cluster so a busy machine never
+ * fails a master over by accident.
+ */
+export async function startRedisCluster({ nodeTimeoutMs = 5_000 } = {}) {
   const bin = findRedisServer(true);
   if (!bin) throw new Error('redis-server is required for the tests: install it (Debian: apt-get install redis-server)');
-  // Node timeout 1 s: a killed master's replica takes over within a few seconds (the failover test relies on it).
-  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'];
+  // No diskless-sync delay: replicas hold their master's data within moments (a replica that never synced will not take over).
+  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs), '--repl-diskless-sync-delay', '0'];
   // One after another: ports picked at the same moment could collide.
   const servers = [];
   const stop = () => Promise.all(servers.map((s) => s.stop()));
@@ -18,10 +23,23 @@ export async function startRedisCluster() {
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
     execFileSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { stdio: 'ignore' });
     await clusterReady(addresses);
+    await replicasInSync(servers.map((s) => s.port));
     return { nodes: addresses.join(','), servers, stop };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Waits until every replica's link to its master is up (the initial sync is done). */
+async function replicasInSync(ports) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const infos = ports.map((port) => execFileSync('redis-cli', ['-p', String(port), 'INFO', 'replication']).toString());
+    const replicas = infos.filter((i) => /role:slave/.test(i));
+    if (replicas.length === 3 && replicas.every((i) => /master_link_status:up/.test(i))) return;
+    if (Date.now() > deadline) throw new Error('the Redis Cluster replicas did not sync in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

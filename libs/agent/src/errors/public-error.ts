@@ -13,13 +13,14 @@ export interface PublicError {
 
 // How Redis and PostgreSQL clients report a backend they cannot reach (by class, code or their fixed messages).
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P03', '08000', '08003', '08006']);
-const UNREACHABLE_MESSAGES = /Connection is closed|Stream isn't writeable|Connection terminated|connect ECONNREFUSED|Command timed out/;
+// A Redis Cluster between a master's death and its replica's promotion says so in its own words.
+const UNREACHABLE_MESSAGES = /Connection is closed|Stream isn't writeable|Connection terminated|connect ECONNREFUSED|Command timed out|CLUSTERDOWN|TRYAGAIN|Failed to refresh slots cache|Too many Cluster redirections|None of startup nodes is available/;
 
 /** True when a shared store (Redis, PostgreSQL) is down, rather than the request being wrong. */
 export function isStoreUnavailable(error: unknown): boolean {
   const e = error as { name?: string; code?: string; message?: string; errors?: unknown[] } | null;
   if (!e || typeof e !== 'object') return false;
-  if (e.name === 'MaxRetriesPerRequestError' || e.code === 'store_unavailable') return true;
+  if (e.name === 'MaxRetriesPerRequestError' || e.name === 'ClusterAllFailedError' || e.code === 'store_unavailable') return true;
   if (e.code && UNREACHABLE_CODES.has(e.code)) return true;
   if (Array.isArray(e.errors) && e.errors.some(isStoreUnavailable)) return true;
   return typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message);
