@@ -82,6 +82,10 @@ describe('boot configuration', () => {
     ['CHECKPOINT_TTL', { CHECKPOINT_TTL: '31d' }],
     ['CHECKPOINT_TTL', { CHECKPOINT_TTL: 'a week' }],
     ['APPROVAL_TTL', { APPROVAL_TTL: '0s' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '10.0.0.1:70000' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '10.0.0.1:6379', REDIS_URL: 'redis://127.0.0.1:6379' }],
+    ['REDIS_TLS', { REDIS_CLUSTER_NODES: '10.0.0.1:6379', REDIS_TLS: 'yes' }],
     ['APPROVAL_TTL', { CHECKPOINT_TTL: '1h', APPROVAL_TTL: '2h' }],
     ['MEMORY_MAX_MESSAGES', { MEMORY_MAX_MESSAGES: '0' }],
     ['MEMORY_TTL_DAYS', { MEMORY_TTL_DAYS: 'forever' }],
@@ -101,6 +105,13 @@ describe('boot configuration', () => {
     expect(loadAppConfig({ CHECKPOINT_TTL: '12h' }).checkpointTtlMs).toBe(12 * 3_600_000);
     expect(loadAppConfig({ CHECKPOINT_TTL: '90' }).checkpointTtlMs).toBe(90_000);
     expect(loadAppConfig({}).approvalTtlMs).toBe(86_400_000);
+    expect(loadAppConfig({ REDIS_CLUSTER_NODES: 'a.example:7000, 10.0.0.2:7001,[::1]:7002', REDIS_PASSWORD: 'pw-secret', REDIS_TLS: 'true' }).redisCluster).toEqual({
+      nodes: [{ host: 'a.example', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }],
+      password: 'pw-secret',
+      tls: true,
+    });
+    // A cluster is a Redis: no local one is started, and what needs Redis accepts it.
+    expect(loadAppConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', APP_ROLE: 'worker' }).localRedis).toBe(false);
     expect(loadAppConfig({ APPROVAL_TTL: '30m' }).approvalTtlMs).toBe(1_800_000);
     // An approval never outlives the checkpoint its decision continues.
     expect(loadAppConfig({ CHECKPOINT_TTL: '1h' }).approvalTtlMs).toBe(3_600_000);

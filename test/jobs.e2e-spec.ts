@@ -180,8 +180,9 @@ describe('queued runs against a real provider SDK: retries and separate worker p
     }
   });
 
-  it('cancels a queued run before any worker takes it, and aborts a running one inside its provider call', async () => {
-    const env = baseEnv(providerEnv());
+  // On a cluster the cancel request is published on one node and heard by a worker subscribed through another.
+  it.each(BACKENDS)('cancels a queued run before any worker takes it, and aborts a running one inside its provider call, on %s', async (_where, backend) => {
+    const env = baseEnv(providerEnv(), backend());
     const api = await startApi({ ...env, APP_ROLE: 'api' });
     let worker: INestApplicationContext | undefined;
     try {
