@@ -25,6 +25,8 @@ describe('AgentJobs.enqueue', () => {
     const added: string[] = [];
     const queue = {
       on: () => queue,
+      qualifiedName: `${prefix}bull:runs`,
+      getBackend: () => ({ client: Promise.resolve(redis) }),
       add: async (_name: string, job: AgentRunJob) => {
         if (failNext) {
           failNext = false;

@@ -21,6 +21,7 @@ import { RunStreamHub } from './run-stream-hub.js';
 import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
 import { ApprovalFlow } from './approval-flow.js';
 import { runJobOptions } from './job-options.js';
+import { runReplicated } from './replicated.js';
 import { decideRefusal, visible } from './approval-access.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
@@ -118,6 +119,7 @@ export class AgentJobs implements OnModuleInit {
       // Issued together: ioredis pipelines them on the one connection, one round trip for both.
       await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
       await this.queue.add('run', job, runJobOptions(this.options, runId, opts));
+      await runReplicated(this.registry, owner, runId, this.queue);
     } catch (err) {
       // Nothing was queued: free the key so the client's retry of this request is not stuck on a dead run.
       if (opts.idempotencyKey !== undefined) await this.registry.releaseIdempotencyKey(owner, opts.idempotencyKey, runId).catch(() => undefined);
@@ -140,6 +142,7 @@ export class AgentJobs implements OnModuleInit {
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
     const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: this.tracer.capture() };
     await this.queue.add('resume', job, runJobOptions(this.options, jobId));
+    await runReplicated(this.registry, owner, runId, this.queue);
     return { runId, status: 'queued' };
   }
 

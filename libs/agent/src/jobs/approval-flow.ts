@@ -8,6 +8,7 @@ import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { runJobOptions } from './job-options.js';
+import { runReplicated } from './replicated.js';
 import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
 import { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
@@ -75,6 +76,7 @@ export class ApprovalFlow {
       trace: (this.options.tracer ?? noopJobTracer).capture(),
     };
     await this.queue.add('decide', job, runJobOptions(this.options, jobId));
+    await runReplicated(this.registry, owner, approval.runId, this.queue);
     return true;
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ownerKeys } from './owner-tag.js';
 import { dedicatedConnection } from './dedicated-connection.js';
+import { replicated } from './replicated.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
@@ -326,6 +327,11 @@ export class RunRegistry {
   async latest(owner: RequestIdentity, conversationId: string): Promise<RunRecord | undefined> {
     const [runId] = await this.redis.zrevrange(ownerKeys(this.prefix, owner).conversation(conversationId), 0, 0);
     return runId ? this.get(owner, runId) : undefined;
+  }
+
+  /** Waits until a replica has this run's record (a Redis Cluster; see replicated()). */
+  replicated(owner: RequestIdentity, runId: string): Promise<void> {
+    return replicated(this.redis, this.key(owner, runId));
   }
 
   /** The BullMQ job currently carrying the run (its first job, or its latest continuation). */

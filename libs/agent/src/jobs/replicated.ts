@@ -1,0 +1,27 @@
+import type { Queue } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
+import type { RequestIdentity } from '../context/request-identity.js';
+
+/**
+ * On a Redis Cluster, waits (at most `timeoutMs`) until a replica has the writes this client sent
+ * to the master holding `key`'s slot: replication is asynchronous, and a master that dies right
+ * after acknowledging would otherwise take an acknowledged run with it. WAIT covers the writes of
+ * one connection, so it goes over the client's own connection to that master. A single Redis
+ * (usually without replicas) is left alone. Best effort: with no replica reachable it returns after
+ * the timeout rather than refuse the request.
+ */
+export async function replicated(redis: Redis | Cluster, key: string, timeoutMs = 1_000): Promise<void> {
+  if (!redis.isCluster) return;
+  const cluster = redis as Cluster;
+  const slot = Number(await cluster.cluster('KEYSLOT', key));
+  const [owner] = (cluster as unknown as { slots: string[][] }).slots[slot] ?? [];
+  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+  await node?.wait(1, timeoutMs).catch(() => undefined);
+}
+
+/** A run's acknowledged state (its record and its queued job) is on a replica before the caller hears "queued". */
+export async function runReplicated(registry: { replicated(owner: RequestIdentity, runId: string): Promise<void> }, owner: RequestIdentity, runId: string, queue: Queue): Promise<void> {
+  // BullMQ's Redis backend uses the module's queue connection itself (shared), the one that sent the job.
+  const client = (await (queue.getBackend() as unknown as { client: Promise<Redis | Cluster> }).client) as Redis | Cluster;
+  await Promise.all([registry.replicated(owner, runId), replicated(client, `${queue.qualifiedName}:id`)]);
+}
