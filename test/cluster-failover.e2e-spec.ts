@@ -17,7 +17,7 @@ describe('a Redis Cluster master fails over under load', () => {
     // A master silent for 1 s is failed over: the outage under test is short.
     cluster = await startRedisCluster({ nodeTimeoutMs: 1_000 });
     admin = new Cluster(cluster.nodes.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })));
-    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_CLUSTER_NODES: cluster.nodes, REDIS_KEY_PREFIX: prefix, MEMORY_STORE: 'redis', JOBS_BACKOFF_MS: '50', JOBS_CONCURRENCY: '8' });
+    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_CLUSTER_NODES: cluster.nodes, REDIS_KEY_PREFIX: prefix, MEMORY_STORE: 'redis', JOBS_BACKOFF_MS: '50', JOBS_CONCURRENCY: '8', JOBS_LOCK_MS: '2000' });
   }, 60_000);
   afterAll(async () => {
     await api?.close();
@@ -77,9 +77,14 @@ describe('a Redis Cluster master fails over under load', () => {
     expect(outageMs).toBeLessThan(15_000);
 
     // Every acknowledged job completes exactly once: completed, its conversation written once (one user turn, one reply).
-    for (const { runId } of acknowledged) {
-      await eventually(`run ${runId} to complete`, async () => ((await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice))).body.status === 'completed' ? true : undefined), { timeoutMs: 30_000 });
-    }
+    // A run its worker was finishing when the master died is taken over once its lock expires (JOBS_LOCK_MS, 2 s here).
+    const unfinished = async () => {
+      const runs = await Promise.all(acknowledged.map(async ({ runId }) => (await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice))).body));
+      return runs.filter((r) => r.status !== 'completed').map((r) => `${r.runId} ${r.status} attempts ${r.attempts} ${r.error?.code ?? ''}`);
+    };
+    await eventually('every acknowledged run to complete', async () => ((await unfinished()).length === 0 ? true : undefined), { timeoutMs: 30_000 }).catch(async () => {
+      throw new Error(`acknowledged runs not completed: ${(await unfinished()).join('; ')}`);
+    });
     const histories = await Promise.all(acknowledged.map(({ conversationId }) => api.http.get(`/v1/conversations/${conversationId}/messages`).set(bearer(KEYS.acmeAlice))));
     expect(histories.map((h) => h.body.messages.map((m: { role: string }) => m.role).join(','))).toEqual(acknowledged.map(() => 'user,assistant'));
     const directHistories = await Promise.all(direct.map((c) => api.http.get(`/v1/conversations/${c}/messages`).set(bearer(KEYS.acmeBob))));
