@@ -160,10 +160,8 @@ export class AgentJobs implements OnModuleInit {
     const run = { runId: paused.runId, agent, conversationId: paused.conversationId };
     const usage = { inputTokens: paused.usage.input, outputTokens: paused.usage.output };
     await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
-    await this.flow.request({ ...run, selfApproval: paused.checkpoint.body.pending.approval?.selfApproval ?? false }, pause);
-    const toolCallId = paused.checkpoint.body.pending.toolCallId;
-    await this.events.append(owner, paused.runId, { type: 'approval.requested', approvalId: pause.approvalId, toolCallId, tool: pause.tool, args: pause.args, expiresAt: pause.expiresAt });
-    await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause, usage, toolCallId });
+    await this.flow.request(run, { pauseData: pause, checkpoint: paused.checkpoint });
+    await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause, usage, toolCallId: pause.toolCallId });
     return { runId: paused.runId, status: 'paused' };
   }
 

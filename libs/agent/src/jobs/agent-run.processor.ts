@@ -148,11 +148,9 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       if (result.status === 'paused') {
         const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
         // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
-        if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId, selfApproval: result.checkpoint.body.pending.approval?.selfApproval ?? false }, approval);
+        if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId }, { pauseData: approval, checkpoint: result.checkpoint });
         const link = approval ? this.flow.link(approval) : {};
         const toolCallId = result.checkpoint.body.pending.toolCallId;
-        // The request comes before the paused status: a stream that ends at the pause has shown what it waits for.
-        if (approval) await this.events.append(owner, d.runId, { type: 'approval.requested', approvalId: approval.approvalId, toolCallId, tool: approval.tool, args: approval.args, expiresAt: approval.expiresAt });
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId });
         return { status: 'paused' };
       }

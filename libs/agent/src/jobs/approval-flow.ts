@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { RequestIdentity } from '../context/request-identity.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { ApprovalPauseData } from '../tools/approval.js';
 import { noopJobTracer } from '../tracing/job-tracer.js';
 import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
@@ -42,10 +43,16 @@ export class ApprovalFlow {
     return { approval: this.approvals.key(pause.requestedBy.tenant, pause.approvalId) };
   }
 
-  /** Lists the approval the run paused for and schedules its expiry, which settles it as denied if nobody decided. */
-  async request(run: ApprovalRun, pause: ApprovalPauseData): Promise<void> {
-    await this.approvals.create(run, pause);
+  /**
+   * Lists the approval the run paused for, schedules its expiry (which settles it as denied if nobody
+   * decided), and tells the run's stream. Before the paused status: a stream that ends at the pause
+   * has shown what it waits for.
+   */
+  async request(run: Omit<ApprovalRun, 'selfApproval'>, paused: { pauseData: ApprovalPauseData; checkpoint: Checkpoint }): Promise<void> {
+    const pause = paused.pauseData;
+    await this.approvals.create({ ...run, selfApproval: paused.checkpoint.body.pending.approval?.selfApproval ?? false }, pause);
     const { tenant, principal } = pause.requestedBy;
+    await this.events.append(pause.requestedBy, run.runId, { type: 'approval.requested', approvalId: pause.approvalId, toolCallId: pause.toolCallId, tool: pause.tool, args: pause.args, expiresAt: pause.expiresAt });
     const expiry: AgentRunJob = { runId: run.runId, agent: run.agent, tenant, principal, conversationId: run.conversationId, message: '', expireApproval: pause.approvalId };
     const delay = Math.max(0, Date.parse(pause.expiresAt) - Date.now());
     await this.queue.add('expire', expiry, { jobId: `${run.runId}-x-${pause.approvalId}`, delay, attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: true, removeOnFail: { age: 86_400 } });
