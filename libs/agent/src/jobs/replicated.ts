@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { RequestIdentity } from '../context/request-identity.js';
+import { hashTag } from './dedicated-connection.js';
 
 /**
  * On a Redis Cluster, waits (at most `timeoutMs`) until a replica has the writes this client sent
@@ -13,10 +14,20 @@ import type { RequestIdentity } from '../context/request-identity.js';
 export async function replicated(redis: Redis | Cluster, key: string, timeoutMs = 1_000): Promise<void> {
   if (!redis.isCluster) return;
   const cluster = redis as Cluster;
-  const slot = Number(await cluster.cluster('KEYSLOT', key));
-  const [owner] = (cluster as unknown as { slots: string[][] }).slots[slot] ?? [];
+  // ioredis' own slot map (refreshed on MOVED and failover) names the master that holds the slot.
+  const [owner] = (cluster as unknown as { slots: string[][] }).slots[keySlot(key)] ?? [];
   const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
   await node?.wait(1, timeoutMs).catch(() => undefined);
+}
+
+/** The Redis Cluster slot of a key: CRC16 (XMODEM) of its hash tag, or of the whole key without one, modulo 16384. */
+export function keySlot(key: string): number {
+  let crc = 0;
+  for (const byte of Buffer.from(hashTag(key))) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
 }
 
 /** A run's acknowledged state (its record and its queued job) is on a replica before the caller hears "queued". */
