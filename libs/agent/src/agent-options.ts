@@ -36,5 +36,16 @@ export function checkAgentOptions(options: AgentOptions): void {
       if (!checked.ok) throw new AgentConfigError(`agent "${options.name}": output.canned does not match output.schema: ${checked.errors.join('; ')}`);
     }
   }
+  if (options.handoffs !== undefined) {
+    if (!Array.isArray(options.handoffs)) throw new AgentConfigError(`agent "${options.name}": handoffs must be an array of agents or agent names`);
+    for (const h of options.handoffs) {
+      const name = typeof h === 'string' ? h : h?.name;
+      if (typeof name !== 'string' || !name) throw new AgentConfigError(`agent "${options.name}": each handoff must be an agent or an agent name`);
+      if (name === options.name) throw new AgentConfigError(`agent "${options.name}" cannot hand off to itself`);
+      if (typeof h === 'string' && typeof options.agents !== 'function') throw new AgentConfigError(`agent "${options.name}": handoff "${h}" is a name, which needs an agents lookup`);
+    }
+  }
+  const depth = options.maxAgentDepth;
+  if (depth !== undefined && (!Number.isInteger(depth) || depth < 0 || depth > 10)) throw new AgentConfigError(`agent "${options.name}": maxAgentDepth must be an integer from 0 to 10`);
   if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
 }

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { checkApprover, requestApproval, type ApprovalPauseData } from './tools/approval.js';
-import type { LLMMessage, LLMResponse, ToolCall } from '@agentnest/providers';
+import type { LLMMessage, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
-import { type AgentOptions, type ApprovalDecision, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult } from './agent.types.js';
+import { type AgentOptions, type ApprovalDecision, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult, type RunTools } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint/checkpoint.js';
@@ -14,13 +14,17 @@ import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.
 import { RecorderSet } from './events/recorder-set.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
 import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
-import { executeToolCalls, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
+import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
+import { addUsage, usageSince } from './cost/pricing.js';
 import { callModel, checkRunBudget } from './run/model-call.js';
+import { describeToolWork } from './run/history-view.js';
 import { embedTurn, loadHistory, recall } from './run/run-memory.js';
 import type { RunContext, RunState } from './run/run-state.js';
 import { structuredOutput } from './output/output-tiers.js';
+import { DEFAULT_MAX_AGENT_DEPTH, subConversationId, subRunId, type RunLink } from './team/run-link.js';
+import { HANDOFF_PREFIX, handoffTool, refName, teamSpec, type AgentRef, type AgentToolSpec, type HandoffSpec } from './team/team-tool.js';
 
 const DEFAULT_MAX_ITERATIONS = 10;
 
@@ -30,16 +34,28 @@ const lastCalls = (body: CheckpointBody): ToolCall[] => {
   return last?.role === 'assistant' ? (last.toolCalls ?? []) : [];
 };
 
+/** The checkpoint body of the agent that actually paused (a sub-agent's, when an agent tool paused). */
+const innermost = (body: CheckpointBody): CheckpointBody => (body.pending.sub ? innermost(body.pending.sub) : body);
+
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+
+/** What continues a paused run at the call that paused it (in the innermost agent). */
+type PendingAction = { kind: 'answer'; answer: unknown } | { kind: 'decision'; approve: boolean; reason?: string; approver?: { tenant?: string; principal?: string } };
 
 /**
  * An agent: a model, a system prompt and tools, run in a loop until the model answers without
  * calling tools. Build it once and run it many times: everything of one run (identity, roles,
  * signal, recorders, extra tools) is a run argument; state lives in memory and checkpoints.
+ *
+ * Agents compose: `agentTool(other)` lets this agent call another as a tool (a nested sub-run),
+ * and `handoffs` lets it hand the conversation to another agent, which goes on with the same run.
  */
 export class Agent {
   readonly name: string;
+  readonly description?: string;
   private readonly tools: ReadonlyMap<string, Tool>;
+  /** True when the agent may hand off: its runs track who holds the conversation. */
+  private readonly handsOff: boolean;
   private readonly recorders = new RecorderSet();
   private readonly maxIterations: number;
   private readonly policy?: PolicyEngine;
@@ -56,13 +72,17 @@ export class Agent {
 
   private constructor(private readonly options: AgentOptions) {
     this.name = options.name;
+    this.description = options.description;
     this.maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
     const tools = new Map<string, Tool>();
-    for (const tool of options.tools ?? []) {
+    const add = (tool: Tool) => {
       if (tools.has(tool.name)) throw new AgentConfigError(`agent "${options.name}" has two tools named "${tool.name}"`);
-      tools.set(tool.name, tool as Tool);
-    }
+      tools.set(tool.name, tool);
+    };
+    for (const tool of options.tools ?? []) add(tool as Tool);
+    for (const target of options.handoffs ?? []) add(handoffTool(target, typeof target === 'string' ? undefined : target.description));
     this.tools = tools;
+    this.handsOff = !!options.handoffs?.length;
     if (options.policy) this.policy = new PolicyEngine(options.policy);
     this.now = options.now ?? Date.now;
     this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger(this.now);
@@ -73,7 +93,23 @@ export class Agent {
     return [...this.toolsWith(extra).values()].filter((t) => !this.policy || this.policy.decide(t.name, subject).allowed);
   }
 
-  /** The agent's tools plus a run's own; a run's tool may not shadow one of the agent's. */
+  /**
+   * The agents this one reaches directly: those it calls as tools and those it may hand off to,
+   * each by name with the agent when it resolves now (an object, or a name its `agents` lookup finds).
+   */
+  teamEdges(): { maxDepth: number; tools: Array<{ tool: string; name: string; agent?: Agent }>; handoffs: Array<{ name: string; agent?: Agent }> } {
+    const edges = { maxDepth: this.options.maxAgentDepth ?? DEFAULT_MAX_AGENT_DEPTH, tools: [] as Array<{ tool: string; name: string; agent?: Agent }>, handoffs: [] as Array<{ name: string; agent?: Agent }> };
+    for (const tool of this.tools.values()) {
+      const spec = teamSpec(tool);
+      if (!spec) continue;
+      const edge = { name: refName(spec.target), agent: this.resolve(spec.target) };
+      if (spec.kind === 'agent') edges.tools.push({ tool: tool.name, ...edge });
+      else edges.handoffs.push(edge);
+    }
+    return edges;
+  }
+
+  /** The agents' own tools plus a run's own; a run's tool may not shadow one of the agent's. */
   private toolsWith(extra: Tool[] | undefined): ReadonlyMap<string, Tool> {
     if (!extra?.length) return this.tools;
     const tools = new Map(this.tools);
@@ -87,7 +123,20 @@ export class Agent {
   /** Checks the options (AgentConfigError naming the first problem) and builds the agent. */
   static create(options: AgentOptions): Agent {
     checkAgentOptions(options);
-    return new Agent(options);
+    const agent = new Agent(options);
+    agent.checkNesting([agent.name], options.maxAgentDepth ?? DEFAULT_MAX_AGENT_DEPTH);
+    return agent;
+  }
+
+  /** Refuses, at build time, agent tools given as objects that nest deeper than allowed (cycles cannot be built from objects). */
+  private checkNesting(chain: string[], max: number): void {
+    for (const tool of this.tools.values()) {
+      const spec = teamSpec(tool);
+      if (spec?.kind !== 'agent' || !(spec.target instanceof Agent)) continue;
+      const path = [...chain, spec.target.name];
+      if (path.length - 1 > max) throw new AgentConfigError(`agent "${chain[0]}": agents called as tools nest ${path.length - 1} deep (${path.join(' → ')}), more than maxAgentDepth ${max}`);
+      spec.target.checkNesting(path, max);
+    }
   }
 
   /** Sends every event of this agent's runs to `recorder`; returns a function that detaches it. */
@@ -96,19 +145,33 @@ export class Agent {
   }
 
   async run(input: RunInput): Promise<RunResult> {
+    if (input?.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');
+    return this.start(input);
+  }
+
+  /** Starts a run: one a caller asked for, or (`link`) the sub-run of an agent tool. */
+  private async start(input: RunInput, link?: RunLink): Promise<RunResult> {
     if (typeof input?.message !== 'string') throw new AgentError('invalid_input', 'run() needs a string message');
-    if (input.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');
     const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
     throwIfAborted(input.signal);
     const output = this.outputSchema(input.outputSchema);
-    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input, input.roles);
+    const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input, input.roles, link);
     state.output = output;
     return this.guard(state, async () => {
       this.emit(state, { type: 'run.start', identity, message: input.message });
-      const history = await loadHistory(this.context(state));
-      await recall(this.context(state), input.message, history);
-      return this.loop(state, history);
+      let history = await loadHistory(this.context(state));
+      // The agent that answered the conversation's last turn still holds it: it answers this one.
+      const holder = state.team && this.holderOf(history);
+      if (holder) {
+        this.emit(state, { type: 'handoff', from: this.name, to: holder.name, reason: `${holder.name} holds this conversation`, held: true });
+        state.team = { entry: this.name, active: holder.name, visited: [holder.name] };
+        holder.enter(state);
+        if (holder.options.memory !== this.options.memory) history = await loadHistory(holder.context(state));
+      }
+      const agent = holder || this;
+      await recall(agent.context(state), input.message, history);
+      return agent.loop(state, history);
     });
   }
 
@@ -118,32 +181,27 @@ export class Agent {
     if (opts.identity && (opts.identity.tenant !== body.identity.tenant || opts.identity.principal !== body.identity.principal)) {
       throw new CheckpointIdentityError();
     }
-    if (body.pending.approval) throw new CheckpointInvalidError('this run waits for an approval: decide it with decide()');
-    return this.reopen(body, opts, opts.identity?.roles ?? body.roles, async (state, calls) => {
-      const { toolCallId, tool } = body.pending;
-      this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity });
-      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(answer) };
-      this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
-      return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });
-    });
+    if (innermost(body).pending.approval) throw new CheckpointInvalidError('this run waits for an approval: decide it with decide()');
+    return this.reopen(body, opts, opts.identity?.roles ?? body.roles, { kind: 'answer', answer });
   }
 
   /**
-   * Decides a tool call that waits for an approval. The approver must be of the same tenant, hold
-   * one of the approver roles, and (unless the rule allows it) not be the caller who asked. Approved,
-   * the tool runs with exactly the arguments that were shown; denied (or decided after the approval
-   * expired), the model gets "denied by <approver>: <reason>" as the tool's result. The run then
-   * continues as the caller who asked.
+   * Decides a tool call that waits for an approval (in this agent or in an agent it called as a
+   * tool). The approver must be of the same tenant, hold one of the approver roles, and (unless the
+   * rule allows it) not be the caller who asked. Approved, the tool runs with exactly the arguments
+   * that were shown; denied (or decided after the approval expired), the model gets "denied by
+   * <approver>: <reason>" as the tool's result. The run then continues as the caller who asked.
    */
   async decide(checkpoint: Checkpoint | unknown, decision: ApprovalDecision, opts: DecideOptions): Promise<RunResult> {
     const body = this.openCheckpoint(checkpoint);
-    const approval = body.pending.approval;
+    const leaf = innermost(body);
+    const approval = leaf.pending.approval;
     if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
     if (decision?.decision !== 'approve' && decision?.decision !== 'deny') throw new AgentError('invalid_input', 'decision must be approve or deny');
     const approver = opts.approver;
-    const call = lastCalls(body).find((c) => c.id === body.pending.toolCallId)!;
-    checkApprover(approval, approver, body.identity, call);
-    return this.settle(body, opts, { approve: decision.decision === 'approve', reason: decision.reason, approver: { tenant: approver.tenant, principal: approver.principal } });
+    const call = lastCalls(leaf).find((c) => c.id === leaf.pending.toolCallId)!;
+    checkApprover(approval, approver, leaf.identity, call);
+    return this.reopen(body, opts, body.roles, { kind: 'decision', approve: decision.decision === 'approve', reason: decision.reason, approver: { tenant: approver.tenant, principal: approver.principal } });
   }
 
   /**
@@ -153,45 +211,30 @@ export class Agent {
    */
   async expire(checkpoint: Checkpoint | unknown, opts: Omit<DecideOptions, 'approver'> = {}): Promise<RunResult> {
     const body = this.openCheckpoint(checkpoint);
-    const approval = body.pending.approval;
+    const approval = innermost(body).pending.approval;
     if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
     if (this.now() < Date.parse(approval.expiresAt)) throw new CheckpointInvalidError('the approval has not expired yet');
-    return this.settle(body, opts, { approve: false });
+    return this.reopen(body, opts, body.roles, { kind: 'decision', approve: false });
   }
 
-  /** Runs the approved call, or answers the model with the denial, then continues the turn. */
-  private settle(body: CheckpointBody, opts: Omit<DecideOptions, 'approver'>, decision: { approve: boolean; reason?: string; approver?: { tenant?: string; principal?: string } }): Promise<RunResult> {
-    const approval = body.pending.approval!;
-    const call = lastCalls(body).find((c) => c.id === body.pending.toolCallId)!;
-    return this.reopen(body, opts, body.roles, async (state, calls) => {
-      const expired = !(this.now() < Date.parse(approval.expiresAt));
-      const approved = decision.approve && !expired;
-      const reason = expired ? 'the approval expired' : decision.reason;
-      const who = decision.approver;
-      this.emit(state, { type: 'approval.decided', approvalId: approval.id, toolCallId: call.id, tool: call.name, decision: approved ? 'approve' : 'deny', ...(who ? { approver: who } : {}), ...(reason ? { reason } : {}), expired });
-      if (approved) return this.continueTurn(state, calls, { ...body.results }, new Set([call.id]));
-      const by = who ? ` by ${who.principal ?? 'an approver'}` : '';
-      const denied: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: `denied${by}${reason ? `: ${reason}` : ''}` };
-      this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: denied.content, isError: false, durationMs: 0 });
-      return this.continueTurn(state, calls, { ...body.results, [call.id]: denied });
-    });
-  }
-
-  /** A checkpoint of this agent, verified (signature, version, shape, pending call). */
+  /** A checkpoint of this agent, verified (signature, version, shape, pending call at every level). */
   private openCheckpoint(checkpoint: unknown): CheckpointBody {
     assertCheckpointSecret(this.options.checkpointSecret);
     const body = verifyCheckpoint(checkpoint, this.options.checkpointSecret);
     if (body.agent !== this.name) throw new CheckpointInvalidError('issued by another agent');
     if (this.options.requireTenant && !body.identity.tenant) throw new TenantRequiredError();
-    if (!lastCalls(body).some((c) => c.id === body.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
+    for (let level: CheckpointBody | undefined = body; level; level = level.pending.sub) {
+      if (!lastCalls(level).some((c) => c.id === level!.pending.toolCallId)) throw new CheckpointInvalidError('pending tool call not found');
+    }
     return body;
   }
 
   /**
    * Continues a checkpoint once: not expired, not revoked by an erasure, claimed (single use); the
-   * claim goes back if the continuation fails before it used the checkpoint's answer.
+   * claim goes back if the continuation fails before it used the checkpoint's answer. A sub-agent's
+   * checkpoint inside it is continued the same way by that agent, with `link` to this run.
    */
-  private async reopen(body: CheckpointBody, opts: ResumeOptions, roles: readonly string[] | undefined, go: (state: RunState, calls: ToolCall[]) => Promise<RunResult>): Promise<RunResult> {
+  private async reopen(body: CheckpointBody, opts: ResumeOptions, roles: readonly string[] | undefined, action: PendingAction, link?: RunLink): Promise<RunResult> {
     throwIfAborted(opts.signal);
     const expiresAt = Date.parse(body.expiresAt);
     if (!(this.now() < expiresAt)) throw new CheckpointExpiredError();
@@ -199,37 +242,105 @@ export class Agent {
     if ((await this.checkpoints.generation(body.identity)) !== body.gen) throw new CheckpointRevokedError();
     const holder = opts.attemptKey ?? randomUUID();
     if (!(await this.checkpoints.claim(body.id, holder, expiresAt))) throw new CheckpointUsedError();
-    const state = this.newState(body.runId, body.identity, [...body.turn], opts, roles ? [...roles] : []);
+    const state = this.newState(body.runId, body.identity, [...body.turn], opts, roles ? [...roles] : [], link);
     state.output = this.outputSchema(opts.outputSchema);
     state.iterations = body.iterations;
     state.usage = body.usage;
     state.costUsd = body.costUsd;
-    return this.guard(state, () => go(state, lastCalls(body))).catch(async (err: unknown) => {
+    return this.guard(state, async () => {
+      if (body.team) state.team = structuredClone(body.team);
+      const agent = this.activeIn(state);
+      return agent.applyPending(state, body, lastCalls(body), action, opts.attemptKey);
+    }).catch(async (err: unknown) => {
       await this.checkpoints.release(body.id, holder).catch(() => undefined);
       throw err;
     });
   }
 
-  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], per: { signal?: AbortSignal; stream?: boolean; recorders?: Recorder[]; tools?: Tool[] }, roles: string[] = []): RunState {
-    let recorders: RecorderSet | undefined;
-    if (per.recorders?.length) {
-      recorders = new RecorderSet();
-      for (const r of per.recorders) recorders.add(r);
+  /** The agent that has the reopened run: this one, or the one it was handed to before the pause (which then takes the state over). */
+  private activeIn(state: RunState): Agent {
+    const name = state.team?.active;
+    if (!name || name === this.name) return this;
+    const active = this.reachable(name);
+    if (!active) throw new CheckpointInvalidError(`the agent "${name}" that has this run is gone`);
+    active.enter(state);
+    return active;
+  }
+
+  /** Gives the paused call its result (an answer, a decision, or a sub-agent's continuation) and goes on with the turn. */
+  private async applyPending(state: RunState, body: CheckpointBody, calls: ToolCall[], action: PendingAction, attemptKey: string | undefined): Promise<RunResult> {
+    const { toolCallId, tool, sub } = body.pending;
+    const call = calls.find((c) => c.id === toolCallId)!;
+    this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity, via: action.kind });
+    if (sub) return this.resumeAgentCall(state, body, calls, call, sub, action, attemptKey);
+    if (action.kind === 'answer') {
+      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(action.answer) };
+      this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
+      return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });
     }
+    const approval = body.pending.approval!;
+    const expired = !(this.now() < Date.parse(approval.expiresAt));
+    const approved = action.approve && !expired;
+    const reason = expired ? 'the approval expired' : action.reason;
+    const who = action.approver;
+    this.emit(state, { type: 'approval.decided', approvalId: approval.id, toolCallId, tool, decision: approved ? 'approve' : 'deny', ...(who ? { approver: who } : {}), ...(reason ? { reason } : {}), expired });
+    if (approved) return this.continueTurn(state, calls, { ...body.results }, new Set([toolCallId]));
+    const by = who ? ` by ${who.principal ?? 'an approver'}` : '';
+    const denied: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: `denied${by}${reason ? `: ${reason}` : ''}` };
+    this.emit(state, { type: 'tool.end', toolCallId, tool, result: denied.content, isError: false, durationMs: 0 });
+    return this.continueTurn(state, calls, { ...body.results, [toolCallId]: denied });
+  }
+
+  /** Continues the sub-agent whose pause paused this run; its reply (or its next pause) is this call's outcome. */
+  private async resumeAgentCall(state: RunState, body: CheckpointBody, calls: ToolCall[], call: ToolCall, sub: CheckpointBody, action: PendingAction, attemptKey: string | undefined): Promise<RunResult> {
+    const spec = teamSpec(state.tools.get(call.name));
+    const target = spec?.kind === 'agent' ? this.resolve(spec.target) : undefined;
+    if (spec?.kind !== 'agent' || target?.name !== sub.agent) throw new CheckpointInvalidError(`the agent tool "${call.name}" that paused is gone`);
+    const link = this.linkFor(state, target, spec, sub.costUsd);
+    if (typeof link === 'string') throw new CheckpointInvalidError(link);
+    const started = performance.now();
+    const start: AgentEventBody = { type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args };
+    this.emit(state, start);
+    const result = await state.sink.scope(this.event(state, start), () => target.reopen(sub, { signal: state.signal, attemptKey, tools: state.runTools }, state.roles, action, link));
+    const outcome = this.rollUp(state, target, result, sub.usage, sub.costUsd);
+    if ('paused' in outcome) return this.pause(state, { results: {}, paused: { call, ...outcome.paused } }, { ...body.results });
+    this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: outcome.content, isError: outcome.isError ?? false, durationMs: performance.now() - started });
+    const message: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: outcome.content, ...(outcome.isError ? { isError: true } : {}) };
+    return this.continueTurn(state, calls, { ...body.results, [call.id]: message });
+  }
+
+  private newState(runId: string, identity: MemoryIdentity, turn: LLMMessage[], per: { signal?: AbortSignal; stream?: boolean; recorders?: Recorder[]; tools?: RunTools }, roles: string[] = [], link?: RunLink): RunState {
+    const runTools = typeof per.tools === 'function' ? per.tools : per.tools?.length ? (agent: string) => (agent === this.name ? (per.tools as Tool[]) : undefined) : undefined;
+    const own = this.options.costBudget;
+    // A sub-run may spend what its caller has left, and no more.
+    const budget = link?.budgetUsd === undefined ? own : { usd: Math.max(0, Math.min(own?.usd ?? Infinity, link.budgetUsd)), onExceed: 'halt' as const };
     return {
       runId,
       identity,
       turn,
-      tools: this.toolsWith(per.tools),
-      recorders,
+      tools: this.toolsWith(runTools?.(this.name)),
+      runTools,
+      sink: (link ? link.sink.with(this.recorders) : this.recorders).with(per.recorders ?? []),
+      ...(link ? { link } : {}),
+      ...(this.handsOff ? { team: { entry: this.name, active: this.name, visited: [this.name] } } : {}),
+      ...(budget ? { budget } : {}),
+      inherited: link?.inherited ?? { pricingTable: this.options.pricingTable, ledger: this.options.ledger, checkpointSecret: this.options.checkpointSecret },
       iterations: 0,
       usage: { input: 0, output: 0 },
       costUsd: 0,
       startedAt: performance.now(),
       signal: per.signal ?? new AbortController().signal,
-      stream: per.stream ?? false,
+      // A sub-agent's text is its caller's tool result, not the reply being streamed.
+      stream: link ? false : (per.stream ?? false),
       roles,
     };
+  }
+
+  /** Makes this agent the one that works on `state` (after a handoff, or for a conversation it holds). */
+  private enter(state: RunState): void {
+    state.tools = this.toolsWith(state.runTools?.(this.name));
+    state.sink = state.sink.with(this.recorders);
+    if (state.team) state.team.active = this.name;
   }
 
   private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
@@ -242,12 +353,17 @@ export class Agent {
       const response = await callModel(this.context(state), history, specs, final);
       const wantsTools = !final && response.toolCalls.length > 0;
       if (checkRunBudget(this.context(state)) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
-      state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls } : { role: 'assistant', content: response.content });
+      // In a conversation several agents share, each assistant message says who wrote it (the next turn goes to the last one).
+      const by = state.team ? { agent: this.name } : {};
+      state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls, ...by } : { role: 'assistant', content: response.content, ...by });
       if (!wantsTools) return this.complete(state, response, final, state.output ? await structuredOutput(this.context(state), history, specs, response) : undefined);
 
       const outcome = await this.runTools(state, response.toolCalls);
       if (outcome.paused || outcome.approvals) return await this.pause(state, outcome, outcome.results);
       state.turn.push(...response.toolCalls.map((c: ToolCall) => outcome.results[c.id]));
+      if (outcome.handoff) return this.handOff(state, outcome.handoff);
+      // A sub-agent's cost may have spent the run's budget: stop before paying for another call.
+      if (checkRunBudget(this.context(state)) === 'halt') return this.budgetExceeded(state, response);
     }
   }
 
@@ -259,6 +375,9 @@ export class Agent {
       identity: state.identity,
       signal: state.signal,
       emit: (e) => this.emit(state, e),
+      within: (e, work) => state.sink.scope(this.event(state, e), work),
+      callAgent: (call, spec) => this.callAgent(state, call, spec),
+      refuseHandoff: (spec) => this.refuseHandoff(state, spec),
       roles: state.roles,
       approved,
       ...(this.policy ? { authorize: (tool: string) => this.policy!.decide(tool, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
@@ -271,28 +390,133 @@ export class Agent {
    */
   private async continueTurn(state: RunState, calls: ToolCall[], results: Record<string, ToolResultMessage>, approved?: ReadonlySet<string>): Promise<RunResult> {
     const missing = calls.filter((c) => !results[c.id]);
+    let handoff: ToolTurnOutcome['handoff'];
     if (missing.length) {
       const outcome = await this.runTools(state, missing, approved);
       Object.assign(results, outcome.results);
       if (outcome.paused || outcome.approvals) return this.pause(state, outcome, results);
+      handoff = outcome.handoff;
     }
     state.turn.push(...calls.map((c) => results[c.id]));
+    if (handoff) return this.handOff(state, handoff);
+    if (checkRunBudget(this.context(state)) === 'halt') return this.budgetExceeded(state, { content: '' });
     const history = await loadHistory(this.context(state));
     return this.loop(state, history);
   }
 
-  private budgetExceeded(state: RunState, response: LLMResponse): BudgetExceededResult {
+  /** Resolves an agent named in a handoff or agent tool: an object as given, a name through `agents`. */
+  private resolve(ref: AgentRef): Agent | undefined {
+    const found = typeof ref === 'string' ? this.options.agents?.(ref) : ref;
+    return found instanceof Agent ? found : undefined;
+  }
+
+  /** The agent named `name` if this agent can reach it through handoffs (directly or through the agents it hands to). */
+  private reachable(name: string): Agent | undefined {
+    const seen = new Set<string>([this.name]);
+    const queue: Agent[] = [this];
+    while (queue.length) {
+      const agent = queue.shift()!;
+      for (const tool of agent.tools.values()) {
+        const spec = teamSpec(tool);
+        if (spec?.kind !== 'handoff') continue;
+        const next = agent.resolve(spec.target);
+        if (!next || seen.has(next.name)) continue;
+        if (next.name === name) return next;
+        seen.add(next.name);
+        queue.push(next);
+      }
+    }
+    return undefined;
+  }
+
+  /** The agent that answered the last turn of this conversation, when it is another one this agent hands off to. */
+  private holderOf(history: LLMMessage[]): Agent | undefined {
+    const last = history.findLast((m) => m.role === 'assistant');
+    const name = last?.role === 'assistant' ? last.agent : undefined;
+    return name && name !== this.name ? this.reachable(name) : undefined;
+  }
+
+  /** Why the model may not hand off to the spec's agent now, as text it can act on; undefined when it may. */
+  private refuseHandoff(state: RunState, spec: HandoffSpec): string | undefined {
+    const target = this.resolve(spec.target);
+    if (!target) return `Error (unknown_agent): no agent named "${refName(spec.target)}" is available; answer the user yourself.`;
+    if (state.team?.visited.includes(target.name)) return `Error (handoff_cycle): ${target.name} already had this conversation in this request; answer the user yourself.`;
+    return undefined;
+  }
+
+  /** Hands the conversation to another agent: it continues this run with its own prompt, tools and policy. */
+  private async handOff(state: RunState, handoff: NonNullable<ToolTurnOutcome['handoff']>): Promise<RunResult> {
+    const target = this.resolve(handoff.spec.target)!;
+    const { reason } = handoff;
+    this.emit(state, { type: 'handoff', from: this.name, to: target.name, reason, held: false });
+    const team = (state.team ??= { entry: this.name, active: this.name, visited: [this.name] });
+    team.visited.push(target.name);
+    const work = describeToolWork(state.turn.slice(1)).filter((line) => !line.startsWith(HANDOFF_PREFIX));
+    const note = [`The ${this.name} agent handed this conversation to you. Its reason: ${reason}`, ...(work.length ? ['What was done for this message before the handoff:', ...work.map((w) => `- ${w}`)] : []), 'Answer the user yourself.'].join('\n');
+    team.handoff = { from: this.name, reason, start: state.turn.length, note };
+    target.enter(state);
+    const history = await loadHistory(target.context(state));
+    return target.loop(state, history);
+  }
+
+  /** Where a sub-run of `target` stands in the tree (depth, chain, budget left), or why it may not run (text for the model). */
+  private linkFor(state: RunState, target: Agent, spec: AgentToolSpec, budgetBack = 0): RunLink | string {
+    const depth = (state.link?.depth ?? 0) + 1;
+    const maxDepth = state.link?.maxDepth ?? this.options.maxAgentDepth ?? DEFAULT_MAX_AGENT_DEPTH;
+    const above = state.link?.chain ?? [];
+    const chain = above.at(-1) === this.name ? above : [...above, this.name];
+    if (chain.includes(target.name)) return `Error (agent_cycle): ${target.name} is already working on this request (${[...chain, target.name].join(' → ')}); answer without it.`;
+    if (depth > maxDepth) return `Error (agent_depth): agents may call agents at most ${maxDepth} levels deep; answer without ${target.name}.`;
+    const halts = state.budget && (state.budget.onExceed ?? 'halt') === 'halt';
+    return {
+      parentRunId: state.runId,
+      depth,
+      maxDepth,
+      chain: [...chain, target.name],
+      sink: state.sink,
+      ...(halts ? { budgetUsd: state.budget!.usd - state.costUsd + budgetBack } : {}),
+      inherited: {
+        pricingTable: this.options.pricingTable ?? state.inherited.pricingTable,
+        ledger: this.options.ledger ?? state.inherited.ledger,
+        checkpointSecret: this.options.checkpointSecret ?? state.inherited.checkpointSecret,
+      },
+      ...(spec.history === 'parent' ? { historyFrom: state.link?.historyFrom ?? state.identity } : {}),
+    };
+  }
+
+  /** Runs an agent called as a tool, as the same caller, in its own conversation under this run's. */
+  private async callAgent(state: RunState, call: ToolCall, spec: AgentToolSpec): Promise<SubRunOutcome> {
+    const target = this.resolve(spec.target);
+    if (!target) return { content: `Error (unknown_agent): no agent named "${refName(spec.target)}" is available.`, isError: true };
+    const link = this.linkFor(state, target, spec);
+    if (typeof link === 'string') return { content: link, isError: true };
+    const identity = { ...state.identity, conversationId: subConversationId(state.identity.conversationId, call.name) };
+    const result = await target.start({ message: spec.toMessage(call.args), identity, runId: subRunId(state.runId, call.id), signal: state.signal, roles: state.roles, tools: state.runTools }, link);
+    return this.rollUp(state, target, result, { input: 0, output: 0 }, 0);
+  }
+
+  /** Adds what a sub-run spent since `before` to this run, and turns its result into the tool call's outcome. */
+  private rollUp(state: RunState, target: Agent, result: RunResult, before: Usage, costBefore: number): SubRunOutcome {
+    state.usage = addUsage(state.usage, usageSince(result.usage, before));
+    state.costUsd += result.costUsd - costBefore;
+    if (result.status === 'paused') return { paused: { data: result.pauseData, nested: result.checkpoint.body } };
+    if (result.status === 'budget_exceeded') return { content: `Error (budget_exceeded): ${target.name} stopped because the run's cost budget is spent.`, isError: true };
+    return { content: result.reply };
+  }
+
+  private budgetExceeded(state: RunState, response: Pick<LLMResponse, 'content'>): BudgetExceededResult {
     const base = this.resultBase(state);
     this.emit(state, { type: 'run.end', status: 'budget_exceeded', reply: response.content, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
-    return { status: 'budget_exceeded', ...base, reply: response.content, limitUsd: this.options.costBudget!.usd };
+    return { status: 'budget_exceeded', ...base, reply: response.content, limitUsd: state.budget!.usd };
   }
 
   private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean, output?: { value: unknown; tier: OutputTier }): Promise<CompletedResult> {
     const { memory, recall } = this.options;
     // A structured reply is remembered (and returned) as its canonical JSON, whichever tier served it.
     const reply = output ? JSON.stringify(output.value) : response.content;
-    if (output) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply };
-    if (memory) {
+    if (output) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply, ...(state.team ? { agent: this.name } : {}) };
+    // A sub-agent reading its caller's conversation has none of its own to write to.
+    if (memory && !state.link?.historyFrom) {
       // With recall on, user and assistant text is embedded so later runs can find it.
       const embeddings = recall ? await embedTurn(this.context(state)) : undefined;
       // Keyed by runId: a retried job or a replayed checkpoint of this run never writes the turn twice.
@@ -314,16 +538,19 @@ export class Agent {
     return typeof (runSchema as { safeParse?: unknown }).safeParse === 'function' ? compileOutputSchema(runSchema) : compileUntrustedSchema(runSchema);
   }
 
-  /** Pauses on a pauseHere call, or else on the first call that waits for an approval. */
+  /** Pauses on a pauseHere call (or a sub-agent's pause), or else on the first call that waits for an approval. */
   private async pause(state: RunState, outcome: ToolTurnOutcome, results: Record<string, ToolResultMessage>): Promise<PausedResult> {
-    assertCheckpointSecret(this.options.checkpointSecret);
+    const secret = this.options.checkpointSecret ?? state.inherited.checkpointSecret;
+    assertCheckpointSecret(secret);
     const issuedAt = this.now();
     const expiresAt = new Date(issuedAt + (this.options.checkpointTtlMs ?? DEFAULT_CHECKPOINT_TTL_MS)).toISOString();
     let pending: CheckpointBody['pending'];
     let pauseData: unknown;
     if (outcome.paused) {
-      pending = { toolCallId: outcome.paused.call.id, tool: outcome.paused.call.name };
-      pauseData = outcome.paused.data;
+      const { call, data, nested } = outcome.paused;
+      // A sub-agent's pause: its checkpoint rides inside this one, and its approval (if any) shows at the top.
+      pending = { toolCallId: call.id, tool: call.name, ...(nested ? { sub: nested, ...(nested.pending.approval ? { approval: nested.pending.approval } : {}) } : {}) };
+      pauseData = data;
     } else {
       ({ pending, pauseData } = requestApproval(outcome.approvals![0], state.identity, issuedAt, this.options.approvalTtlMs));
       const { approvalId, argsHash, requestedBy, approverRoles, expiresAt: until } = pauseData as ApprovalPauseData;
@@ -334,7 +561,7 @@ export class Agent {
         id: randomBytes(16).toString('base64url'),
         expiresAt,
         gen: await this.checkpoints.generation(state.identity),
-        agent: this.name,
+        agent: state.team?.entry ?? this.name,
         runId: state.runId,
         identity: state.identity,
         ...(state.roles.length ? { roles: state.roles } : {}),
@@ -346,8 +573,9 @@ export class Agent {
         usage: state.usage,
         costUsd: state.costUsd,
         createdAt: new Date(issuedAt).toISOString(),
+        ...(state.team ? { team: state.team } : {}),
       },
-      this.options.checkpointSecret,
+      secret,
     );
     const base = this.resultBase(state);
     this.emit(state, { type: 'pause', toolCallId: pending.toolCallId, tool: pending.tool, pauseData: checkpoint.body.pauseData });
@@ -356,7 +584,7 @@ export class Agent {
   }
 
   private resultBase(state: RunState) {
-    return { runId: state.runId, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
+    return { runId: state.runId, agent: this.name, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
   }
 
   private async guard<T>(state: RunState, work: () => Promise<T>): Promise<T> {
@@ -388,20 +616,20 @@ export class Agent {
       options: this.options,
       state,
       emit: (body) => this.emit(state, body),
-      scope: (body, work) => {
-        const event = this.event(state, body);
-        return this.recorders.scope(event, () => (state.recorders ? state.recorders.scope(event, work) : work()));
-      },
+      scope: (body, work) => state.sink.scope(this.event(state, body), work),
     };
   }
 
   private event(state: RunState, body: AgentEventBody): AgentEvent {
-    return { ...body, runId: state.runId, agent: this.name, at: Date.now() } as AgentEvent;
+    const event = { ...body, runId: state.runId, agent: this.name, at: Date.now() } as AgentEvent;
+    if (state.link) {
+      event.parentRunId = state.link.parentRunId;
+      event.depth = state.link.depth;
+    }
+    return event;
   }
 
   private emit(state: RunState, body: AgentEventBody): void {
-    const event = this.event(state, body);
-    this.recorders.emit(event);
-    state.recorders?.emit(event);
+    state.sink.emit(this.event(state, body));
   }
 }

@@ -9,9 +9,16 @@ import type { OutputInvalidError } from './agent.errors.js';
 import type { OutputSchema } from './output/output-schema.js';
 import type { Tool } from './tools/tool.js';
 import type { Recorder } from './events/agent-event.js';
+import type { AgentRef, TeamMember } from './team/team-tool.js';
+
+/** A run's own tools: a list for the agent it starts with, or a function giving each agent of the run its own (MCP tools per agent). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RunTools = Tool<any>[] | ((agent: string) => Tool[] | undefined);
 
 export interface AgentOptions {
   name: string;
+  /** What the agent is for; shown to models that may hand off to it. */
+  description?: string;
   provider: LLMProvider;
   model: string;
   system?: string;
@@ -50,6 +57,16 @@ export interface AgentOptions {
   policy?: ToolPolicy;
   /** Semantic recall: related earlier messages of the same tenant and principal, from any conversation, join the prompt. Needs a searchable memory store. */
   recall?: RecallOptions;
+  /**
+   * Agents this one may hand the conversation to (offered to the model as `transfer_to_<name>`).
+   * The receiving agent continues with its own system prompt, tools and policy, and keeps the
+   * conversation in later runs until it hands it on. Names are resolved through `agents`.
+   */
+  handoffs?: AgentRef[];
+  /** Finds agents named in `handoffs` and in `agentTool(name, ...)`, at run time (AgentService passes its registry). */
+  agents?: (name: string) => TeamMember | undefined;
+  /** How deep agents called as tools may nest below the agent a run starts with; @default 3 */
+  maxAgentDepth?: number;
 }
 
 export interface OutputOptions {
@@ -93,8 +110,7 @@ export interface RunInput {
   /** Recorders for this run only (a per-request narrative, a stream), besides the attached ones. */
   recorders?: Recorder[];
   /** Tools for this run only, besides the agent's own (an MCP server's tools as listed now). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  tools?: Tool<any>[];
+  tools?: RunTools;
 }
 
 export interface ResumeOptions {
@@ -110,8 +126,7 @@ export interface ResumeOptions {
   /** As for `run` */
   recorders?: Recorder[];
   /** As for `run` */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  tools?: Tool<any>[];
+  tools?: RunTools;
 }
 
 /** @default 24 hours for an approval */
@@ -131,6 +146,8 @@ export interface DecideOptions extends Omit<ResumeOptions, 'identity'> {
 
 interface ResultBase {
   runId: string;
+  /** The agent that answered (or paused): the one the run started with unless it handed the conversation on. */
+  agent: string;
   conversationId: string;
   usage: Usage;
   costUsd: number;

@@ -1,7 +1,7 @@
 // @agentnest/agent: the framework-free core. Nest: @agentnest/agent/nest; BullMQ jobs: @agentnest/agent/jobs.
 export { Agent } from './agent.js';
 export { DEFAULT_APPROVAL_TTL_MS, isPaused } from './agent.types.js';
-export type { AgentOptions, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
+export type { AgentOptions, RunTools, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
 export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
@@ -24,6 +24,9 @@ export type { ModelPrice, PricingTable } from './cost/pricing.js';
 export { askHuman } from './tools/ask-human.js';
 export { pauseHere } from './tools/pause.js';
 export { defineTool } from './tools/tool.js';
+export { agentTool, HANDOFF_PREFIX, type AgentRef, type AgentToolOptions, type TeamMember } from './team/team-tool.js';
+export { checkTeam, subConversationIds } from './team/team-graph.js';
+export { DEFAULT_MAX_AGENT_DEPTH, subConversationId } from './team/run-link.js';
 export type { Tool, ToolContext } from './tools/tool.js';
 export { RequestContext } from './context/request-context.js';
 export { IDENTITY_CONTEXT_KEY } from './context/tenant-context.js';

@@ -8,6 +8,8 @@ export interface MemoryMessage {
   toolCallId?: string;
   name?: string;
   isError?: boolean;
+  /** The agent that wrote an assistant message, when several agents share the conversation (handoffs). */
+  agent?: string;
 }
 
 export interface AppendOptions {

@@ -59,10 +59,15 @@ export class OTelRecorder implements Recorder {
     };
   }
 
-  /** The model call of an `llm.request` runs with its `chat` span active: the vendor SDK's HTTP spans are its children. */
+  /**
+   * The model call of an `llm.request` runs with its `chat` span active (the vendor SDK's HTTP spans
+   * are its children), a tool's work with its `execute_tool` span active (a sub-agent's
+   * `invoke_agent` span is its child).
+   */
   scope<T>(e: AgentEvent, work: () => T): T {
-    const chat = e.type === 'llm.request' ? this.runs.get(e.runId)?.chat : undefined;
-    return chat ? context.with(trace.setSpan(context.active(), chat.span), work) : work();
+    const run = this.runs.get(e.runId);
+    const span = e.type === 'llm.request' ? run?.chat?.span : e.type === 'tool.start' ? run?.tools.get(e.toolCallId) : undefined;
+    return span ? context.with(trace.setSpan(context.active(), span), work) : work();
   }
 
   onEvent(e: AgentEvent): void {
@@ -108,6 +113,9 @@ export class OTelRecorder implements Recorder {
         return;
       case 'approval.decided':
         this.runs.get(e.runId)?.span.addEvent('agentnest.approval_decided', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.approval.id': e.approvalId, 'agentnest.approval.decision': e.decision, 'agentnest.approval.expired': e.expired });
+        return;
+      case 'handoff':
+        this.runs.get(e.runId)?.span.addEvent('agentnest.handoff', { 'agentnest.handoff.from': e.from, 'agentnest.handoff.to': e.to, 'agentnest.handoff.held': e.held, ...(this.options.captureContent ? { 'agentnest.handoff.reason': e.reason } : {}) });
         return;
       case 'budget.exceeded': {
         const { scope, action, limitUsd, spentUsd, period } = e;
@@ -205,6 +213,11 @@ export class OTelRecorder implements Recorder {
   private endRun(runId: string, agent: string, status: string): void {
     const run = this.runs.get(runId);
     if (!run) return;
+    // A call still open is the one the run paused in (its sub-agent's span ended before it).
+    for (const span of run.tools.values()) {
+      span.setAttribute(ATTR.runStatus, status);
+      span.end();
+    }
     run.span.setAttribute(ATTR.runStatus, status);
     run.span.end();
     this.runs.delete(runId);

@@ -10,7 +10,8 @@ export interface ToolCall {
 /** One message of the conversation sent to a provider. */
 export type LLMMessage =
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  /** `agent`: which agent wrote it, in conversations several agents take part in (never sent to a vendor). */
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[]; agent?: string }
   | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
 
 /** A tool the model may call, described by a JSON Schema for its arguments. */

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { LLMMessage, Usage } from '@agentnest/providers';
 import { validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { AgentConfigError, CheckpointInvalidError } from '../agent.errors.js';
+import type { TeamState } from '../team/team-state.js';
 import type { ToolResultMessage } from '../tools/tool-executor.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -30,9 +31,13 @@ export interface CheckpointBody {
   pending: {
     toolCallId: string;
     tool: string;
-    /** Set when the call waits for an approval: what it binds (tool + exact arguments), who may decide, until when. */
+    /** Set when the call waits for an approval: what it binds (tool + exact arguments), who may decide, until when (a sub-agent's, copied up). */
     approval?: { id: string; argsHash: string; approverRoles: string[]; selfApproval: boolean; expiresAt: string };
+    /** Set when the pending call is an agent called as a tool that paused: its own checkpoint body, covered by this one's signature. */
+    sub?: CheckpointBody;
   };
+  /** Set when the run's agents can hand off: who holds the conversation (the run continues with that agent). */
+  team?: TeamState;
   pauseData: unknown;
   iterations: number;
   usage: Usage;
@@ -74,11 +79,18 @@ export function verifyCheckpoint(value: unknown, secret: string): CheckpointBody
   const expected = Buffer.from(sign(value.body, secret));
   const given = Buffer.from(value.sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CheckpointInvalidError('signature does not match');
-  const body = value.body as unknown as CheckpointBody;
-  // Authentic means we wrote it; the shape checks guard against a future writer's bug, not clients.
+  checkShape(value.body);
+  return value.body as unknown as CheckpointBody;
+}
+
+/** Authentic means we wrote it; the shape checks guard against a future writer's bug, not clients. */
+function checkShape(body: Record<string, unknown>): void {
   if (typeof body.id !== 'string' || typeof body.expiresAt !== 'string' || typeof body.gen !== 'string' || typeof body.agent !== 'string' || typeof body.runId !== 'string' || !Array.isArray(body.turn) || !isRecord(body.pending) || !isRecord(body.results)) {
     throw new CheckpointInvalidError('malformed body');
   }
   validateIdentity(body.identity);
-  return body;
+  if (body.pending.sub !== undefined) {
+    if (!isRecord(body.pending.sub)) throw new CheckpointInvalidError('malformed body');
+    checkShape(body.pending.sub);
+  }
 }

@@ -25,3 +25,11 @@ export function addUsage(total: Usage, more: Usage): Usage {
   if (total.cacheWrite !== undefined || more.cacheWrite !== undefined) sum.cacheWrite = (total.cacheWrite ?? 0) + (more.cacheWrite ?? 0);
   return sum;
 }
+
+/** What a run used after `before`: its usage now minus its usage then (a resumed sub-run's new usage). */
+export function usageSince(after: Usage, before: Usage): Usage {
+  const used: Usage = { input: after.input - before.input, output: after.output - before.output };
+  if (after.cacheRead !== undefined) used.cacheRead = after.cacheRead - (before.cacheRead ?? 0);
+  if (after.cacheWrite !== undefined) used.cacheWrite = after.cacheWrite - (before.cacheWrite ?? 0);
+  return used;
+}

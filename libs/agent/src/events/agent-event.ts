@@ -5,6 +5,10 @@ interface EventBase {
   agent: string;
   /** Epoch milliseconds. */
   at: number;
+  /** Set on the events of an agent called as a tool: the run that called it. */
+  parentRunId?: string;
+  /** How deep that sub-run is (1 below the top agent, ...); absent on the top run. */
+  depth?: number;
 }
 
 /** Identity as carried in events: ids only, never message contents or secrets. */
@@ -32,7 +36,10 @@ export type AgentEventBody =
   | { type: 'approval.requested'; approvalId: string; toolCallId: string; tool: string; argsHash: string; requestedBy: { tenant?: string; principal?: string }; approverRoles: string[]; expiresAt: string }
   /** An approval was decided (audit: by whom, how, why); `expired` when it came after the expiry. */
   | { type: 'approval.decided'; approvalId: string; toolCallId: string; tool: string; decision: 'approve' | 'deny'; approver?: { tenant?: string; principal?: string }; reason?: string; expired: boolean }
-  | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity }
+  /** A paused run continues: with an answer to its pending call, or with a decision on its approval. */
+  | { type: 'resume'; toolCallId: string; tool: string; identity: EventIdentity; via: 'answer' | 'decision' }
+  /** The conversation went to another agent: the model transferred it, or (`held`) that agent answered its last turn and still holds it. */
+  | { type: 'handoff'; from: string; to: string; reason: string; held: boolean }
   /** Structured output: which tier served (`none`: every tier failed) and why earlier tiers failed. */
   | { type: 'output'; tier: 'model' | 'repair' | 'fallback' | 'canned' | 'none'; failures: string[] }
   /** The cost of one model call and of the run so far (USD, from the pricing table). */
@@ -52,9 +59,10 @@ export type AgentEventType = AgentEvent['type'];
 export interface Recorder {
   onEvent(event: AgentEvent): void;
   /**
-   * Optional: runs `work` (the provider call of an `llm.request` event) inside this recorder's own
-   * context. The OTel recorder makes the `chat` span active there, so the vendor SDK's HTTP spans
-   * are its children. It must call `work` exactly once and return what it returns.
+   * Optional: runs `work` (the provider call of an `llm.request` event, a tool's execution after its
+   * `tool.start`) inside this recorder's own context. The OTel recorder makes the `chat` or
+   * `execute_tool` span active there, so the vendor SDK's HTTP spans and a sub-agent's spans are its
+   * children. It must call `work` exactly once and return what it returns.
    */
   scope?<T>(event: AgentEvent, work: () => T): T;
 }

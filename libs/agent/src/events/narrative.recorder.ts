@@ -26,9 +26,16 @@ export class NarrativeRecorder implements Recorder {
     return this.out.join('\n');
   }
 
+  /** The agent the narrated run started with: lines of any other agent (a handoff, a sub-agent) name theirs. */
+  private first?: string;
+
   onEvent(event: AgentEvent): void {
-    const line = NarrativeRecorder.render(event);
-    if (line) this.out.push(...line);
+    const lines = NarrativeRecorder.render(event);
+    if (!lines) return;
+    this.first ??= event.agent;
+    // A sub-agent's lines are indented under the tool call that started it.
+    const prefix = `${'  '.repeat(event.depth ?? 0)}${event.agent !== this.first ? `[${event.agent}] ` : ''}`;
+    this.out.push(...(prefix ? lines.map((l) => prefix + l) : lines));
   }
 
   static decision(d: ProviderEvent): string {
@@ -47,7 +54,7 @@ export class NarrativeRecorder implements Recorder {
   static render(event: AgentEvent): string[] | undefined {
     switch (event.type) {
       case 'run.start':
-        return [`User: ${quote(event.message)}`];
+        return [event.parentRunId ? `Asked: ${quote(event.message)}` : `User: ${quote(event.message)}`];
       case 'memory.read':
         return event.count ? [`Recalled ${event.count} earlier message${event.count === 1 ? '' : 's'} of this conversation`] : undefined;
       case 'memory.recall':
@@ -72,7 +79,10 @@ export class NarrativeRecorder implements Recorder {
       case 'pause':
         return [`Paused in ${event.tool}: waiting for ${quote(JSON.stringify(event.pauseData))}`];
       case 'resume':
-        return [`Resumed: ${event.tool} answered`];
+        // A decision is narrated by its approval.decided line.
+        return event.via === 'answer' ? [`Resumed: ${event.tool} answered`] : undefined;
+      case 'handoff':
+        return [event.held ? `${event.to} holds this conversation: it answers` : `Handed off from ${event.from} to ${event.to}: ${quote(event.reason)}`];
       case 'approval.requested':
         return [`Tool ${event.tool} waits for approval ${event.approvalId} by ${event.approverRoles.length ? `role ${event.approverRoles.join(' or ')}` : 'another user of the tenant'} (until ${event.expiresAt})`];
       case 'approval.decided':

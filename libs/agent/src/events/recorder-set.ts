@@ -6,6 +6,24 @@ export class RecorderSet {
 
   constructor(private readonly onRecorderError: (err: unknown, recorder: Recorder) => void = () => {}) {}
 
+  [Symbol.iterator](): Iterator<Recorder> {
+    return this.recorders.values();
+  }
+
+  /** This set plus `more` (each recorder once); itself when it holds them all already. */
+  with(more: Iterable<Recorder>): RecorderSet {
+    let grown: RecorderSet | undefined;
+    for (const r of more) {
+      if (this.recorders.has(r) || grown?.recorders.has(r)) continue;
+      if (!grown) {
+        grown = new RecorderSet(this.onRecorderError);
+        for (const mine of this.recorders) grown.recorders.add(mine);
+      }
+      grown.recorders.add(r);
+    }
+    return grown ?? this;
+  }
+
   add(recorder: Recorder): () => void {
     this.recorders.add(recorder);
     return () => this.recorders.delete(recorder);

@@ -1,21 +1,23 @@
 import type { CallOptions, LLMMessage, LLMRequest, LLMResponse } from '@agentnest/providers';
 import { consumeStream, raceAbort } from '../abort.js';
-import { BudgetExhaustedError, type Reservation } from '../cost/cost-ledger.js';
+import { BudgetExhaustedError, type CostLedger, type Reservation } from '../cost/cost-ledger.js';
 import { estimateCostUsd } from '../cost/estimate.js';
 import { addUsage, costOf } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
-import type { RunContext } from './run-state.js';
+import { historyFor } from './history-view.js';
+import type { RunContext, RunState } from './run-state.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
 
 /** One model call of a run: builds the request, holds its estimated cost against the tenant's budget, streams or waits, then prices and reports it. */
 export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
   const { state } = ctx;
-  const { model, system, maxTokens, temperature, provider, pricingTable } = ctx.options;
+  const { model, system, maxTokens, temperature, provider } = ctx.options;
+  const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   state.iterations++;
-  const request: LLMRequest = { model, messages: [...history, ...state.turn] };
-  const systemText = [system, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
+  const request: LLMRequest = { model, messages: [...historyFor(history, new Set(tools.map((t) => t.name))), ...turnView(state)] };
+  const systemText = [system, state.team?.handoff?.note, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
   if (systemText) request.system = systemText;
   // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
   if (tools?.length) request.tools = tools;
@@ -42,13 +44,13 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
     );
   } catch (err) {
     // A failed call costs nothing we can measure: give the hold back.
-    if (reservation) await ctx.options.ledger!.settle(reservation).catch(() => undefined);
+    if (reservation) await reservation.ledger.settle(reservation.held).catch(() => undefined);
     throw err;
   }
   const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
   state.usage = addUsage(state.usage, response.usage);
   state.costUsd += costUsd;
-  if (reservation) await ctx.options.ledger!.settle(reservation, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
+  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
   ctx.emit({
     type: 'llm.response',
     iteration: state.iterations,
@@ -66,13 +68,15 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
 }
 
 /** Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent. */
-async function reserve(ctx: RunContext, request: LLMRequest): Promise<Reservation | undefined> {
+async function reserve(ctx: RunContext, request: LLMRequest): Promise<{ ledger: CostLedger; held: Reservation } | undefined> {
   const { state } = ctx;
-  const { ledger, pricingTable, model } = ctx.options;
+  const { model } = ctx.options;
+  const ledger = ctx.options.ledger ?? state.inherited.ledger;
+  const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   const tenant = state.identity.tenant;
   if (!ledger || tenant === undefined) return undefined;
   try {
-    return await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, pricingTable?.[model])), state.signal);
+    return { ledger, held: await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, pricingTable?.[model])), state.signal) };
   } catch (err) {
     if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
     throw err;
@@ -82,10 +86,20 @@ async function reserve(ctx: RunContext, request: LLMRequest): Promise<Reservatio
 /** Reports the run's costBudget once when spent; says whether the run must stop. */
 export function checkRunBudget(ctx: RunContext): 'ok' | 'warn' | 'halt' {
   const { state } = ctx;
-  const budget = ctx.options.costBudget;
+  const budget = state.budget;
   if (!budget || state.costUsd <= budget.usd) return 'ok';
   const action = budget.onExceed ?? 'halt';
   if (!state.overBudget) ctx.emit({ type: 'budget.exceeded', scope: 'run', action, limitUsd: budget.usd, spentUsd: state.costUsd });
   state.overBudget = true;
   return action;
+}
+
+/**
+ * The turn as the active agent sees it: after a handoff, the user's message and the new agent's own
+ * messages (what came before is in its handoff note, since the earlier agent's tool calls name tools
+ * it does not have).
+ */
+function turnView(state: RunState) {
+  const start = state.team?.handoff?.start;
+  return start === undefined ? state.turn : [state.turn[0], ...state.turn.slice(start)];
 }

@@ -10,7 +10,8 @@ export async function loadHistory(ctx: RunContext): Promise<LLMMessage[]> {
   const { state } = ctx;
   const { memory } = ctx.options;
   if (!memory) return [];
-  const loaded = await raceAbort(memory.load(state.identity, { limit: ctx.options.historyLimit ?? DEFAULT_HISTORY_LIMIT }), state.signal);
+  // A sub-agent told to share its caller's history reads the caller's conversation.
+  const loaded = await raceAbort(memory.load(state.link?.historyFrom ?? state.identity, { limit: ctx.options.historyLimit ?? DEFAULT_HISTORY_LIMIT }), state.signal);
   ctx.emit({ type: 'memory.read', store: memory.name, count: loaded.length });
   const firstUser = loaded.findIndex((m) => m.role === 'user');
   return firstUser < 0 ? [] : (loaded.slice(firstUser) as LLMMessage[]);

@@ -1,6 +1,10 @@
 import type { LLMMessage, Usage } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
-import type { AgentOptions } from '../agent.types.js';
+import type { AgentOptions, CostBudget } from '../agent.types.js';
+import type { CostLedger } from '../cost/cost-ledger.js';
+import type { PricingTable } from '../cost/pricing.js';
+import type { RunLink } from '../team/run-link.js';
+import type { TeamState } from '../team/team-state.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import type { RecorderSet } from '../events/recorder-set.js';
 import type { CompiledOutputSchema } from '../output/output-schema.js';
@@ -8,10 +12,20 @@ import type { Tool } from '../tools/tool.js';
 
 /** Mutable state of one run between model calls. */
 export interface RunState {
-  /** The agent's tools plus the run's own. */
+  /** The active agent's tools plus the run's own. */
   tools: ReadonlyMap<string, Tool>;
-  /** Recorders of this run only. */
-  recorders?: RecorderSet;
+  /** The run's own tools for an agent of it (by name): the caller's tools for the agent it started with, MCP tools per agent. */
+  runTools?: (agent: string) => Tool[] | undefined;
+  /** Where events go: the attached recorders of every agent the run went through, and the run's own. */
+  sink: RecorderSet;
+  /** Set in a sub-run: what it takes from the run that called it. */
+  link?: RunLink;
+  /** Set when agents of the run can hand off: who has the conversation now and who had it in this run. */
+  team?: TeamState;
+  /** The run's spending limit: the starting agent's costBudget, capped in a sub-run by what its caller has left. */
+  budget?: CostBudget;
+  /** Pricing and tenant ledger for agents of the run that have none of their own. */
+  inherited: { pricingTable?: PricingTable; ledger?: CostLedger; checkpointSecret?: string };
   /** Related earlier messages found by semantic recall, shown to the model but never stored again. */
   recalled?: string;
   runId: string;

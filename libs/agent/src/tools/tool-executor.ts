@@ -5,6 +5,8 @@ import { RunAbortedError } from '../agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { PauseSignal } from './pause.js';
 import type { ApprovalRequirement, PolicyDecision } from '../policy/tool-policy.js';
+import type { CheckpointBody } from '../checkpoint/checkpoint.js';
+import { HANDOFF_PREFIX, teamSpec, type AgentToolSpec, type HandoffSpec } from '../team/team-tool.js';
 import { describeValidationErrors, validatorFor, type Tool } from './tool.js';
 
 export interface ToolResultMessage {
@@ -18,11 +20,16 @@ export interface ToolResultMessage {
 export interface ToolTurnOutcome {
   /** Results by call id for every call that finished (paused calls and calls awaiting approval are missing). */
   results: Record<string, ToolResultMessage>;
-  /** Set when a tool called `pauseHere`; the first such call (in call order) pauses the run. */
-  paused?: { call: ToolCall; data: unknown };
+  /** Set when a tool called `pauseHere` (or a sub-agent paused: `nested` is its checkpoint body); the first such call (in call order) pauses the run. */
+  paused?: { call: ToolCall; data: unknown; nested?: CheckpointBody };
   /** Calls held back for an approval, in call order; the run pauses for the first (after any pauseHere). */
   approvals?: Array<{ call: ToolCall; requirement: ApprovalRequirement }>;
+  /** Set when the model handed the conversation to another agent (a transfer is always the turn's only call). */
+  handoff?: { call: ToolCall; spec: HandoffSpec; reason: string };
 }
+
+/** How an agent called as a tool ended: a result for the model, or a pause of the whole run. */
+export type SubRunOutcome = { content: string; isError?: boolean } | { paused: { data: unknown; nested: CheckpointBody } };
 
 interface ExecutionScope {
   runId: string;
@@ -36,6 +43,12 @@ interface ExecutionScope {
   roles?: string[];
   /** Calls already approved: they run now. */
   approved?: ReadonlySet<string>;
+  /** Runs a tool's work inside the recorders' scope of its `tool.start` event, so what the work does (a sub-agent's spans) nests under the tool. */
+  within?<T>(event: AgentEventBody, work: () => T): T;
+  /** Runs an agent called as a tool. */
+  callAgent?(call: ToolCall, spec: AgentToolSpec): Promise<SubRunOutcome>;
+  /** Says why a handoff cannot happen (text for the model), or undefined when it may. */
+  refuseHandoff?(spec: HandoffSpec): string | undefined;
 }
 
 // A tool that needs approval without a policy rule naming approvers: any other principal of the tenant.
@@ -49,9 +62,12 @@ const asContent = (value: unknown): string => (typeof value === 'string' ? value
  */
 /** The code in the result of a second pause in one turn. */
 export const PAUSE_CONFLICT = 'pause_conflict';
+/** The code in the result of a transfer called beside other tools. */
+export const HANDOFF_ALONE = 'handoff_alone';
 
 export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<string, Tool>, scope: ExecutionScope): Promise<ToolTurnOutcome> {
-  const pauses = new Map<string, unknown>();
+  const pauses = new Map<string, { data: unknown; nested?: CheckpointBody }>();
+  let handoff: ToolTurnOutcome['handoff'];
   const approvals = new Map<string, ApprovalRequirement>();
   const settled = await Promise.all(
     calls.map(async (call): Promise<ToolResultMessage | undefined> => {
@@ -78,19 +94,40 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
           return undefined;
         }
       }
-      scope.emit({ type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args });
+      const startEvent: AgentEventBody = { type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args };
+      scope.emit(startEvent);
       if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].join(', ') || 'none'}.`, true);
       if (!valid) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate!)}`, true);
+      const team = teamSpec(tool);
+      if (team?.kind === 'handoff') {
+        // Other calls of the same turn would run for an agent that no longer holds the conversation.
+        if (calls.length > 1) return finish(`Error (${HANDOFF_ALONE}): a transfer must be the only tool call of its turn; call ${call.name} again on its own.`, true);
+        const refused = scope.refuseHandoff ? scope.refuseHandoff(team) : 'Error: handoffs are not available here.';
+        if (refused) return finish(refused, true);
+        handoff = { call, spec: team, reason: String(call.args.reason) };
+        return finish(`Transferred to ${call.name.slice(HANDOFF_PREFIX.length)}.`, false);
+      }
+      const within = scope.within ?? (<T>(_e: AgentEventBody, work: () => T): T => work());
       try {
+        if (team?.kind === 'agent') {
+          const outcome = await within(startEvent, () => scope.callAgent!(call, team));
+          if ('paused' in outcome) {
+            pauses.set(call.id, outcome.paused);
+            return undefined;
+          }
+          return finish(outcome.content, outcome.isError ?? false);
+        }
         const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
-        const value = await raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal);
+        const value = await within(startEvent, () => raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal));
         return finish(asContent(value), false);
       } catch (err) {
         if (err instanceof RunAbortedError) throw err;
         if (err instanceof PauseSignal) {
-          pauses.set(call.id, err.data);
+          pauses.set(call.id, { data: err.data });
           return undefined;
         }
+        // A sub-agent that failed (its provider, a tenant budget) fails the whole run, as the caller's own model call would.
+        if (team?.kind === 'agent') throw err;
         return finish(`Error: ${call.name} failed: ${err instanceof Error ? err.message : String(err)}`, true);
       }
     }),
@@ -103,12 +140,12 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
     const result = settled[i];
     if (result) results[call.id] = result;
     else if (approvals.has(call.id)) awaiting.push({ call, requirement: approvals.get(call.id)! });
-    else if (!paused) paused = { call, data: pauses.get(call.id) };
+    else if (!paused) paused = { call, ...pauses.get(call.id)! };
     // One pause per turn: a second pause cannot be resumed separately, so it is answered with an
     // error the model can act on (ask again after the first answer), with a stable code in the text.
     else results[call.id] = { role: 'tool', toolCallId: call.id, name: call.name, content: `Error (${PAUSE_CONFLICT}): another tool paused this turn; ask again after its answer.`, isError: true };
   });
-  return { results, ...(paused ? { paused } : {}), ...(awaiting.length ? { approvals: awaiting } : {}) };
+  return { results, ...(paused ? { paused } : {}), ...(awaiting.length ? { approvals: awaiting } : {}), ...(handoff ? { handoff } : {}) };
 }
 
 /** What approving this call takes, if it needs an approval: the policy's approve rule, else the tool's own flag. */

@@ -1,0 +1,58 @@
+import type { Agent } from '../agent.js';
+import { AgentConfigError } from '../agent.errors.js';
+import { subConversationId } from './run-link.js';
+
+/**
+ * Checks agents that name each other (AgentService runs it at boot): every agent named in a
+ * handoff or agent tool exists, agents called as tools form no cycle, and no chain of agent tools
+ * nests deeper than its first agent's maxAgentDepth. Handoffs may form cycles: a conversation
+ * handed back is normal, and within one run an agent gets it at most once.
+ */
+export function checkTeam(agents: Iterable<Agent>): void {
+  const byName = new Map<string, Agent>();
+  for (const agent of agents) {
+    if (byName.has(agent.name)) throw new AgentConfigError(`two agents are named "${agent.name}"`);
+    byName.set(agent.name, agent);
+  }
+  const find = (from: Agent, name: string, agent: Agent | undefined, what: string): Agent => {
+    const found = agent ?? byName.get(name);
+    if (!found) throw new AgentConfigError(`agent "${from.name}" ${what} "${name}", which is not registered`);
+    return found;
+  };
+  for (const agent of byName.values()) for (const h of agent.teamEdges().handoffs) find(agent, h.name, h.agent, 'hands off to');
+  // Longest chain of agent tools below each agent; a name met again on the way down is a cycle.
+  const below = new Map<string, number>();
+  const depthBelow = (agent: Agent, path: string[]): number => {
+    if (path.includes(agent.name)) throw new AgentConfigError(`agents call each other as tools in a cycle: ${[...path, agent.name].join(' → ')}`);
+    const known = below.get(agent.name);
+    if (known !== undefined) return known;
+    let deepest = 0;
+    for (const t of agent.teamEdges().tools) deepest = Math.max(deepest, 1 + depthBelow(find(agent, t.name, t.agent, 'calls agent'), [...path, agent.name]));
+    below.set(agent.name, deepest);
+    return deepest;
+  };
+  for (const agent of byName.values()) {
+    const { maxDepth } = agent.teamEdges();
+    const depth = depthBelow(agent, []);
+    if (depth > maxDepth) throw new AgentConfigError(`agent "${agent.name}": agents called as tools nest ${depth} deep below it, more than maxAgentDepth ${maxDepth}`);
+  }
+}
+
+/**
+ * Every conversation the agents' tools may have kept under `conversationId` (sub-agents' own
+ * conversations, nested), so erasing a conversation erases them too.
+ */
+export function subConversationIds(agents: Iterable<Agent>, conversationId: string): string[] {
+  const found = new Set<string>();
+  const visit = (agent: Agent, conversation: string, depth: number) => {
+    if (depth > 10) return;
+    for (const t of agent.teamEdges().tools) {
+      if (!t.agent) continue;
+      const id = subConversationId(conversation, t.tool);
+      found.add(id);
+      visit(t.agent, id, depth + 1);
+    }
+  };
+  for (const agent of agents) visit(agent, conversationId, 0);
+  return [...found];
+}
