@@ -59,9 +59,16 @@ describe('reference API', () => {
   it('lists the agents and their tools', async () => {
     const res = await api.http.get('/v1/agents').set(bearer(KEYS.acmeAlice));
     expect(res.status).toBe(200);
-    expect(res.body.agents).toEqual([
-      expect.objectContaining({ name: 'assistant', provider: 'mock', tools: [expect.objectContaining({ name: 'clock' }), expect.objectContaining({ name: 'refund' }), expect.objectContaining({ name: 'askHuman' })] }),
+    const names = (tools: Array<{ name: string }>) => tools.map((t) => t.name);
+    expect(res.body.agents.map((a: { name: string; provider: string; tools: Array<{ name: string }>; handoffs: string[] }) => [a.name, a.provider, names(a.tools), a.handoffs])).toEqual([
+      ['assistant', 'mock', ['clock', 'refund', 'askHuman'], []],
+      ['triage', 'mock', ['transfer_to_assistant', 'transfer_to_billing'], ['assistant', 'billing']],
+      ['billing', 'mock', ['invoice', 'refund', 'askHuman', 'transfer_to_triage'], ['triage']],
+      ['concierge', 'mock', ['assistant', 'billing'], []],
     ]);
+    // An agent called as a tool takes one message; a handoff takes a reason.
+    const concierge = res.body.agents.find((a: { name: string }) => a.name === 'concierge');
+    expect(concierge.tools[1]).toEqual({ name: 'billing', description: 'Billing: looks up invoices and refunds them after an approval', inputSchema: expect.objectContaining({ required: ['message'] }) });
   });
 
   it("returns the caller's history of a conversation, newest last, with a limit", async () => {
@@ -85,7 +92,7 @@ describe('reference API', () => {
   it('reports health without an API key', async () => {
     const res = await api.http.get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { memory: { status: 'up', store: 'memory' }, agents: { status: 'up', count: 1 } } });
+    expect(res.body).toMatchObject({ status: 'ok', info: { memory: { status: 'up', store: 'memory' }, agents: { status: 'up', count: 4 } } });
   });
 
   it('tells a key who it acts as (GET /v1/me), and nobody without one', async () => {

@@ -12,6 +12,7 @@ import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { hasRedis, type AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
 import { RefundTools } from './demo/refund.tools.js';
+import { InvoiceTools } from './demo/invoice.tools.js';
 import { demoAgents } from './demo/demo-agents.js';
 import { AgentsController } from './http/agents.controller.js';
 import { ConversationsController } from './http/conversations.controller.js';
@@ -46,7 +47,7 @@ function memoryOptions(app: AppConfig, redis: RedisConnection) {
   }
 }
 
-@Module({ providers: [ClockTools, RefundTools], exports: [ClockTools, RefundTools] })
+@Module({ providers: [ClockTools, RefundTools, InvoiceTools], exports: [ClockTools, RefundTools, InvoiceTools] })
 class DemoToolsModule {}
 
 /** The reference service, built from an already validated config (see loadAppConfig). */

@@ -15,6 +15,26 @@ export function demoRespond(req: LLMRequest): MockAnswer {
   return typeof answer === 'string' && req.system?.includes('Reply with only a JSON value') ? JSON.stringify({ answer }) : answer;
 }
 
+/**
+ * What the demo's multi-agent "models" do with a user message, judged from the tools they are
+ * offered: triage transfers (to billing for an invoice, else to the assistant); billing looks up
+ * invoices and transfers back what is not about billing; the concierge asks billing ("billing: …")
+ * or the assistant (anything else) through their agent tools.
+ */
+function route(req: LLMRequest, text: string): MockAnswer | undefined {
+  const offered = new Set((req.tools ?? []).map((t) => t.name));
+  const lower = text.toLowerCase();
+  const invoiceNumber = /invoice\D{0,20}(\d{1,6})/i.exec(text)?.[1];
+  if (offered.has('transfer_to_billing') && lower.includes('invoice')) return { toolCalls: [{ name: 'transfer_to_billing', args: { reason: 'the message is about an invoice' } }] };
+  if (offered.has('transfer_to_assistant')) return { toolCalls: [{ name: 'transfer_to_assistant', args: { reason: 'a general request' } }] };
+  if (offered.has('invoice') && invoiceNumber && !/ask me|refund/.test(lower)) return { toolCalls: [{ name: 'invoice', args: { number: Number(invoiceNumber) } }] };
+  if (offered.has('transfer_to_triage') && !/invoice|refund|ask me/.test(lower)) return { toolCalls: [{ name: 'transfer_to_triage', args: { reason: 'not a billing question' } }] };
+  const forBilling = /^billing:\s*(.+)$/is.exec(text)?.[1];
+  if (offered.has('billing') && forBilling) return { toolCalls: [{ name: 'billing', args: { message: forBilling.slice(0, 2000) } }] };
+  if (offered.has('assistant')) return { toolCalls: [{ name: 'assistant', args: { message: text.slice(0, 2000) } }] };
+  return undefined;
+}
+
 function respondInText(req: LLMRequest): MockAnswer {
   const last = req.messages.at(-1);
   if (!last) return 'Hello!';
@@ -26,6 +46,8 @@ function respondInText(req: LLMRequest): MockAnswer {
   }
   const text = last.content;
   const lower = text.toLowerCase();
+  const routed = route(req, text);
+  if (routed) return routed;
   if (lower.includes('ask me')) return { toolCalls: [{ name: 'askHuman', args: { question: ASK_QUESTION } }] };
   if (lower.includes('refund')) {
     const note = /note:\s*(.+)$/is.exec(text)?.[1].trim();

@@ -6,6 +6,7 @@ export function toRunResponse(result: RunResult, narrative: string[], opts: { ke
     runId: result.runId,
     conversationId: result.conversationId,
     status: result.status,
+    answeredBy: result.agent,
     usage: { inputTokens: result.usage.input, outputTokens: result.usage.output },
     narrative,
   };

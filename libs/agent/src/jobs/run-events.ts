@@ -106,6 +106,8 @@ export class RunEvents {
         return chain;
       },
       onEvent: (e: AgentEvent) => {
+        // A sub-agent's own steps stay inside the tool call that ran it.
+        if (e.parentRunId) return;
         if (e.type === 'llm.delta') {
           text += e.delta;
           timer ??= setTimeout(pushText, textBatchMs);

@@ -22,6 +22,8 @@ export interface RunRecord {
   finishedAt?: string;
   attempts: number;
   reply?: string;
+  /** The agent that answered, when the run's agent handed the conversation on (or another agent held it). */
+  answeredBy?: string;
   error?: { code: string; message: string };
   usage?: { inputTokens: number; outputTokens: number };
   /** With a responseFormat: the validated value and the tier that served it. */

@@ -15,6 +15,21 @@ export interface AgentDefinition
   tools?: Array<Tool<any> | string>;
   /** Names of `mcpServers` whose tools this agent gets (as `<server>__<tool>`). */
   mcp?: string[];
+  /** Registered agents this one may call as tools: by name (the tool is named after the agent and described by its `description`), or with options. */
+  agentTools?: Array<string | RegisteredAgentTool>;
+  /** Registered agents this one may hand the conversation to (offered to the model as `transfer_to_<name>`). */
+  handoffs?: string[];
+}
+
+/** A registered agent called as a tool, with options (see `agentTool`). */
+export interface RegisteredAgentTool {
+  agent: string;
+  /** @default the agent's name */
+  name?: string;
+  /** @default the agent's `description` */
+  description?: string;
+  /** @default 'own' */
+  history?: 'own' | 'parent';
 }
 
 export interface AgentModuleOptions {
@@ -38,4 +53,6 @@ export interface AgentModuleOptions {
   recorders?: Recorder[];
   /** Per-tenant spend and usage across instances; with budgets, every agent needs a price for its model. */
   ledger?: CostLedger;
+  /** How deep registered agents may call each other as tools; @default 3 */
+  maxAgentDepth?: number;
 }

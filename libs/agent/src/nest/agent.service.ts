@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { validateIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
+import { agentTool } from '../team/team-tool.js';
+import { checkTeam, subConversationIds } from '../team/team-graph.js';
 import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
@@ -46,6 +48,8 @@ export interface AgentSummary {
   model: string;
   provider: string;
   tools: Array<{ name: string; description: string; inputSchema: Record<string, unknown> }>;
+  /** Agents it may hand the conversation to. */
+  handoffs: string[];
 }
 
 /** What an erasure removed. */
@@ -107,8 +111,25 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       if (this.options.ledger?.budgeted && !definition.pricingTable?.[definition.model]) {
         throw new AgentConfigError(`agent "${name}": tenant budgets need a pricingTable with a price for model "${definition.model}"`);
       }
+      tools.push(...this.agentTools(name, definition));
       this.agents.set(name, { agent: this.build(name, definition, tools), definition });
     }
+    // Names resolve now that every agent is built: unknown names, cycles of agent tools, too deep.
+    checkTeam(this.allAgents());
+  }
+
+  /** The registered agents a definition calls as tools, checked by name against the module's agents. */
+  private agentTools(name: string, d: AgentDefinition): Tool[] {
+    const { agents } = this.options;
+    for (const target of d.handoffs ?? []) {
+      if (typeof target !== 'string' || !Object.hasOwn(agents, target)) throw new AgentConfigError(`agent "${name}" hands off to "${String(target)}", which is not a registered agent`);
+    }
+    return (d.agentTools ?? []).map((entry) => {
+      const spec = typeof entry === 'string' ? { agent: entry } : entry;
+      const target = agents[spec?.agent];
+      if (typeof spec?.agent !== 'string' || !Object.hasOwn(agents, spec.agent)) throw new AgentConfigError(`agent "${name}" calls agent "${String(spec?.agent)}" as a tool, which is not a registered agent`);
+      return agentTool(spec.agent, { name: spec.name, description: spec.description ?? target.description ?? `The ${spec.agent} agent`, history: spec.history });
+    });
   }
 
   /** The agents, each with only the tools the caller may use under its policy. */
@@ -120,6 +141,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       model: d.model,
       provider: d.provider.name,
       tools: agent.allowedTools(subject, this.mcpTools(d)).map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
+      handoffs: [...(d.handoffs ?? [])],
     }));
   }
 
@@ -127,6 +149,12 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private mcpTools(d: AgentDefinition): Tool[] {
     return (d.mcp ?? []).flatMap((server) => this.mcp.get(server)!.tools());
   }
+
+  /** Each agent of a run gets its own MCP tools (a handoff or a sub-agent included). */
+  private readonly runTools = (name: string): Tool[] | undefined => {
+    const found = this.agents.get(name);
+    return found ? this.mcpTools(found.definition) : undefined;
+  };
 
   /** Connects every MCP server at boot; one that cannot connect fails boot (after closing the others). */
   private async connectMcp(): Promise<void> {
@@ -158,7 +186,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
 
   async run(name: string, input: AgentRunInput): Promise<RunResult> {
     const caller = this.caller(input.identity);
-    const { agent, definition } = this.registered(name);
+    const { agent } = this.registered(name);
     const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
     return agent.run({
       message: input.message,
@@ -169,14 +197,14 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       roles: this.roles(input.identity),
       outputSchema: input.outputSchema,
       recorders: input.recorders,
-      tools: this.mcpTools(definition),
+      tools: this.runTools,
     });
   }
 
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */
   async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions & { attemptKey?: string; outputSchema?: OutputSchema } = {}): Promise<RunResult> {
     const caller = this.caller(opts.identity);
-    const { agent, definition } = this.registered(name);
+    const { agent } = this.registered(name);
     return agent.resume(checkpoint, answer, {
       identity: { ...caller, roles: this.roles(opts.identity) },
       signal: opts.signal,
@@ -184,20 +212,20 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       attemptKey: opts.attemptKey,
       outputSchema: opts.outputSchema,
       recorders: opts.recorders,
-      tools: this.mcpTools(definition),
+      tools: this.runTools,
     });
   }
 
   /** Decides a call that waits for an approval; the run continues as the caller who asked (see Agent.decide). */
   async decide(name: string, checkpoint: unknown, decision: ApprovalDecision, opts: Omit<AgentCallOptions, 'identity'> & { approver: DecideOptions['approver']; attemptKey?: string; outputSchema?: OutputSchema }): Promise<RunResult> {
-    const { agent, definition } = this.registered(name);
-    return agent.decide(checkpoint, decision, { approver: opts.approver, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.mcpTools(definition) });
+    const { agent } = this.registered(name);
+    return agent.decide(checkpoint, decision, { approver: opts.approver, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.runTools });
   }
 
   /** Settles a call whose approval expired undecided, as denied; the run continues as the caller who asked (see Agent.expire). */
   async expire(name: string, checkpoint: unknown, opts: Omit<AgentCallOptions, 'identity'> & { attemptKey?: string; outputSchema?: OutputSchema } = {}): Promise<RunResult> {
-    const { agent, definition } = this.registered(name);
-    return agent.expire(checkpoint, { signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.mcpTools(definition) });
+    const { agent } = this.registered(name);
+    return agent.expire(checkpoint, { signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.runTools });
   }
 
   /** A page of the caller's own messages of one conversation, oldest first (`offset` newest ones skipped). */
@@ -213,9 +241,11 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   async clearConversation(conversationId: string, opts: { identity?: RequestIdentity } = {}): Promise<ErasureReport> {
     const caller = this.caller(opts.identity);
     const identity = validateIdentity({ ...caller, conversationId });
-    await this.checkpoints.revoke(identity);
+    // Sub-agents called as tools kept their own conversations under this one: they go too.
+    const scopes = [identity, ...subConversationIds(this.allAgents(), conversationId).map((id) => validateIdentity({ ...caller, conversationId: id }))];
+    for (const scope of scopes) await this.checkpoints.revoke(scope);
     const runsRemoved = await this.erase(caller, { conversationId });
-    await this.memory.clear(identity);
+    for (const scope of scopes) await this.memory.clear(scope);
     return { runsRemoved, checkpointsRevoked: true };
   }
 
@@ -256,6 +286,10 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return caller;
   }
 
+  private allAgents(): Agent[] {
+    return [...this.agents.values()].map((r) => r.agent);
+  }
+
   private registered(name: string): Registered {
     const found = this.agents.get(name);
     if (!found) throw new UnknownAgentError(name);
@@ -266,6 +300,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private build(name: string, d: AgentDefinition, tools: Tool[]): Agent {
     const agent = Agent.create({
       name,
+      description: d.description,
       provider: d.provider,
       model: d.model,
       system: d.system,
@@ -285,6 +320,9 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       checkpointLedger: this.checkpoints,
       checkpointTtlMs: this.options.checkpointTtlMs,
       approvalTtlMs: this.options.approvalTtlMs,
+      handoffs: d.handoffs,
+      agents: (other) => this.agents.get(other)?.agent,
+      maxAgentDepth: this.options.maxAgentDepth,
     });
     for (const r of this.options.recorders ?? []) agent.attach(r);
     return agent;
