@@ -181,4 +181,42 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
     expect(apiOut).not.toContain(KEYS.acmeAlice);
     expect(JSON.stringify(receiver.logs)).not.toContain(KEYS.acmeAlice);
   }, 40_000);
+
+  it("agents calling agents are one trace: a sub-agent's invoke_agent under the execute_tool that called it; a handoff is an event; cost names the agent that spent", async () => {
+    type Body = { tools?: Array<{ name: string }>; messages: Array<{ content: unknown }> };
+    fake.respond = (req) => {
+      const body = req.body as Body;
+      const tools = new Set((body.tools ?? []).map((t) => t.name));
+      if (JSON.stringify(body.messages.at(-1)!.content).includes('tool_result')) return { text: 'Invoice 42 is paid.', usage: { input: 30, output: 5 } };
+      if (tools.has('transfer_to_billing')) return { toolCalls: [{ name: 'transfer_to_billing', args: { reason: 'an invoice' } }], usage: { input: 10, output: 3 } };
+      if (tools.has('billing')) return { toolCalls: [{ name: 'billing', args: { message: 'invoice 42?' } }], usage: { input: 20, output: 4 } };
+      return { toolCalls: [{ name: 'invoice', args: { number: 42 } }], usage: { input: 25, output: 6 } };
+    };
+    const nested = await http.post('/v1/agents/concierge/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'ask billing about invoice 42' });
+    expect(await settled(nested.body.runId)).toMatchObject({ status: 'completed' });
+    const rootOf = (runId: string, agent: string) => receiver.spans.find((s) => s.name === `invoke_agent ${agent}` && s.attributes['agentnest.run.id'] === runId);
+    await until('the sub-agent spans', () => {
+      const root = rootOf(nested.body.runId, 'concierge');
+      return !!root && inTrace(root.traceId).filter((s) => s.name === 'chat claude-telemetry').length >= 4 && inTrace(root.traceId).some((s) => s.name === 'execute_tool invoice');
+    });
+    const root = rootOf(nested.body.runId, 'concierge')!;
+    const trace = inTrace(root.traceId);
+    const callBilling = one(trace, 'execute_tool billing');
+    expect(callBilling.parentSpanId).toBe(root.spanId);
+    const sub = one(trace, 'invoke_agent billing');
+    expect(sub.parentSpanId).toBe(callBilling.spanId);
+    expect(sub.attributes).toMatchObject({ 'gen_ai.agent.name': 'billing', 'agentnest.run.status': 'completed', 'agentnest.tenant': 'acme' });
+    expect(one(trace, 'execute_tool invoice').parentSpanId).toBe(sub.spanId);
+    const chats = trace.filter((s) => s.name === 'chat claude-telemetry');
+    expect(chats.filter((c) => c.parentSpanId === sub.spanId).map((c) => c.attributes['gen_ai.agent.name'])).toEqual(['billing', 'billing']);
+    expect(chats.filter((c) => c.parentSpanId === root.spanId).map((c) => c.attributes['gen_ai.agent.name'])).toEqual(['concierge', 'concierge']);
+
+    const handed = await http.post('/v1/agents/triage/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'invoice 42?' });
+    expect(await settled(handed.body.runId)).toMatchObject({ status: 'completed', answeredBy: 'billing' });
+    await until('the handoff run span', () => !!rootOf(handed.body.runId, 'triage'));
+    const triage = rootOf(handed.body.runId, 'triage')!;
+    expect(triage.events.filter((e) => e.name === 'agentnest.handoff').map((e) => e.attributes)).toEqual([{ 'agentnest.handoff.from': 'triage', 'agentnest.handoff.to': 'billing', 'agentnest.handoff.held': false }]);
+    await until('billing chat spans in the handoff trace', () => inTrace(triage.traceId).filter((s) => s.name === 'chat claude-telemetry' && s.attributes['gen_ai.agent.name'] === 'billing').length === 2);
+    await until('cost points for every agent', () => ['concierge', 'billing', 'triage'].every((agent) => receiver.metric('agentnest.cost')?.points.some((p) => p.attributes['gen_ai.agent.name'] === agent)));
+  }, 40_000);
 });
