@@ -3,7 +3,7 @@ import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBoots
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
-import { publicError } from '../errors/public-error.js';
+import { isStoreUnavailable, publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { ModuleRef } from '@nestjs/core';
@@ -24,9 +24,13 @@ function retryable(err: unknown): boolean {
   return err instanceof ProviderError && err.retryable && !outage(err);
 }
 
-/** The provider says "not now" (open circuit, spent budget, overload): wait as long as it asks, without spending an attempt. */
+/**
+ * The provider says "not now" (open circuit, spent budget, overload), or Redis or PostgreSQL cannot
+ * be reached (a failover, a restart): wait as long as it asks, without spending an attempt. A retried
+ * run writes its turn once (the memory append is keyed by its runId).
+ */
 function outage(err: unknown): err is { retryAfterMs?: number } {
-  return err instanceof CircuitOpenError || err instanceof RateLimitedError || (err instanceof ProviderError && (err.code === 'overloaded' || err.code === 'rate_limited'));
+  return err instanceof CircuitOpenError || err instanceof RateLimitedError || (err instanceof ProviderError && (err.code === 'overloaded' || err.code === 'rate_limited')) || isStoreUnavailable(err);
 }
 
 /** @default 10 minutes of outage before a queued run fails */
