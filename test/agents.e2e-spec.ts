@@ -73,6 +73,17 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
     expect(globex.narrative.some((l) => l.includes('holds this conversation'))).toBe(false);
   });
 
+  it('a question asked after a handoff pauses in billing; the checkpoint (of triage) resumes there', async () => {
+    const paused = await post('triage', 'an invoice question: ask me', 'desk-pause');
+    expect(paused).toMatchObject({ status: 'paused', answeredBy: 'billing', pauseData: { kind: 'question' } });
+    const res = await api.http.post('/v1/agents/triage/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'number 9' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'completed', answeredBy: 'billing', reply: 'You answered: number 9' });
+    // Only through the agent the run started with.
+    const wrong = await api.http.post('/v1/agents/billing/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'x' });
+    expect([wrong.status, wrong.body.error.code]).toEqual([400, 'checkpoint_invalid']);
+  });
+
   it('concierge consults billing as a tool: one reply, the sub-run narrated inside, its conversation kept under the caller and erased with it', async () => {
     const run = await post('concierge', 'billing: what about invoice 42?', 'con-1');
     expect(run).toMatchObject({ status: 'completed', answeredBy: 'concierge', reply: 'billing said: invoice said: invoice 42: $134.00, paid' });
