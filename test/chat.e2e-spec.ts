@@ -18,7 +18,7 @@ async function serve(env: Record<string, string>) {
   return { app, base: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` };
 }
 
-const transport = (base: string, key: string) => new DefaultChatTransport({ api: `${base}/v1/agents/assistant/chat`, headers: { Authorization: `Bearer ${key}` } });
+const transport = (base: string, key: string, agent = 'assistant') => new DefaultChatTransport({ api: `${base}/v1/agents/${agent}/chat`, headers: { Authorization: `Bearer ${key}` } });
 const userMessage = (text: string): UIMessage => ({ id: randomUUID(), role: 'user', parts: [{ type: 'text', text }] });
 
 /** Sends the messages as useChat would and returns the assistant message the client builds (and any error parts it saw). */
@@ -71,6 +71,27 @@ describe('chat with the AI SDK client (UI message stream protocol)', () => {
     // Another tenant with the same chat id has a conversation of its own.
     const { message: theirs } = await send(transport(base, KEYS.globexAlice), chat, [userMessage('what did I say?')]);
     expect(text(theirs)).toBe('You have not said anything before in this conversation.');
+  });
+
+  it('chats with triage: the handoff is a transfer tool part, billing writes the text, and the next turn stays with billing', async () => {
+    const chat = randomUUID();
+    const t = transport(base, KEYS.acmeAlice, 'triage');
+    const first = userMessage('what about invoice 42?');
+    const { message: reply } = await send(t, chat, [first]);
+    expect(toolPart(reply, 'transfer_to_billing')).toMatchObject({ state: 'output-available', input: { reason: 'the message is about an invoice' }, output: 'Transferred to billing.' });
+    expect(toolPart(reply, 'invoice')).toMatchObject({ state: 'output-available', input: { number: 42 } });
+    expect(text(reply)).toBe('invoice said: invoice 42: $134.00, paid');
+    const { message: next } = await send(t, chat, [first, reply, userMessage('and invoice 9?')]);
+    expect(toolPart(next, 'transfer_to_billing')).toBeUndefined();
+    expect(text(next)).toBe('invoice said: invoice 9: $353.00, open');
+  });
+
+  it('chats with concierge: a sub-agent is one tool part with its reply as output (its own steps stay inside)', async () => {
+    const { message: reply } = await send(transport(base, KEYS.acmeAlice, 'concierge'), randomUUID(), [userMessage('billing: invoice 42 please')]);
+    expect(toolPart(reply, 'billing')).toMatchObject({ state: 'output-available', input: { message: 'invoice 42 please' }, output: 'invoice said: invoice 42: $134.00, paid' });
+    expect(toolPart(reply, 'invoice')).toBeUndefined();
+    expect(text(reply)).toBe('billing said: invoice said: invoice 42: $134.00, paid');
+    expect(reply.parts.filter((p) => p.type === 'step-start')).toHaveLength(2);
   });
 
   it('pauses on askHuman and continues the same assistant message with the answer the client adds', async () => {
