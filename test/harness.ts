@@ -55,7 +55,7 @@ export function runSettled(api: Api, runId: string, key = KEYS.acmeAlice, timeou
     `run ${runId} to settle`,
     async () => {
       const res = await api.http.get(`/v1/runs/${runId}`).set(bearer(key));
-      return ['completed', 'failed', 'paused', 'cancelled', 'budget_exceeded'].includes(res.body.status) ? res.body : undefined;
+      return ['completed', 'failed', 'paused', 'cancelled', 'budget_exceeded', 'blocked'].includes(res.body.status) ? res.body : undefined;
     },
     { timeoutMs },
   );

@@ -45,6 +45,18 @@ export function checkAgentOptions(options: AgentOptions): void {
       if (typeof h === 'string' && typeof options.agents !== 'function') throw new AgentConfigError(`agent "${options.name}": handoff "${h}" is a name, which needs an agents lookup`);
     }
   }
+  const g = options.guardrails;
+  if (g !== undefined) {
+    for (const stage of ['input', 'output', 'tool'] as const) {
+      const list = g?.[stage];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) throw new AgentConfigError(`agent "${options.name}": guardrails.${stage} must be an array`);
+      for (const guard of list) {
+        if (!guard || typeof guard.name !== 'string' || !guard.name || typeof guard.check !== 'function') throw new AgentConfigError(`agent "${options.name}": each guardrail needs a name and a check function`);
+        if (guard.mode !== undefined && (stage !== 'input' || (guard.mode !== 'before' && guard.mode !== 'parallel'))) throw new AgentConfigError(`agent "${options.name}": guardrail "${guard.name}": mode is before or parallel, and only for input guardrails`);
+      }
+    }
+  }
   const depth = options.maxAgentDepth;
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 0 || depth > 10)) throw new AgentConfigError(`agent "${options.name}": maxAgentDepth must be an integer from 0 to 10`);
   if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);

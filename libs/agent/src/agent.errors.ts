@@ -103,3 +103,14 @@ export class ApprovalForbiddenError extends AgentError {
     super('approval_forbidden', `approval refused: ${reason}`);
   }
 }
+
+/** A guardrail tripped and the run was blocked (HTTP 422): which guardrail, at which stage, and why. */
+export class GuardrailTrippedError extends AgentError {
+  constructor(
+    readonly guardrail: string,
+    readonly stage: string,
+    readonly reason: string,
+  ) {
+    super('guardrail_tripped', `blocked by the ${guardrail} guardrail (${stage}): ${reason}`);
+  }
+}

@@ -5,7 +5,7 @@ import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@age
 import { throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
-import { type AgentOptions, type ApprovalDecision, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult, type RunTools } from './agent.types.js';
+import { type AgentOptions, type ApprovalDecision, type BlockedResult, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult, type RunTools } from './agent.types.js';
 import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint/checkpoint.js';
@@ -18,7 +18,9 @@ import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type Tool
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
 import { addUsage, usageSince } from './cost/pricing.js';
-import { callModel, checkRunBudget } from './run/model-call.js';
+import { callModel, checkRunBudget, sideCall } from './run/model-call.js';
+import { GuardrailTripped, type Guardrail, type GuardrailStage, type GuardrailTrip } from './guardrails/guardrail.js';
+import { screen, screenConcurrently, type ScreenContext } from './guardrails/screen.js';
 import { describeToolWork } from './run/history-view.js';
 import { embedTurn, loadHistory, recall } from './run/run-memory.js';
 import type { RunContext, RunState } from './run/run-state.js';
@@ -38,6 +40,20 @@ const lastCalls = (body: CheckpointBody): ToolCall[] => {
 const innermost = (body: CheckpointBody): CheckpointBody => (body.pending.sub ? innermost(body.pending.sub) : body);
 
 const asContent = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+
+/** `text` with the placeholders of `restore` replaced by what they stand for. */
+const restoreIn = (text: string, restore: Record<string, string> | undefined): string => {
+  if (!restore) return text;
+  let out = text;
+  for (const [placeholder, original] of Object.entries(restore)) out = out.split(placeholder).join(original);
+  return out;
+};
+
+/** A turn cut short, as history can keep it: an assistant message whose calls have no results loses its calls. */
+const wellFormed = (turn: LLMMessage[]): LLMMessage[] => {
+  const answered = new Set(turn.flatMap((m) => (m.role === 'tool' ? [m.toolCallId] : [])));
+  return turn.map((m) => (m.role === 'assistant' && m.toolCalls?.some((c) => !answered.has(c.id)) ? { role: 'assistant', content: m.content, ...(m.agent ? { agent: m.agent } : {}) } : m));
+};
 
 /** What continues a paused run at the call that paused it (in the innermost agent). */
 type PendingAction = { kind: 'answer'; answer: unknown } | { kind: 'decision'; approve: boolean; reason?: string; approver?: { tenant?: string; principal?: string } };
@@ -159,7 +175,7 @@ export class Agent {
     const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input, input.roles, link);
     state.output = output;
     return this.guard(state, async () => {
-      this.emit(state, { type: 'run.start', identity, message: input.message });
+      const message = await this.screenMessage(state, input.message);
       let history = await loadHistory(this.context(state));
       // The agent that answered the conversation's last turn still holds it: it answers this one.
       const holder = state.team && this.holderOf(history);
@@ -170,7 +186,7 @@ export class Agent {
         if (holder.options.memory !== this.options.memory) history = await loadHistory(holder.context(state));
       }
       const agent = holder || this;
-      await recall(agent.context(state), input.message, history);
+      await recall(agent.context(state), message, history);
       return agent.loop(state, history);
     });
   }
@@ -274,7 +290,9 @@ export class Agent {
     this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity, via: action.kind });
     if (sub) return this.resumeAgentCall(state, body, calls, call, sub, action, attemptKey);
     if (action.kind === 'answer') {
-      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: asContent(action.answer) };
+      // A human's answer reaches the model like a message: the input guardrails see it first.
+      const content = this.options.guardrails?.input?.length ? (await screen(this.options.guardrails.input, asContent(action.answer), this.screenContext(state, 'input'))).text : asContent(action.answer);
+      const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content };
       this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
       return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });
     }
@@ -350,7 +368,7 @@ export class Agent {
       const specs = this.offeredTools(state).map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
       // Past the budget, one last call without tools forces a final answer.
       const final = state.iterations >= this.maxIterations;
-      const response = await callModel(this.context(state), history, specs, final);
+      const response = state.gate ? await this.gatedCall(state, history, specs, final) : await callModel(this.context(state), history, specs, final);
       const wantsTools = !final && response.toolCalls.length > 0;
       if (checkRunBudget(this.context(state)) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
       // In a conversation several agents share, each assistant message says who wrote it (the next turn goes to the last one).
@@ -377,6 +395,7 @@ export class Agent {
       emit: (e) => this.emit(state, e),
       within: (e, work) => state.sink.scope(this.event(state, e), work),
       callAgent: (call, spec) => this.callAgent(state, call, spec),
+      ...(this.options.guardrails?.tool?.length ? { screen: async (call: ToolCall, content: string) => (await screen(this.options.guardrails!.tool!, content, this.screenContext(state, 'tool', call.name))).text } : {}),
       refuseHandoff: (spec) => this.refuseHandoff(state, spec),
       roles: state.roles,
       approved,
@@ -501,6 +520,7 @@ export class Agent {
     state.costUsd += result.costUsd - costBefore;
     if (result.status === 'paused') return { paused: { data: result.pauseData, nested: result.checkpoint.body } };
     if (result.status === 'budget_exceeded') return { content: `Error (budget_exceeded): ${target.name} stopped because the run's cost budget is spent.`, isError: true };
+    if (result.status === 'blocked') return { content: `Error (guardrail_tripped): ${target.name} refused: its guardrail "${result.guardrail}" tripped (${result.reason}).`, isError: true };
     return { content: result.reply };
   }
 
@@ -510,11 +530,18 @@ export class Agent {
     return { status: 'budget_exceeded', ...base, reply: response.content, limitUsd: state.budget!.usd };
   }
 
-  private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean, output?: { value: unknown; tier: OutputTier }): Promise<CompletedResult> {
+  private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean, structured?: { value: unknown; tier: OutputTier }): Promise<CompletedResult> {
     const { memory, recall } = this.options;
+    let output = structured;
     // A structured reply is remembered (and returned) as its canonical JSON, whichever tier served it.
-    const reply = output ? JSON.stringify(output.value) : response.content;
-    if (output) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply, ...(state.team ? { agent: this.name } : {}) };
+    let reply = output ? JSON.stringify(output.value) : response.content;
+    const guards = this.options.guardrails?.output;
+    if (guards?.length) {
+      const screened = (await screen(guards, reply, this.screenContext(state, 'output'))).text;
+      if (screened !== reply && output) output = this.reparse(state, screened, output.tier);
+      reply = screened;
+    }
+    if (output || reply !== response.content) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply, ...(state.team ? { agent: this.name } : {}) };
     // A sub-agent reading its caller's conversation has none of its own to write to.
     if (memory && !state.link?.historyFrom) {
       // With recall on, user and assistant text is embedded so later runs can find it.
@@ -525,8 +552,120 @@ export class Agent {
     }
     const base = this.resultBase(state);
     this.emit(state, { type: 'run.end', status: 'completed', reply, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
-    const result: CompletedResult = { status: 'completed', ...base, reply, stopReason: response.stopReason, stoppedEarly };
+    // Only the caller's copy gets back what input guardrails replaced with placeholders; memory and events keep the placeholders.
+    const result: CompletedResult = { status: 'completed', ...base, reply: restoreIn(reply, state.restore), stopReason: response.stopReason, stoppedEarly };
     return output ? { ...result, output: output.value, outputTier: output.tier } : result;
+  }
+
+  /** A structured reply an output guardrail rewrote must still be the JSON the schema wants, or the run is blocked. */
+  private reparse(state: RunState, text: string, tier: OutputTier): { value: unknown; tier: OutputTier } {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value === undefined || (state.output && !state.output.validate(value).ok)) throw new GuardrailTripped({ guardrail: 'output', stage: 'output', reason: 'a guardrail rewrote the structured reply into one that no longer matches its schema' });
+    return { value, tier };
+  }
+
+  /**
+   * The message after the input guardrails: `before` ones run now, in order (a rewrite, such as a
+   * redaction, is what everything after sees, events and logs included); `parallel` ones start now
+   * and run beside the first model call. Their decisions are reported after run.start, so they
+   * land in the run's span.
+   */
+  private async screenMessage(state: RunState, message: string): Promise<string> {
+    const guards = this.options.guardrails?.input ?? [];
+    const decisions: AgentEventBody[] = [];
+    const start = (text: string) => {
+      this.emit(state, { type: 'run.start', identity: state.identity, message: text });
+      for (const d of decisions.splice(0)) this.emit(state, d);
+    };
+    if (!guards.length) {
+      start(message);
+      return message;
+    }
+    const ctx = { ...this.screenContext(state, 'input'), emit: (d: AgentEventBody) => decisions.push(d) };
+    let screened;
+    try {
+      screened = await screen(guards.filter((g) => g.mode !== 'parallel'), message, ctx);
+    } catch (err) {
+      // Tripped before the model saw anything: the message itself is never reported.
+      if (err instanceof GuardrailTripped) start(`(blocked by the ${err.trip.guardrail} guardrail)`);
+      throw err;
+    }
+    start(screened.text);
+    state.turn[0] = { role: 'user', content: screened.text };
+    if (Object.keys(screened.restore).length) state.restore = screened.restore;
+    const parallel = guards.filter((g) => g.mode === 'parallel');
+    if (parallel.length) {
+      const gate = new AbortController();
+      const stop = () => gate.abort(state.signal.reason);
+      state.signal.addEventListener('abort', stop, { once: true });
+      state.gate = screenConcurrently(parallel, screened.text, { ...this.screenContext(state, 'input', undefined, gate.signal), emit: (d) => this.emit(state, d) }).finally(() => {
+        state.signal.removeEventListener('abort', stop);
+        gate.abort();
+      });
+    }
+    return screened.text;
+  }
+
+  /** The first model call, beside the parallel input guardrails: a trip cancels the call (no tokens paid after it) and blocks the run. */
+  private async gatedCall(state: RunState, history: LLMMessage[], specs: Parameters<typeof callModel>[2], final: boolean): Promise<LLMResponse> {
+    const gate = state.gate!;
+    state.gate = undefined;
+    const runSignal = state.signal;
+    const call = new AbortController();
+    const stop = () => call.abort(runSignal.reason);
+    runSignal.addEventListener('abort', stop, { once: true });
+    state.signal = call.signal;
+    const answer = callModel(this.context(state), history, specs, final).then((response) => ({ response }), (error: unknown) => ({ error }));
+    try {
+      const tripped = await gate;
+      if (tripped) {
+        call.abort(tripped);
+        await answer;
+        throw tripped;
+      }
+      const settled = await answer;
+      if ('error' in settled) throw settled.error;
+      return settled.response;
+    } finally {
+      runSignal.removeEventListener('abort', stop);
+      state.signal = runSignal;
+    }
+  }
+
+  /** What guardrails of a stage are given, besides the text. */
+  private screenContext(state: RunState, stage: GuardrailStage, tool?: string, signal = state.signal): ScreenContext {
+    const ctx = this.context(state);
+    return {
+      stage,
+      identity: state.identity,
+      roles: state.roles,
+      agent: this.name,
+      ...(tool ? { tool } : {}),
+      signal,
+      emit: (d) => this.emit(state, d),
+      complete: (provider, request, price) => sideCall(ctx, provider, request, price, signal),
+    };
+  }
+
+  /** Ends a run a guardrail tripped; nothing is stored unless the agent keeps blocked turns. */
+  private async blocked(state: RunState, trip: GuardrailTrip): Promise<BlockedResult> {
+    const { memory, guardrails } = this.options;
+    if (guardrails?.storeBlocked && memory && !state.link?.historyFrom) {
+      const note = { role: 'assistant' as const, content: `(blocked by the ${trip.guardrail} guardrail: ${trip.reason})`, ...(state.team ? { agent: this.name } : {}) };
+      // Whatever the turn had when it tripped, with its pending tool calls answered so the history stays well-formed.
+      // The reply an output guardrail refused is not kept.
+      const turn = wellFormed(trip.stage === 'output' ? state.turn.slice(0, -1) : state.turn);
+      await memory.append(state.identity, [...turn, note], { idempotencyKey: state.runId });
+      this.emit(state, { type: 'memory.write', store: memory.name, count: turn.length + 1 });
+    }
+    const base = this.resultBase(state);
+    this.emit(state, { type: 'run.end', status: 'blocked', usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
+    return { status: 'blocked', ...base, ...trip };
   }
 
   /**
@@ -587,10 +726,11 @@ export class Agent {
     return { runId: state.runId, agent: this.name, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
   }
 
-  private async guard<T>(state: RunState, work: () => Promise<T>): Promise<T> {
+  private async guard(state: RunState, work: () => Promise<RunResult>): Promise<RunResult> {
     try {
       return await work();
     } catch (err) {
+      if (err instanceof GuardrailTripped) return this.blocked(state, err.trip);
       const code = (err as { code?: unknown } | null)?.code;
       this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
       throw err;

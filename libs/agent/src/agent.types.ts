@@ -10,6 +10,7 @@ import type { OutputSchema } from './output/output-schema.js';
 import type { Tool } from './tools/tool.js';
 import type { Recorder } from './events/agent-event.js';
 import type { AgentRef, TeamMember } from './team/team-tool.js';
+import type { GuardrailOptions, GuardrailStage } from './guardrails/guardrail.js';
 
 /** A run's own tools: a list for the agent it starts with, or a function giving each agent of the run its own (MCP tools per agent). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67,6 +68,8 @@ export interface AgentOptions {
   agents?: (name: string) => TeamMember | undefined;
   /** How deep agents called as tools may nest below the agent a run starts with; @default 3 */
   maxAgentDepth?: number;
+  /** Checks on the message (before or beside the first model call), the reply (before it is returned or stored) and tool results; a tripwire ends the run `blocked`. */
+  guardrails?: GuardrailOptions;
 }
 
 export interface OutputOptions {
@@ -180,7 +183,15 @@ export interface BudgetExceededResult extends ResultBase {
   limitUsd: number;
 }
 
-export type RunResult = CompletedResult | PausedResult | BudgetExceededResult;
+/** A guardrail tripped: the run stopped there (a model call in flight was cancelled) and, unless `storeBlocked`, nothing of it was stored. */
+export interface BlockedResult extends ResultBase {
+  status: 'blocked';
+  guardrail: string;
+  stage: GuardrailStage;
+  reason: string;
+}
+
+export type RunResult = CompletedResult | PausedResult | BudgetExceededResult | BlockedResult;
 
 export function isPaused(result: RunResult): result is PausedResult {
   return result.status === 'paused';

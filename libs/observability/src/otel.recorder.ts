@@ -114,6 +114,9 @@ export class OTelRecorder implements Recorder {
       case 'approval.decided':
         this.runs.get(e.runId)?.span.addEvent('agentnest.approval_decided', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.approval.id': e.approvalId, 'agentnest.approval.decision': e.decision, 'agentnest.approval.expired': e.expired });
         return;
+      case 'guardrail':
+        this.runs.get(e.runId)?.span.addEvent('agentnest.guardrail', { 'agentnest.guardrail.name': e.guardrail, 'agentnest.guardrail.stage': e.stage, 'agentnest.guardrail.action': e.action, ...(e.tool ? { [ATTR.toolName]: e.tool } : {}), ...(e.reason ? { 'agentnest.guardrail.reason': e.reason } : {}) });
+        return;
       case 'handoff':
         this.runs.get(e.runId)?.span.addEvent('agentnest.handoff', { 'agentnest.handoff.from': e.from, 'agentnest.handoff.to': e.to, 'agentnest.handoff.held': e.held, ...(this.options.captureContent ? { 'agentnest.handoff.reason': e.reason } : {}) });
         return;
@@ -213,7 +216,11 @@ export class OTelRecorder implements Recorder {
   private endRun(runId: string, agent: string, status: string): void {
     const run = this.runs.get(runId);
     if (!run) return;
-    // A call still open is the one the run paused in (its sub-agent's span ended before it).
+    // A model call a guardrail cancelled never answered; a tool call still open is the one the run paused in.
+    if (run.chat) {
+      run.chat.span.setAttribute(ATTR.runStatus, status);
+      run.chat.span.end();
+    }
     for (const span of run.tools.values()) {
       span.setAttribute(ATTR.runStatus, status);
       span.end();

@@ -5,7 +5,7 @@
 
 const KEY_SLOT = 'agentnest.apiKey';
 const REFRESH_MS = 2000;
-const FINAL = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded']);
+const FINAL = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded', 'blocked']);
 
 const $ = (id) => document.getElementById(id);
 let me;

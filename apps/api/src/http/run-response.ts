@@ -1,7 +1,8 @@
-import type { RunResult } from '@agentnest/agent';
+import { GuardrailTrippedError, type RunResult } from '@agentnest/agent';
 
-/** The HTTP shape of a run: usage renamed for clients, the narrative attached, internals left out. */
+/** The HTTP shape of a run: usage renamed for clients, the narrative attached, internals left out. A blocked run is an error (422 guardrail_tripped). */
 export function toRunResponse(result: RunResult, narrative: string[], opts: { keepCheckpoint?: boolean } = {}) {
+  if (result.status === 'blocked') throw new GuardrailTrippedError(result.guardrail, result.stage, result.reason);
   const base = {
     runId: result.runId,
     conversationId: result.conversationId,

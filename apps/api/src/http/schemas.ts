@@ -161,7 +161,7 @@ export const ERROR_RESPONSE = {
 export const JOB_RESPONSE = {
   type: 'object',
   required: ['runId', 'status'],
-  properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'budget_exceeded'] } },
+  properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'blocked'] } },
 };
 
 export const RUN_RECORD_RESPONSE = {
@@ -171,7 +171,7 @@ export const RUN_RECORD_RESPONSE = {
     runId: { type: 'string' },
     agent: { type: 'string' },
     conversationId: { type: 'string' },
-    status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'budget_exceeded'] },
+    status: { type: 'string', enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'blocked'] },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
     startedAt: { type: 'string', format: 'date-time' },

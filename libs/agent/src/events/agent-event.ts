@@ -46,7 +46,9 @@ export type AgentEventBody =
   | { type: 'cost.tick'; iteration: number; model: string; costUsd: number; totalUsd: number }
   /** A budget ran out: the run's costBudget (`scope: 'run'`) or the tenant's daily/monthly budget (`scope: 'tenant'`). */
   | { type: 'budget.exceeded'; scope: 'run' | 'tenant'; action: 'warn' | 'halt'; limitUsd?: number; spentUsd?: number; period?: 'day' | 'month' }
-  | { type: 'run.end'; status: 'completed' | 'paused' | 'budget_exceeded'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
+  /** A guardrail's decision on the message, the reply or a tool's result (never the text itself). */
+  | { type: 'guardrail'; guardrail: string; stage: 'input' | 'output' | 'tool'; action: 'pass' | 'rewrite' | 'trip'; reason?: string; tool?: string; durationMs: number }
+  | { type: 'run.end'; status: 'completed' | 'paused' | 'budget_exceeded' | 'blocked'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
   | { type: 'run.error'; code: string; message: string }
   /** A retry, fallback, breaker change or rate-limit decision taken while calling the model. */
   | { type: 'resilience'; iteration: number; decision: ProviderEvent };

@@ -1,7 +1,7 @@
 import type { AgentEvent, AgentEventType, Recorder } from './agent-event.js';
 
 /** Event domains a logging recorder can follow. */
-export type LogDomain = 'run' | 'llm' | 'tool' | 'memory' | 'cost' | 'resilience' | 'pause';
+export type LogDomain = 'run' | 'llm' | 'tool' | 'memory' | 'cost' | 'resilience' | 'pause' | 'guardrail';
 
 /** What `enable.logging` needs of a logger: pino, winston and console all qualify. */
 export interface EventLogger {
@@ -37,6 +37,8 @@ const DOMAIN: Partial<Record<AgentEventType, LogDomain>> = {
   resilience: 'resilience',
   pause: 'pause',
   resume: 'pause',
+  guardrail: 'guardrail',
+  handoff: 'run',
 };
 
 // Fields that carry what people typed or tools returned: left out unless includeContent is set.
@@ -71,7 +73,7 @@ export class LoggingRecorder implements Recorder {
 
   private level(e: AgentEvent): 'info' | 'warn' | 'error' {
     if (e.type === 'run.error') return 'error';
-    if (e.type === 'budget.exceeded' || e.type === 'tool.denied' || (e.type === 'tool.end' && e.isError)) return 'warn';
+    if (e.type === 'budget.exceeded' || e.type === 'tool.denied' || (e.type === 'tool.end' && e.isError) || (e.type === 'guardrail' && e.action === 'trip')) return 'warn';
     if (e.type === 'resilience' && (e.decision.type === 'fallback' || (e.decision.type === 'breaker' && e.decision.to === 'open'))) return 'warn';
     return 'info';
   }

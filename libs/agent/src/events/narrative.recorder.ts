@@ -81,6 +81,8 @@ export class NarrativeRecorder implements Recorder {
       case 'resume':
         // A decision is narrated by its approval.decided line.
         return event.via === 'answer' ? [`Resumed: ${event.tool} answered`] : undefined;
+      case 'guardrail':
+        return [`Guardrail ${event.guardrail} (${event.stage}${event.tool ? ` ${event.tool}` : ''}): ${event.action === 'pass' ? 'passed' : event.action === 'rewrite' ? `rewrote it${event.reason ? ` (${event.reason})` : ''}` : `tripped: ${event.reason}`}`];
       case 'handoff':
         return [event.held ? `${event.to} holds this conversation: it answers` : `Handed off from ${event.from} to ${event.to}: ${quote(event.reason)}`];
       case 'approval.requested':
@@ -89,7 +91,9 @@ export class NarrativeRecorder implements Recorder {
         return [`Approval ${event.approvalId} of ${event.tool}: ${event.decision === 'approve' ? 'approved' : 'denied'} by ${event.approver?.principal ?? 'nobody'}${event.expired ? ' (expired)' : ''}${event.reason ? `: ${quote(event.reason)}` : ''}`];
       case 'run.end':
         return [
-          event.status === 'paused'
+          event.status === 'blocked'
+            ? `Run blocked by a guardrail after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
+            : event.status === 'paused'
             ? `Run paused after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
             : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${event.iterations} model call${event.iterations === 1 ? '' : 's'}, ${event.usage.input + event.usage.output} tokens, ${ms(event.durationMs)}`,
         ];

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
-import { RunAbortedError } from '../agent.errors.js';
+import { GuardrailTrippedError, RunAbortedError } from '../agent.errors.js';
 import { isStoreUnavailable, publicError } from '../errors/public-error.js';
 import type { RunResult } from '../agent.types.js';
 import type { RequestIdentity } from '../context/request-identity.js';
@@ -157,6 +157,12 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         const toolCallId = result.checkpoint.body.pending.toolCallId;
         await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId });
         return { status: 'paused' };
+      }
+      // A guardrail's tripwire ends the run: its own final status, with the error the sync endpoint answers.
+      if (result.status === 'blocked') {
+        const error = publicError(new GuardrailTrippedError(result.guardrail, result.stage, result.reason));
+        await this.mark(owner, d.runId, 'blocked', { error, answeredBy: result.agent, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage });
+        return { status: 'blocked' };
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';

@@ -21,7 +21,7 @@ export interface StoredRunEvent {
 }
 
 /** Terminal statuses: a live stream closes after one of these. */
-export const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded']);
+export const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded', 'blocked']);
 
 export interface RunEventsOptions {
   redis: Redis | Cluster;

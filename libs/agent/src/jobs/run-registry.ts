@@ -8,7 +8,7 @@ import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'blocked';
 
 /** What a client may see of a queued run. */
 export interface RunRecord {

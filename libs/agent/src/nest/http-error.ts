@@ -48,6 +48,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   invalid_last_event_id: 400,
   too_many_streams: 429,
   approval_forbidden: 403,
+  guardrail_tripped: 422,
   invalid_chat_request: 400,
 };
 

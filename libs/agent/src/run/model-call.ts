@@ -1,8 +1,8 @@
-import type { CallOptions, LLMMessage, LLMRequest, LLMResponse } from '@agentnest/providers';
+import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse } from '@agentnest/providers';
 import { consumeStream, raceAbort } from '../abort.js';
 import { BudgetExhaustedError, type CostLedger, type Reservation } from '../cost/cost-ledger.js';
 import { estimateCostUsd } from '../cost/estimate.js';
-import { addUsage, costOf } from '../cost/pricing.js';
+import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
@@ -26,7 +26,7 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
   if (temperature !== undefined) request.temperature = temperature;
   const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature };
   ctx.emit(requested);
-  const reservation = await reserve(ctx, request);
+  const reservation = await reserve(ctx, request, pricingTable?.[model]);
   const started = performance.now();
   const iteration = state.iterations;
   const callOptions: CallOptions = {
@@ -68,15 +68,13 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
 }
 
 /** Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent. */
-async function reserve(ctx: RunContext, request: LLMRequest): Promise<{ ledger: CostLedger; held: Reservation } | undefined> {
+async function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<{ ledger: CostLedger; held: Reservation } | undefined> {
   const { state } = ctx;
-  const { model } = ctx.options;
   const ledger = ctx.options.ledger ?? state.inherited.ledger;
-  const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   const tenant = state.identity.tenant;
   if (!ledger || tenant === undefined) return undefined;
   try {
-    return { ledger, held: await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, pricingTable?.[model])), state.signal) };
+    return { ledger, held: await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, price)), signal) };
   } catch (err) {
     if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
     throw err;
@@ -102,4 +100,26 @@ export function checkRunBudget(ctx: RunContext): 'ok' | 'warn' | 'halt' {
 function turnView(state: RunState) {
   const start = state.team?.handoff?.start;
   return start === undefined ? state.turn : [state.turn[0], ...state.turn.slice(start)];
+}
+
+/**
+ * A model call made for the run outside its conversation (a guardrail's classifier): held against
+ * the tenant's budget like any call, priced with `price`, added to the run's usage and cost.
+ */
+export async function sideCall(ctx: RunContext, provider: LLMProvider, request: LLMRequest, price: ModelPrice | undefined, signal: AbortSignal): Promise<LLMResponse> {
+  const { state } = ctx;
+  const reservation = await reserve(ctx, request, price, signal);
+  let response: LLMResponse;
+  try {
+    response = await raceAbort(provider.complete(request, { signal, tenant: state.identity.tenant }), signal);
+  } catch (err) {
+    if (reservation) await reservation.ledger.settle(reservation.held).catch(() => undefined);
+    throw err;
+  }
+  const costUsd = costOf(response.usage, price);
+  state.usage = addUsage(state.usage, response.usage);
+  state.costUsd += costUsd;
+  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
+  if (price) ctx.emit({ type: 'cost.tick', iteration: state.iterations, model: response.model, costUsd, totalUsd: state.costUsd });
+  return response;
 }

@@ -5,6 +5,7 @@ import type { CostLedger } from '../cost/cost-ledger.js';
 import type { PricingTable } from '../cost/pricing.js';
 import type { RunLink } from '../team/run-link.js';
 import type { TeamState } from '../team/team-state.js';
+import type { GuardrailTripped } from '../guardrails/guardrail.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import type { RecorderSet } from '../events/recorder-set.js';
 import type { CompiledOutputSchema } from '../output/output-schema.js';
@@ -42,6 +43,10 @@ export interface RunState {
   output?: CompiledOutputSchema;
   /** The run's costBudget was reported exceeded (reported once). */
   overBudget?: boolean;
+  /** Input guardrails running beside the first model call: a trip cancels it. */
+  gate?: Promise<GuardrailTripped | undefined>;
+  /** Placeholders input guardrails put in the message, and what they stand for (restored in the caller's reply only). */
+  restore?: Record<string, string>;
 }
 
 /** What the steps of a run share: the agent's options, the run's state, and its event channel. */

@@ -49,6 +49,8 @@ interface ExecutionScope {
   callAgent?(call: ToolCall, spec: AgentToolSpec): Promise<SubRunOutcome>;
   /** Says why a handoff cannot happen (text for the model), or undefined when it may. */
   refuseHandoff?(spec: HandoffSpec): string | undefined;
+  /** The tool guardrails: what the model reads of a result (they may rewrite it, or trip and end the run). */
+  screen?(call: ToolCall, content: string): Promise<string>;
 }
 
 // A tool that needs approval without a policy rule naming approvers: any other principal of the tenant.
@@ -108,6 +110,7 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
         return finish(`Transferred to ${call.name.slice(HANDOFF_PREFIX.length)}.`, false);
       }
       const within = scope.within ?? (<T>(_e: AgentEventBody, work: () => T): T => work());
+      let result: { content: string; isError: boolean };
       try {
         if (team?.kind === 'agent') {
           const outcome = await within(startEvent, () => scope.callAgent!(call, team));
@@ -115,11 +118,12 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
             pauses.set(call.id, outcome.paused);
             return undefined;
           }
-          return finish(outcome.content, outcome.isError ?? false);
+          result = { content: outcome.content, isError: outcome.isError ?? false };
+        } else {
+          const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
+          const value = await within(startEvent, () => raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal));
+          result = { content: asContent(value), isError: false };
         }
-        const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
-        const value = await within(startEvent, () => raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal));
-        return finish(asContent(value), false);
       } catch (err) {
         if (err instanceof RunAbortedError) throw err;
         if (err instanceof PauseSignal) {
@@ -128,8 +132,10 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
         }
         // A sub-agent that failed (its provider, a tenant budget) fails the whole run, as the caller's own model call would.
         if (team?.kind === 'agent') throw err;
-        return finish(`Error: ${call.name} failed: ${err instanceof Error ? err.message : String(err)}`, true);
+        result = { content: `Error: ${call.name} failed: ${err instanceof Error ? err.message : String(err)}`, isError: true };
       }
+      // What the tool produced (its result, or the text of its exception) passes the tool guardrails before the model reads it.
+      return finish(scope.screen ? await scope.screen(call, result.content) : result.content, result.isError);
     }),
   );
 

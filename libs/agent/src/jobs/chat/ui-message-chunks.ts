@@ -96,7 +96,8 @@ export class UiMessageChunks {
         return this.finish(data, 'tool-calls', meta('paused'));
       }
       case 'failed':
-        return this.finish([{ type: 'error', errorText: e.error ? `${e.error.code}: ${e.error.message}` : 'the run failed' }], 'error', meta('failed'));
+      case 'blocked':
+        return this.finish([{ type: 'error', errorText: e.error ? `${e.error.code}: ${e.error.message}` : `the run ${e.status}` }], 'error', meta(e.status));
       case 'cancelled':
         return this.finish([{ type: 'abort', reason: 'cancelled' }], 'other', meta('cancelled'));
       default:
