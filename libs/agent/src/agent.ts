@@ -19,7 +19,7 @@ import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
 import { addUsage, usageSince } from './cost/pricing.js';
 import { callModel, checkRunBudget, sideCall } from './run/model-call.js';
-import { GuardrailTripped, type Guardrail, type GuardrailStage, type GuardrailTrip } from './guardrails/guardrail.js';
+import { GuardrailTripped, type GuardrailStage, type GuardrailTrip } from './guardrails/guardrail.js';
 import { screen, screenConcurrently, type ScreenContext } from './guardrails/screen.js';
 import { describeToolWork } from './run/history-view.js';
 import { embedTurn, loadHistory, recall } from './run/run-memory.js';

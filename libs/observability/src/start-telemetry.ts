@@ -49,7 +49,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
       // Health probes would be most of the traces; they say nothing about agents.
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/health' }),
       new ExpressInstrumentation(),
-      new IORedisInstrumentation(),
+      // The command name only: arguments carry queued messages, run records and tenant ids.
+      new IORedisInstrumentation({ dbStatementSerializer: (command) => command }),
       new PinoInstrumentation(),
       // The vendor SDKs call their APIs with fetch (undici): their HTTP spans nest under each `chat` span.
       new UndiciInstrumentation(),

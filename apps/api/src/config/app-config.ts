@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
+import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type GuardrailOptions, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
 import { loadToolPolicy } from './policy-config.js';
+import { loadGuardrails } from './guardrails-config.js';
 import { loadMcpServers } from './mcp-config.js';
 import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig } from './llm-config.js';
 
@@ -31,6 +32,8 @@ export interface AppConfig {
   mcpServers: McpClientOptions[];
   /** The demo agents' tool policy (TOOL_POLICY). */
   toolPolicy?: ToolPolicy;
+  /** Guardrails of every agent, per tenant (GUARDRAILS). */
+  guardrails?: GuardrailOptions;
   /** pino level for the JSON logs. */
   logLevel: string;
   /** Record prompts, replies and tool arguments on spans (OTEL_CAPTURE_CONTENT). */
@@ -139,6 +142,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const llm = loadLlmConfig(env);
   const cost = loadCostConfig(env, [llm.primary.model]);
   const toolPolicy = loadToolPolicy(env.TOOL_POLICY);
+  const guardrails = loadGuardrails(env.GUARDRAILS);
   const mcpServers = loadMcpServers(env.MCP_SERVERS);
 
   const redisUrl = env.REDIS_URL || undefined;
@@ -189,5 +193,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   // A decision continues the run's checkpoint, so an approval cannot wait longer than it lives.
   const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, checkpointTtlMs, 'CHECKPOINT_TTL');
 
-  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

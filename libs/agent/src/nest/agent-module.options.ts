@@ -5,10 +5,11 @@ import type { CostLedger } from '../cost/cost-ledger.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Tool } from '../tools/tool.js';
+import type { GuardrailOptions } from '../guardrails/guardrail.js';
 
 /** One registered agent: the `Agent.create` options it shares (same meaning and defaults), tools by object or name, MCP servers by name. A fresh `Agent` is built from it for every run. */
 export interface AgentDefinition
-  extends Pick<AgentOptions, 'provider' | 'model' | 'system' | 'maxIterations' | 'historyLimit' | 'maxTokens' | 'temperature' | 'pricingTable' | 'costBudget' | 'policy' | 'output'> {
+  extends Pick<AgentOptions, 'provider' | 'model' | 'system' | 'maxIterations' | 'historyLimit' | 'maxTokens' | 'temperature' | 'pricingTable' | 'costBudget' | 'policy' | 'output' | 'guardrails'> {
   description?: string;
   /** Tool objects, or names of `@AgentTool` methods discovered at boot. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,4 +56,6 @@ export interface AgentModuleOptions {
   ledger?: CostLedger;
   /** How deep registered agents may call each other as tools; @default 3 */
   maxAgentDepth?: number;
+  /** Guardrails of every agent, run before each agent's own (a guardrail sees the caller, so per-tenant rules are code in it). */
+  guardrails?: GuardrailOptions;
 }

@@ -13,6 +13,7 @@ import type { OutputSchema } from '../output/output-schema.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
+import type { GuardrailOptions } from '../guardrails/guardrail.js';
 import { AGENT_MEMORY_STORE } from './agent.constants.js';
 import type { AgentDefinition, AgentModuleOptions } from './agent-module.options.js';
 import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
@@ -21,6 +22,12 @@ import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 
 const AGENT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** The module's guardrails first, then the agent's own, stage by stage. */
+function withModuleGuardrails(module: GuardrailOptions | undefined, own: GuardrailOptions | undefined): GuardrailOptions | undefined {
+  if (!module || !own) return module ?? own;
+  return { input: [...(module.input ?? []), ...(own.input ?? [])], output: [...(module.output ?? []), ...(own.output ?? [])], tool: [...(module.tool ?? []), ...(own.tool ?? [])], storeBlocked: own.storeBlocked ?? module.storeBlocked };
+}
 
 export interface AgentCallOptions {
   /** The caller; @default the identity in the request context */
@@ -323,6 +330,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       handoffs: d.handoffs,
       agents: (other) => this.agents.get(other)?.agent,
       maxAgentDepth: this.options.maxAgentDepth,
+      guardrails: withModuleGuardrails(this.options.guardrails, d.guardrails),
     });
     for (const r of this.options.recorders ?? []) agent.attach(r);
     return agent;
