@@ -3,7 +3,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Agent, defineTool } from '@agentnest/agent';
+import { Agent, defineTool, rewrite, trip } from '@agentnest/agent';
 import { mock, ProviderError, withRetry } from '@agentnest/providers';
 import { OtlpReceiver } from './testing/otlp-receiver.js';
 import { OTelRecorder } from './otel.recorder.js';
@@ -136,6 +136,27 @@ describe('OTelRecorder', () => {
     expect(chat.events[0].attributes).toMatchObject({ provider: 'openai', attempt: 2, code: 'overloaded' });
     const root = receiver.spans.find((s) => s.name === 'invoke_agent failing')!;
     expect([root.status.code, root.attributes['error.type'], root.attributes['agentnest.run.status']]).toEqual([2, 'bad_request', 'failed']);
+  });
+
+  it("puts guardrail decisions on the run's span, and ends the chat span a tripwire cancelled", async () => {
+    const hanging = { name: 'openai', complete: (_req: unknown, opts?: { signal?: AbortSignal }) => new Promise<never>((_, reject) => opts?.signal?.addEventListener('abort', () => reject(opts.signal!.reason))) };
+    const agent = Agent.create({
+      name: 'guarded',
+      provider: hanging,
+      model: 'model-x',
+      guardrails: { input: [{ name: 'pii', check: () => rewrite('redacted') }, { name: 'topic', mode: 'parallel', check: () => trip('off topic') }] },
+    });
+    agent.attach(recorder());
+    expect((await agent.run({ message: 'x', identity })).status).toBe('blocked');
+    await flush();
+    const root = receiver.spans.find((s) => s.name === 'invoke_agent guarded')!;
+    expect(root.attributes['agentnest.run.status']).toBe('blocked');
+    expect(root.events.filter((e) => e.name === 'agentnest.guardrail').map((e) => e.attributes)).toEqual([
+      { 'agentnest.guardrail.name': 'pii', 'agentnest.guardrail.stage': 'input', 'agentnest.guardrail.action': 'rewrite' },
+      { 'agentnest.guardrail.name': 'topic', 'agentnest.guardrail.stage': 'input', 'agentnest.guardrail.action': 'trip', 'agentnest.guardrail.reason': 'off topic' },
+    ]);
+    const chat = receiver.spans.find((s) => s.name === 'chat model-x' && s.parentSpanId === root.spanId)!;
+    expect(chat.attributes['agentnest.run.status']).toBe('blocked');
   });
 
   it('caps distinct tenant values on metrics', async () => {

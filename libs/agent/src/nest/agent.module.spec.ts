@@ -13,6 +13,7 @@ import { askHuman } from '../tools/ask-human.js';
 import { isPaused, type RunResult } from '../agent.types.js';
 import { AgentConfigError, CheckpointIdentityError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { ToolContext } from '../tools/tool.js';
+import { pass, rewrite, trip } from '../guardrails/guardrail.js';
 
 const SECRET = 'module-spec-secret-0123456789abcdefghij';
 
@@ -122,6 +123,20 @@ describe('AgentModule', () => {
     expect(await app.get(AgentService).run('judge', { message: 'x' })).toMatchObject({ status: 'completed', output: { ok: false }, outputTier: 'canned' });
     const bad = await Test.createTestingModule({ imports: [AgentModule.forRoot({ agents: { judge: { provider: mock({ reply: 'x' }), model: 'm', output: { ...output, canned: { ok: 'no' } } } } })] }).compile();
     await expect(bad.init()).rejects.toBeInstanceOf(AgentConfigError);
+  });
+
+  it("runs the module's guardrails before each agent's own, with the caller's tenant", async () => {
+    const order: string[] = [];
+    const tagged = (name: string) => ({ name, check: ({ text, identity }: { text: string; identity: { tenant?: string } }) => (order.push(`${name}:${identity.tenant}`), rewrite(`${text}+${name}`)) });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AgentModule.forRoot({ agents: { echo: { provider: mock({ respond: (req) => req.messages.at(-1)!.content }), model: 'm', guardrails: { input: [tagged('agent')], output: [{ name: 'no-x', check: ({ text }) => (text.includes('stop') ? trip('said stop') : pass()) }] } } }, guardrails: { input: [tagged('module')] } })],
+    }).compile();
+    app = await moduleRef.init();
+    const agents = app.get(AgentService);
+    const ctx = app.get(TenantContext);
+    expect(completedReply(await ctx.run({ tenant: 'acme', principal: 'alice' }, () => agents.run('echo', { message: 'hi' })))).toBe('hi+module+agent');
+    expect(order).toEqual(['module:acme', 'agent:acme']);
+    expect(await ctx.run({ tenant: 'acme', principal: 'alice' }, () => agents.run('echo', { message: 'stop' }))).toMatchObject({ status: 'blocked', guardrail: 'no-x', stage: 'output' });
   });
 
   it('is injectable from any module when isGlobal is set', async () => {
