@@ -1,33 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
 import { API_KEYS, bearer, eventually, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 // The demo's multi-agent set over HTTP: triage hands off (to billing for invoices, to the assistant
 // for the rest), billing hands back, concierge calls assistant and billing as tools.
-const MAIN = 'apps/api/dist/main.js';
 
 type Run = { status: string; reply?: string; answeredBy?: string; narrative: string[]; checkpoint?: unknown; pauseData?: Record<string, unknown>; runId: string };
 
-const children: ChildProcess[] = [];
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+const services: ServiceProcess[] = [];
+afterAll(() => Promise.all(services.map((s) => s.stop())));
 
-/** The compiled service in its own process; resolves once it listens (or, for a worker, once it runs). */
-async function serviceProcess(env: Record<string, string>): Promise<{ child: ChildProcess; origin?: string }> {
+/** The compiled service in its own process (an API on a free port, or a worker), with the suite's keys and secret. */
+async function serviceProcess(env: Record<string, string>): Promise<{ origin?: string }> {
   const port = env.APP_ROLE === 'worker' ? undefined : await freePort();
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, ...env, ...(port ? { PORT: String(port) } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await eventually(`the service process (${env.APP_ROLE ?? 'all'}) to start`, async () => (/Listening on|Worker running/.test(out) ? true : undefined), { timeoutMs: 30_000 }).catch((err: Error) => {
-    throw new Error(`${err.message}\n${out.slice(-2000)}`);
-  });
-  return { child, ...(port ? { origin: `http://127.0.0.1:${port}` } : {}) };
+  services.push(await startServiceProcess({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, ...env, ...(port ? { PORT: String(port) } : {}) }));
+  return port ? { origin: `http://127.0.0.1:${port}` } : {};
 }
 
 describe('multi-agent runs over HTTP, direct (in-memory)', () => {
@@ -118,7 +108,6 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
     expect(resumed.body.narrative).toContain('  [assistant] Resumed: askHuman answered');
     const again = await http.post('/v1/agents/concierge/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'again' });
     expect([again.status, again.body.error.code]).toEqual([409, 'checkpoint_used']);
-    other.child.kill('SIGTERM');
   }, 60_000);
 });
 

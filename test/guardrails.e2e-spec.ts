@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
@@ -7,6 +6,7 @@ import { AnthropicFake } from '@agentnest/providers/testing';
 import { OtlpReceiver } from '@agentnest/observability/testing';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
 import { API_KEYS, bearer, eventually, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 const EMAIL = 'jane.doe@example.com';
 const CARD = '4111 1111 1111 1111';
@@ -22,8 +22,7 @@ const lastUserText = (body: unknown) => {
 describe('guardrails in the compiled service: seeded personal data never reaches the provider, memory, logs or spans', () => {
   const receiver = new OtlpReceiver();
   const fake = new AnthropicFake('sk-ant-guard');
-  const children: ChildProcess[] = [];
-  const output = new Map<ChildProcess, string>();
+  const services: ServiceProcess[] = [];
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
@@ -32,7 +31,6 @@ describe('guardrails in the compiled service: seeded personal data never reaches
     // The model echoes what it was given, so a reply shows exactly what reached it.
     fake.respond = (req) => ({ text: `You said: ${lastUserText(req.body)}` });
     const env = {
-      PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
       API_KEYS,
       CHECKPOINT_SECRET: SECRET,
@@ -52,20 +50,13 @@ describe('guardrails in the compiled service: seeded personal data never reaches
       OTEL_BLRP_SCHEDULE_DELAY: '100',
     };
     const port = await freePort();
-    for (const role of ['api', 'worker'] as const) {
-      const child = spawn(process.execPath, ['--import', './apps/api/dist/instrumentation.js', 'apps/api/dist/main.js'], { env: { ...env, APP_ROLE: role, PORT: String(role === 'api' ? port : 0) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      output.set(child, '');
-      const keep = (d: Buffer) => output.set(child, output.get(child)! + d.toString());
-      child.stdout!.on('data', keep);
-      child.stderr!.on('data', keep);
-      children.push(child);
-      await eventually(`the ${role} to start`, async () => (/Listening on|Worker running/.test(output.get(child)!) ? true : undefined), { timeoutMs: 30_000 });
-    }
+    services.push(await startServiceProcess({ ...env, APP_ROLE: 'api', PORT: String(port) }, { instrumented: true }));
+    services.push(await startServiceProcess({ ...env, APP_ROLE: 'worker' }, { instrumented: true }));
     http = request(`http://127.0.0.1:${port}`);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : (c.once('exit', r), c.kill('SIGTERM'))))));
+    await Promise.all(services.map((s) => s.stop()));
     await receiver.close();
     await fake.close();
   });
@@ -92,7 +83,7 @@ describe('guardrails in the compiled service: seeded personal data never reaches
       memory: JSON.stringify(history.map((h) => h.body)),
       events: events.text,
       spans: JSON.stringify(receiver.spans),
-      logs: JSON.stringify(receiver.logs) + [...output.values()].join('\n'),
+      logs: JSON.stringify(receiver.logs) + services.map((p) => p.output()).join('\n'),
     };
     const leaky = receiver.spans.filter((s) => leaks(JSON.stringify(s))).map((s) => `${s.name} ${JSON.stringify(s.attributes).slice(0, 300)}`);
     expect(leaky).toEqual([]);
