@@ -22,6 +22,7 @@ import { callModel, checkRunBudget, sideCall } from './run/model-call.js';
 import { GuardrailTripped, type GuardrailStage, type GuardrailTrip } from './guardrails/guardrail.js';
 import { screen, screenConcurrently, type ScreenContext } from './guardrails/screen.js';
 import { describeToolWork } from './run/history-view.js';
+import { TokenEstimator } from './run/context-window.js';
 import { embedTurn, loadHistory, recall } from './run/run-memory.js';
 import type { RunContext, RunState } from './run/run-state.js';
 import { structuredOutput } from './output/output-tiers.js';
@@ -73,6 +74,7 @@ export class Agent {
   /** True when the agent may hand off: its runs track who holds the conversation. */
   private readonly handsOff: boolean;
   private readonly recorders = new RecorderSet();
+  private readonly estimator = new TokenEstimator();
   private readonly maxIterations: number;
   private readonly policy?: PolicyEngine;
   private readonly checkpoints: CheckpointLedger;
@@ -754,6 +756,7 @@ export class Agent {
     return {
       agent: this.name,
       options: this.options,
+      estimator: this.estimator,
       state,
       emit: (body) => this.emit(state, body),
       scope: (body, work) => state.sink.scope(this.event(state, body), work),

@@ -11,6 +11,7 @@ import type { Tool } from './tools/tool.js';
 import type { Recorder } from './events/agent-event.js';
 import type { AgentRef, TeamMember } from './team/team-tool.js';
 import type { GuardrailOptions, GuardrailStage } from './guardrails/guardrail.js';
+import type { ContextOptions } from './run/context-window.js';
 
 /** A run's own tools: a list for the agent it starts with, or a function giving each agent of the run its own (MCP tools per agent). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,6 +69,8 @@ export interface AgentOptions {
   agents?: (name: string) => TeamMember | undefined;
   /** How deep agents called as tools may nest below the agent a run starts with; @default 3 */
   maxAgentDepth?: number;
+  /** The model's context window: history that does not fit is left out, oldest first (tool calls with their results); @default the window from CONTEXT_WINDOWS by model id */
+  context?: ContextOptions;
   /** Checks on the message (before or beside the first model call), the reply (before it is returned or stored) and tool results; a tripwire ends the run `blocked`. */
   guardrails?: GuardrailOptions;
 }

@@ -31,6 +31,7 @@ export { PII_KINDS, piiRedaction, PiiRedactor, type PiiKind, type PiiRedactionOp
 export { maxInput, type InputLimits, type MaxInputOptions } from './guardrails/max-input.js';
 export { toolResultGuard, type ToolResultGuardOptions } from './guardrails/tool-result-guard.js';
 export { modelGuardrail, type ModelGuardrailOptions } from './guardrails/model-guardrail.js';
+export { CONTEXT_WINDOWS, DEFAULT_REPLY_TOKENS, fitHistory, windowFor, type ContextOptions } from './run/context-window.js';
 export { DEFAULT_MAX_AGENT_DEPTH, subConversationId } from './team/run-link.js';
 export type { Tool, ToolContext } from './tools/tool.js';
 export { RequestContext } from './context/request-context.js';

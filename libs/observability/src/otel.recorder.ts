@@ -88,6 +88,17 @@ export class OTelRecorder implements Recorder {
       }
       case 'llm.response':
         return this.endChat(e);
+      case 'llm.refit': {
+        // The call the vendor refused as too long ends here; the refitted call gets a span of its own.
+        const run = this.runs.get(e.runId);
+        if (run?.chat) {
+          run.chat.span.setAttribute(ATTR.errorType, e.code);
+          run.chat.span.setStatus({ code: SpanStatusCode.ERROR, message: e.code });
+          run.chat.span.end();
+          run.chat = undefined;
+        }
+        return;
+      }
       case 'cost.tick': {
         const run = this.runs.get(e.runId);
         this.instruments.cost.add(e.costUsd, { [ATTR.agentName]: e.agent, [ATTR.requestModel]: e.model, [ATTR.tenant]: run?.tenant ?? 'none' });
@@ -161,6 +172,7 @@ export class OTelRecorder implements Recorder {
     const attributes: Attributes = { [ATTR.operation]: 'chat', [ATTR.requestModel]: e.model, [ATTR.conversationId]: run.conversationId, [ATTR.agentName]: e.agent };
     if (e.maxTokens !== undefined) attributes[ATTR.requestMaxTokens] = e.maxTokens;
     if (e.temperature !== undefined) attributes[ATTR.requestTemperature] = e.temperature;
+    if (e.droppedMessages) attributes['agentnest.context.dropped_messages'] = e.droppedMessages;
     const span = this.tracer.startSpan(`chat ${e.model}`, { kind: SpanKind.CLIENT, attributes }, run.ctx);
     run.chat = { span, started: performance.now(), model: e.model };
   }

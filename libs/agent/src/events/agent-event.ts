@@ -20,7 +20,10 @@ export interface EventIdentity {
 
 export type AgentEventBody =
   | { type: 'run.start'; identity: EventIdentity; message: string }
-  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number; maxTokens?: number; temperature?: number }
+  /** `droppedMessages`: earlier messages left out so the request fits the model's context window. */
+  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number; maxTokens?: number; temperature?: number; droppedMessages?: number }
+  /** The provider said the request was too long: it is sent again without `droppedMessages` more earlier messages. */
+  | { type: 'llm.refit'; iteration: number; code: 'context_length'; droppedMessages: number }
   /** A piece of reply text as the model streams it (only for runs started with `stream: true`). */
   | { type: 'llm.delta'; iteration: number; delta: string }
   | { type: 'llm.response'; iteration: number; provider: string; model: string; content: string; toolCalls: ToolCall[]; usage: Usage; stopReason: StopReason; durationMs: number; costUsd: number }

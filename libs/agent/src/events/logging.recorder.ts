@@ -26,6 +26,7 @@ const DOMAIN: Partial<Record<AgentEventType, LogDomain>> = {
   'run.error': 'run',
   'llm.request': 'llm',
   'llm.response': 'llm',
+  'llm.refit': 'llm',
   'tool.start': 'tool',
   'tool.end': 'tool',
   'tool.denied': 'tool',

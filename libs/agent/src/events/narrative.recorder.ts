@@ -57,6 +57,10 @@ export class NarrativeRecorder implements Recorder {
         return [event.parentRunId ? `Asked: ${quote(event.message)}` : `User: ${quote(event.message)}`];
       case 'memory.read':
         return event.count ? [`Recalled ${event.count} earlier message${event.count === 1 ? '' : 's'} of this conversation`] : undefined;
+      case 'llm.request':
+        return event.droppedMessages ? [`Left out the ${event.droppedMessages} oldest message${event.droppedMessages === 1 ? '' : 's'} of this conversation to fit the model's context window`] : undefined;
+      case 'llm.refit':
+        return [`The request was too long for the model: sending it again without ${event.droppedMessages} more earlier message${event.droppedMessages === 1 ? '' : 's'}`];
       case 'memory.recall':
         return event.count ? [`Recalled ${event.count} related message${event.count === 1 ? '' : 's'} from earlier conversations`] : undefined;
       case 'llm.response': {

@@ -6,17 +6,50 @@ import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
+import { DEFAULT_REPLY_TOKENS, fitHistory, fixedChars, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
 
-/** One model call of a run: builds the request, holds its estimated cost against the tenant's budget, streams or waits, then prices and reports it. */
+/**
+ * One model call of a run: builds the request fitted to the model's context window, holds its
+ * estimated cost against the tenant's budget, streams or waits, then prices and reports it. A
+ * context-length error from the provider is retried once with half the room for history.
+ */
 export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
+  ctx.state.iterations++;
+  const first = buildRequest(ctx, history, tools, final, note, 1);
+  try {
+    return await send(ctx, first.request, tools, final, first);
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code !== 'context_length' || first.kept === 0) throw err;
+    const retry = buildRequest(ctx, history, tools, final, note, 0.5, first.historyTokens);
+    ctx.emit({ type: 'llm.refit', iteration: ctx.state.iterations, code: 'context_length', droppedMessages: retry.dropped - first.dropped });
+    return send(ctx, retry.request, tools, final, retry);
+  }
+}
+
+interface Built {
+  request: LLMRequest;
+  /** Earlier messages left out to fit, and how many were kept. */
+  dropped: number;
+  kept: number;
+  /** Estimated tokens of the history sent. */
+  historyTokens: number;
+  /** Characters of the whole request, for calibrating the estimate against what the vendor reports. */
+  chars: number;
+}
+
+/**
+ * The request for one call. History (other agents' tool calls as text) is fitted into what the
+ * window leaves after the system prompt, tools, the current turn and the reply; `share` < 1 (a
+ * retry after a context-length error) keeps at most that share of what was sent before.
+ */
+function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note: string | undefined, share: number, sentBefore?: number): Built {
   const { state } = ctx;
-  const { model, system, maxTokens, temperature, provider } = ctx.options;
-  const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
-  state.iterations++;
-  const request: LLMRequest = { model, messages: [...historyFor(history, new Set(tools.map((t) => t.name))), ...turnView(state)] };
+  const { model, system, maxTokens, temperature } = ctx.options;
+  const turn = turnView(state);
+  const request: LLMRequest = { model, messages: [] };
   const systemText = [system, state.team?.handoff?.note, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
   if (systemText) request.system = systemText;
   // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
@@ -24,7 +57,26 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
   if (final && tools?.length) request.toolChoice = 'none';
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
-  const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature };
+  const visible = historyFor(history, new Set(tools.map((t) => t.name)));
+  const tokensOf = (m: LLMMessage) => ctx.estimator.tokens(model, messageChars(m));
+  const fixed = ctx.estimator.tokens(model, fixedChars(request) + turn.reduce((n, m) => n + messageChars(m), 0));
+  const window = windowFor(model, ctx.options.context);
+  const reply = ctx.options.context?.replyTokens ?? maxTokens ?? DEFAULT_REPLY_TOKENS;
+  let budget = window === undefined ? Infinity : window - reply - fixed;
+  if (sentBefore !== undefined) budget = Math.min(budget, Math.floor(sentBefore * share));
+  // The current turn is never cut: only earlier history makes room.
+  const fitted = fitHistory(visible, Math.max(0, budget), tokensOf);
+  request.messages = [...fitted.kept, ...turn];
+  const chars = fixedChars(request) + request.messages.reduce((n, m) => n + messageChars(m), 0);
+  return { request, dropped: fitted.dropped, kept: fitted.kept.length, historyTokens: fitted.kept.reduce((n, m) => n + tokensOf(m), 0), chars };
+}
+
+/** Sends one built request and accounts for it. */
+async function send(ctx: RunContext, request: LLMRequest, tools: NonNullable<LLMRequest['tools']>, final: boolean, built: Built): Promise<LLMResponse> {
+  const { state } = ctx;
+  const { model, maxTokens, temperature, provider } = ctx.options;
+  const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
+  const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature, ...(built.dropped ? { droppedMessages: built.dropped } : {}) };
   ctx.emit(requested);
   const reservation = await reserve(ctx, request, pricingTable?.[model]);
   const started = performance.now();
@@ -47,6 +99,8 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
     if (reservation) await reservation.ledger.settle(reservation.held).catch(() => undefined);
     throw err;
   }
+  // The vendor's own count calibrates the estimates later requests are fitted with.
+  ctx.estimator.observe(model, built.chars, response.usage.input);
   const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
   state.usage = addUsage(state.usage, response.usage);
   state.costUsd += costUsd;

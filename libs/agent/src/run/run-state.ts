@@ -6,6 +6,7 @@ import type { PricingTable } from '../cost/pricing.js';
 import type { RunLink } from '../team/run-link.js';
 import type { TeamState } from '../team/team-state.js';
 import type { GuardrailTripped } from '../guardrails/guardrail.js';
+import type { TokenEstimator } from './context-window.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import type { RecorderSet } from '../events/recorder-set.js';
 import type { CompiledOutputSchema } from '../output/output-schema.js';
@@ -55,6 +56,8 @@ export interface RunContext {
   readonly options: AgentOptions;
   readonly state: RunState;
   emit(body: AgentEventBody): void;
+  /** The agent's token estimates, calibrated by what its vendor reports. */
+  readonly estimator: TokenEstimator;
   /** Runs `work` inside the recorders' scopes for this event (the provider call of an llm.request). */
   scope<T>(body: AgentEventBody, work: () => T): T;
 }

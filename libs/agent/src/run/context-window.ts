@@ -1,0 +1,103 @@
+import type { LLMMessage, LLMRequest } from '@agentnest/providers';
+
+/**
+ * Context windows (input plus output tokens) by model id prefix; the longest matching prefix wins.
+ * Extend or override with the agent's `context.windows`.
+ */
+export const CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
+  'claude-': 200_000,
+  'anthropic.claude-': 200_000,
+  'us.anthropic.claude-': 200_000,
+  'gpt-4o': 128_000,
+  'gpt-4.1': 1_047_576,
+  'gpt-5': 400_000,
+  o1: 200_000,
+  o3: 200_000,
+  'o4-mini': 200_000,
+  'gpt-4-turbo': 128_000,
+  'gpt-3.5-turbo': 16_385,
+  'amazon.nova-': 300_000,
+  'meta.llama3': 128_000,
+  'mistral.': 32_000,
+};
+
+/** Fitting the request to the model's context window. */
+export interface ContextOptions {
+  /** The model's window in tokens; @default from `windows`, else CONTEXT_WINDOWS by prefix, else no fitting */
+  window?: number;
+  /** Tokens kept free for the reply; @default the agent's maxTokens, else 4,096 */
+  replyTokens?: number;
+  /** More model windows by id prefix, over CONTEXT_WINDOWS. */
+  windows?: Record<string, number>;
+}
+
+/** @default 4,096 tokens kept for the reply when the agent sets no maxTokens */
+export const DEFAULT_REPLY_TOKENS = 4_096;
+/** Characters per token before a vendor has reported any count (English prose and JSON average about 4). */
+const CHARS_PER_TOKEN = 4;
+
+/** The window of `model`: the agent's own, then its table, then the built-in one (longest prefix). */
+export function windowFor(model: string, options: ContextOptions | undefined): number | undefined {
+  if (options?.window) return options.window;
+  let best: [string, number] | undefined;
+  for (const table of [CONTEXT_WINDOWS, options?.windows ?? {}]) {
+    for (const [prefix, tokens] of Object.entries(table)) if (model.startsWith(prefix) && (!best || prefix.length >= best[0].length)) best = [prefix, tokens];
+  }
+  return best?.[1];
+}
+
+/** Characters that one message costs in a request (its text, and its tool calls as JSON). */
+export const messageChars = (m: LLMMessage): number => m.content.length + (m.role === 'assistant' && m.toolCalls?.length ? JSON.stringify(m.toolCalls).length : 0) + 16;
+
+/**
+ * Token estimates calibrated by what the vendor reports: each response's input token count is
+ * compared with the estimate for its request, and the ratio (smoothed, per model) scales later
+ * estimates, so fitting tracks the vendor's own tokenizer without shipping it.
+ */
+export class TokenEstimator {
+  private readonly ratio = new Map<string, number>();
+
+  /** Estimated tokens for `chars` characters sent to `model`. */
+  tokens(model: string, chars: number): number {
+    return Math.ceil((chars / CHARS_PER_TOKEN) * (this.ratio.get(model) ?? 1));
+  }
+
+  /** Learns from a response: `reported` input tokens for a request of `chars` characters. */
+  observe(model: string, chars: number, reported: number): void {
+    if (!(chars > 0 && reported > 0)) return;
+    const seen = Math.min(4, Math.max(0.25, reported / (chars / CHARS_PER_TOKEN)));
+    const before = this.ratio.get(model);
+    this.ratio.set(model, before === undefined ? seen : before * 0.7 + seen * 0.3);
+  }
+}
+
+/** Characters of everything in a request but its messages: system prompt and tool declarations. */
+export const fixedChars = (request: Pick<LLMRequest, 'system' | 'tools'>): number => (request.system?.length ?? 0) + (request.tools?.length ? JSON.stringify(request.tools).length : 0);
+
+/**
+ * The newest part of `history` that fits in `budget` tokens: whole units only (an assistant message
+ * with tool calls goes with the tool results after it), and starting at a user message, so no tool
+ * result is ever orphaned and no call loses its result.
+ */
+export function fitHistory(history: LLMMessage[], budget: number, tokensOf: (m: LLMMessage) => number): { kept: LLMMessage[]; dropped: number; droppedTokens: number } {
+  const total = history.reduce((n, m) => n + tokensOf(m), 0);
+  if (total <= budget) return { kept: history, dropped: 0, droppedTokens: 0 };
+  // Walk back from the newest message, taking whole units while they fit.
+  let used = 0;
+  let start = history.length;
+  let i = history.length;
+  while (i > 0) {
+    let unitStart = i - 1;
+    while (unitStart > 0 && history[unitStart].role === 'tool') unitStart--;
+    const unit = history.slice(unitStart, i).reduce((n, m) => n + tokensOf(m), 0);
+    if (used + unit > budget) break;
+    used += unit;
+    i = unitStart;
+    start = unitStart;
+  }
+  // History handed to the model starts at a user message.
+  while (start < history.length && history[start].role !== 'user') start++;
+  const kept = history.slice(start);
+  const keptTokens = kept.reduce((n, m) => n + tokensOf(m), 0);
+  return { kept, dropped: start, droppedTokens: total - keptTokens };
+}
