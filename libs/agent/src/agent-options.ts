@@ -59,5 +59,7 @@ export function checkAgentOptions(options: AgentOptions): void {
   }
   const depth = options.maxAgentDepth;
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 0 || depth > 10)) throw new AgentConfigError(`agent "${options.name}": maxAgentDepth must be an integer from 0 to 10`);
+  if (options.context?.summarize && !options.memory) throw new AgentConfigError(`agent "${options.name}": context.summarize needs a memory store (summaries are kept beside the conversation)`);
+  if (options.context?.window !== undefined && !(Number.isInteger(options.context.window) && options.context.window > 0)) throw new AgentConfigError(`agent "${options.name}": context.window must be a positive integer of tokens`);
   if (options.recall && (!options.memory || !isSearchable(options.memory))) throw new AgentConfigError(`agent "${options.name}": recall needs a memory store that supports search`);
 }

@@ -18,7 +18,8 @@ import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type Tool
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
 import { addUsage, usageSince } from './cost/pricing.js';
-import { callModel, checkRunBudget, sideCall } from './run/model-call.js';
+import { callModel, checkRunBudget, plannedDrop, sideCall } from './run/model-call.js';
+import { refreshSummary } from './run/summary.js';
 import { GuardrailTripped, type GuardrailStage, type GuardrailTrip } from './guardrails/guardrail.js';
 import { screen, screenConcurrently, type ScreenContext } from './guardrails/screen.js';
 import { describeToolWork } from './run/history-view.js';
@@ -188,6 +189,8 @@ export class Agent {
         if (holder.options.memory !== this.options.memory) history = await loadHistory(holder.context(state));
       }
       const agent = holder || this;
+      // History the first call leaves out goes into the conversation's summary first (when summaries are on).
+      if (agent.options.context?.summarize) await refreshSummary(agent.context(state), history, plannedDrop(agent.context(state), history, agent.specs(state)));
       await recall(agent.context(state), message, history);
       return agent.loop(state, history);
     });
@@ -268,6 +271,7 @@ export class Agent {
     return this.guard(state, async () => {
       if (body.team) state.team = structuredClone(body.team);
       const agent = this.activeIn(state);
+      await refreshSummary(agent.context(state));
       return agent.applyPending(state, body, lastCalls(body), action, opts.attemptKey);
     }).catch(async (err: unknown) => {
       await this.checkpoints.release(body.id, holder).catch(() => undefined);
@@ -366,8 +370,7 @@ export class Agent {
   private async loop(state: RunState, history: LLMMessage[]): Promise<RunResult> {
     for (;;) {
       throwIfAborted(state.signal);
-      // Per call: a denied tool the model called anyway joins the declared ones.
-      const specs = this.offeredTools(state).map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+      const specs = this.specs(state);
       // Past the budget, one last call without tools forces a final answer.
       const final = state.iterations >= this.maxIterations;
       const response = state.gate ? await this.gatedCall(state, history, specs, final) : await callModel(this.context(state), history, specs, final);
@@ -737,6 +740,11 @@ export class Agent {
       this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
       throw err;
     }
+  }
+
+  /** The tool declarations of the next model call (per call: a denied tool the model called anyway joins them). */
+  private specs(state: RunState) {
+    return this.offeredTools(state).map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
   }
 
   /**

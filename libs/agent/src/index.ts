@@ -31,7 +31,8 @@ export { PII_KINDS, piiRedaction, PiiRedactor, type PiiKind, type PiiRedactionOp
 export { maxInput, type InputLimits, type MaxInputOptions } from './guardrails/max-input.js';
 export { toolResultGuard, type ToolResultGuardOptions } from './guardrails/tool-result-guard.js';
 export { modelGuardrail, type ModelGuardrailOptions } from './guardrails/model-guardrail.js';
-export { CONTEXT_WINDOWS, DEFAULT_REPLY_TOKENS, fitHistory, windowFor, type ContextOptions } from './run/context-window.js';
+export { CONTEXT_WINDOWS, DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, windowFor, type ContextOptions, type SummaryOptions } from './run/context-window.js';
+export { summaryConversationId } from './run/summary.js';
 export { DEFAULT_MAX_AGENT_DEPTH, subConversationId } from './team/run-link.js';
 export type { Tool, ToolContext } from './tools/tool.js';
 export { RequestContext } from './context/request-context.js';

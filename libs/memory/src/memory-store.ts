@@ -10,6 +10,8 @@ export interface MemoryMessage {
   isError?: boolean;
   /** The agent that wrote an assistant message, when several agents share the conversation (handoffs). */
   agent?: string;
+  /** On a conversation summary (kept beside the conversation): where in the history it stops. */
+  summary?: { through: string };
 }
 
 export interface AppendOptions {

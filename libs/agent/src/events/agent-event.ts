@@ -34,6 +34,8 @@ export type AgentEventBody =
   | { type: 'memory.read'; store: string; count: number }
   | { type: 'memory.write'; store: string; count: number }
   | { type: 'memory.recall'; store: string; count: number }
+  /** The conversation's summary took in `summarized` more messages that no longer fit the window. */
+  | { type: 'memory.summary'; store: string; summarized: number }
   | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
   /** A tool call waits for an approval (audit: who asked for what, who may approve, until when). */
   | { type: 'approval.requested'; approvalId: string; toolCallId: string; tool: string; argsHash: string; requestedBy: { tenant?: string; principal?: string }; approverRoles: string[]; expiresAt: string }

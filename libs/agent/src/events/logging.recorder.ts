@@ -33,6 +33,7 @@ const DOMAIN: Partial<Record<AgentEventType, LogDomain>> = {
   'memory.read': 'memory',
   'memory.write': 'memory',
   'memory.recall': 'memory',
+  'memory.summary': 'memory',
   'cost.tick': 'cost',
   'budget.exceeded': 'cost',
   resilience: 'resilience',

@@ -9,7 +9,7 @@ import type { GuardrailOptions } from '../guardrails/guardrail.js';
 
 /** One registered agent: the `Agent.create` options it shares (same meaning and defaults), tools by object or name, MCP servers by name. A fresh `Agent` is built from it for every run. */
 export interface AgentDefinition
-  extends Pick<AgentOptions, 'provider' | 'model' | 'system' | 'maxIterations' | 'historyLimit' | 'maxTokens' | 'temperature' | 'pricingTable' | 'costBudget' | 'policy' | 'output' | 'guardrails'> {
+  extends Pick<AgentOptions, 'provider' | 'model' | 'system' | 'maxIterations' | 'historyLimit' | 'maxTokens' | 'temperature' | 'pricingTable' | 'costBudget' | 'policy' | 'output' | 'guardrails' | 'context'> {
   description?: string;
   /** Tool objects, or names of `@AgentTool` methods discovered at boot. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -14,6 +14,7 @@ import { isPaused, type RunResult } from '../agent.types.js';
 import { AgentConfigError, CheckpointIdentityError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { ToolContext } from '../tools/tool.js';
 import { pass, rewrite, trip } from '../guardrails/guardrail.js';
+import { summaryConversationId } from '../run/summary.js';
 
 const SECRET = 'module-spec-secret-0123456789abcdefghij';
 
@@ -137,6 +138,24 @@ describe('AgentModule', () => {
     expect(completedReply(await ctx.run({ tenant: 'acme', principal: 'alice' }, () => agents.run('echo', { message: 'hi' })))).toBe('hi+module+agent');
     expect(order).toEqual(['module:acme', 'agent:acme']);
     expect(await ctx.run({ tenant: 'acme', principal: 'alice' }, () => agents.run('echo', { message: 'stop' }))).toMatchObject({ status: 'blocked', guardrail: 'no-x', stage: 'output' });
+  });
+
+  it('erases a conversation with its summary', async () => {
+    const memory = new InMemoryStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AgentModule.forRoot({ memory, agents: { long: { provider: mock({ reply: 'ok' }), model: 'm', context: { window: 600, replyTokens: 100, summarize: { maxTokens: 50 } } } } })],
+    }).compile();
+    app = await moduleRef.init();
+    const agents = app.get(AgentService);
+    const ctx = app.get(TenantContext);
+    const owner = { tenant: 'acme', principal: 'alice' };
+    const id = { ...owner, conversationId: 'c-long' };
+    await memory.append(id, Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `message ${i} ${'words '.repeat(20)}` })));
+    await ctx.run(owner, () => agents.run('long', { message: 'next', conversationId: 'c-long' }));
+    const summary = { ...owner, conversationId: summaryConversationId('c-long') };
+    expect(await memory.load(summary)).toHaveLength(1);
+    await ctx.run(owner, () => agents.clearConversation('c-long'));
+    expect([await memory.load(id), await memory.load(summary)]).toEqual([[], []]);
   });
 
   it('is injectable from any module when isGlobal is set', async () => {

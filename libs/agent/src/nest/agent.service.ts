@@ -4,6 +4,7 @@ import { validateIdentity, type MemoryMessage, type MemoryStore } from '@agentne
 import { Agent } from '../agent.js';
 import { agentTool } from '../team/team-tool.js';
 import { checkTeam, subConversationIds } from '../team/team-graph.js';
+import { summaryConversationId } from '../run/summary.js';
 import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
 import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
@@ -247,9 +248,10 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
    */
   async clearConversation(conversationId: string, opts: { identity?: RequestIdentity } = {}): Promise<ErasureReport> {
     const caller = this.caller(opts.identity);
-    const identity = validateIdentity({ ...caller, conversationId });
     // Sub-agents called as tools kept their own conversations under this one: they go too.
-    const scopes = [identity, ...subConversationIds(this.allAgents(), conversationId).map((id) => validateIdentity({ ...caller, conversationId: id }))];
+    const conversations = [conversationId, ...subConversationIds(this.allAgents(), conversationId)];
+    // Each with its summary, kept beside it.
+    const scopes = conversations.flatMap((id) => [id, summaryConversationId(id)]).map((id) => validateIdentity({ ...caller, conversationId: id }));
     for (const scope of scopes) await this.checkpoints.revoke(scope);
     const runsRemoved = await this.erase(caller, { conversationId });
     for (const scope of scopes) await this.memory.clear(scope);
@@ -321,6 +323,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       costBudget: d.costBudget,
       policy: d.policy,
       output: d.output,
+      context: d.context,
       ledger: this.options.ledger,
       requireTenant: this.options.requireTenant,
       checkpointSecret: this.options.checkpointSecret,

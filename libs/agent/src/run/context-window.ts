@@ -1,4 +1,5 @@
-import type { LLMMessage, LLMRequest } from '@agentnest/providers';
+import type { LLMMessage, LLMProvider, LLMRequest } from '@agentnest/providers';
+import type { ModelPrice } from '../cost/pricing.js';
 
 /**
  * Context windows (input plus output tokens) by model id prefix; the longest matching prefix wins.
@@ -29,7 +30,24 @@ export interface ContextOptions {
   replyTokens?: number;
   /** More model windows by id prefix, over CONTEXT_WINDOWS. */
   windows?: Record<string, number>;
+  /** Summarise history that falls out of the window, once per shift, and show the summary to the model; needs memory. */
+  summarize?: SummaryOptions;
 }
+
+/** Summaries of history that no longer fits the model's window. */
+export interface SummaryOptions {
+  /** @default the agent's provider */
+  provider?: LLMProvider;
+  /** @default the agent's model */
+  model?: string;
+  /** Longest summary, in tokens (also kept free in the window for it); @default 500 */
+  maxTokens?: number;
+  /** The summarising model's price, so its calls count in the run's cost; @default the agent's price for that model */
+  price?: ModelPrice;
+}
+
+/** @default 500 tokens of summary */
+export const DEFAULT_SUMMARY_TOKENS = 500;
 
 /** @default 4,096 tokens kept for the reply when the agent sets no maxTokens */
 export const DEFAULT_REPLY_TOKENS = 4_096;

@@ -6,7 +6,7 @@ import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
-import { DEFAULT_REPLY_TOKENS, fitHistory, fixedChars, messageChars, windowFor } from './context-window.js';
+import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
@@ -27,6 +27,11 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
     ctx.emit({ type: 'llm.refit', iteration: ctx.state.iterations, code: 'context_length', droppedMessages: retry.dropped - first.dropped });
     return send(ctx, retry.request, tools, final, retry);
   }
+}
+
+/** How many earlier messages the first call of a run will leave out (what a summary must cover). */
+export function plannedDrop(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>): number {
+  return buildRequest(ctx, history, tools, false, undefined, 1).dropped;
 }
 
 interface Built {
@@ -50,23 +55,27 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   const { model, system, maxTokens, temperature } = ctx.options;
   const turn = turnView(state);
   const request: LLMRequest = { model, messages: [] };
-  const systemText = [system, state.team?.handoff?.note, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
+  const summary = state.summary ? `Summary of the earlier conversation (its older messages are not shown):\n${state.summary}` : undefined;
+  const systemText = [system, state.team?.handoff?.note, summary, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
   if (systemText) request.system = systemText;
   // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
   if (tools?.length) request.tools = tools;
   if (final && tools?.length) request.toolChoice = 'none';
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
-  const visible = historyFor(history, new Set(tools.map((t) => t.name)));
   const tokensOf = (m: LLMMessage) => ctx.estimator.tokens(model, messageChars(m));
-  const fixed = ctx.estimator.tokens(model, fixedChars(request) + turn.reduce((n, m) => n + messageChars(m), 0));
+  // With summaries on, the summary's room is its most (counted whether it exists yet or not), so the
+  // boundary the summary was written up to is exactly where the request's history starts.
+  const summarize = ctx.options.context?.summarize;
+  const summaryRoom = summarize ? (summarize.maxTokens ?? DEFAULT_SUMMARY_TOKENS) : 0;
+  const fixed = ctx.estimator.tokens(model, fixedChars(request) - (summary?.length ?? 0) + turn.reduce((n, m) => n + messageChars(m), 0)) + summaryRoom;
   const window = windowFor(model, ctx.options.context);
   const reply = ctx.options.context?.replyTokens ?? maxTokens ?? DEFAULT_REPLY_TOKENS;
   let budget = window === undefined ? Infinity : window - reply - fixed;
   if (sentBefore !== undefined) budget = Math.min(budget, Math.floor(sentBefore * share));
   // The current turn is never cut: only earlier history makes room.
-  const fitted = fitHistory(visible, Math.max(0, budget), tokensOf);
-  request.messages = [...fitted.kept, ...turn];
+  const fitted = fitHistory(history, Math.max(0, budget), tokensOf);
+  request.messages = [...historyFor(fitted.kept, new Set(tools.map((t) => t.name))), ...turn];
   const chars = fixedChars(request) + request.messages.reduce((n, m) => n + messageChars(m), 0);
   return { request, dropped: fitted.dropped, kept: fitted.kept.length, historyTokens: fitted.kept.reduce((n, m) => n + tokensOf(m), 0), chars };
 }

@@ -2,6 +2,7 @@ import type { LLMMessage } from '@agentnest/providers';
 import { isSearchable } from '@agentnest/memory';
 import { raceAbort } from '../abort.js';
 import type { RunContext } from './run-state.js';
+import { SUMMARY_HISTORY_LIMIT } from './summary.js';
 
 const DEFAULT_HISTORY_LIMIT = 50;
 
@@ -11,7 +12,9 @@ export async function loadHistory(ctx: RunContext): Promise<LLMMessage[]> {
   const { memory } = ctx.options;
   if (!memory) return [];
   // A sub-agent told to share its caller's history reads the caller's conversation.
-  const loaded = await raceAbort(memory.load(state.link?.historyFrom ?? state.identity, { limit: ctx.options.historyLimit ?? DEFAULT_HISTORY_LIMIT }), state.signal);
+  // With summaries on, the window decides what is shown, so more is loaded to fit from.
+  const limit = ctx.options.historyLimit ?? (ctx.options.context?.summarize ? SUMMARY_HISTORY_LIMIT : DEFAULT_HISTORY_LIMIT);
+  const loaded = await raceAbort(memory.load(state.link?.historyFrom ?? state.identity, { limit }), state.signal);
   ctx.emit({ type: 'memory.read', store: memory.name, count: loaded.length });
   const firstUser = loaded.findIndex((m) => m.role === 'user');
   return firstUser < 0 ? [] : (loaded.slice(firstUser) as LLMMessage[]);

@@ -30,6 +30,8 @@ export interface RunState {
   inherited: { pricingTable?: PricingTable; ledger?: CostLedger; checkpointSecret?: string };
   /** Related earlier messages found by semantic recall, shown to the model but never stored again. */
   recalled?: string;
+  /** The summary of the conversation before the history shown. */
+  summary?: string;
   runId: string;
   identity: MemoryIdentity;
   turn: LLMMessage[];
