@@ -75,7 +75,7 @@ export class Agent {
   /** True when the agent may hand off: its runs track who holds the conversation. */
   private readonly handsOff: boolean;
   private readonly recorders = new RecorderSet();
-  private readonly estimator = new TokenEstimator();
+  private readonly estimator: TokenEstimator;
   private readonly maxIterations: number;
   private readonly policy?: PolicyEngine;
   private readonly checkpoints: CheckpointLedger;
@@ -102,6 +102,7 @@ export class Agent {
     for (const target of options.handoffs ?? []) add(handoffTool(target, typeof target === 'string' ? undefined : target.description));
     this.tools = tools;
     this.handsOff = !!options.handoffs?.length;
+    this.estimator = new TokenEstimator(options.context?.tokenizer);
     if (options.policy) this.policy = new PolicyEngine(options.policy);
     this.now = options.now ?? Date.now;
     this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger(this.now);

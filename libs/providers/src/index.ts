@@ -11,6 +11,7 @@ export {
 export type { ProviderErrorCode } from './provider.errors.js';
 export { abortableDelay } from './abortable-delay.js';
 export { loadPeer } from './load-peer.js';
+export { countInPieces, openaiTokenCounter, type TokenCounter } from './tokenizers/token-counter.js';
 export { mock } from './mock/mock.provider.js';
 export type { MockAnswer, MockOptions, MockProvider, MockReply } from './mock/mock.provider.js';
 export { anthropic } from './adapters/anthropic.provider.js';

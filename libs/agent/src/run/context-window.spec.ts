@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mock, ProviderError, type LLMMessage, type LLMRequest } from '@agentnest/providers';
+import { mock, openaiTokenCounter, ProviderError, type LLMMessage, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore, type MemoryMessage } from '@agentnest/memory';
 import { Agent } from '../agent.js';
 import type { RunResult } from '../agent.types.js';
@@ -102,6 +102,20 @@ describe('an agent fitting its requests', () => {
     const dropped = (events.find((e) => e.type === 'llm.request') as { droppedMessages?: number }).droppedMessages!;
     expect(dropped).toBeGreaterThan(4_900);
     expect(narrative.lines).toContain(`Left out the ${dropped} oldest messages of this conversation to fit the model's context window`);
+  });
+
+  it("with OpenAI's tokenizer, the fitted request counts within the window by that tokenizer", async () => {
+    const tokenizer = await openaiTokenCounter();
+    const memory = new InMemoryStore();
+    await memory.append(alice, conversation(300));
+    const provider = mock({ reply: 'ok' });
+    const agent = Agent.create({ name: 'a', provider, model: 'gpt-4o', memory, tools: [lookup], historyLimit: 2_000, context: { window: 4_000, replyTokens: 1_000, tokenizer } });
+    completed(await agent.run({ message: 'and then?', identity: alice }));
+    const sent = provider.calls[0];
+    const exact = sent.messages.reduce((n, m) => n + tokenizer.count(m.role === 'assistant' && m.toolCalls?.length ? `${m.content}${JSON.stringify(m.toolCalls)}` : m.content) + 4, 0) + tokenizer.count(JSON.stringify(sent.tools));
+    expect(exact).toBeLessThanOrEqual(4_000 - 1_000);
+    expect(exact).toBeGreaterThan(2_500);
+    expect(pairsIntact(sent.messages)).toBe(true);
   });
 
   it('retries once with half the history after a context-length error, and fails when nothing is left to drop', async () => {

@@ -1,4 +1,4 @@
-import type { LLMMessage, LLMProvider, LLMRequest } from '@agentnest/providers';
+import type { LLMMessage, LLMProvider, LLMRequest, TokenCounter } from '@agentnest/providers';
 import type { ModelPrice } from '../cost/pricing.js';
 
 /**
@@ -32,6 +32,8 @@ export interface ContextOptions {
   windows?: Record<string, number>;
   /** Summarise history that falls out of the window, once per shift, and show the summary to the model; needs memory. */
   summarize?: SummaryOptions;
+  /** Counts tokens exactly (`await openaiTokenCounter()` for OpenAI models); @default an estimate calibrated by the vendor's reported counts */
+  tokenizer?: TokenCounter;
 }
 
 /** Summaries of history that no longer fits the model's window. */
@@ -64,30 +66,55 @@ export function windowFor(model: string, options: ContextOptions | undefined): n
   return best?.[1];
 }
 
-/** Characters that one message costs in a request (its text, and its tool calls as JSON). */
-export const messageChars = (m: LLMMessage): number => m.content.length + (m.role === 'assistant' && m.toolCalls?.length ? JSON.stringify(m.toolCalls).length : 0) + 16;
+/** The text one message puts in a request: its content, and its tool calls as JSON. */
+const messageText = (m: LLMMessage): string => (m.role === 'assistant' && m.toolCalls?.length ? `${m.content}${JSON.stringify(m.toolCalls)}` : m.content);
+
+/** Tokens a message costs beyond its text (role and framing), as vendors count them. */
+const PER_MESSAGE = 4;
+
+/** Characters that one message costs in a request (its text and framing). */
+export const messageChars = (m: LLMMessage): number => messageText(m).length + PER_MESSAGE * CHARS_PER_TOKEN;
 
 /**
- * Token estimates calibrated by what the vendor reports: each response's input token count is
- * compared with the estimate for its request, and the ratio (smoothed, per model) scales later
- * estimates, so fitting tracks the vendor's own tokenizer without shipping it.
+ * Token counts for fitting: exact with a tokenizer, else an estimate calibrated by what the vendor
+ * reports (each response's input count against the estimate for its request; the ratio, smoothed
+ * per model, scales later estimates), so fitting tracks the vendor's tokenizer without shipping it.
  */
 export class TokenEstimator {
   private readonly ratio = new Map<string, number>();
+  // Messages are counted again on every call of a run: each is counted once.
+  private readonly counted = new WeakMap<LLMMessage, number>();
 
-  /** Estimated tokens for `chars` characters sent to `model`. */
-  tokens(model: string, chars: number): number {
+  constructor(private readonly tokenizer?: TokenCounter) {}
+
+  /** Tokens of one message sent to `model`. */
+  message(model: string, m: LLMMessage): number {
+    if (!this.tokenizer) return this.tokens(model, messageChars(m));
+    let n = this.counted.get(m);
+    if (n === undefined) {
+      n = this.tokenizer.count(messageText(m)) + PER_MESSAGE;
+      this.counted.set(m, n);
+    }
+    return n;
+  }
+
+  /** Tokens of `chars` characters (or, with a tokenizer, of `text`) sent to `model`. */
+  tokens(model: string, chars: number, text?: string): number {
+    if (this.tokenizer && text !== undefined) return this.tokenizer.count(text);
     return Math.ceil((chars / CHARS_PER_TOKEN) * (this.ratio.get(model) ?? 1));
   }
 
-  /** Learns from a response: `reported` input tokens for a request of `chars` characters. */
+  /** Learns from a response: `reported` input tokens for a request of `chars` characters (not needed with a tokenizer). */
   observe(model: string, chars: number, reported: number): void {
-    if (!(chars > 0 && reported > 0)) return;
+    if (this.tokenizer || !(chars > 0 && reported > 0)) return;
     const seen = Math.min(4, Math.max(0.25, reported / (chars / CHARS_PER_TOKEN)));
     const before = this.ratio.get(model);
     this.ratio.set(model, before === undefined ? seen : before * 0.7 + seen * 0.3);
   }
 }
+
+/** The text of a request's system prompt (without its summary) and tool declarations, for a tokenizer. */
+export const fixedText = (request: Pick<LLMRequest, 'system' | 'tools'>, summary?: string): string => `${summary ? (request.system ?? '').replace(summary, '') : (request.system ?? '')}${request.tools?.length ? JSON.stringify(request.tools) : ''}`;
 
 /** Characters of everything in a request but its messages: system prompt and tool declarations. */
 export const fixedChars = (request: Pick<LLMRequest, 'system' | 'tools'>): number => (request.system?.length ?? 0) + (request.tools?.length ? JSON.stringify(request.tools).length : 0);

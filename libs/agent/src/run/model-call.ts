@@ -6,7 +6,7 @@ import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
-import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, messageChars, windowFor } from './context-window.js';
+import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, fixedText, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
@@ -63,12 +63,12 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   if (final && tools?.length) request.toolChoice = 'none';
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
-  const tokensOf = (m: LLMMessage) => ctx.estimator.tokens(model, messageChars(m));
+  const tokensOf = (m: LLMMessage) => ctx.estimator.message(model, m);
   // With summaries on, the summary's room is its most (counted whether it exists yet or not), so the
   // boundary the summary was written up to is exactly where the request's history starts.
   const summarize = ctx.options.context?.summarize;
   const summaryRoom = summarize ? (summarize.maxTokens ?? DEFAULT_SUMMARY_TOKENS) : 0;
-  const fixed = ctx.estimator.tokens(model, fixedChars(request) - (summary?.length ?? 0) + turn.reduce((n, m) => n + messageChars(m), 0)) + summaryRoom;
+  const fixed = ctx.estimator.tokens(model, fixedChars(request) - (summary?.length ?? 0), fixedText(request, summary)) + turn.reduce((n, m) => n + tokensOf(m), 0) + summaryRoom;
   const window = windowFor(model, ctx.options.context);
   const reply = ctx.options.context?.replyTokens ?? maxTokens ?? DEFAULT_REPLY_TOKENS;
   let budget = window === undefined ? Infinity : window - reply - fixed;
