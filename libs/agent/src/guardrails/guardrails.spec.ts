@@ -34,6 +34,17 @@ const collect = () => {
   return { events, recorder: { onEvent: (e: AgentEvent) => events.push(e) } };
 };
 
+/** The median of five timed runs of `work`, in ms (hostile-input tests compare it with plain input's). */
+async function medianMs(work: () => unknown): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await work();
+    runs.push(performance.now() - t);
+  }
+  return runs.sort((a, b) => a - b)[2];
+}
+
 /** A provider whose call waits until it is aborted (or `answerAfter` ms pass), recording the abort. */
 function slowProvider(answerAfter = 60_000) {
   const seen = { aborted: false, calls: 0 };
@@ -70,21 +81,13 @@ describe('PII redaction', () => {
     expect(() => new PiiRedactor({ kinds: ['passport' as never] })).toThrow('unknown personal data kind');
   });
 
-  it('costs linear time on hostile input (digit runs, @ floods, dotted chains), measured against plain text of the same length', () => {
+  it('costs linear time on hostile input (digit runs, @ floods, dotted chains), measured against plain text of the same length', async () => {
     const n = 32_000;
-    const time = (text: string) => {
-      const runs: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t = performance.now();
-        redactor.redact(text);
-        runs.push(performance.now() - t);
-      }
-      return runs.sort((a, b) => a - b)[2];
-    };
-    const plain = time('lorem ipsum '.repeat(n / 12));
+    const time = (text: string) => medianMs(() => redactor.redact(text));
+    const plain = await time('lorem ipsum '.repeat(n / 12));
     for (const hostile of ['1'.repeat(n), '@'.repeat(n), `${'a'.repeat(n - 1)}@`, `a@${'b.'.repeat(n / 2)}`, '1 '.repeat(n / 2), `${'+1-'.repeat(n / 3)}`, 'GB82'.repeat(n / 4)]) {
       // Backtracking would be hundreds of times slower; a busy machine slows both sides alike.
-      expect(time(hostile) / Math.max(plain, 0.05)).toBeLessThan(50);
+      expect((await time(hostile)) / Math.max(plain, 0.05)).toBeLessThan(50);
     }
   });
 });
@@ -102,15 +105,7 @@ describe('the tool-result guard', () => {
 
   it('costs linear time on hostile results, measured against plain text of the same length', async () => {
     const n = 32_000;
-    const time = async (text: string) => {
-      const runs: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const t = performance.now();
-        await check(text);
-        runs.push(performance.now() - t);
-      }
-      return runs.sort((a, b) => a - b)[2];
-    };
+    const time = (text: string) => medianMs(() => check(text));
     const plain = await time('lorem ipsum '.repeat(n / 12));
     for (const hostile of ['ignore '.repeat(n / 7), 'call '.repeat(n / 5), `${'<'.repeat(n / 2)}${'|'.repeat(n / 2)}`, 'send the '.repeat(n / 9), ' '.repeat(n)]) {
       expect((await time(hostile)) / Math.max(plain, 0.05)).toBeLessThan(50);
