@@ -140,6 +140,21 @@ describe('AgentModule', () => {
     expect(await ctx.run({ tenant: 'acme', principal: 'alice' }, () => agents.run('echo', { message: 'stop' }))).toMatchObject({ status: 'blocked', guardrail: 'no-x', stage: 'output' });
   });
 
+  it('checks at boot that agents named as tools or handoff targets exist and that agent tools form no cycle', async () => {
+    const boot = (agents: Parameters<typeof AgentModule.forRoot>[0]['agents']) => Test.createTestingModule({ imports: [AgentModule.forRoot({ agents })] }).compile().then((m) => m.init());
+    const echo = { provider: mock({ reply: 'x' }), model: 'm' };
+    await expect(boot({ a: { ...echo, agentTools: ['ghost'] } })).rejects.toThrow('agent "a" calls agent "ghost" as a tool, which is not a registered agent');
+    await expect(boot({ a: { ...echo, handoffs: ['ghost'] } })).rejects.toThrow('agent "a" hands off to "ghost", which is not a registered agent');
+    await expect(boot({ a: { ...echo, agentTools: ['b'] }, b: { ...echo, agentTools: ['a'] } })).rejects.toThrow('agents call each other as tools in a cycle: a → b → a');
+    // Handing back and forth is allowed: within one run an agent gets the conversation once.
+    app = await boot({ a: { ...echo, handoffs: ['b'] }, b: { ...echo, handoffs: ['a'], agentTools: [{ agent: 'c', name: 'ask_c', history: 'parent' }] }, c: echo });
+    expect(app.get(AgentService).list().map((x) => [x.name, x.tools.map((t) => t.name), x.handoffs])).toEqual([
+      ['a', ['transfer_to_b'], ['b']],
+      ['b', ['ask_c', 'transfer_to_a'], ['a']],
+      ['c', [], []],
+    ]);
+  });
+
   it('erases a conversation with its summary', async () => {
     const memory = new InMemoryStore();
     const moduleRef = await Test.createTestingModule({
