@@ -20,12 +20,12 @@ export async function callModel(ctx: RunContext, history: LLMMessage[], tools: N
   ctx.state.iterations++;
   const first = buildRequest(ctx, history, tools, final, note, 1);
   try {
-    return await send(ctx, first.request, tools, final, first);
+    return await send(ctx, first, tools, final);
   } catch (err) {
     if ((err as { code?: unknown } | null)?.code !== 'context_length' || first.kept === 0) throw err;
     const retry = buildRequest(ctx, history, tools, final, note, 0.5, first.historyTokens);
     ctx.emit({ type: 'llm.refit', iteration: ctx.state.iterations, code: 'context_length', droppedMessages: retry.dropped - first.dropped });
-    return send(ctx, retry.request, tools, final, retry);
+    return send(ctx, retry, tools, final);
   }
 }
 
@@ -81,8 +81,9 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
 }
 
 /** Sends one built request and accounts for it. */
-async function send(ctx: RunContext, request: LLMRequest, tools: NonNullable<LLMRequest['tools']>, final: boolean, built: Built): Promise<LLMResponse> {
+async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
   const { state } = ctx;
+  const { request } = built;
   const { model, maxTokens, temperature, provider } = ctx.options;
   const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature, ...(built.dropped ? { droppedMessages: built.dropped } : {}) };

@@ -23,8 +23,11 @@ const SUMMARY_PROMPT =
 function render(previous: string | undefined, messages: LLMMessage[]): string {
   const lines = messages.flatMap((m, i) => {
     if (m.role === 'user') return [`user: ${m.content}`];
-    if (m.role === 'assistant') return [...(m.content ? [`assistant: ${m.content}`] : []), ...describeToolWork(messages.slice(i)).slice(0, m.toolCalls?.length ?? 0).map((w) => `tool ${w}`)];
-    return [];
+    if (m.role !== 'assistant') return [];
+    // Its calls with their results: the tool messages right after it.
+    let end = i + 1;
+    while (messages[end]?.role === 'tool') end++;
+    return [...(m.content ? [`assistant: ${m.content}`] : []), ...(m.toolCalls?.length ? describeToolWork(messages.slice(i, end)).map((w) => `tool ${w}`) : [])];
   });
   return `${previous ? `Summary so far:\n${previous}\n\n` : ''}New messages:\n${lines.join('\n')}`;
 }
