@@ -18,10 +18,11 @@ import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type Tool
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
 import { addUsage, usageSince } from './cost/pricing.js';
-import { callModel, checkRunBudget, plannedDrop, sideCall } from './run/model-call.js';
+import { callModel, checkRunBudget, plannedDrop } from './run/model-call.js';
 import { refreshSummary } from './run/summary.js';
-import { GuardrailTripped, type GuardrailStage, type GuardrailTrip } from './guardrails/guardrail.js';
-import { screen, screenConcurrently, type ScreenContext } from './guardrails/screen.js';
+import { GuardrailTripped, type GuardrailTrip } from './guardrails/guardrail.js';
+import { screen } from './guardrails/screen.js';
+import { gatedCall, reparse, screenContext, screenMessage } from './guardrails/run-guardrails.js';
 import { describeToolWork } from './run/history-view.js';
 import { TokenEstimator } from './run/context-window.js';
 import { embedTurn, loadHistory, recall } from './run/run-memory.js';
@@ -179,7 +180,7 @@ export class Agent {
     const state = this.newState(input.runId ?? randomUUID(), identity, [{ role: 'user', content: input.message }], input, input.roles, link);
     state.output = output;
     return this.guard(state, async () => {
-      const message = await this.screenMessage(state, input.message);
+      const message = await screenMessage(this.context(state), input.message);
       let history = await loadHistory(this.context(state));
       // The agent that answered the conversation's last turn still holds it: it answers this one.
       const holder = state.team && this.holderOf(history);
@@ -298,7 +299,7 @@ export class Agent {
     if (sub) return this.resumeAgentCall(state, body, calls, call, sub, action, attemptKey);
     if (action.kind === 'answer') {
       // A human's answer reaches the model like a message: the input guardrails see it first.
-      const content = this.options.guardrails?.input?.length ? (await screen(this.options.guardrails.input, asContent(action.answer), this.screenContext(state, 'input'))).text : asContent(action.answer);
+      const content = this.options.guardrails?.input?.length ? (await screen(this.options.guardrails.input, asContent(action.answer), screenContext(this.context(state), 'input'))).text : asContent(action.answer);
       const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content };
       this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
       return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });
@@ -374,7 +375,8 @@ export class Agent {
       const specs = this.specs(state);
       // Past the budget, one last call without tools forces a final answer.
       const final = state.iterations >= this.maxIterations;
-      const response = state.gate ? await this.gatedCall(state, history, specs, final) : await callModel(this.context(state), history, specs, final);
+      const call = () => callModel(this.context(state), history, specs, final);
+      const response = state.gate ? await gatedCall(state, call) : await call();
       const wantsTools = !final && response.toolCalls.length > 0;
       if (checkRunBudget(this.context(state)) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
       // In a conversation several agents share, each assistant message says who wrote it (the next turn goes to the last one).
@@ -401,7 +403,7 @@ export class Agent {
       emit: (e) => this.emit(state, e),
       within: (e, work) => state.sink.scope(this.event(state, e), work),
       callAgent: (call, spec) => this.callAgent(state, call, spec),
-      ...(this.options.guardrails?.tool?.length ? { screen: async (call: ToolCall, content: string) => (await screen(this.options.guardrails!.tool!, content, this.screenContext(state, 'tool', call.name))).text } : {}),
+      ...(this.options.guardrails?.tool?.length ? { screen: async (call: ToolCall, content: string) => (await screen(this.options.guardrails!.tool!, content, screenContext(this.context(state), 'tool', call.name))).text } : {}),
       refuseHandoff: (spec) => this.refuseHandoff(state, spec),
       roles: state.roles,
       approved,
@@ -543,8 +545,8 @@ export class Agent {
     let reply = output ? JSON.stringify(output.value) : response.content;
     const guards = this.options.guardrails?.output;
     if (guards?.length) {
-      const screened = (await screen(guards, reply, this.screenContext(state, 'output'))).text;
-      if (screened !== reply && output) output = this.reparse(state, screened, output.tier);
+      const screened = (await screen(guards, reply, screenContext(this.context(state), 'output'))).text;
+      if (screened !== reply && output) output = reparse(state, screened, output.tier);
       reply = screened;
     }
     if (output || reply !== response.content) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply, ...(state.team ? { agent: this.name } : {}) };
@@ -561,101 +563,6 @@ export class Agent {
     // Only the caller's copy gets back what input guardrails replaced with placeholders; memory and events keep the placeholders.
     const result: CompletedResult = { status: 'completed', ...base, reply: restoreIn(reply, state.restore), stopReason: response.stopReason, stoppedEarly };
     return output ? { ...result, output: output.value, outputTier: output.tier } : result;
-  }
-
-  /** A structured reply an output guardrail rewrote must still be the JSON the schema wants, or the run is blocked. */
-  private reparse(state: RunState, text: string, tier: OutputTier): { value: unknown; tier: OutputTier } {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    if (value === undefined || (state.output && !state.output.validate(value).ok)) throw new GuardrailTripped({ guardrail: 'output', stage: 'output', reason: 'a guardrail rewrote the structured reply into one that no longer matches its schema' });
-    return { value, tier };
-  }
-
-  /**
-   * The message after the input guardrails: `before` ones run now, in order (a rewrite, such as a
-   * redaction, is what everything after sees, events and logs included); `parallel` ones start now
-   * and run beside the first model call. Their decisions are reported after run.start, so they
-   * land in the run's span.
-   */
-  private async screenMessage(state: RunState, message: string): Promise<string> {
-    const guards = this.options.guardrails?.input ?? [];
-    const decisions: AgentEventBody[] = [];
-    const start = (text: string) => {
-      this.emit(state, { type: 'run.start', identity: state.identity, message: text });
-      for (const d of decisions.splice(0)) this.emit(state, d);
-    };
-    if (!guards.length) {
-      start(message);
-      return message;
-    }
-    const ctx = { ...this.screenContext(state, 'input'), emit: (d: AgentEventBody) => decisions.push(d) };
-    let screened;
-    try {
-      screened = await screen(guards.filter((g) => g.mode !== 'parallel'), message, ctx);
-    } catch (err) {
-      // Tripped before the model saw anything: the message itself is never reported.
-      if (err instanceof GuardrailTripped) start(`(blocked by the ${err.trip.guardrail} guardrail)`);
-      throw err;
-    }
-    start(screened.text);
-    state.turn[0] = { role: 'user', content: screened.text };
-    if (Object.keys(screened.restore).length) state.restore = screened.restore;
-    const parallel = guards.filter((g) => g.mode === 'parallel');
-    if (parallel.length) {
-      const gate = new AbortController();
-      const stop = () => gate.abort(state.signal.reason);
-      state.signal.addEventListener('abort', stop, { once: true });
-      state.gate = screenConcurrently(parallel, screened.text, { ...this.screenContext(state, 'input', undefined, gate.signal), emit: (d) => this.emit(state, d) }).finally(() => {
-        state.signal.removeEventListener('abort', stop);
-        gate.abort();
-      });
-    }
-    return screened.text;
-  }
-
-  /** The first model call, beside the parallel input guardrails: a trip cancels the call (no tokens paid after it) and blocks the run. */
-  private async gatedCall(state: RunState, history: LLMMessage[], specs: Parameters<typeof callModel>[2], final: boolean): Promise<LLMResponse> {
-    const gate = state.gate!;
-    state.gate = undefined;
-    const runSignal = state.signal;
-    const call = new AbortController();
-    const stop = () => call.abort(runSignal.reason);
-    runSignal.addEventListener('abort', stop, { once: true });
-    state.signal = call.signal;
-    const answer = callModel(this.context(state), history, specs, final).then((response) => ({ response }), (error: unknown) => ({ error }));
-    try {
-      const tripped = await gate;
-      if (tripped) {
-        call.abort(tripped);
-        await answer;
-        throw tripped;
-      }
-      const settled = await answer;
-      if ('error' in settled) throw settled.error;
-      return settled.response;
-    } finally {
-      runSignal.removeEventListener('abort', stop);
-      state.signal = runSignal;
-    }
-  }
-
-  /** What guardrails of a stage are given, besides the text. */
-  private screenContext(state: RunState, stage: GuardrailStage, tool?: string, signal = state.signal): ScreenContext {
-    const ctx = this.context(state);
-    return {
-      stage,
-      identity: state.identity,
-      roles: state.roles,
-      agent: this.name,
-      ...(tool ? { tool } : {}),
-      signal,
-      emit: (d) => this.emit(state, d),
-      complete: (provider, request, price) => sideCall(ctx, provider, request, price, signal),
-    };
   }
 
   /** Ends a run a guardrail tripped; nothing is stored unless the agent keeps blocked turns. */
