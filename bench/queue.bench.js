@@ -81,7 +81,8 @@ async function agentVariant(name, memory) {
   await app.init();
   const jobs = app.get(AgentJobs);
   const tenant = app.get(TenantContext);
-  const done = await completions(AGENT_RUNS_QUEUE, `${prefix}bull`);
+  // The queue lives under a hash-tagged prefix (every key of it in one cluster slot).
+  const done = await completions(AGENT_RUNS_QUEUE, `{${prefix}bull}`);
   return {
     name,
     enqueue: (i) => tenant.run({ tenant: 'bench', principal: `p${i % 10}` }, () => jobs.enqueue('echo', { message: `hello ${i}` })),
