@@ -26,6 +26,31 @@ if (!url) {
   server = await startRedisServer(bin);
   url = server.url;
 }
+// Round trips and commands the client sends, counted on every ioredis connection but the harness'
+// own event reader: a command sent alone is a round trip, a pipeline or MULTI (one write) is one.
+const sent = { commands: 0, trips: 0 };
+const harness = new WeakSet();
+const pipelines = new WeakSet();
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (command, stream, node) {
+  if (!harness.has(this)) {
+    sent.commands++;
+    if (!stream) sent.trips++;
+    else if (!pipelines.has(stream)) {
+      pipelines.add(stream);
+      sent.trips++;
+    }
+  }
+  return sendCommand.call(this, command, stream, node);
+};
+/** Commands Redis executed (scripts' own calls included), from its command statistics, and the CPU seconds it used. */
+async function redisWork(redis) {
+  const [commands, cpu] = await Promise.all([redis.info('commandstats'), redis.info('cpu')]);
+  return {
+    executed: [...commands.matchAll(/calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
+    cpu: [...cpu.matchAll(/used_cpu_(?:sys|user):([\d.]+)/g)].reduce((n, m) => n + Number(m[1]), 0),
+  };
+}
 const connections = [];
 const connect = (opts = {}) => {
   const c = new Redis(url, opts);
@@ -35,7 +60,9 @@ const connect = (opts = {}) => {
 
 /** Counts completions of one queue through BullMQ's own event stream (the same for every variant). */
 async function completions(queueName, prefix) {
-  const events = new QueueEvents(queueName, { connection: connect({ maxRetriesPerRequest: null }), prefix });
+  const connection = connect({ maxRetriesPerRequest: null });
+  harness.add(connection);
+  const events = new QueueEvents(queueName, { connection, prefix });
   await events.waitUntilReady();
   let done = 0;
   let waiter;
@@ -94,14 +121,23 @@ async function agentVariant(name, memory) {
   };
 }
 
+const stats = connect();
+harness.add(stats);
+
 async function round(variant) {
   variant.done.reset();
+  const before = { ...sent, ...(await redisWork(stats)), node: process.cpuUsage() };
   const start = process.hrtime.bigint();
   for (let i = 0; i < JOBS; i += ENQUEUE_BATCH) {
     await Promise.all(Array.from({ length: Math.min(ENQUEUE_BATCH, JOBS - i) }, (_, j) => variant.enqueue(i + j)));
   }
   await variant.done.until(JOBS);
-  return JOBS / (Number(process.hrtime.bigint() - start) / 1e9);
+  const rate = JOBS / (Number(process.hrtime.bigint() - start) / 1e9);
+  // Per job; what the harness' event reader and this INFO call cost is in every variant alike.
+  const node = process.cpuUsage(before.node);
+  const after = await redisWork(stats);
+  variant.perJob = { trips: (sent.trips - before.trips) / JOBS, commands: (sent.commands - before.commands) / JOBS, executed: (after.executed - before.executed) / JOBS, redisUs: ((after.cpu - before.cpu) * 1e6) / JOBS, nodeUs: (node.user + node.system) / JOBS };
+  return rate;
 }
 
 const variants = [
@@ -118,7 +154,8 @@ const base = median(rates[0]);
 console.log(`queue bench: ${JOBS} jobs per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds, median jobs/s enqueue -> completed`);
 for (const [i, v] of variants.entries()) {
   const rate = median(rates[i]);
-  console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time)`);
+  const { trips, commands, executed, redisUs, nodeUs } = v.perJob;
+  console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time)  per job: ${trips.toFixed(1)} round trips, ${commands.toFixed(1)} commands sent, ${executed.toFixed(1)} executed by Redis in ${redisUs.toFixed(0)} µs of its CPU; ${nodeUs.toFixed(0)} µs of this process' CPU`);
 }
 for (const v of variants) await v.close();
 await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));

@@ -116,8 +116,8 @@ export class AgentJobs implements OnModuleInit {
       trace: this.tracer.capture(opts.traceparent),
     };
     try {
-      // Issued together: ioredis pipelines them on the one connection, one round trip for both.
-      await Promise.all([this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }), this.events.append(owner, runId, { type: 'status', status: 'queued' })]);
+      // The record, its indexes and its first event: one script, one round trip.
+      await this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }, { type: 'status', status: 'queued' });
       await this.queue.add('run', job, runJobOptions(this.options, runId, opts));
       await runReplicated(this.registry, owner, runId, this.queue);
     } catch (err) {

@@ -41,6 +41,6 @@ export interface AgentJobsOptions {
   maxStreamsPerTenant?: number;
   /** Traces queued runs and measures the queue (`otelJobTracer()` from @agentnest/observability); @default none */
   tracer?: JobTracer;
-  /** How long finished jobs stay in BullMQ (the run registry keeps the record); @default 1 day */
+  /** How long failed jobs stay in BullMQ (completed ones are removed at once; the run registry keeps the record); @default 1 day */
   retentionMs?: number;
 }

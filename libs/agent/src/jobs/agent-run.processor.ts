@@ -13,7 +13,7 @@ import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { noopJobTracer } from '../tracing/job-tracer.js';
-import { RunEvents, type RunStreamEvent } from './run-events.js';
+import { RunEvents, type RunStreamEvent, type RunStreamRecorder } from './run-events.js';
 import { ApprovalRegistry } from './approval-registry.js';
 import { ApprovalFlow } from './approval-flow.js';
 import type { ApprovalPauseData } from '../tools/approval.js';
@@ -132,46 +132,42 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
     // The first job of a run leaves its trace, so a later continuation can link to it.
     const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined && !d.decision ? { trace } : {}), ...(d.answer !== undefined || d.decision ? { answered: null } : {}) };
-    // The read is pipelined behind the transition (one round trip) and sees the run as it moved.
-    const [started, record] = await Promise.all([
-      this.registry.transition(owner, d.runId, ['queued', 'running'], 'running', fields).catch((e: unknown) => {
-        if (e instanceof RunStateError) return undefined;
-        throw e;
-      }),
-      this.registry.get(owner, d.runId),
-    ]);
-    if (started === undefined) return { status: 'skipped' };
-    if (record?.cancelRequested || controller.signal.aborted) {
-      await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' });
+    const recorder = this.events.recorder(owner, d.runId);
+    // One script moves the run to running, appends its event and says whether a cancel came first.
+    const claimed = await this.registry.claim(owner, d.runId, fields, { type: 'status', status: 'running' });
+    if (claimed === undefined) return { status: 'skipped' };
+    if (claimed.cancelRequested || controller.signal.aborted) {
+      await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder);
       return { status: 'cancelled' };
     }
-    await this.events.append(owner, d.runId, { type: 'status', status: 'running' });
     try {
-      const result = await this.execute(d, continuation, controller.signal, job.id);
+      const result = await this.execute(d, continuation, controller.signal, job.id, recorder);
       const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
       if (result.status === 'paused') {
         const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
+        // The run's tool events land before the approval request that follows them.
+        await recorder.flush();
         // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
         if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId }, { pauseData: approval, checkpoint: result.checkpoint });
         const link = approval ? this.flow.link(approval) : {};
         const toolCallId = result.checkpoint.body.pending.toolCallId;
-        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId });
+        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId }, recorder);
         return { status: 'paused' };
       }
       // A guardrail's tripwire ends the run: its own final status, with the error the sync endpoint answers.
       if (result.status === 'blocked') {
         const error = publicError(new GuardrailTrippedError(result.guardrail, result.stage, result.reason));
-        await this.mark(owner, d.runId, 'blocked', { error, answeredBy: result.agent, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage });
+        await this.mark(owner, d.runId, 'blocked', { error, answeredBy: result.agent, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage }, recorder);
         return { status: 'blocked' };
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
       const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-      await this.mark(owner, d.runId, status, { reply: result.reply, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply, usage });
+      await this.mark(owner, d.runId, status, { reply: result.reply, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply, usage }, recorder);
       return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {
-        await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }).catch(() => undefined);
+        await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder).catch(() => undefined);
         return { status: 'cancelled' };
       }
       // The record and the stream get what the sync path would answer; details stay in the server log.
@@ -185,18 +181,18 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         const left = (this.options.outageMaxMs ?? DEFAULT_OUTAGE_MAX_MS) - (Date.now() - since);
         if (left > 0) {
           const waitMs = Math.min(left, MAX_WAIT_MS, Math.max(MIN_WAIT_MS, err.retryAfterMs ?? this.options.backoffMs ?? 1_000));
-          await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
+          await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
           await job.updateData({ ...d, outageSince: since });
           await job.moveToDelayed(Date.now() + waitMs, token);
           throw new DelayedError();
         }
       }
       if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-        await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error });
+        await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
         throw err;
       }
       this.logger.warn(`run ${d.runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
-      await this.mark(owner, d.runId, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }).catch(() => undefined);
+      await this.mark(owner, d.runId, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }, recorder).catch(() => undefined);
       throw new UnrecoverableError(error.code);
     }
   }
@@ -221,31 +217,23 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
   }
 
-  /** Moves a running run to `to` and tells its live stream. */
-  private async mark(owner: { tenant?: string; principal?: string }, runId: string, to: RunStatus, fields: RunPatch, event: RunStreamEvent): Promise<void> {
-    await this.registry.transition(owner, runId, ['running'], to, fields);
-    await this.events.append(owner, runId, event);
+  /** Moves a running run to `to` and tells its live stream, with the run's events not written yet, in one round trip. */
+  private async mark(owner: { tenant?: string; principal?: string }, runId: string, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
+    await this.registry.transition(owner, runId, ['running'], to, fields, { events: [...(await recorder.drain()), event] });
   }
 
-  private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined): Promise<RunResult> {
-    const owner = { tenant: d.tenant, principal: d.principal };
-    const recorder = this.events.recorder(owner, d.runId);
+  private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined, recorder: RunStreamRecorder): Promise<RunResult> {
     // The job's caller is passed as the run's identity: no request context is needed in a worker.
     const identity = { tenant: d.tenant, principal: d.principal, roles: d.roles };
     const call = { identity, signal, recorders: [recorder], stream: this.options.streamText ?? true, outputSchema: d.outputSchema ?? continuation?.outputSchema };
-    try {
-      if (d.decision) {
-        const { approver, ...decision } = d.decision;
-        // No approver: nobody decided before the approval expired.
-        if (!approver) return await this.agents.expire(d.agent, continuation?.checkpoint, { ...call, attemptKey: jobId });
-        return await this.agents.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
-      }
-      if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
-      // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.
-      return await this.agents.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });
-    } finally {
-      // Tool events reach the stream before the status that ends it.
-      await recorder.flush();
+    if (d.decision) {
+      const { approver, ...decision } = d.decision;
+      // No approver: nobody decided before the approval expired.
+      if (!approver) return await this.agents.expire(d.agent, continuation?.checkpoint, { ...call, attemptKey: jobId });
+      return await this.agents.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
     }
+    if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
+    // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.
+    return await this.agents.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });
   }
 }

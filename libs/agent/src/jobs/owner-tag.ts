@@ -2,9 +2,21 @@ import { createHash } from 'node:crypto';
 import { encodeOptionalField as field } from '@agentnest/memory';
 import type { RequestIdentity } from '../context/request-identity.js';
 
+/** Tags of recent owners: a run's every step computes its keys, and hashing is most of that. */
+const recent = new Map<string, string>();
+const RECENT_MAX = 10_000;
+
 /** A fixed-length key segment for one tenant + principal (injective up to SHA-256 collisions; values are re-checked on read). */
 export function ownerTag(owner: RequestIdentity): string {
-  return createHash('sha256').update(`${field(owner.tenant)}:${field(owner.principal)}`).digest('base64url').slice(0, 22);
+  const encoded = `${field(owner.tenant)}:${field(owner.principal)}`;
+  let tag = recent.get(encoded);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(encoded).digest('base64url').slice(0, 22);
+    // Bounded by starting over: many owners cost a hash each, never memory.
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(encoded, tag);
+  }
+  return tag;
 }
 
 /**

@@ -31,7 +31,9 @@ export function keySlot(key: string): number {
 }
 
 /** A run's acknowledged state (its record and its queued job) is on a replica before the caller hears "queued". */
-export async function runReplicated(registry: { replicated(owner: RequestIdentity, runId: string): Promise<void> }, owner: RequestIdentity, runId: string, queue: Queue): Promise<void> {
+export async function runReplicated(registry: { readonly clustered: boolean; replicated(owner: RequestIdentity, runId: string): Promise<void> }, owner: RequestIdentity, runId: string, queue: Queue): Promise<void> {
+  // A single Redis has nothing to wait for (the queue is on the same deployment as the registry).
+  if (!registry.clustered) return;
   // BullMQ's Redis backend uses the module's queue connection itself (shared), the one that sent the job.
   const client = (await (queue.getBackend() as unknown as { client: Promise<Redis | Cluster> }).client) as Redis | Cluster;
   await Promise.all([registry.replicated(owner, runId), replicated(client, `${queue.qualifiedName}:id`)]);

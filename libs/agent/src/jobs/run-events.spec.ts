@@ -42,4 +42,24 @@ describe('RunEvents.recorder', () => {
     // Another owner's stream of the same run id is a different stream.
     expect(await events.read({ tenant: 'globex', principal: 'alice' }, 'r', '0')).toEqual([]);
   });
+
+  it('hands the events it has not written yet to drain (they go with the final status), after the batch already on its way', async () => {
+    const prefix = `run-events-spec-${randomUUID()}:`;
+    const events = new RunEvents({ redis, prefix });
+    await redis.hset(ownerKeys(prefix, owner).record('r'), 'status', 'running');
+    const rec = events.recorder(owner, 'r');
+    rec.onEvent({ ...base, type: 'llm.request', iteration: 1, model: 'm', messageCount: 1, toolCount: 0 });
+    // The first batch goes out on the next turn of the event loop.
+    for (let i = 0; i < 400 && (await events.read(owner, 'r', '0')).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    rec.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} });
+    rec.onEvent(delta('done'));
+    expect(await rec.drain()).toEqual([
+      { type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} },
+      { type: 'text', delta: 'done' },
+    ]);
+    expect((await events.read(owner, 'r', '0')).map((s) => s.event)).toEqual([{ type: 'step' }]);
+    // Nothing is written behind the caller's back afterwards.
+    await new Promise((r) => setImmediate(r));
+    expect(await events.read(owner, 'r', '0')).toHaveLength(1);
+  });
 });

@@ -23,6 +23,11 @@ export interface StoredRunEvent {
 /** Terminal statuses: a live stream closes after one of these. */
 export const FINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded', 'blocked']);
 
+/** @default newest events kept per run */
+export const DEFAULT_MAX_EVENTS = 1000;
+/** @default how long a run's events stay after its last one: 24 h */
+export const DEFAULT_EVENTS_TTL_MS = 86_400_000;
+
 export interface RunEventsOptions {
   redis: Redis | Cluster;
   /** @default 'agentnest:' */
@@ -33,16 +38,29 @@ export interface RunEventsOptions {
   ttlMs?: number;
 }
 
-// Appends an event only while the run's record exists: after an erasure, a worker still finishing
-// the run cannot recreate its stream. KEYS: stream, record. ARGV: max events, ttl ms, event JSON.
-const APPEND = `if redis.call('EXISTS', KEYS[2]) == 0 then return false end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return id`;
+/**
+ * Lua: appends ARGV[first..last] (event JSON) to the stream `key`, capped at `max` events, and
+ * renews its expiry. Shared with the registry's scripts, which append the events that go with a
+ * status change in the same step.
+ */
+export const APPEND_EVENTS_LUA = `local function appendEvents(key, max, ttl, first, last)
+  for i = first, last do redis.call('XADD', key, 'MAXLEN', '~', max, '*', 'e', ARGV[i]) end
+  if last >= first then redis.call('PEXPIRE', key, ttl) end
+end
+`;
 
-type Scripted = (Redis | Cluster) & { agentnestRunEventAppend(stream: string, record: string, maxEvents: number, ttlMs: number, event: string): Promise<string | null> };
+// Appends events only while the run's record exists: after an erasure, a worker still finishing
+// the run cannot recreate its stream. KEYS: stream, record. ARGV: max events, ttl ms, event JSON...
+const APPEND = `${APPEND_EVENTS_LUA}if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+appendEvents(KEYS[1], ARGV[1], ARGV[2], 3, #ARGV)
+return 1`;
+
+type Scripted = (Redis | Cluster) & { agentnestRunEventsAppend(stream: string, record: string, maxEvents: number, ttlMs: number, ...events: string[]): Promise<number> };
 
 const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent });
+
+/** A run's stream recorder: `flush` writes what is pending and waits; `drain` hands what is not written yet to the caller (who writes it with the run's final status). */
+export type RunStreamRecorder = Recorder & { flush(): Promise<void>; drain(): Promise<RunStreamEvent[]> };
 
 /**
  * Per-run event log in a capped Redis Stream, keyed under the owner like the registry. Stream ids
@@ -54,7 +72,7 @@ export class RunEvents {
 
   constructor(private readonly options: RunEventsOptions) {
     this.redis = options.redis;
-    if (!(this.redis as Scripted).agentnestRunEventAppend) this.redis.defineCommand('agentnestRunEventAppend', { numberOfKeys: 2, lua: APPEND });
+    if (!(this.redis as Scripted).agentnestRunEventsAppend) this.redis.defineCommand('agentnestRunEventsAppend', { numberOfKeys: 2, lua: APPEND });
     this.prefix = options.prefix ?? 'agentnest:';
   }
 
@@ -64,10 +82,15 @@ export class RunEvents {
   }
 
   /** Appends to the run's stream if the run is still recorded; false when it is not (erased or expired). */
-  async append(owner: RequestIdentity, runId: string, event: RunStreamEvent): Promise<boolean> {
+  append(owner: RequestIdentity, runId: string, event: RunStreamEvent): Promise<boolean> {
+    return this.appendAll(owner, runId, [event]);
+  }
+
+  /** Appends several events in order, in one round trip, if the run is still recorded. */
+  async appendAll(owner: RequestIdentity, runId: string, events: RunStreamEvent[]): Promise<boolean> {
     const keys = ownerKeys(this.prefix, owner);
-    const id = await (this.redis as Scripted).agentnestRunEventAppend(keys.events(runId), keys.record(runId), this.options.maxEvents ?? 1000, this.options.ttlMs ?? 86_400_000, JSON.stringify(event));
-    return id !== null;
+    const appended = await (this.redis as Scripted).agentnestRunEventsAppend(keys.events(runId), keys.record(runId), this.options.maxEvents ?? DEFAULT_MAX_EVENTS, this.options.ttlMs ?? DEFAULT_EVENTS_TTL_MS, ...events.map((e) => JSON.stringify(e)));
+    return appended === 1;
   }
 
   /** Stored events after `afterId` ('0' for all), at most `count`, without waiting. */
@@ -84,15 +107,27 @@ export class RunEvents {
 
   /**
    * A recorder that forwards a run's text deltas and tool activity to its stream, in order, never
-   * failing the run; `flush` waits for the writes. Deltas arriving within `textBatchMs` share one
-   * event, so a model streaming token by token does not cost a Redis write per token.
+   * failing the run. Events wait for the next turn of the event loop and go out together, one
+   * round trip per batch: a run that finishes within the turn writes none of them itself, they go
+   * with its final status (`drain`). Deltas arriving within `textBatchMs` share one event, so a
+   * model streaming token by token does not cost a Redis write per token.
    */
-  recorder(owner: RequestIdentity, runId: string, textBatchMs = 25): Recorder & { flush(): Promise<void> } {
-    let chain = Promise.resolve();
+  recorder(owner: RequestIdentity, runId: string, textBatchMs = 25): RunStreamRecorder {
+    let pending: RunStreamEvent[] = [];
+    let writing = Promise.resolve();
+    let scheduled: NodeJS.Immediate | undefined;
     let text = '';
     let timer: NodeJS.Timeout | undefined;
+    const write = () => {
+      scheduled = undefined;
+      const batch = pending;
+      pending = [];
+      if (batch.length) writing = writing.then(() => this.appendAll(owner, runId, batch)).then(() => undefined, () => undefined);
+      return writing;
+    };
     const push = (event: RunStreamEvent) => {
-      chain = chain.then(() => this.append(owner, runId, event)).then(() => undefined, () => undefined);
+      pending.push(event);
+      scheduled ??= setImmediate(write);
     };
     const pushText = () => {
       clearTimeout(timer);
@@ -100,10 +135,23 @@ export class RunEvents {
       if (text) push({ type: 'text', delta: text });
       text = '';
     };
+    const settle = () => {
+      pushText();
+      clearImmediate(scheduled);
+      scheduled = undefined;
+    };
     return {
       flush: () => {
-        pushText();
-        return chain;
+        settle();
+        return write();
+      },
+      drain: async () => {
+        settle();
+        // What is already on its way lands first: the caller's events follow it.
+        await writing;
+        const rest = pending;
+        pending = [];
+        return rest;
       },
       onEvent: (e: AgentEvent) => {
         // A sub-agent's own steps stay inside the tool call that ran it.

@@ -7,6 +7,7 @@ import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
 import type { RequestIdentity } from '../context/request-identity.js';
+import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from './run-events.js';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'blocked';
 
@@ -74,25 +75,50 @@ export interface RunRegistryOptions {
   prefix?: string;
   /** How long a finished run stays readable; @default 7 days */
   retentionMs?: number;
+  /** The run event streams' bounds, for the events a status change appends (the same as RunEvents'). */
+  events?: Pick<RunEventsOptions, 'maxEvents' | 'ttlMs'>;
 }
 
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
-// Moves a run to ARGV[1] only if its status is one of ARGV[3..]; ARGV[2] is a JSON object of fields
-// to set with it. Returns the previous status, or false when the run does not exist / is elsewhere.
-const TRANSITION = `local s = redis.call('HGET', KEYS[1], 'status')
+// Moves a run to ARGV[1] only if its status is one of the ARGV[3] statuses that follow; then come
+// ARGV[2] events (JSON) to append to the run's stream KEYS[2] (ARGV[4] max events, ARGV[5] ttl) in
+// the same step, so the stream never says what the record does not, then the fields: field/value
+// pairs to set, and after a '' marker, fields to delete. Returns {previous status, cancelRequested},
+// or false when the run does not exist.
+const TRANSITION = `${APPEND_EVENTS_LUA}local s, cancel = unpack(redis.call('HMGET', KEYS[1], 'status', 'cancelRequested'))
 if not s then return false end
-for i = 3, #ARGV do
+local from, n = tonumber(ARGV[3]), tonumber(ARGV[2])
+for i = 6, 5 + from do
   if s == ARGV[i] then
-    local f = cjson.decode(ARGV[2])
-    redis.call('HSET', KEYS[1], 'status', ARGV[1])
-    for k, v in pairs(f) do
-      if v == '' then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
+    local first, set, del = 6 + from + n, {'status', ARGV[1]}, {}
+    local into = set
+    for j = first, #ARGV do
+      if ARGV[j] == '' and into == set and (j - first) % 2 == 0 then into = del else into[#into + 1] = ARGV[j] end
     end
-    return s
+    redis.call('HSET', KEYS[1], unpack(set))
+    if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
+    appendEvents(KEYS[2], ARGV[4], ARGV[5], 6 + from, 5 + from + n)
+    return {s, cancel or ''}
   end
 end
 return {err = 'state:' .. s}`;
+
+// Records a new run with its indexes and its first event, in one step. KEYS: record, all runs,
+// the conversation's runs, stream. ARGV: retention ms, now ms, runId, max events, ttl, n, events
+// (n), then the record's field/value pairs. Index entries older than the retention point at
+// expired records: dropped as new ones arrive.
+const CREATE = `${APPEND_EVENTS_LUA}local n = tonumber(ARGV[6])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7 + n))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local cutoff = tonumber(ARGV[2]) - tonumber(ARGV[1])
+for i = 2, 3 do
+  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', cutoff)
+  redis.call('PEXPIRE', KEYS[i], ARGV[1])
+end
+appendEvents(KEYS[4], ARGV[4], ARGV[5], 7, 6 + n)
+return 1`;
 
 // Answers a paused run: moves it to queued, names its continuation job and marks the answer
 // accepted, in one step. KEYS: record. ARGV: runId, updatedAt. Returns the continuation's job id.
@@ -115,7 +141,8 @@ redis.call('HDEL', KEYS[1], 'pauseData')
 return s`;
 
 type Scripted = (Redis | Cluster) & {
-  agentnestRunTransition(key: string, to: string, fields: string, ...from: string[]): Promise<string | null>;
+  agentnestRunTransition(key: string, stream: string, to: string, events: number, from: number, maxEvents: number, ttlMs: number, ...rest: string[]): Promise<[string, string] | null>;
+  agentnestRunCreate(key: string, runs: string, conversation: string, stream: string, ...args: Array<string | number>): Promise<number>;
   agentnestRunAnswer(key: string, runId: string, now: string): Promise<string | null>;
   agentnestRunCancel(key: string, now: string): Promise<string | null>;
 };
@@ -132,16 +159,20 @@ export class RunRegistry {
   private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly retentionMs: number;
+  /** The event streams' max events and ttl. */
+  private readonly stream: [number, number];
 
   constructor(options: RunRegistryOptions) {
     this.redis = options.redis;
     if (!(this.redis as Scripted).agentnestRunTransition) {
-      this.redis.defineCommand('agentnestRunTransition', { numberOfKeys: 1, lua: TRANSITION });
+      this.redis.defineCommand('agentnestRunTransition', { numberOfKeys: 2, lua: TRANSITION });
+      this.redis.defineCommand('agentnestRunCreate', { numberOfKeys: 4, lua: CREATE });
       this.redis.defineCommand('agentnestRunAnswer', { numberOfKeys: 1, lua: ANSWER });
       this.redis.defineCommand('agentnestRunCancel', { numberOfKeys: 1, lua: CANCEL });
     }
     this.prefix = options.prefix ?? 'agentnest:';
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
+    this.stream = [options.events?.maxEvents ?? DEFAULT_MAX_EVENTS, options.events?.ttlMs ?? DEFAULT_EVENTS_TTL_MS];
   }
 
   private key(owner: RequestIdentity, runId: string): string {
@@ -176,26 +207,23 @@ export class RunRegistry {
   }
 
   /**
-   * Records a new queued run; server-side only: `jobId`, the BullMQ job that will run it (for
-   * cancel), `idempotencyKey`, the Redis key that bound it (removed with the run on erasure), and
-   * `outputSchema`, the run's responseFormat (for its continuations), and `paused`, for a run that
-   * paused before it was queued (a direct run waiting for an approval). The
-   * run joins its owner's indexes (all runs, and runs of the conversation), so erasure finds it.
+   * Records a new queued run and appends `event` (its first) to its stream, in one round trip;
+   * server-side only: `jobId`, the BullMQ job that will run it (for cancel), `idempotencyKey`, the
+   * Redis key that bound it (removed with the run on erasure), `outputSchema`, the run's
+   * responseFormat (for its continuations), and `paused`, for a run that paused before it was
+   * queued (a direct run waiting for an approval). The run joins its owner's indexes (all runs, and
+   * runs of the conversation), so erasure finds it.
    */
-  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, server: { jobId: string; idempotencyKey?: string; outputSchema?: Record<string, unknown>; paused?: PausedRun }): Promise<RunRecord> {
+  async create(owner: RequestIdentity, record: Omit<RunRecord, 'createdAt' | 'updatedAt' | 'attempts' | 'status'>, server: { jobId: string; idempotencyKey?: string; outputSchema?: Record<string, unknown>; paused?: PausedRun }, event?: RunStreamEvent): Promise<RunRecord> {
     const { jobId, idempotencyKey, outputSchema, paused } = server;
     const at = Date.now();
     const now = new Date(at).toISOString();
     const full: RunRecord = { ...record, status: paused ? 'paused' : 'queued', createdAt: now, updatedAt: now, attempts: 0, ...(paused ? { pauseData: paused.pauseData, usage: paused.usage } : {}) };
     const keys = ownerKeys(this.prefix, owner);
-    const key = keys.record(record.runId);
     const stored = { jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '', ...(idempotencyKey ? { idem: idempotencyKey } : {}), ...(outputSchema ? { outputSchema } : {}), ...(paused ? { checkpoint: paused.checkpoint, ...(paused.approval ? { approval: paused.approval } : {}) } : {}) };
-    const tx = this.redis.multi().hset(key, this.encode({ ...full, ...stored })).pexpire(key, this.retentionMs);
-    for (const index of [keys.runs, keys.conversation(record.conversationId)]) {
-      // Entries older than the retention point at expired records: dropped as new ones arrive.
-      tx.zadd(index, at, record.runId).zremrangebyscore(index, '-inf', String(at - this.retentionMs)).pexpire(index, this.retentionMs);
-    }
-    await tx.exec();
+    const events = event ? [JSON.stringify(event)] : [];
+    const fields = Object.entries(this.encode({ ...full, ...stored })).flat();
+    await (this.redis as Scripted).agentnestRunCreate(keys.record(record.runId), keys.runs, keys.conversation(record.conversationId), keys.events(record.runId), this.retentionMs, at, record.runId, ...this.stream, events.length, ...events, ...fields);
     return full;
   }
 
@@ -244,15 +272,41 @@ export class RunRegistry {
   }
 
   /**
-   * Atomically moves the owner's run from one of `from` to `to` with `fields`. Returns the status it
-   * had; undefined when there is no such run for this owner; throws RunStateError when its status is not in `from`.
+   * Atomically moves the owner's run from one of `from` to `to` with `fields`, appending `events`
+   * to its stream in the same step. Returns the status it had; undefined when there is no such run
+   * for this owner; throws RunStateError when its status is not in `from`.
    */
-  async transition(owner: RequestIdentity, runId: string, from: RunStatus[], to: RunStatus, fields: RunPatch = {}, action = `move to ${to}`): Promise<RunStatus | undefined> {
-    // null clears a field (sent as '', which the script deletes).
-    const cleared = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === null).map(([k]) => [k, '']));
-    const values = { ...this.encode({ ...fields, updatedAt: new Date().toISOString() }), ...cleared };
-    const previous = await this.scripted(() => (this.redis as Scripted).agentnestRunTransition(this.key(owner, runId), to, JSON.stringify(values), ...from), action);
-    return previous === null ? undefined : (previous as RunStatus);
+  async transition(owner: RequestIdentity, runId: string, from: RunStatus[], to: RunStatus, fields: RunPatch = {}, opts: { events?: RunStreamEvent[]; action?: string } = {}): Promise<RunStatus | undefined> {
+    return (await this.move(owner, runId, from, to, fields, opts))?.previous;
+  }
+
+  /**
+   * A worker takes the owner's queued run (or a running one whose worker died) and appends
+   * `event`, in one round trip. Undefined when the run is gone or elsewhere (finished, cancelled);
+   * `cancelRequested` when a cancel was asked for meanwhile.
+   */
+  async claim(owner: RequestIdentity, runId: string, fields: RunPatch, event: RunStreamEvent): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
+    try {
+      return await this.move(owner, runId, ['queued', 'running'], 'running', fields, { events: [event] });
+    } catch (err) {
+      if (err instanceof RunStateError) return undefined;
+      throw err;
+    }
+  }
+
+  private async move(owner: RequestIdentity, runId: string, from: RunStatus[], to: RunStatus, fields: RunPatch, opts: { events?: RunStreamEvent[]; action?: string }): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
+    const set: string[] = ['updatedAt', new Date().toISOString()];
+    const cleared: string[] = [];
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === null) cleared.push(k);
+      else if (v !== undefined) set.push(k, JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v));
+    }
+    const keys = ownerKeys(this.prefix, owner);
+    const events = (opts.events ?? []).map((e) => JSON.stringify(e));
+    // Fields to clear follow an empty marker (no field is named '').
+    const args = [...from, ...events, ...set, ...(cleared.length ? ['', ...cleared] : [])];
+    const moved = await this.scripted(() => (this.redis as Scripted).agentnestRunTransition(keys.record(runId), keys.events(runId), to, events.length, from.length, ...this.stream, ...args), opts.action ?? `move to ${to}`);
+    return moved ? { previous: moved[0] as RunStatus, cancelRequested: moved[1] === 'true' } : undefined;
   }
 
   /**
@@ -272,7 +326,7 @@ export class RunRegistry {
   }
 
   /** Runs a state script: a `state:<status>` error becomes RunStateError. */
-  private async scripted(call: () => Promise<string | null>, action: string): Promise<string | null> {
+  private async scripted<T>(call: () => Promise<T>, action: string): Promise<T> {
     try {
       return await call();
     } catch (err) {
@@ -329,6 +383,11 @@ export class RunRegistry {
   async latest(owner: RequestIdentity, conversationId: string): Promise<RunRecord | undefined> {
     const [runId] = await this.redis.zrevrange(ownerKeys(this.prefix, owner).conversation(conversationId), 0, 0);
     return runId ? this.get(owner, runId) : undefined;
+  }
+
+  /** True on a Redis Cluster. */
+  get clustered(): boolean {
+    return this.redis.isCluster;
   }
 
   /** Waits until a replica has this run's record (a Redis Cluster; see replicated()). */
