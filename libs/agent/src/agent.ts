@@ -33,6 +33,14 @@ import { HANDOFF_PREFIX, handoffTool, refName, teamSpec, type AgentRef, type Age
 
 const DEFAULT_MAX_ITERATIONS = 10;
 
+/** What the model is told of a tool, made once per tool: every call sends the same objects (their sizes are counted once). */
+const declarations = new WeakMap<Tool, { name: string; description: string; inputSchema: Tool['inputSchema'] }>();
+const declaration = (tool: Tool) => {
+  let d = declarations.get(tool);
+  if (!d) declarations.set(tool, (d = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
+  return d;
+};
+
 /** The tool calls of the checkpointed turn (its last message). */
 const lastCalls = (body: CheckpointBody): ToolCall[] => {
   const last = body.turn.at(-1);
@@ -401,7 +409,7 @@ export class Agent {
       identity: state.identity,
       signal: state.signal,
       emit: (e) => this.emit(state, e),
-      within: (e, work) => state.sink.scope(this.event(state, e), work),
+      within: (e, work) => (state.sink.empty ? work() : state.sink.scope(this.event(state, e), work)),
       callAgent: (call, spec) => this.callAgent(state, call, spec),
       ...(this.options.guardrails?.tool?.length ? { screen: async (call: ToolCall, content: string) => (await screen(this.options.guardrails!.tool!, content, screenContext(this.context(state), 'tool', call.name))).text } : {}),
       refuseHandoff: (spec) => this.refuseHandoff(state, spec),
@@ -652,7 +660,7 @@ export class Agent {
 
   /** The tool declarations of the next model call (per call: a denied tool the model called anyway joins them). */
   private specs(state: RunState) {
-    return this.offeredTools(state).map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+    return this.offeredTools(state).map(declaration);
   }
 
   /**
@@ -675,7 +683,7 @@ export class Agent {
       estimator: this.estimator,
       state,
       emit: (body) => this.emit(state, body),
-      scope: (body, work) => state.sink.scope(this.event(state, body), work),
+      scope: (body, work) => (state.sink.empty ? work() : state.sink.scope(this.event(state, body), work)),
     };
   }
 
@@ -689,6 +697,6 @@ export class Agent {
   }
 
   private emit(state: RunState, body: AgentEventBody): void {
-    state.sink.emit(this.event(state, body));
+    if (!state.sink.empty) state.sink.emit(this.event(state, body));
   }
 }

@@ -24,6 +24,11 @@ export class RecorderSet {
     return grown ?? this;
   }
 
+  /** No recorder: a run can skip building its events. */
+  get empty(): boolean {
+    return this.recorders.size === 0;
+  }
+
   add(recorder: Recorder): () => void {
     this.recorders.add(recorder);
     return () => this.recorders.delete(recorder);

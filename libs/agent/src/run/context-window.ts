@@ -56,9 +56,24 @@ export const DEFAULT_REPLY_TOKENS = 4_096;
 /** Characters per token before a vendor has reported any count (English prose and JSON average about 4). */
 const CHARS_PER_TOKEN = 4;
 
+/** Windows already looked up, per agent table (every model call asks). */
+const looked = new WeakMap<object, Map<string, number | undefined>>();
+const NO_TABLE = {};
+
 /** The window of `model`: the agent's own, then its table, then the built-in one (longest prefix). */
 export function windowFor(model: string, options: ContextOptions | undefined): number | undefined {
   if (options?.window) return options.window;
+  const table = options?.windows ?? NO_TABLE;
+  let seen = looked.get(table);
+  if (!seen) looked.set(table, (seen = new Map()));
+  if (seen.has(model)) return seen.get(model);
+  const window = longestPrefix(model, options);
+  // Bounded: model ids come from configuration, but a caller could vary them.
+  if (seen.size < 1_000) seen.set(model, window);
+  return window;
+}
+
+function longestPrefix(model: string, options: ContextOptions | undefined): number | undefined {
   let best: [string, number] | undefined;
   for (const table of [CONTEXT_WINDOWS, options?.windows ?? {}]) {
     for (const [prefix, tokens] of Object.entries(table)) if (model.startsWith(prefix) && (!best || prefix.length >= best[0].length)) best = [prefix, tokens];
@@ -98,9 +113,9 @@ export class TokenEstimator {
     return n;
   }
 
-  /** Tokens of `chars` characters (or, with a tokenizer, of `text`) sent to `model`. */
-  tokens(model: string, chars: number, text?: string): number {
-    if (this.tokenizer && text !== undefined) return this.tokenizer.count(text);
+  /** Tokens of `chars` characters (or, with a tokenizer, of `text()`) sent to `model`. */
+  tokens(model: string, chars: number, text?: () => string): number {
+    if (this.tokenizer && text !== undefined) return this.tokenizer.count(text());
     return Math.ceil((chars / CHARS_PER_TOKEN) * (this.ratio.get(model) ?? 1));
   }
 
@@ -116,8 +131,22 @@ export class TokenEstimator {
 /** The text of a request's system prompt (without its summary) and tool declarations, for a tokenizer. */
 export const fixedText = (request: Pick<LLMRequest, 'system' | 'tools'>, summary?: string): string => `${summary ? (request.system ?? '').replace(summary, '') : (request.system ?? '')}${request.tools?.length ? JSON.stringify(request.tools) : ''}`;
 
-/** Characters of everything in a request but its messages: system prompt and tool declarations. */
-export const fixedChars = (request: Pick<LLMRequest, 'system' | 'tools'>): number => (request.system?.length ?? 0) + (request.tools?.length ? JSON.stringify(request.tools).length : 0);
+type Declaration = NonNullable<LLMRequest['tools']>[number];
+/** JSON length of each tool declaration: the same declarations go with every call of an agent. */
+const declarationChars = new WeakMap<Declaration, number>();
+
+/** Characters of everything in a request but its messages: system prompt and tool declarations (as the JSON array a vendor gets). */
+export function fixedChars(request: Pick<LLMRequest, 'system' | 'tools'>): number {
+  let chars = request.system?.length ?? 0;
+  if (!request.tools?.length) return chars;
+  chars += 1 + request.tools.length; // brackets and commas
+  for (const tool of request.tools) {
+    let n = declarationChars.get(tool);
+    if (n === undefined) declarationChars.set(tool, (n = JSON.stringify(tool).length));
+    chars += n;
+  }
+  return chars;
+}
 
 /**
  * The newest part of `history` that fits in `budget` tokens: whole units only (an assistant message

@@ -68,7 +68,7 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   // boundary the summary was written up to is exactly where the request's history starts.
   const summarize = ctx.options.context?.summarize;
   const summaryRoom = summarize ? (summarize.maxTokens ?? DEFAULT_SUMMARY_TOKENS) : 0;
-  const fixed = ctx.estimator.tokens(model, fixedChars(request) - (summary?.length ?? 0), fixedText(request, summary)) + turn.reduce((n, m) => n + tokensOf(m), 0) + summaryRoom;
+  const fixed = ctx.estimator.tokens(model, fixedChars(request) - (summary?.length ?? 0), () => fixedText(request, summary)) + turn.reduce((n, m) => n + tokensOf(m), 0) + summaryRoom;
   const window = windowFor(model, ctx.options.context);
   const reply = ctx.options.context?.replyTokens ?? maxTokens ?? DEFAULT_REPLY_TOKENS;
   let budget = window === undefined ? Infinity : window - reply - fixed;

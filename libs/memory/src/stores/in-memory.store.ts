@@ -2,6 +2,7 @@ import { encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import { MemoryError } from '../memory.errors.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
+import { copyMessage } from './copy-message.js';
 import { assertOwnedBy, cosine, resolveIdempotencyKey, pageOf, resolveLimit, resolveOffset, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 
 interface ConversationRecord {
@@ -54,13 +55,13 @@ export class InMemoryStore implements SearchableMemoryStore {
     const record = this.live(encodeIdentityKey(id));
     if (!record || limit === 0) return [];
     assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
-    return structuredClone(pageOf(record.messages, limit, offset));
+    return copyMessage(pageOf(record.messages, limit, offset));
   }
 
   async append(identity: MemoryIdentity, messages: MemoryMessage[], opts?: AppendOptions): Promise<void> {
     const id = validateIdentity(identity);
-    const batch = structuredClone(validateMessages(messages));
-    const embeddings = structuredClone(validateEmbeddings(batch, opts));
+    const batch = copyMessage(validateMessages(messages));
+    const embeddings = copyMessage(validateEmbeddings(batch, opts));
     const once = resolveIdempotencyKey(opts);
     const key = encodeIdentityKey(id);
     let record = this.live(key);
@@ -93,7 +94,7 @@ export class InMemoryStore implements SearchableMemoryStore {
       assertOwnedBy({ ...record.identity, conversationId: id.conversationId }, id, this.name, this.options.onAudit);
       record.embeddings.forEach((e, i) => {
         const score = e ? cosine(e, vector) : -Infinity;
-        if (score >= minScore) hits.push({ conversationId: record.identity.conversationId, message: structuredClone(record.messages[i]), score });
+        if (score >= minScore) hits.push({ conversationId: record.identity.conversationId, message: copyMessage(record.messages[i]), score });
       });
     }
     return hits.sort((a, b) => b.score - a.score).slice(0, k);

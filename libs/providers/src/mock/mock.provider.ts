@@ -33,7 +33,7 @@ export interface MockOptions {
 
 export interface MockProvider extends LLMProvider {
   stream(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
-  /** The most recent requests received (copies, oldest first, at most `keepCalls`), for assertions. */
+  /** The most recent requests received (copies of each request and its messages, oldest first, at most `keepCalls`), for assertions. */
   readonly calls: readonly LLMRequest[];
   /** How many calls were made in all. */
   readonly callCount: number;
@@ -46,6 +46,13 @@ function requestText(req: LLMRequest): string {
   for (const m of req.messages) text += m.content;
   return text;
 }
+
+/**
+ * The request as received, for `calls`: its own message list and message objects, so a caller that
+ * goes on growing its history or changing a message does not rewrite what was sent. Tool arguments
+ * and schemas are shared (callers treat them as values; a deep copy would cost more than the call).
+ */
+const copyRequest = (req: LLMRequest): LLMRequest => ({ ...req, messages: req.messages.map((m) => ({ ...m })), ...(req.tools ? { tools: [...req.tools] } : {}) });
 
 /** A complete in-process provider for development and tests: scripted text, tool calls, usage, stop reasons, delay and streaming. */
 export function mock(options: MockOptions): MockProvider {
@@ -71,7 +78,7 @@ export function mock(options: MockOptions): MockProvider {
   async function complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
     opts.signal?.throwIfAborted();
     const callNumber = ++callCount;
-    calls.push(structuredClone(req));
+    if (keepCalls > 0) calls.push(copyRequest(req));
     if (calls.length > keepCalls) calls.shift();
     if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
     const answer = await answerFor(req, callNumber);
