@@ -25,7 +25,6 @@ import { MeController } from './http/me.controller.js';
 import { ChatController } from './http/chat.controller.js';
 import { ConsoleController } from './console/console.controller.js';
 import { createLlmProvider } from './llm-provider.factory.js';
-import { loggingModule } from './logging/logging.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -53,7 +52,7 @@ class DemoToolsModule {}
 /** The reference service, built from an already validated config (see loadAppConfig). */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logs = true): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     // Queued runs need Redis; without it the service runs agents synchronously only.
     const jobs = hasRedis(config)
       ? AgentJobsModule.forRootAsync({
@@ -62,7 +61,7 @@ export class AppModule {
           worker: config.role !== 'api',
           lockMs: config.jobs.lockMs,
           // The service's own connections: shared with memory and the ledgers, closed by RedisConnection.
-          useFactory: (redis: RedisConnection) => ({ redis: { client: redis.client!, queueConnection: redis.queue() }, prefix: config.redisPrefix, tracer: otelJobTracer(), ...config.jobs }),
+          useFactory: (redis: RedisConnection) => ({ redis: { client: redis.client!, queueConnection: redis.queue() }, prefix: config.redisPrefix, ...(config.telemetry ? { tracer: otelJobTracer() } : {}), ...config.jobs }),
         })
       : undefined;
     return {
@@ -71,7 +70,6 @@ export class AppModule {
         // Validated once by loadAppConfig; everything reads it back through ConfigService.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
         TerminusModule,
-        loggingModule(logs ? config.logLevel : 'silent'),
         DemoToolsModule,
         RedisModule,
         MemoryModule.forRootAsync({
@@ -89,8 +87,8 @@ export class AppModule {
             const { tenantBudgets: budgets } = app.cost;
             // Usage is always recorded; limits apply when tenant budgets are configured.
             const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix }) : new InMemoryCostLedger(budgets);
-            // One OTel recorder for every run: spans and metrics go nowhere until telemetry is started.
-            const recorders = [new OTelRecorder({ captureContent: app.telemetryCaptureContent })];
+            // One OTel recorder for every run, when telemetry is on (without it, it would build spans nobody exports on every run).
+            const recorders = app.telemetry ? [new OTelRecorder({ captureContent: app.telemetryCaptureContent })] : [];
             const agents = demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy, app.mcpServers.map((s) => s.name));
             const mcpServers = app.mcpServers.map((s) => mcpClient(s));
             // Checkpoints are single-use and revocable across every instance that shares Redis.

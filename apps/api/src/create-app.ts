@@ -6,7 +6,8 @@ import { AppModule } from './app.module.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { DEV_API_KEY, DEV_OWNER } from './config/api-keys.js';
 import { jsonBody } from './http/json-body.middleware.js';
-import { usePino } from './logging/logging.js';
+import { createLogger, PinoNestLogger } from './logging/logging.js';
+import { requestLog } from './logging/request-log.middleware.js';
 
 export interface CreatedApp {
   app: INestApplication;
@@ -16,8 +17,7 @@ export interface CreatedApp {
 /** A worker-only process (APP_ROLE=worker): the same modules, no HTTP server. */
 export async function createWorker(env: Record<string, string | undefined>, logs = true): Promise<{ app: INestApplicationContext; config: AppConfig }> {
   const config = loadAppConfig(env);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logs), { logger: logs ? undefined : false, bufferLogs: logs, abortOnError: false });
-  if (logs) usePino(app);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logs ? new PinoNestLogger(createLogger(config.logLevel)) : false, abortOnError: false });
   return { app, config };
 }
 
@@ -25,8 +25,11 @@ export async function createWorker(env: Record<string, string | undefined>, logs
 export async function createApp(env: Record<string, string | undefined>, logs = true): Promise<CreatedApp> {
   const config = loadAppConfig(env);
   // abortOnError false: a failure during boot is thrown to the caller (main prints it) instead of exiting the process.
-  const app = await NestFactory.create(AppModule.forRoot(config, logs), { bodyParser: false, logger: logs ? undefined : false, bufferLogs: logs, abortOnError: false });
-  if (logs) usePino(app);
+  const logger = logs ? createLogger(config.logLevel) : undefined;
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logger ? new PinoNestLogger(logger) : false, abortOnError: false });
+  if (logger && logger.isLevelEnabled('error')) app.use(requestLog(logger));
+  // No ETag (a hash of every JSON answer, and nothing here is cached by it) and no framework banner.
+  app.getHttpAdapter().getInstance().set('etag', false).disable('x-powered-by');
   app.use(jsonBody);
 
   const document = SwaggerModule.createDocument(

@@ -1,4 +1,4 @@
-export { startTelemetry } from './start-telemetry.js';
+export { startTelemetry, telemetryWanted } from './start-telemetry.js';
 export type { Telemetry, TelemetryOptions } from './start-telemetry.js';
 export { OTelRecorder } from './otel.recorder.js';
 export type { OTelRecorderOptions } from './otel.recorder.js';

@@ -27,6 +27,11 @@ export interface Telemetry {
 
 const ENDPOINTS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'];
 
+/** True when `env` asks for telemetry: an OTLP endpoint is set and OTEL_SDK_DISABLED is not true (what startTelemetry starts on). */
+export function telemetryWanted(env: Record<string, string | undefined> = process.env): boolean {
+  return env.OTEL_SDK_DISABLED !== 'true' && ENDPOINTS.some((name) => env[name]);
+}
+
 /**
  * Starts the OpenTelemetry Node SDK: OTLP over HTTP for traces, metrics and logs, with the http,
  * express, ioredis and pino instrumentations. Configured by the standard OTEL_* variables (endpoint,
@@ -36,8 +41,7 @@ const ENDPOINTS = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_END
 export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   // The SDK and its exporters read process.env themselves, so the gate reads the same place.
   const env = process.env;
-  const configured = ENDPOINTS.some((name) => env[name]);
-  if (env.OTEL_SDK_DISABLED === 'true' || (!configured && !options.force)) return { enabled: false, shutdown: async () => undefined };
+  if (env.OTEL_SDK_DISABLED === 'true' || (!telemetryWanted(env) && !options.force)) return { enabled: false, shutdown: async () => undefined };
   if (env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN);
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
   const sdk = new NodeSDK({

@@ -1,3 +1,4 @@
+import { telemetryWanted } from '@agentnest/observability';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type GuardrailOptions, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
@@ -38,6 +39,8 @@ export interface AppConfig {
   logLevel: string;
   /** Record prompts, replies and tool arguments on spans (OTEL_CAPTURE_CONTENT). */
   telemetryCaptureContent: boolean;
+  /** OpenTelemetry is on (an OTLP endpoint is set): only then are runs and jobs traced. */
+  telemetry: boolean;
   /** Shared state (breaker, budgets); without it that state is per process. */
   redisUrl?: string;
   /** A Redis Cluster instead (REDIS_CLUSTER_NODES, REDIS_PASSWORD, REDIS_TLS). */
@@ -193,5 +196,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   // A decision continues the run's checkpoint, so an approval cannot wait longer than it lives.
   const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, checkpointTtlMs, 'CHECKPOINT_TTL');
 
-  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', telemetry: telemetryWanted(env), jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

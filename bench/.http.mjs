@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+import autocannon from 'autocannon';
+import { createApp } from '../apps/api/dist/create-app.js';
+const KEY = 'bench-key-0123456789';
+const { app: service } = await createApp({ NODE_ENV: 'test', API_KEYS: `${KEY}=bench/alice`, CHECKPOINT_SECRET: 'bench-checkpoint-secret-0123456789abcdef', LOCAL_REDIS: 'off' }, false);
+await service.listen(0, '127.0.0.1');
+const url = `${await service.getUrl()}/v1/agents/assistant/runs`;
+const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ message: 'hello there' }), connections: 32, duration: 8, workers: 1 });
+console.log(r.requests.average, 'req/s', r.non2xx, 'non2xx');
+const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ message: 'hello there' }) });
+console.log(res.status, [...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), await res.text());
+await service.close();
