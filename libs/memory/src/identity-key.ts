@@ -7,8 +7,11 @@ const SEP = ':';
 const ABSENT = '~';
 const PRESENT = '=';
 
+const SPECIAL = /[\\:]/;
+
 function escapeValue(value: string): string {
-  return value.replace(/[\\:]/g, (c) => '\\' + c);
+  // Most ids have nothing to escape: testing is cheaper than rebuilding the string.
+  return SPECIAL.test(value) ? value.replace(/[\\:]/g, (c) => '\\' + c) : value;
 }
 
 /** One optional id standing alone (a column, a hash input): '~' when absent, '=' + value when present, so '' and absent differ. */

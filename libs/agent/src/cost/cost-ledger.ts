@@ -75,10 +75,17 @@ export function budgetFor(budgets: TenantBudgets | undefined, tenant: string): T
   return budgets?.tenants?.[tenant] ?? budgets?.default ?? {};
 }
 
+/** The UTC day last asked about, and its period. */
+let today: { from: number; value: { day: string; month: string } } | undefined;
+
 /** UTC day and month of `now`. */
 export function period(now = new Date()): { day: string; month: string } {
+  const t = now.getTime();
+  // Every model call asks: the answer is the same all day.
+  if (today && t >= today.from && t < today.from + 86_400_000) return today.value;
   const day = now.toISOString().slice(0, 10);
-  return { day, month: day.slice(0, 7) };
+  today = { from: Date.parse(`${day}T00:00:00Z`), value: { day, month: day.slice(0, 7) } };
+  return today.value;
 }
 
 /** Every day from `from` to `to` inclusive (at most 366). */

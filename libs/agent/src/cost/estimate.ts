@@ -1,5 +1,6 @@
 import type { LLMRequest } from '@agentnest/providers';
 import { costOf, type ModelPrice } from './pricing.js';
+import { fixedChars } from '../run/context-window.js';
 
 /** Output tokens assumed for a call that sets no maxTokens. */
 export const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -10,7 +11,7 @@ export const DEFAULT_OUTPUT_ESTIMATE = 1024;
  */
 export function estimateCostUsd(request: LLMRequest, price: ModelPrice | undefined): number {
   if (!price) return 0;
-  let chars = (request.system ?? '').length + (request.tools?.length ? JSON.stringify(request.tools).length : 0);
+  let chars = fixedChars(request);
   for (const m of request.messages) chars += m.content.length + (m.role === 'assistant' && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
   return costOf({ input: Math.ceil(chars / 4), output: request.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE }, price);
 }
