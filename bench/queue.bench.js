@@ -157,6 +157,18 @@ for (const [i, v] of variants.entries()) {
   const { trips, commands, executed, redisUs, nodeUs } = v.perJob;
   console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time)  per job: ${trips.toFixed(1)} round trips, ${commands.toFixed(1)} commands sent, ${executed.toFixed(1)} executed by Redis in ${redisUs.toFixed(0)} µs of its CPU; ${nodeUs.toFixed(0)} µs of this process' CPU`);
 }
+// Memory stays flat: the heap after 10,000 more queued runs (enqueued, run, finished) against before
+// them, with Redis memory, so the conversations themselves live in Redis, not in this heap.
+const HEAP_JOBS = Number(process.env.BENCH_HEAP_JOBS ?? 10_000);
+const gc = globalThis.gc ?? (() => {});
+const heapRun = variants[2];
+gc();
+const heapBefore = process.memoryUsage().heapUsed;
+for (let done = 0; done < HEAP_JOBS; done += JOBS) await round(heapRun);
+gc();
+const heapAfter = process.memoryUsage().heapUsed;
+const mb = (b) => (b / 1024 / 1024).toFixed(1);
+console.log(`  heap used: ${mb(heapBefore)} MB before, ${mb(heapAfter)} MB after ${HEAP_JOBS} more queued runs with Redis memory${globalThis.gc ? ' (after gc)' : ' (no --expose-gc: not collected)'}`);
 for (const v of variants) await v.close();
 await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
 await server?.stop();
