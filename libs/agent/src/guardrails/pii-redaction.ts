@@ -65,7 +65,7 @@ const LABEL = /^[A-Za-z]\w{0,31}$/;
 
 /** Finds and replaces personal data with placeholders (`[EMAIL_1]`, `[CARD_2]`, ...); the same value gets the same placeholder. */
 export class PiiRedactor {
-  private readonly detectors: Array<{ label: string; replace(text: string, swap: (found: string) => string): string }>;
+  private readonly detectors: Array<{ label: string; needs?: 'at' | 'digit'; replace(text: string, swap: (found: string) => string): string }>;
 
   constructor(private readonly options: Omit<PiiRedactionOptions, 'name'> = {}) {
     const kinds = options.kinds ?? PII_KINDS;
@@ -73,7 +73,7 @@ export class PiiRedactor {
     // Built-in kinds in a fixed order: IBANs and cards before phone numbers, whose digits they contain.
     this.detectors = PII_KINDS.filter((k) => kinds.includes(k)).map((kind) => {
       const { pattern, valid } = DETECTORS[kind];
-      return { label: kind.toUpperCase(), replace: (text, swap) => text.replace(pattern, (m) => (!valid || valid(m) ? swap(m) : m)) };
+      return { label: kind.toUpperCase(), needs: kind === 'email' ? ('at' as const) : ('digit' as const), replace: (text, swap) => text.replace(pattern, (m) => (!valid || valid(m) ? swap(m) : m)) };
     });
     for (const [label, source] of Object.entries(options.patterns ?? {})) {
       if (!LABEL.test(label)) throw new AgentConfigError(`redaction pattern label "${label}" must be a letter then up to 31 letters, digits or _`);
@@ -94,7 +94,10 @@ export class PiiRedactor {
     // Restorable placeholders carry a random tag, so one from an earlier run (in history) is never mistaken for this run's.
     const tag = this.options.restoreInReply ? `_${randomBytes(3).toString('hex')}` : '';
     let out = text;
-    for (const { label, replace } of this.detectors) {
+    // Every built-in kind needs an '@' (emails) or a digit (the rest): most messages skip them all.
+    const has = { at: text.includes('@'), digit: /\d/.test(text) };
+    for (const { label, needs, replace } of this.detectors) {
+      if (needs && !has[needs]) continue;
       const seen = new Map<string, string>();
       out = replace(out, (found) => {
         let placeholder = seen.get(found);
