@@ -5,6 +5,24 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunAbortedError({ cause: signal.reason });
 }
 
+/** What waits on each signal: one 'abort' listener per signal serves every race on it (EventTarget listeners are slow to add and remove, and a run races every step). */
+const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbort(signal: AbortSignal, fire: () => void): () => void {
+  let set = waiting.get(signal);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    set = fresh;
+    waiting.set(signal, fresh);
+    signal.addEventListener('abort', () => {
+      for (const f of fresh) f();
+      fresh.clear();
+    }, { once: true });
+  }
+  set.add(fire);
+  return () => set.delete(fire);
+}
+
 /**
  * Settles with `work`, or rejects with RunAbortedError the moment `signal` aborts, so a step that
  * ignores its signal (a tool that never checks it) still cannot keep the run alive.
@@ -13,15 +31,14 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined):
   if (!signal) return work;
   throwIfAborted(signal);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new RunAbortedError({ cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = onAbort(signal, () => reject(new RunAbortedError({ cause: signal.reason })));
     work.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stop();
         reject(signal.aborted ? new RunAbortedError({ cause: signal.reason }) : e);
       },
     );
