@@ -10,18 +10,23 @@ import { IS_PUBLIC } from './public.decorator.js';
 /** Resolves `Authorization: Bearer <key>` to {tenant, principal} and puts it in the request context. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** The keys are fixed at boot: looked up once, not through ConfigService on every request. */
+  private readonly keys: AppConfig['apiKeys'];
+
   constructor(
     private readonly reflector: Reflector,
-    private readonly config: ConfigService,
+    config: ConfigService,
     private readonly tenant: TenantContext,
-  ) {}
+  ) {
+    this.keys = config.getOrThrow<AppConfig>('app').apiKeys;
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const header = context.switchToHttp().getRequest<Request>().headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header.trim()) : null;
     if (!match) throw new HttpError(401, 'unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-    const owner = this.config.getOrThrow<AppConfig>('app').apiKeys.lookup(match[1]);
+    const owner = this.keys.lookup(match[1]);
     if (!owner) throw new HttpError(401, 'unauthorized', 'unknown API key');
     this.tenant.set(owner);
     return true;
