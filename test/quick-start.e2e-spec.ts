@@ -30,23 +30,28 @@ describe('quick start: the service on its embedded defaults', () => {
 
     const http = request(`http://127.0.0.1:${port}`);
     const auth = { Authorization: 'Bearer dev-key' };
-    const queued = await http.post('/v1/agents/assistant/jobs').set(auth).send({ message: 'hello from the quick start' });
+    // Every step is bounded, so a hang fails here with the service's output instead of at the test timeout.
+    const queued = await http.post('/v1/agents/assistant/jobs').set(auth).timeout(10_000).send({ message: 'hello from the quick start' });
     expect(queued.status).toBe(202);
-    let run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth)).body;
-    while (run.status !== 'completed' && Date.now() < deadline) {
+    const runDeadline = Date.now() + 20_000;
+    let run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth).timeout(10_000)).body;
+    while (run.status !== 'completed' && Date.now() < runDeadline) {
       await new Promise((r) => setTimeout(r, 50));
-      run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth)).body;
+      run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth).timeout(10_000)).body;
     }
+    if (run.status !== 'completed') throw new Error(`run ${JSON.stringify(run)} did not complete:\n${log}`);
     expect(run).toMatchObject({ status: 'completed', reply: 'You said: hello from the quick start' });
 
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+    if (code === 'hung') throw new Error(`the service did not exit within 15 s of SIGTERM:\n${log}`);
+    expect(code).toBe(0);
     if (started) {
       // redis-server was sent SIGTERM as the service exited; give it a moment to go.
       const gone = Date.now() + 5_000;
       while ((await pingRedis(Number(started[1]))) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
       expect(await pingRedis(Number(started[1]))).toBe(false);
     }
-  }, 60_000);
+  }, 90_000);
 });
