@@ -15,18 +15,23 @@ describe('openaiTokenCounter', () => {
 
   it('costs linear time on hostile text without spaces, measured against prose of the same length', async () => {
     const counter = await openaiTokenCounter();
-    const time = (text: string) => {
-      const runs: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const t = performance.now();
-        counter.count(text);
-        runs.push(performance.now() - t);
-      }
-      return runs.sort((a, b) => a - b)[1];
+    const prose = 'lorem ipsum '.repeat(2_700);
+    // The fastest of interleaved runs: a busy machine slows some runs, never speeds one up.
+    const fastest = (text: string) => {
+      const t = performance.now();
+      counter.count(text);
+      return performance.now() - t;
     };
-    const prose = time('lorem ipsum '.repeat(2_700));
-    // Counted whole, 16,000 emoji took seconds here; in pieces they cost about what prose does.
-    for (const hostile of ['a'.repeat(32_000), '😀'.repeat(16_000), '漢字'.repeat(16_000)]) expect(time(hostile) / Math.max(prose, 1)).toBeLessThan(20);
+    for (const hostile of ['a'.repeat(32_000), '😀'.repeat(16_000), '漢字'.repeat(16_000)]) {
+      let [p, h] = [Infinity, Infinity];
+      for (let i = 0; i < 5; i++) {
+        p = Math.min(p, fastest(prose));
+        h = Math.min(h, fastest(hostile));
+      }
+      // Counted whole, 16,000 emoji took seconds here (thousands of times prose); in pieces 8 to 13 times
+      // prose on an idle machine. The bound leaves room for a busy one and still catches the quadratic case.
+      expect(h / Math.max(p, 0.5)).toBeLessThan(60);
+    }
   });
 
   it('never cuts a surrogate pair, and says what to install when gpt-tokenizer is missing', async () => {
