@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { freePort } from '../apps/api/src/redis/local-redis.js';
+import { API_KEYS, bearer, eventually, KEYS, SECRET } from './harness.js';
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
+
+// The compiled service's own log lines: one JSON line per finished request, and nothing a caller sent
+// beyond the method and path.
+describe('request logs of the compiled service', () => {
+  let service: ServiceProcess;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    service = await startServiceProcess({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, LOCAL_REDIS: 'off', LOG_LEVEL: 'info', PORT: String(port) });
+    http = request(`http://127.0.0.1:${port}`);
+  }, 40_000);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  const lines = () =>
+    service
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('writes one line per finished request with method, path (no query), status and time, at the level its status calls for', async () => {
+    await http.post('/v1/agents/assistant/runs?token=in-the-query').set(bearer(KEYS.acmeAlice)).send({ message: 'log this' }).expect(200);
+    await http.post('/v1/agents/nobody/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'log this' }).expect(404);
+    await http.get('/health').expect(200);
+    const requests = await eventually('both request lines', async () => {
+      const found = lines().filter((l) => l.msg === 'request completed');
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(requests).toEqual([
+      expect.objectContaining({ level: 30, req: { method: 'POST', path: '/v1/agents/assistant/runs' }, res: { statusCode: 200 }, responseTime: expect.any(Number) }),
+      expect.objectContaining({ level: 40, req: { method: 'POST', path: '/v1/agents/nobody/runs' }, res: { statusCode: 404 } }),
+    ]);
+    // Health probes are not logged; neither the key, the query nor the message reach the output.
+    expect(JSON.stringify(requests)).not.toContain('/health');
+    const out = service.output();
+    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this']) expect(out).not.toContain(secret);
+    // Nest's own lines (the routes it mapped) are JSON lines with their context.
+    expect(lines()).toContainEqual(expect.objectContaining({ context: 'NestApplication', msg: 'Nest application successfully started' }));
+  });
+});
