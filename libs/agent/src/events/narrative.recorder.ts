@@ -4,8 +4,12 @@ import type { AgentEvent, Recorder } from './agent-event.js';
 /** @default 200 characters of any quoted value */
 const MAX_QUOTE = 200;
 
+/** Whitespace that flattening would change: a run of two, or anything but a plain space. */
+const LOOSE = /\s\s|[^\S ]/;
+
 function quote(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Most quoted values are one line already: testing is cheaper than rebuilding them.
+  const flat = (LOOSE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
   return JSON.stringify(flat.length > MAX_QUOTE ? `${flat.slice(0, MAX_QUOTE)}…` : flat);
 }
 
