@@ -335,7 +335,7 @@ export class Agent {
     const started = performance.now();
     const start: AgentEventBody = { type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args };
     this.emit(state, start);
-    const result = await state.sink.scope(this.event(state, start), () => target.reopen(sub, { signal: state.signal, attemptKey, tools: state.runTools }, state.roles, action, link));
+    const result = await this.scope(state, start, () => target.reopen(sub, { signal: state.signal, attemptKey, tools: state.runTools }, state.roles, action, link));
     const outcome = this.rollUp(state, target, result, sub.usage, sub.costUsd);
     if ('paused' in outcome) return this.pause(state, { results: {}, paused: { call, ...outcome.paused } }, { ...body.results });
     this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: outcome.content, isError: outcome.isError ?? false, durationMs: performance.now() - started });
@@ -409,7 +409,7 @@ export class Agent {
       identity: state.identity,
       signal: state.signal,
       emit: (e) => this.emit(state, e),
-      within: (e, work) => (state.sink.empty ? work() : state.sink.scope(this.event(state, e), work)),
+      within: (e, work) => this.scope(state, e, work),
       callAgent: (call, spec) => this.callAgent(state, call, spec),
       ...(this.options.guardrails?.tool?.length ? { screen: async (call: ToolCall, content: string) => (await screen(this.options.guardrails!.tool!, content, screenContext(this.context(state), 'tool', call.name))).text } : {}),
       refuseHandoff: (spec) => this.refuseHandoff(state, spec),
@@ -683,7 +683,7 @@ export class Agent {
       estimator: this.estimator,
       state,
       emit: (body) => this.emit(state, body),
-      scope: (body, work) => (state.sink.empty ? work() : state.sink.scope(this.event(state, body), work)),
+      scope: (body, work) => this.scope(state, body, work),
     };
   }
 
@@ -703,5 +703,10 @@ export class Agent {
 
   private emit(state: RunState, body: AgentEventBody): void {
     if (!state.sink.empty) state.sink.emit(this.event(state, body));
+  }
+
+  /** Runs `work` inside the recorders' scope of this event (no event is built when nobody records). */
+  private scope<T>(state: RunState, body: AgentEventBody, work: () => T): T {
+    return state.sink.empty ? work() : state.sink.scope(this.event(state, body), work);
   }
 }
