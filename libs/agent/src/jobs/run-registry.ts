@@ -81,24 +81,20 @@ export interface RunRegistryOptions {
 
 const IDEMPOTENCY_TTL_S = 24 * 3600;
 
-// Moves a run to ARGV[1] only if its status is one of the ARGV[3] statuses that follow; then come
-// ARGV[2] events (JSON) to append to the run's stream KEYS[2] (ARGV[4] max events, ARGV[5] ttl) in
-// the same step, so the stream never says what the record does not, then the fields: field/value
-// pairs to set, and after a '' marker, fields to delete. Returns {previous status, cancelRequested},
-// or false when the run does not exist.
+// Moves a run to ARGV[1] only if its status is one of the statuses that follow the six counts and
+// bounds. ARGV[2] events, ARGV[3] statuses, ARGV[4] field/value strings to set; ARGV[5] max events
+// and ARGV[6] ttl of the stream KEYS[2]. After them: the statuses, the events (JSON, appended in the
+// same step, so the stream never says what the record does not), the field/value pairs, and the
+// fields to delete. Returns {previous status, cancelRequested}, or false when the run does not exist.
 const TRANSITION = `${APPEND_EVENTS_LUA}local s, cancel = unpack(redis.call('HMGET', KEYS[1], 'status', 'cancelRequested'))
 if not s then return false end
-local from, n = tonumber(ARGV[3]), tonumber(ARGV[2])
-for i = 6, 5 + from do
+local n, from, sets = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+for i = 7, 6 + from do
   if s == ARGV[i] then
-    local first, set, del = 6 + from + n, {'status', ARGV[1]}, {}
-    local into = set
-    for j = first, #ARGV do
-      if ARGV[j] == '' and into == set and (j - first) % 2 == 0 then into = del else into[#into + 1] = ARGV[j] end
-    end
-    redis.call('HSET', KEYS[1], unpack(set))
-    if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
-    appendEvents(KEYS[2], ARGV[4], ARGV[5], 6 + from, 5 + from + n)
+    local first = 7 + from + n
+    redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, first, first + sets - 1))
+    if first + sets <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, first + sets)) end
+    appendEvents(KEYS[2], ARGV[5], ARGV[6], 7 + from, 6 + from + n)
     return {s, cancel or ''}
   end
 end
@@ -141,7 +137,7 @@ redis.call('HDEL', KEYS[1], 'pauseData')
 return s`;
 
 type Scripted = (Redis | Cluster) & {
-  agentnestRunTransition(key: string, stream: string, to: string, events: number, from: number, maxEvents: number, ttlMs: number, ...rest: string[]): Promise<[string, string] | null>;
+  agentnestRunTransition(key: string, stream: string, to: string, events: number, from: number, sets: number, maxEvents: number, ttlMs: number, ...rest: string[]): Promise<[string, string] | null>;
   agentnestRunCreate(key: string, runs: string, conversation: string, stream: string, ...args: Array<string | number>): Promise<number>;
   agentnestRunAnswer(key: string, runId: string, now: string): Promise<string | null>;
   agentnestRunCancel(key: string, now: string): Promise<string | null>;
@@ -303,9 +299,7 @@ export class RunRegistry {
     }
     const keys = ownerKeys(this.prefix, owner);
     const events = (opts.events ?? []).map((e) => JSON.stringify(e));
-    // Fields to clear follow an empty marker (no field is named '').
-    const args = [...from, ...events, ...set, ...(cleared.length ? ['', ...cleared] : [])];
-    const moved = await this.scripted(() => (this.redis as Scripted).agentnestRunTransition(keys.record(runId), keys.events(runId), to, events.length, from.length, ...this.stream, ...args), opts.action ?? `move to ${to}`);
+    const moved = await this.scripted(() => (this.redis as Scripted).agentnestRunTransition(keys.record(runId), keys.events(runId), to, events.length, from.length, set.length, ...this.stream, ...from, ...events, ...set, ...cleared), opts.action ?? `move to ${to}`);
     return moved ? { previous: moved[0] as RunStatus, cancelRequested: moved[1] === 'true' } : undefined;
   }
 
