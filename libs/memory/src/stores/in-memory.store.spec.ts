@@ -42,6 +42,19 @@ describe('InMemoryStore caps', () => {
     expect(await store.load(id)).toEqual([]);
     expect(() => new InMemoryStore({ maxMessages: 0 })).toThrow(/maxMessages/);
   });
+
+  it('keeps at most maxConversations, dropping the least recently read or written, and still searches them all', async () => {
+    const store = new InMemoryStore({ maxConversations: 3 });
+    const id = (c: string) => ({ tenant: 't', principal: 'p', conversationId: c });
+    const say = (c: string) => store.append(id(c), [{ role: 'user', content: c }], { embeddings: [[1, 0]] });
+    for (const c of ['a', 'b', 'c']) await say(c);
+    await store.load(id('a')); // a read makes 'a' recent: 'b' is now the least recently used
+    await say('d');
+    const kept = async () => (await Promise.all(['a', 'b', 'c', 'd'].map(async (c) => ((await store.load(id(c), {})).length ? c : '')))).join('');
+    expect((await store.search(id('x'), [1, 0], { k: 10 })).map((h) => h.conversationId).sort()).toEqual(['a', 'c', 'd']);
+    expect(await kept()).toBe('acd');
+    expect(() => new InMemoryStore({ maxConversations: 0 })).toThrow(/maxConversations/);
+  });
 });
 
 describe('InMemoryStore search', () => {

@@ -23,29 +23,65 @@ export interface InMemoryStoreOptions {
   ttlMs?: number;
   /** The clock for ttlMs (tests); @default Date.now */
   now?: () => number;
+  /** Keep at most this many conversations, the least recently read or written dropped first; @default 10,000 */
+  maxConversations?: number;
 }
+
+/** A process-local store must not grow with every conversation ever started (one per request, for some clients). */
+const DEFAULT_MAX_CONVERSATIONS = 10_000;
 
 /** Process-local store for development and tests; data is lost on restart and not shared across instances. */
 export class InMemoryStore implements SearchableMemoryStore {
   readonly name = 'memory';
   // Keyed by the injective identity key; each record keeps its identity so reads can be re-checked.
+  // In order of last use (a Map iterates in insertion order): the first entry is the one to drop.
   private readonly conversations = new Map<string, ConversationRecord>();
+  private readonly maxConversations: number;
 
   constructor(private readonly options: InMemoryStoreOptions = {}) {
-    for (const k of ['maxMessages', 'ttlMs'] as const) {
+    this.maxConversations = options.maxConversations ?? DEFAULT_MAX_CONVERSATIONS;
+    for (const k of ['maxMessages', 'ttlMs', 'maxConversations'] as const) {
       const v = options[k];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new MemoryError('invalid_config', `InMemoryStore ${k} must be a positive integer`);
     }
   }
 
-  /** The live record under `key`; an idle one past its TTL is deleted on the way. */
-  private live(key: string): ConversationRecord | undefined {
+  /**
+   * The live record under `key`, made the most recently used unless `touch` is false (a scan over
+   * the map must not move entries behind itself); an idle one past its TTL is deleted on the way.
+   */
+  private live(key: string, touch = true): ConversationRecord | undefined {
     const record = this.conversations.get(key);
-    if (record?.expiresAt !== undefined && record.expiresAt <= (this.options.now ?? Date.now)()) {
+    if (!record) return undefined;
+    if (record.expiresAt !== undefined && record.expiresAt <= (this.options.now ?? Date.now)()) {
       this.conversations.delete(key);
       return undefined;
     }
+    if (touch) {
+      this.conversations.delete(key);
+      this.conversations.set(key, record);
+    }
     return record;
+  }
+
+  /** Starts a conversation, dropping the least recently used one past maxConversations. */
+  private start(key: string, identity: MemoryIdentity): ConversationRecord {
+    const record: ConversationRecord = { identity, messages: [], embeddings: [], applied: new Set() };
+    this.conversations.set(key, record);
+    if (this.conversations.size > this.maxConversations) this.evict();
+    return record;
+  }
+
+  /**
+   * Drops the least recently used conversations, a sixteenth of the cap at a time: one walk from
+   * the front of the map, instead of one per new conversation over the holes deletes leave there.
+   */
+  private evict(): void {
+    const keep = this.maxConversations - Math.floor(this.maxConversations / 16);
+    for (const key of this.conversations.keys()) {
+      if (this.conversations.size <= keep) return;
+      this.conversations.delete(key);
+    }
   }
 
   async load(identity: MemoryIdentity, opts?: LoadOptions): Promise<MemoryMessage[]> {
@@ -66,7 +102,7 @@ export class InMemoryStore implements SearchableMemoryStore {
     const key = encodeIdentityKey(id);
     let record = this.live(key);
     if (record) assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
-    else this.conversations.set(key, (record = { identity: id, messages: [], embeddings: [], applied: new Set() }));
+    else record = this.start(key, id);
     if (once !== undefined) {
       if (record.applied.has(once)) return;
       record.applied.add(once);
@@ -89,7 +125,7 @@ export class InMemoryStore implements SearchableMemoryStore {
     const hits: SearchHit[] = [];
     for (const [key] of this.conversations) {
       if (!key.startsWith(prefix)) continue;
-      const record = this.live(key);
+      const record = this.live(key, false);
       if (!record) continue;
       assertOwnedBy({ ...record.identity, conversationId: id.conversationId }, id, this.name, this.options.onAudit);
       record.embeddings.forEach((e, i) => {
