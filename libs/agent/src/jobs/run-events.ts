@@ -107,65 +107,57 @@ export class RunEvents {
 
   /**
    * A recorder that forwards a run's text deltas and tool activity to its stream, in order, never
-   * failing the run. Events wait for the next turn of the event loop and go out together, one
-   * round trip per batch: a run that finishes within the turn writes none of them itself, they go
-   * with its final status (`drain`). Deltas arriving within `textBatchMs` share one event, so a
-   * model streaming token by token does not cost a Redis write per token.
+   * failing the run. What arrives within `batchMs` of the first pending event goes out together, one
+   * round trip per batch, and deltas in a row share one event, so a model streaming token by token
+   * does not cost a Redis write per token. A run that finishes within the window writes none of them
+   * itself: they go with its final status (`drain`), and it never armed more than one timer.
    */
-  recorder(owner: RequestIdentity, runId: string, textBatchMs = 25): RunStreamRecorder {
+  recorder(owner: RequestIdentity, runId: string, batchMs = 25): RunStreamRecorder {
     let pending: RunStreamEvent[] = [];
-    let writing = Promise.resolve();
-    let scheduled: NodeJS.Immediate | undefined;
     let text = '';
+    let writing = Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
-    const write = () => {
-      scheduled = undefined;
+    const pushText = () => {
+      if (text) pending.push({ type: 'text', delta: text });
+      text = '';
+    };
+    const arm = () => {
+      timer ??= setTimeout(write, batchMs);
+    };
+    // Everything waiting, the text so far last; nothing is armed after it.
+    const take = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      pushText();
       const batch = pending;
       pending = [];
+      return batch;
+    };
+    const write = () => {
+      const batch = take();
       if (batch.length) writing = writing.then(() => this.appendAll(owner, runId, batch)).then(() => undefined, () => undefined);
       return writing;
     };
-    const push = (event: RunStreamEvent) => {
-      pending.push(event);
-      scheduled ??= setImmediate(write);
-    };
-    const pushText = () => {
-      clearTimeout(timer);
-      timer = undefined;
-      if (text) push({ type: 'text', delta: text });
-      text = '';
-    };
-    const settle = () => {
-      pushText();
-      clearImmediate(scheduled);
-      scheduled = undefined;
-    };
     return {
-      flush: () => {
-        settle();
-        return write();
-      },
+      flush: write,
       drain: async () => {
-        settle();
-        // What is already on its way lands first: the caller's events follow it.
+        // What is already on its way lands first; the window does not close meanwhile, so the caller's events follow it.
+        clearTimeout(timer);
+        timer = undefined;
         await writing;
-        const rest = pending;
-        pending = [];
-        return rest;
+        return take();
       },
       onEvent: (e: AgentEvent) => {
         // A sub-agent's own steps stay inside the tool call that ran it.
         if (e.parentRunId) return;
-        if (e.type === 'llm.delta') {
-          text += e.delta;
-          timer ??= setTimeout(pushText, textBatchMs);
-          return;
-        }
-        if (e.type !== 'tool.start' && e.type !== 'tool.end' && e.type !== 'llm.request') return;
-        pushText();
-        if (e.type === 'llm.request') push({ type: 'step' });
-        else if (e.type === 'tool.start') push({ type: 'tool.start', toolCallId: e.toolCallId, tool: e.tool, args: e.args });
-        else push({ type: 'tool.end', toolCallId: e.toolCallId, tool: e.tool, result: e.result, isError: e.isError });
+        if (e.type === 'llm.delta') text += e.delta;
+        else if (e.type === 'tool.start' || e.type === 'tool.end' || e.type === 'llm.request') {
+          pushText();
+          if (e.type === 'llm.request') pending.push({ type: 'step' });
+          else if (e.type === 'tool.start') pending.push({ type: 'tool.start', toolCallId: e.toolCallId, tool: e.tool, args: e.args });
+          else pending.push({ type: 'tool.end', toolCallId: e.toolCallId, tool: e.tool, result: e.result, isError: e.isError });
+        } else return;
+        arm();
       },
     };
   }

@@ -144,6 +144,12 @@ type Scripted = (Redis | Cluster) & {
 };
 const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint', 'output', 'outputSchema']);
 const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace', 'idem', 'answered', 'outputSchema', 'approval']);
+/** A state script's `state:<status>` error as RunStateError; any other error as it is. */
+function stateError(err: unknown, action: string): unknown {
+  const m = /state:(\w+)/.exec(String((err as Error).message));
+  return m ? new RunStateError(m[1] as RunStatus | 'answered', action) : err;
+}
+
 const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 /**
@@ -281,16 +287,15 @@ export class RunRegistry {
    * `event`, in one round trip. Undefined when the run is gone or elsewhere (finished, cancelled);
    * `cancelRequested` when a cancel was asked for meanwhile.
    */
-  async claim(owner: RequestIdentity, runId: string, fields: RunPatch, event: RunStreamEvent): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
-    try {
-      return await this.move(owner, runId, ['queued', 'running'], 'running', fields, { events: [event] });
-    } catch (err) {
+  claim(owner: RequestIdentity, runId: string, fields: RunPatch, event: RunStreamEvent): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
+    return this.move(owner, runId, ['queued', 'running'], 'running', fields, { events: [event] }).catch((err: unknown) => {
       if (err instanceof RunStateError) return undefined;
       throw err;
-    }
+    });
   }
 
-  private async move(owner: RequestIdentity, runId: string, from: RunStatus[], to: RunStatus, fields: RunPatch, opts: { events?: RunStreamEvent[]; action?: string }): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
+  // Chained, not awaited through helpers: a worker moves every run twice, and each async layer is a promise more per move.
+  private move(owner: RequestIdentity, runId: string, from: RunStatus[], to: RunStatus, fields: RunPatch, opts: { events?: RunStreamEvent[]; action?: string }): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
     const set: string[] = ['updatedAt', new Date().toISOString()];
     const cleared: string[] = [];
     for (const [k, v] of Object.entries(fields)) {
@@ -299,8 +304,12 @@ export class RunRegistry {
     }
     const keys = ownerKeys(this.prefix, owner);
     const events = (opts.events ?? []).map((e) => JSON.stringify(e));
-    const moved = await this.scripted(() => (this.redis as Scripted).agentnestRunTransition(keys.record(runId), keys.events(runId), to, events.length, from.length, set.length, ...this.stream, ...from, ...events, ...set, ...cleared), opts.action ?? `move to ${to}`);
-    return moved ? { previous: moved[0] as RunStatus, cancelRequested: moved[1] === 'true' } : undefined;
+    return (this.redis as Scripted).agentnestRunTransition(keys.record(runId), keys.events(runId), to, events.length, from.length, set.length, ...this.stream, ...from, ...events, ...set, ...cleared).then(
+      (moved) => (moved ? { previous: moved[0] as RunStatus, cancelRequested: moved[1] === 'true' } : undefined),
+      (err: unknown) => {
+        throw stateError(err, opts.action ?? `move to ${to}`);
+      },
+    );
   }
 
   /**
@@ -324,9 +333,7 @@ export class RunRegistry {
     try {
       return await call();
     } catch (err) {
-      const m = /state:(\w+)/.exec(String((err as Error).message));
-      if (m) throw new RunStateError(m[1] as RunStatus | 'answered', action);
-      throw err;
+      throw stateError(err, action);
     }
   }
 
