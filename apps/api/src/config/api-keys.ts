@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from './config.error.js';
 
 export interface ApiKeyOwner {
@@ -12,7 +12,8 @@ export interface ApiKeyOwner {
 export const DEV_API_KEY = 'dev-key';
 export const DEV_OWNER: ApiKeyOwner = { tenant: 'dev', principal: 'dev' };
 
-const digest = (key: string) => createHash('sha256').update(key).digest();
+// One-shot: no Hash object per request.
+const digest = (key: string) => hash('sha256', key, 'buffer');
 
 /**
  * API keys by SHA-256 digest: lookups compare fixed-length digests in constant time, and the
