@@ -124,10 +124,13 @@ export class RunEvents {
     const arm = () => {
       timer ??= setTimeout(write, batchMs);
     };
-    // Everything waiting, the text so far last; nothing is armed after it.
-    const take = () => {
+    const disarm = () => {
       clearTimeout(timer);
       timer = undefined;
+    };
+    // Everything waiting, the text so far last; nothing is armed after it.
+    const take = () => {
+      disarm();
       pushText();
       const batch = pending;
       pending = [];
@@ -142,8 +145,7 @@ export class RunEvents {
       flush: write,
       drain: async () => {
         // What is already on its way lands first; the window does not close meanwhile, so the caller's events follow it.
-        clearTimeout(timer);
-        timer = undefined;
+        disarm();
         await writing;
         return take();
       },
