@@ -3,7 +3,7 @@ import { describeMemoryStore } from '../testing/describe-memory-store.js';
 import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { InMemoryStore } from './in-memory.store.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
-import { encodeIdentityKey } from '../identity-key.js';
+import { encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
 import type { MemoryAuditEvent } from '../memory-store.js';
 
 describeMemoryStore('InMemoryStore', { create: () => new InMemoryStore() });
@@ -15,9 +15,10 @@ describe('InMemoryStore record ownership', () => {
     const audit: MemoryAuditEvent[] = [];
     const store = new InMemoryStore({ onAudit: (e) => audit.push(e) });
     await store.append({ tenant: 'globex', conversationId: 'c' }, [{ role: 'user', content: 'secret of globex' }]);
-    // Simulate a corrupted index: globex's record filed under acme's key.
-    const internal = (store as unknown as { conversations: Map<string, unknown> }).conversations;
-    internal.set(encodeIdentityKey({ tenant: 'acme', conversationId: 'c' }), internal.get(encodeIdentityKey({ tenant: 'globex', conversationId: 'c' })));
+    // Simulate a corrupted index: globex's record filed under acme's key, in acme's map.
+    const tenants = (store as unknown as { tenants: Map<string, Map<string, unknown>> }).tenants;
+    const record = tenants.get(encodeScopePrefix('globex'))?.get(encodeIdentityKey({ tenant: 'globex', conversationId: 'c' }));
+    tenants.set(encodeScopePrefix('acme'), new Map([[encodeIdentityKey({ tenant: 'acme', conversationId: 'c' }), record]]));
     const err = await store.load({ tenant: 'acme', conversationId: 'c' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CrossTenantAccessError);
     expect(String((err as Error).message)).not.toContain('secret');
@@ -54,6 +55,24 @@ describe('InMemoryStore caps', () => {
     expect((await store.search(id('x'), [1, 0], { k: 10 })).map((h) => h.conversationId).sort()).toEqual(['a', 'c', 'd']);
     expect(await kept()).toBe('acd');
     expect(() => new InMemoryStore({ maxConversations: 0 })).toThrow(/maxConversations/);
+  });
+
+  it('past maxConversations takes from the tenant holding the most: one tenant starting conversations cannot push out another\'s', async () => {
+    const store = new InMemoryStore({ maxConversations: 32 });
+    const id = (tenant: string, c: number) => ({ tenant, principal: 'p', conversationId: `c${c}` });
+    for (let c = 0; c < 4; c++) await store.append(id('quiet', c), [{ role: 'user', content: `quiet ${c}` }]);
+    for (let c = 0; c < 200; c++) await store.append(id('flood', c), [{ role: 'user', content: `flood ${c}` }]);
+    const kept = async (tenant: string, n: number) => (await Promise.all(Array.from({ length: n }, async (_, c) => (await store.load(id(tenant, c))).length))).reduce((a, b) => a + b, 0);
+    expect(await kept('quiet', 4)).toBe(4);
+    const flood = await kept('flood', 200);
+    expect(flood).toBeLessThanOrEqual(28);
+    expect(flood).toBeGreaterThan(0);
+    // The flood's newest conversation is among the kept, its oldest is not.
+    expect(await store.load(id('flood', 199))).toHaveLength(1);
+    expect(await store.load(id('flood', 0))).toEqual([]);
+    // Forgetting a tenant empties only its own conversations.
+    expect(await store.forgetTenant('flood')).toBe(flood);
+    expect(await kept('quiet', 4)).toBe(4);
   });
 });
 

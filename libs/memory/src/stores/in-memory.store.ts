@@ -23,7 +23,11 @@ export interface InMemoryStoreOptions {
   ttlMs?: number;
   /** The clock for ttlMs (tests); @default Date.now */
   now?: () => number;
-  /** Keep at most this many conversations, the least recently read or written dropped first; @default 10,000 */
+  /**
+   * Keep at most this many conversations in all; past it, the tenant holding the most loses its least
+   * recently read or written ones, so one tenant starting conversations cannot push out another's;
+   * @default 10,000
+   */
   maxConversations?: number;
 }
 
@@ -33,9 +37,11 @@ const DEFAULT_MAX_CONVERSATIONS = 10_000;
 /** Process-local store for development and tests; data is lost on restart and not shared across instances. */
 export class InMemoryStore implements SearchableMemoryStore {
   readonly name = 'memory';
-  // Keyed by the injective identity key; each record keeps its identity so reads can be re-checked.
-  // In order of last use (a Map iterates in insertion order): the first entry is the one to drop.
-  private readonly conversations = new Map<string, ConversationRecord>();
+  // Per tenant (by its key prefix), keyed by the injective identity key; each record keeps its
+  // identity so reads can be re-checked. Each tenant's map is in order of last use (a Map iterates
+  // in insertion order): its first entry is the one to drop.
+  private readonly tenants = new Map<string, Map<string, ConversationRecord>>();
+  private total = 0;
   private readonly maxConversations: number;
 
   constructor(private readonly options: InMemoryStoreOptions = {}) {
@@ -47,40 +53,69 @@ export class InMemoryStore implements SearchableMemoryStore {
   }
 
   /**
-   * The live record under `key`, made the most recently used unless `touch` is false (a scan over
-   * the map must not move entries behind itself); an idle one past its TTL is deleted on the way.
+   * The live record under `key` in the map of the tenant with key prefix `tenant`, made its most
+   * recently used unless `touch` is false (a scan over the map must not move entries behind
+   * itself); an idle one past its TTL is deleted on the way.
    */
-  private live(key: string, touch = true): ConversationRecord | undefined {
-    const record = this.conversations.get(key);
-    if (!record) return undefined;
+  private live(tenant: string, key: string, touch = true): ConversationRecord | undefined {
+    const space = this.tenants.get(tenant);
+    const record = space?.get(key);
+    if (!space || !record) return undefined;
     if (record.expiresAt !== undefined && record.expiresAt <= (this.options.now ?? Date.now)()) {
-      this.conversations.delete(key);
+      this.drop(tenant, key);
       return undefined;
     }
     if (touch) {
-      this.conversations.delete(key);
-      this.conversations.set(key, record);
+      space.delete(key);
+      space.set(key, record);
     }
     return record;
   }
 
-  /** Starts a conversation, dropping the least recently used one past maxConversations. */
-  private start(key: string, identity: MemoryIdentity): ConversationRecord {
+  private drop(tenant: string, key: string): boolean {
+    const space = this.tenants.get(tenant);
+    if (!space?.delete(key)) return false;
+    this.total--;
+    if (space.size === 0) this.tenants.delete(tenant);
+    return true;
+  }
+
+  /** Starts a conversation; past maxConversations, room is made. */
+  private start(tenant: string, key: string, identity: MemoryIdentity): ConversationRecord {
+    let space = this.tenants.get(tenant);
+    if (!space) this.tenants.set(tenant, (space = new Map()));
     const record: ConversationRecord = { identity, messages: [], embeddings: [], applied: new Set() };
-    this.conversations.set(key, record);
-    if (this.conversations.size > this.maxConversations) this.evict();
+    space.set(key, record);
+    if (++this.total > this.maxConversations) this.evict();
     return record;
   }
 
   /**
-   * Drops the least recently used conversations, a sixteenth of the cap at a time: one walk from
-   * the front of the map, instead of one per new conversation over the holes deletes leave there.
+   * Drops least recently used conversations of whichever tenant holds the most, down to a sixteenth
+   * under the cap: one walk per tenant and batch, instead of one per new conversation over the holes
+   * deletes leave at the front of a map.
    */
   private evict(): void {
     const keep = this.maxConversations - Math.floor(this.maxConversations / 16);
-    for (const key of this.conversations.keys()) {
-      if (this.conversations.size <= keep) return;
-      this.conversations.delete(key);
+    while (this.total > keep) {
+      let largest: [string, Map<string, ConversationRecord>] | undefined;
+      let second = 0;
+      for (const entry of this.tenants) {
+        if (!largest || entry[1].size > largest[1].size) {
+          second = largest?.[1].size ?? 0;
+          largest = entry;
+        } else second = Math.max(second, entry[1].size);
+      }
+      const [prefix, space] = largest!;
+      // Down to the next largest tenant's size, or a sixteenth of its own once they are level (so a
+      // batch over many level tenants is not one conversation per pass).
+      let take = Math.min(this.total - keep, Math.max(space.size - second, Math.ceil(space.size / 16)));
+      for (const key of space.keys()) {
+        if (take-- === 0) break;
+        space.delete(key);
+        this.total--;
+      }
+      if (space.size === 0) this.tenants.delete(prefix);
     }
   }
 
@@ -88,7 +123,7 @@ export class InMemoryStore implements SearchableMemoryStore {
     const id = validateIdentity(identity);
     const limit = resolveLimit(opts);
     const offset = resolveOffset(opts);
-    const record = this.live(encodeIdentityKey(id));
+    const record = this.live(encodeScopePrefix(id.tenant), encodeIdentityKey(id));
     if (!record || limit === 0) return [];
     assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
     return copyMessage(pageOf(record.messages, limit, offset));
@@ -100,9 +135,10 @@ export class InMemoryStore implements SearchableMemoryStore {
     const embeddings = copyMessage(validateEmbeddings(batch, opts));
     const once = resolveIdempotencyKey(opts);
     const key = encodeIdentityKey(id);
-    let record = this.live(key);
+    const tenant = encodeScopePrefix(id.tenant);
+    let record = this.live(tenant, key);
     if (record) assertOwnedBy(record.identity, id, this.name, this.options.onAudit);
-    else record = this.start(key, id);
+    else record = this.start(tenant, key, id);
     if (once !== undefined) {
       if (record.applied.has(once)) return;
       record.applied.add(once);
@@ -121,11 +157,13 @@ export class InMemoryStore implements SearchableMemoryStore {
   async search(identity: MemoryIdentity, vector: number[], opts?: SearchOptions): Promise<SearchHit[]> {
     const id = validateIdentity(identity);
     const { k, minScore } = resolveSearch(vector, opts);
+    const tenant = encodeScopePrefix(id.tenant);
     const prefix = encodeScopePrefix(id.tenant, { value: id.principal });
     const hits: SearchHit[] = [];
-    for (const [key] of this.conversations) {
+    // A copy of the keys: a conversation found expired is deleted on the way.
+    for (const key of [...(this.tenants.get(tenant)?.keys() ?? [])]) {
       if (!key.startsWith(prefix)) continue;
-      const record = this.live(key, false);
+      const record = this.live(tenant, key, false);
       if (!record) continue;
       assertOwnedBy({ ...record.identity, conversationId: id.conversationId }, id, this.name, this.options.onAudit);
       record.embeddings.forEach((e, i) => {
@@ -137,28 +175,26 @@ export class InMemoryStore implements SearchableMemoryStore {
   }
 
   async clear(identity: MemoryIdentity): Promise<void> {
-    this.conversations.delete(encodeIdentityKey(validateIdentity(identity)));
+    const id = validateIdentity(identity);
+    this.drop(encodeScopePrefix(id.tenant), encodeIdentityKey(id));
   }
 
   async forgetTenant(tenant: string): Promise<number> {
     validateScopeField('tenant', tenant, true);
-    return this.deletePrefix(encodeScopePrefix(tenant));
+    return this.deletePrefix(tenant, encodeScopePrefix(tenant));
   }
 
   async forgetPrincipal(scope: { tenant?: string; principal: string }): Promise<number> {
     validateScopeField('tenant', scope.tenant, false);
     validateScopeField('principal', scope.principal, true);
-    return this.deletePrefix(encodeScopePrefix(scope.tenant, { value: scope.principal }));
+    return this.deletePrefix(scope.tenant, encodeScopePrefix(scope.tenant, { value: scope.principal }));
   }
 
-  private deletePrefix(prefix: string): number {
+  /** Deletes the tenant's conversations whose keys start with `prefix`. */
+  private deletePrefix(tenant: string | undefined, prefix: string): number {
+    const scope = encodeScopePrefix(tenant);
     let removed = 0;
-    for (const key of this.conversations.keys()) {
-      if (key.startsWith(prefix)) {
-        this.conversations.delete(key);
-        removed++;
-      }
-    }
+    for (const key of [...(this.tenants.get(scope)?.keys() ?? [])]) if (key.startsWith(prefix) && this.drop(scope, key)) removed++;
     return removed;
   }
 }
