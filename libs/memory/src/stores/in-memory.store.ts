@@ -106,16 +106,14 @@ export class InMemoryStore implements SearchableMemoryStore {
           largest = entry;
         } else second = Math.max(second, entry[1].size);
       }
-      const [prefix, space] = largest!;
+      const [tenant, space] = largest!;
       // Down to the next largest tenant's size, or a sixteenth of its own once they are level (so a
       // batch over many level tenants is not one conversation per pass).
       let take = Math.min(this.total - keep, Math.max(space.size - second, Math.ceil(space.size / 16)));
       for (const key of space.keys()) {
         if (take-- === 0) break;
-        space.delete(key);
-        this.total--;
+        this.drop(tenant, key);
       }
-      if (space.size === 0) this.tenants.delete(prefix);
     }
   }
 
@@ -181,20 +179,21 @@ export class InMemoryStore implements SearchableMemoryStore {
 
   async forgetTenant(tenant: string): Promise<number> {
     validateScopeField('tenant', tenant, true);
-    return this.deletePrefix(tenant, encodeScopePrefix(tenant));
+    // Every conversation of the tenant is in its own map: the map goes whole.
+    const scope = encodeScopePrefix(tenant);
+    const removed = this.tenants.get(scope)?.size ?? 0;
+    this.tenants.delete(scope);
+    this.total -= removed;
+    return removed;
   }
 
   async forgetPrincipal(scope: { tenant?: string; principal: string }): Promise<number> {
     validateScopeField('tenant', scope.tenant, false);
     validateScopeField('principal', scope.principal, true);
-    return this.deletePrefix(scope.tenant, encodeScopePrefix(scope.tenant, { value: scope.principal }));
-  }
-
-  /** Deletes the tenant's conversations whose keys start with `prefix`. */
-  private deletePrefix(tenant: string | undefined, prefix: string): number {
-    const scope = encodeScopePrefix(tenant);
+    const tenant = encodeScopePrefix(scope.tenant);
+    const prefix = encodeScopePrefix(scope.tenant, { value: scope.principal });
     let removed = 0;
-    for (const key of [...(this.tenants.get(scope)?.keys() ?? [])]) if (key.startsWith(prefix) && this.drop(scope, key)) removed++;
+    for (const key of [...(this.tenants.get(tenant)?.keys() ?? [])]) if (key.startsWith(prefix) && this.drop(tenant, key)) removed++;
     return removed;
   }
 }
