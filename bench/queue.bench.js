@@ -6,7 +6,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AGENT_RUNS_QUEUE, AgentJobs, AgentJobsModule } from '@agentnest/agent/jobs';
+import { randomUUID } from 'node:crypto';
+import { AGENT_RUNS_QUEUE, AgentJobs, AgentJobsModule, RunRegistry } from '@agentnest/agent/jobs';
 import { AgentModule } from '@agentnest/agent/nest';
 import { TenantContext } from '@agentnest/agent';
 import { InMemoryStore, RedisStore } from '@agentnest/memory';
@@ -95,6 +96,34 @@ async function bareVariant() {
   };
 }
 
+// The floor of any queued run that keeps a record of its own beside BullMQ's job: the record with
+// its first event written at enqueue, and its result and last event at the end, one script each (no
+// claim, no run, no request context). AgentNest's path is this plus the claim and the run.
+async function recordFloorVariant() {
+  const prefix = `bench-floor-${process.pid}`;
+  const registry = new RunRegistry({ redis: connect({ maxRetriesPerRequest: 1 }), prefix: `${prefix}:` });
+  const queue = new Queue('floor', { connection: connect(), prefix });
+  const finish = (job) => registry.transition(job.data.owner, job.data.runId, ['queued'], 'completed', { reply: 'ok', finishedAt: new Date().toISOString() }, { events: [{ type: 'status', status: 'completed', reply: 'ok' }] });
+  const worker = new Worker('floor', finish, { connection: connect({ maxRetriesPerRequest: null }), prefix, concurrency: CONCURRENCY });
+  const done = await completions('floor', prefix);
+  return {
+    name: 'floor: BullMQ + a run record, no run',
+    enqueue: async (i) => {
+      const runId = randomUUID();
+      const owner = { tenant: 'bench', principal: `p${i % 10}` };
+      await registry.create(owner, { runId, agent: 'echo', conversationId: randomUUID() }, { jobId: runId }, { type: 'status', status: 'queued' });
+      return queue.add('job', { owner, runId }, { jobId: runId, removeOnComplete: true });
+    },
+    done,
+    close: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await done.close();
+    },
+  };
+}
+
 async function agentVariant(name, memory) {
   const prefix = `bench-agent-${process.pid}-${name.length}:`;
   const shared = connect({ maxRetriesPerRequest: 1 });
@@ -142,6 +171,7 @@ async function round(variant) {
 
 const variants = [
   await bareVariant(),
+  await recordFloorVariant(),
   await agentVariant('AgentNest jobs, mock, in-memory memory', () => new InMemoryStore()),
   await agentVariant('AgentNest jobs, mock, Redis memory', (redis) => new RedisStore({ redis, prefix: `bench-mem-${process.pid}:` })),
 ];
@@ -151,17 +181,18 @@ for (const v of variants) await round(v); // warm-up
 for (let r = 0; r < ROUNDS; r++) for (const [i, v] of variants.entries()) rates[i].push(await round(v));
 
 const base = median(rates[0]);
+const floor = median(rates[1]);
 console.log(`queue bench: ${JOBS} jobs per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds, median jobs/s enqueue -> completed`);
 for (const [i, v] of variants.entries()) {
   const rate = median(rates[i]);
   const { trips, commands, executed, redisUs, nodeUs } = v.perJob;
-  console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time)  per job: ${trips.toFixed(1)} round trips, ${commands.toFixed(1)} commands sent, ${executed.toFixed(1)} executed by Redis in ${redisUs.toFixed(0)} µs of its CPU; ${nodeUs.toFixed(0)} µs of this process' CPU`);
+  console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time${i > 1 ? `; ${(rate / floor).toFixed(2)}x the floor` : ''})  per job: ${trips.toFixed(1)} round trips, ${commands.toFixed(1)} commands sent, ${executed.toFixed(1)} executed by Redis in ${redisUs.toFixed(0)} µs of its CPU; ${nodeUs.toFixed(0)} µs of this process' CPU`);
 }
 // Memory stays flat: the heap after 10,000 more queued runs (enqueued, run, finished) against before
 // them, with Redis memory, so the conversations themselves live in Redis, not in this heap.
 const HEAP_JOBS = Number(process.env.BENCH_HEAP_JOBS ?? 10_000);
 const gc = globalThis.gc ?? (() => {});
-const heapRun = variants[2];
+const heapRun = variants[3];
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 for (let done = 0; done < HEAP_JOBS; done += JOBS) await round(heapRun);
