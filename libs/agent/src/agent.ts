@@ -28,6 +28,7 @@ import { TokenEstimator } from './run/context-window.js';
 import { embedTurn, loadHistory, recall } from './run/run-memory.js';
 import type { RunContext, RunState } from './run/run-state.js';
 import { structuredOutput } from './output/output-tiers.js';
+import { promised } from './promised.js';
 import { DEFAULT_MAX_AGENT_DEPTH, subConversationId, subRunId, type RunLink } from './team/run-link.js';
 import { HANDOFF_PREFIX, handoffTool, refName, teamSpec, type AgentRef, type AgentToolSpec, type HandoffSpec } from './team/team-tool.js';
 
@@ -173,13 +174,15 @@ export class Agent {
     return this.recorders.add(recorder);
   }
 
-  async run(input: RunInput): Promise<RunResult> {
-    if (input?.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');
-    return this.start(input);
+  run(input: RunInput): Promise<RunResult> {
+    return promised(() => {
+      if (input?.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');
+      return this.start(input);
+    });
   }
 
-  /** Starts a run: one a caller asked for, or (`link`) the sub-run of an agent tool. */
-  private async start(input: RunInput, link?: RunLink): Promise<RunResult> {
+  /** Starts a run: one a caller asked for, or (`link`) the sub-run of an agent tool. Called through promised(). */
+  private start(input: RunInput, link?: RunLink): Promise<RunResult> {
     if (typeof input?.message !== 'string') throw new AgentError('invalid_input', 'run() needs a string message');
     const identity = validateIdentity(input.identity ?? { conversationId: GLOBAL_CONVERSATION });
     if (this.options.requireTenant && !identity.tenant) throw new TenantRequiredError();
@@ -201,7 +204,8 @@ export class Agent {
       const agent = holder || this;
       // History the first call leaves out goes into the conversation's summary first (when summaries are on).
       if (agent.options.context?.summarize) await refreshSummary(agent.context(state), history, plannedDrop(agent.context(state), history, agent.specs(state)));
-      await recall(agent.context(state), message, history);
+      // Most agents recall nothing: no call, no promise.
+      if (agent.options.recall) await recall(agent.context(state), message, history);
       return agent.loop(state, history);
     });
   }
@@ -526,6 +530,7 @@ export class Agent {
     const link = this.linkFor(state, target, spec);
     if (typeof link === 'string') return { content: link, isError: true };
     const identity = { ...state.identity, conversationId: subConversationId(state.identity.conversationId, call.name) };
+    // A refusal thrown by start() rejects this call like any other failure of the sub-run.
     const result = await target.start({ message: spec.toMessage(call.args), identity, runId: subRunId(state.runId, call.id), signal: state.signal, roles: state.roles, tools: state.runTools }, link);
     return this.rollUp(state, target, result, { input: 0, output: 0 }, 0);
   }
@@ -677,7 +682,9 @@ export class Agent {
 
   /** The view of one run that its steps (model call, output tiers, memory) work with. */
   private context(state: RunState): RunContext {
-    return {
+    // Made once per run and agent: every step of a run asks for it.
+    if (state.view?.by === this) return state.view.context;
+    const context: RunContext = {
       agent: this.name,
       options: this.options,
       estimator: this.estimator,
@@ -685,6 +692,8 @@ export class Agent {
       emit: (body) => this.emit(state, body),
       scope: (body, work) => this.scope(state, body, work),
     };
+    state.view = { by: this, context };
+    return context;
   }
 
   private event(state: RunState, body: AgentEventBody): AgentEvent {

@@ -13,22 +13,36 @@ export interface Screened {
   restore: Record<string, string>;
 }
 
-/** One guardrail's verdict, reported; a guardrail that throws counts as tripped (it fails closed), an abort goes on. */
-async function decide(guard: Guardrail, input: GuardrailInput, ctx: ScreenContext): Promise<GuardrailVerdict> {
+const VERDICTS = new Set(['pass', 'rewrite', 'trip']);
+
+const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * One guardrail's verdict, reported; a guardrail that throws counts as tripped (it fails closed), an
+ * abort goes on. A promise only when the check returns one: most checks (patterns, lengths) are
+ * synchronous, and each run screens its message.
+ */
+function decide(guard: Guardrail, input: GuardrailInput, ctx: ScreenContext): GuardrailVerdict | Promise<GuardrailVerdict> {
   const started = performance.now();
-  let verdict: GuardrailVerdict;
-  try {
-    verdict = await guard.check(input);
-    if (!verdict || !['pass', 'rewrite', 'trip'].includes(verdict.action) || (verdict.action === 'rewrite' && typeof verdict.text !== 'string')) verdict = { action: 'trip', reason: 'the guardrail gave no verdict' };
-  } catch (err) {
+  const report = (verdict: GuardrailVerdict) => {
+    if (!verdict || !VERDICTS.has(verdict.action) || (verdict.action === 'rewrite' && typeof verdict.text !== 'string')) verdict = { action: 'trip', reason: 'the guardrail gave no verdict' };
+    const reason = verdict.action === 'pass' ? undefined : verdict.reason;
+    ctx.emit({ type: 'guardrail', guardrail: guard.name, stage: input.stage, action: verdict.action, ...(reason ? { reason } : {}), ...(input.tool ? { tool: input.tool } : {}), durationMs: performance.now() - started });
+    return verdict;
+  };
+  const failed = (err: unknown) => {
     if (err instanceof RunAbortedError || input.signal.aborted) throw err;
     const code = (err as { code?: unknown } | null)?.code;
     // Never the message: it may quote the text being checked.
-    verdict = { action: 'trip', reason: `the guardrail failed (${typeof code === 'string' ? code : err instanceof Error ? err.name : 'error'})` };
+    return report({ action: 'trip', reason: `the guardrail failed (${typeof code === 'string' ? code : err instanceof Error ? err.name : 'error'})` });
+  };
+  let checked: GuardrailVerdict | Promise<GuardrailVerdict>;
+  try {
+    checked = guard.check(input);
+  } catch (err) {
+    return failed(err);
   }
-  const reason = verdict.action === 'pass' ? undefined : verdict.reason;
-  ctx.emit({ type: 'guardrail', guardrail: guard.name, stage: input.stage, action: verdict.action, ...(reason ? { reason } : {}), ...(input.tool ? { tool: input.tool } : {}), durationMs: performance.now() - started });
-  return verdict;
+  return isThenable(checked) ? checked.then(report, failed) : report(checked);
 }
 
 /** Runs guardrails one after the other, each on the text the previous one left; throws GuardrailTripped on a trip. */
@@ -37,7 +51,8 @@ export async function screen(guards: readonly Guardrail[], text: string, ctx: Sc
   let current = text;
   const restore: Record<string, string> = {};
   for (const guard of guards) {
-    const verdict = await decide(guard, { ...base, text: current }, ctx);
+    const decided = decide(guard, { ...base, text: current }, ctx);
+    const verdict = isThenable(decided) ? await decided : decided;
     if (verdict.action === 'trip') throw new GuardrailTripped({ guardrail: guard.name, stage: ctx.stage, reason: verdict.reason });
     if (verdict.action === 'rewrite') {
       current = verdict.text;
@@ -57,7 +72,8 @@ export async function screenConcurrently(guards: readonly Guardrail[], text: str
     let left = guards.length;
     if (!left) return resolve(undefined);
     for (const guard of guards) {
-      decide(guard, { ...base, text }, ctx).then((verdict) => {
+      // Started now, each in its own promise (a throw in one rejects like a failed check would).
+      new Promise<GuardrailVerdict>((settle) => settle(decide(guard, { ...base, text }, ctx))).then((verdict) => {
         if (verdict.action === 'trip') resolve(new GuardrailTripped({ guardrail: guard.name, stage: 'input', reason: verdict.reason }));
         else if (verdict.action === 'rewrite') resolve(new GuardrailTripped({ guardrail: guard.name, stage: 'input', reason: 'a guardrail running beside the model call cannot rewrite the message (use mode "before")' }));
         else if (--left === 0) resolve(undefined);

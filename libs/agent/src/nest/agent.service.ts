@@ -21,6 +21,7 @@ import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
 import { AgentToolExplorer } from './agent-tool.explorer.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
+import { promised } from '../promised.js';
 
 const AGENT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -192,20 +193,22 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return this.agents.has(name);
   }
 
-  async run(name: string, input: AgentRunInput): Promise<RunResult> {
-    const caller = this.caller(input.identity);
-    const { agent } = this.registered(name);
-    const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-    return agent.run({
-      message: input.message,
-      identity,
-      signal: input.signal,
-      runId: input.runId,
-      stream: input.stream,
-      roles: this.roles(input.identity),
-      outputSchema: input.outputSchema,
-      recorders: input.recorders,
-      tools: this.runTools,
+  run(name: string, input: AgentRunInput): Promise<RunResult> {
+    return promised(() => {
+      const caller = this.caller(input.identity);
+      const { agent } = this.registered(name);
+      const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
+      return agent.run({
+        message: input.message,
+        identity,
+        signal: input.signal,
+        runId: input.runId,
+        stream: input.stream,
+        roles: this.roles(input.identity),
+        outputSchema: input.outputSchema,
+        recorders: input.recorders,
+        tools: this.runTools,
+      });
     });
   }
 

@@ -50,6 +50,8 @@ export interface RunState {
   gate?: Promise<GuardrailTripped | undefined>;
   /** Placeholders input guardrails put in the message, and what they stand for (restored in the caller's reply only). */
   restore?: Record<string, string>;
+  /** The run as the agent working on it sees it (`by`), kept for the next step of the same agent. */
+  view?: { by: object; context: RunContext };
 }
 
 /** What the steps of a run share: the agent's options, the run's state, and its event channel. */

@@ -65,14 +65,12 @@ export function mock(options: MockOptions): MockProvider {
   const calls: LLMRequest[] = [];
   let callCount = 0;
 
-  async function answerFor(req: LLMRequest, callNumber: number): Promise<MockReply> {
-    let answer: MockAnswer;
-    if (options.respond) answer = await options.respond(req, callNumber);
-    else if (options.replies) {
-      if (callNumber > options.replies.length) throw new MockRepliesExhaustedError(callNumber, options.replies.length);
-      answer = options.replies[callNumber - 1];
-    } else answer = options.reply!;
-    return typeof answer === 'string' ? { content: answer } : answer;
+  /** The scripted answer: a promise only when `respond` returns one (no extra promises per call otherwise). */
+  function answerFor(req: LLMRequest, callNumber: number): MockAnswer | Promise<MockAnswer> {
+    if (options.respond) return options.respond(req, callNumber);
+    if (!options.replies) return options.reply!;
+    if (callNumber > options.replies.length) throw new MockRepliesExhaustedError(callNumber, options.replies.length);
+    return options.replies[callNumber - 1];
   }
 
   async function complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
@@ -81,7 +79,9 @@ export function mock(options: MockOptions): MockProvider {
     if (keepCalls > 0) calls.push(copyRequest(req));
     if (calls.length > keepCalls) calls.shift();
     if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
-    const answer = await answerFor(req, callNumber);
+    const scripted = answerFor(req, callNumber);
+    const found = typeof (scripted as { then?: unknown }).then === 'function' ? await scripted : (scripted as MockAnswer);
+    const answer: MockReply = typeof found === 'string' ? { content: found } : found;
     const content = answer.content ?? '';
     const toolCalls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_${callNumber}_${i + 1}`, name: c.name, args: c.args ?? {} }));
     const usage: Usage = {
