@@ -46,7 +46,7 @@ export class AgentsController {
   @ApiResponse({ status: 400, description: 'Invalid body or JSON', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 413, description: 'Body over 1 MB', schema: ERROR_RESPONSE })
-  async run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(SYNC_RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
+  run(@Param('agent') agent: string, @Body(new JsonSchemaPipe(SYNC_RUN_REQUEST)) body: RunBody, @Res({ passthrough: true }) res: Response) {
     const outputSchema = body.responseFormat?.schema;
     return this.narrated(res, agent, outputSchema, (opts) => this.agents.run(agent, { ...opts, message: body.message, conversationId: body.conversationId, outputSchema }));
   }
@@ -60,7 +60,7 @@ export class AgentsController {
   @ApiResponse({ status: 400, description: 'Invalid body, or a checkpoint that was edited, signed elsewhere or issued by another agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 403, description: 'Checkpoint of another tenant or principal', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
-  async resume(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RESUME_REQUEST)) body: ResumeBody, @Res({ passthrough: true }) res: Response) {
+  resume(@Param('agent') agent: string, @Body(new JsonSchemaPipe(RESUME_REQUEST)) body: ResumeBody, @Res({ passthrough: true }) res: Response) {
     return this.narrated(res, agent, undefined, (opts) => this.agents.resume(agent, body.checkpoint, body.answer, opts));
   }
 

@@ -88,7 +88,8 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature, ...(built.dropped ? { droppedMessages: built.dropped } : {}) };
   ctx.emit(requested);
-  const reservation = await reserve(ctx, request, pricingTable?.[model]);
+  const holding = reserve(ctx, request, pricingTable?.[model]);
+  const reservation = holding && (await holding);
   const started = performance.now();
   const iteration = state.iterations;
   const callOptions: CallOptions = {
@@ -131,18 +132,23 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   return response;
 }
 
-/** Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent. */
-async function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<{ ledger: CostLedger; held: Reservation } | undefined> {
+/**
+ * Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent.
+ * Undefined (nothing to wait for) without a ledger or a tenant; chained, not async, as every call
+ * of every run comes through here.
+ */
+function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<{ ledger: CostLedger; held: Reservation }> | undefined {
   const { state } = ctx;
   const ledger = ctx.options.ledger ?? state.inherited.ledger;
   const tenant = state.identity.tenant;
   if (!ledger || tenant === undefined) return undefined;
-  try {
-    return { ledger, held: await raceAbort(ledger.reserve(tenant, estimateCostUsd(request, price)), signal) };
-  } catch (err) {
-    if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
-    throw err;
-  }
+  return raceAbort(ledger.reserve(tenant, estimateCostUsd(request, price)), signal).then(
+    (held) => ({ ledger, held }),
+    (err: unknown) => {
+      if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
+      throw err;
+    },
+  );
 }
 
 /** Reports the run's costBudget once when spent; says whether the run must stop. */
@@ -172,7 +178,8 @@ function turnView(state: RunState) {
  */
 export async function sideCall(ctx: RunContext, provider: LLMProvider, request: LLMRequest, price: ModelPrice | undefined, signal: AbortSignal): Promise<LLMResponse> {
   const { state } = ctx;
-  const reservation = await reserve(ctx, request, price, signal);
+  const holding = reserve(ctx, request, price, signal);
+  const reservation = holding && (await holding);
   let response: LLMResponse;
   try {
     response = await raceAbort(provider.complete(request, { signal, tenant: state.identity.tenant }), signal);

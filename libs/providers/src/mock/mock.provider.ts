@@ -1,4 +1,5 @@
 import { abortableDelay } from '../abortable-delay.js';
+import { isThenable, type MaybePromise } from '../maybe-promise.js';
 import type { CallOptions, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
 import { MockRepliesExhaustedError, ProviderConfigError } from '../provider.errors.js';
 
@@ -66,7 +67,7 @@ export function mock(options: MockOptions): MockProvider {
   let callCount = 0;
 
   /** The scripted answer: a promise only when `respond` returns one (no extra promises per call otherwise). */
-  function answerFor(req: LLMRequest, callNumber: number): MockAnswer | Promise<MockAnswer> {
+  function answerFor(req: LLMRequest, callNumber: number): MaybePromise<MockAnswer> {
     if (options.respond) return options.respond(req, callNumber);
     if (!options.replies) return options.reply!;
     if (callNumber > options.replies.length) throw new MockRepliesExhaustedError(callNumber, options.replies.length);
@@ -80,7 +81,7 @@ export function mock(options: MockOptions): MockProvider {
     if (calls.length > keepCalls) calls.shift();
     if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
     const scripted = answerFor(req, callNumber);
-    const found = typeof (scripted as { then?: unknown }).then === 'function' ? await scripted : (scripted as MockAnswer);
+    const found = isThenable(scripted) ? await scripted : scripted;
     const answer: MockReply = typeof found === 'string' ? { content: found } : found;
     const content = answer.content ?? '';
     const toolCalls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_${callNumber}_${i + 1}`, name: c.name, args: c.args ?? {} }));

@@ -1,3 +1,4 @@
+import type { MaybePromise } from '../maybe-promise.js';
 import type { CircuitStateName } from './provider-event.js';
 
 export interface CircuitConfig {
@@ -30,10 +31,10 @@ export interface CircuitOutcome {
  * time --(halfOpenSuccesses successes)--> closed, or --(a failure)--> open again.
  */
 export interface CircuitStateStore {
-  /** May a call go ahead now? Moves open to half_open once the cooldown has passed and leases the probe. */
-  acquire(key: string, config: CircuitConfig): Promise<CircuitDecision>;
-  /** Records how an allowed call ended. */
-  record(key: string, success: boolean, config: CircuitConfig): Promise<CircuitOutcome>;
+  /** May a call go ahead now? Moves open to half_open once the cooldown has passed and leases the probe. A store in this process may answer at once. */
+  acquire(key: string, config: CircuitConfig): MaybePromise<CircuitDecision>;
+  /** Records how an allowed call ended. A store in this process may answer at once. */
+  record(key: string, success: boolean, config: CircuitConfig): MaybePromise<CircuitOutcome>;
   state(key: string): Promise<CircuitStateName>;
 }
 
@@ -57,7 +58,8 @@ export class InMemoryCircuitState implements CircuitStateStore {
     return c;
   }
 
-  async acquire(key: string, config: CircuitConfig): Promise<CircuitDecision> {
+  // Answered at once, not async: every model call asks before and reports after.
+  acquire(key: string, config: CircuitConfig): CircuitDecision {
     const c = this.get(key);
     const now = this.now();
     if (c.state === 'closed') return { allowed: true, state: 'closed', retryAfterMs: 0 };
@@ -72,7 +74,7 @@ export class InMemoryCircuitState implements CircuitStateStore {
     return { allowed: true, state: 'half_open', retryAfterMs: 0 };
   }
 
-  async record(key: string, success: boolean, config: CircuitConfig): Promise<CircuitOutcome> {
+  record(key: string, success: boolean, config: CircuitConfig): CircuitOutcome {
     const c = this.get(key);
     const now = this.now();
     const from = c.state;

@@ -50,7 +50,7 @@ const consumers = {
 
 class CountingCircuit extends InMemoryCircuitState {
   readonly records: boolean[] = [];
-  override async record(key: string, success: boolean, config: CircuitConfig): Promise<CircuitOutcome> {
+  override record(key: string, success: boolean, config: CircuitConfig): CircuitOutcome {
     this.records.push(success);
     return super.record(key, success, config);
   }

@@ -1,6 +1,7 @@
 import type { CallOptions, LLMProvider, LLMRequest, LLMResponse, StreamEvent } from '../llm-provider.js';
 import { CircuitOpenError, ProviderError } from '../provider.errors.js';
-import { InMemoryCircuitState, type CircuitConfig, type CircuitStateStore, type CircuitTransition } from './circuit-state.js';
+import { InMemoryCircuitState, type CircuitConfig, type CircuitDecision, type CircuitStateStore, type CircuitTransition } from './circuit-state.js';
+import { isThenable } from '../maybe-promise.js';
 import { notify } from './provider-event.js';
 
 export interface CircuitBreakerOptions {
@@ -35,28 +36,41 @@ export function withCircuitBreaker(provider: LLMProvider, options: CircuitBreake
     if (t) notify(opts.onEvent, { type: 'breaker', provider: provider.name, from: t.from, to: t.to });
   };
 
-  async function admit(opts: CallOptions): Promise<void> {
-    const decision = await state.acquire(key, config);
+  // The store's answers are waited for only when they are promises (a shared store's): the
+  // in-process store answers at once, and every call asks it twice.
+  const admitted = (decision: CircuitDecision, opts: CallOptions) => {
     announce(decision.transition, opts);
     if (!decision.allowed) throw new CircuitOpenError(provider.name, decision.retryAfterMs);
+  };
+  function admit(opts: CallOptions): Promise<void> | undefined {
+    const decision = state.acquire(key, config);
+    if (isThenable(decision)) return decision.then((d) => admitted(d, opts));
+    admitted(decision, opts);
+    return undefined;
   }
 
   // A call that neither failed nor succeeded as far as the provider goes (abort, bad request) still ends a probe.
-  async function settle(error: unknown | undefined, opts: CallOptions): Promise<void> {
+  function settle(error: unknown | undefined, opts: CallOptions): Promise<void> | undefined {
     const failed = error !== undefined && !opts.signal?.aborted && isFailure(error);
-    announce((await state.record(key, !failed, config)).transition, opts);
+    const outcome = state.record(key, !failed, config);
+    if (isThenable(outcome)) return outcome.then((o) => announce(o.transition, opts));
+    announce(outcome.transition, opts);
+    return undefined;
   }
 
   const wrapped: LLMProvider = {
     name: provider.name,
     async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
-      await admit(opts);
+      const admission = admit(opts);
+      if (admission) await admission;
       try {
         const response = await provider.complete(req, opts);
-        await settle(undefined, opts);
+        const recorded = settle(undefined, opts);
+        if (recorded) await recorded;
         return response;
       } catch (error) {
-        await settle(error, opts);
+        const recorded = settle(error, opts);
+        if (recorded) await recorded;
         throw error;
       }
     },
