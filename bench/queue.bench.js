@@ -78,14 +78,15 @@ async function completions(queueName, prefix) {
   };
 }
 
-async function bareVariant() {
-  const prefix = `bench-bare-${process.pid}`;
-  const queue = new Queue('bare', { connection: connect(), prefix });
-  const worker = new Worker('bare', async () => undefined, { connection: connect({ maxRetriesPerRequest: null }), prefix, concurrency: CONCURRENCY });
-  const done = await completions('bare', prefix);
+/** A plain BullMQ queue and worker of this bench: `processor` runs each job, `enqueue(queue, i)` adds one. */
+async function bullmqVariant(name, queueName, processor, enqueue) {
+  const prefix = `bench-${queueName}-${process.pid}`;
+  const queue = new Queue(queueName, { connection: connect(), prefix });
+  const worker = new Worker(queueName, processor, { connection: connect({ maxRetriesPerRequest: null }), prefix, concurrency: CONCURRENCY });
+  const done = await completions(queueName, prefix);
   return {
-    name: 'bare BullMQ, no-op processor',
-    enqueue: (i) => queue.add('job', { i }, { removeOnComplete: true }),
+    name,
+    enqueue: (i) => enqueue(queue, i),
     done,
     close: async () => {
       await worker.close();
@@ -96,32 +97,20 @@ async function bareVariant() {
   };
 }
 
+const bareVariant = () => bullmqVariant('bare BullMQ, no-op processor', 'bare', async () => undefined, (queue, i) => queue.add('job', { i }, { removeOnComplete: true }));
+
 // The floor of any queued run that keeps a record of its own beside BullMQ's job: the record with
 // its first event written at enqueue, and its result and last event at the end, one script each (no
 // claim, no run, no request context). AgentNest's path is this plus the claim and the run.
-async function recordFloorVariant() {
-  const prefix = `bench-floor-${process.pid}`;
-  const registry = new RunRegistry({ redis: connect({ maxRetriesPerRequest: 1 }), prefix: `${prefix}:` });
-  const queue = new Queue('floor', { connection: connect(), prefix });
+function recordFloorVariant() {
+  const registry = new RunRegistry({ redis: connect({ maxRetriesPerRequest: 1 }), prefix: `bench-floor-record-${process.pid}:` });
   const finish = (job) => registry.transition(job.data.owner, job.data.runId, ['queued'], 'completed', { reply: 'ok', finishedAt: new Date().toISOString() }, { events: [{ type: 'status', status: 'completed', reply: 'ok' }] });
-  const worker = new Worker('floor', finish, { connection: connect({ maxRetriesPerRequest: null }), prefix, concurrency: CONCURRENCY });
-  const done = await completions('floor', prefix);
-  return {
-    name: 'floor: BullMQ + a run record, no run',
-    enqueue: async (i) => {
-      const runId = randomUUID();
-      const owner = { tenant: 'bench', principal: `p${i % 10}` };
-      await registry.create(owner, { runId, agent: 'echo', conversationId: randomUUID() }, { jobId: runId }, { type: 'status', status: 'queued' });
-      return queue.add('job', { owner, runId }, { jobId: runId, removeOnComplete: true });
-    },
-    done,
-    close: async () => {
-      await worker.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
-      await done.close();
-    },
-  };
+  return bullmqVariant('floor: BullMQ + a run record, no run', 'floor', finish, async (queue, i) => {
+    const runId = randomUUID();
+    const owner = { tenant: 'bench', principal: `p${i % 10}` };
+    await registry.create(owner, { runId, agent: 'echo', conversationId: randomUUID() }, { jobId: runId }, { type: 'status', status: 'queued' });
+    return queue.add('job', { owner, runId }, { jobId: runId, removeOnComplete: true });
+  });
 }
 
 async function agentVariant(name, memory) {
