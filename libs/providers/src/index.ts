@@ -30,6 +30,7 @@ export { withCircuitBreaker } from './resilience/with-circuit-breaker.js';
 export type { CircuitBreakerOptions } from './resilience/with-circuit-breaker.js';
 export { InMemoryCircuitState } from './resilience/circuit-state.js';
 export type { CircuitConfig, CircuitDecision, CircuitOutcome, CircuitStateStore, CircuitTransition } from './resilience/circuit-state.js';
+export { isThenable, type MaybePromise } from './maybe-promise.js';
 export { RedisCircuitState } from './resilience/redis-circuit-state.js';
 export type { RedisCircuitStateOptions } from './resilience/redis-circuit-state.js';
 export { withRateLimit, estimateInputTokens } from './resilience/with-rate-limit.js';

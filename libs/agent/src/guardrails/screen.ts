@@ -1,3 +1,4 @@
+import { isThenable, type MaybePromise } from '@agentnest/providers';
 import { RunAbortedError } from '../agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { GuardrailTripped, type Guardrail, type GuardrailInput, type GuardrailVerdict } from './guardrail.js';
@@ -15,14 +16,12 @@ export interface Screened {
 
 const VERDICTS = new Set(['pass', 'rewrite', 'trip']);
 
-const isThenable = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
-
 /**
  * One guardrail's verdict, reported; a guardrail that throws counts as tripped (it fails closed), an
  * abort goes on. A promise only when the check returns one: most checks (patterns, lengths) are
  * synchronous, and each run screens its message.
  */
-function decide(guard: Guardrail, input: GuardrailInput, ctx: ScreenContext): GuardrailVerdict | Promise<GuardrailVerdict> {
+function decide(guard: Guardrail, input: GuardrailInput, ctx: ScreenContext): MaybePromise<GuardrailVerdict> {
   const started = performance.now();
   const report = (verdict: GuardrailVerdict) => {
     if (!verdict || !VERDICTS.has(verdict.action) || (verdict.action === 'rewrite' && typeof verdict.text !== 'string')) verdict = { action: 'trip', reason: 'the guardrail gave no verdict' };
@@ -36,7 +35,7 @@ function decide(guard: Guardrail, input: GuardrailInput, ctx: ScreenContext): Gu
     // Never the message: it may quote the text being checked.
     return report({ action: 'trip', reason: `the guardrail failed (${typeof code === 'string' ? code : err instanceof Error ? err.name : 'error'})` });
   };
-  let checked: GuardrailVerdict | Promise<GuardrailVerdict>;
+  let checked: MaybePromise<GuardrailVerdict>;
   try {
     checked = guard.check(input);
   } catch (err) {
