@@ -177,24 +177,32 @@ export class AgentJobs implements OnModuleInit {
    */
   async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean } | undefined> {
     const owner = this.tenant.get() ?? {};
+    const target = await this.registry.cancelTarget(owner, runId);
+    if (!target) return undefined;
+    // The job goes first: BullMQ removes a waiting one atomically and refuses one a worker holds. A
+    // held job has started, even while its record still says queued (a fresh run claims itself with
+    // its first write, see RunClaim), so it is told to abort like a running one.
+    if (target.status === 'queued' && !target.answered && target.jobId && (await this.queue.remove(target.jobId)) === 0) return this.requestCancel(owner, runId);
     try {
-      const pause = (await this.registry.get(owner, runId))?.pauseData as ApprovalPauseData | undefined;
       const previous = await this.registry.cancel(owner, runId);
       if (previous === undefined) return undefined;
       // Its approval is settled too, so approvers no longer see it waiting (a decision racing the cancel loses either way).
+      const pause = target.pauseData as ApprovalPauseData | undefined;
       if (previous === 'paused' && pause?.kind === 'approval') await this.approvals.decide(owner.tenant, pause.approvalId, 'denied', owner.principal ?? '', 'the run was cancelled').catch(() => undefined);
-      const jobId = await this.registry.jobId(owner, runId);
-      // A job that became active meanwhile finds the run cancelled and does nothing.
-      if (previous === 'queued' && jobId) await this.queue.remove(jobId).catch(() => 0);
       await this.events.append(owner, runId, { type: 'status', status: 'cancelled' });
       return { runId, status: 'cancelled' };
     } catch (err) {
       if (!(err instanceof RunStateError) || err.status !== 'running') throw err;
-      // Recorded first, so a worker that takes the job over after a crash sees it too.
-      await this.registry.update(owner, runId, { cancelRequested: true });
-      await this.registry.requestCancel(runId);
-      return { runId, status: 'running', cancelRequested: true };
+      return this.requestCancel(owner, runId);
     }
+  }
+
+  /** Asks whichever worker runs the owner's run to abort it. */
+  private async requestCancel(owner: RequestIdentity, runId: string): Promise<{ runId: string; status: 'running'; cancelRequested: true }> {
+    // Recorded first, so a worker that claims the run later (a takeover after a crash, or a fresh run's first write) sees it too.
+    await this.registry.update(owner, runId, { cancelRequested: true });
+    await this.registry.requestCancel(runId);
+    return { runId, status: 'running', cancelRequested: true };
   }
 
   /**
@@ -206,7 +214,8 @@ export class AgentJobs implements OnModuleInit {
     const erased = await this.registry.erase(owner, scope);
     await Promise.all(
       erased.map(async (run) => {
-        if (run.status === 'running') await this.registry.requestCancel(run.runId);
+        // A queued run's job may be held by a worker already (a fresh run claims itself with its first write).
+        if (run.status === 'running' || run.status === 'queued') await this.registry.requestCancel(run.runId);
         for (const jobId of run.jobIds) await this.dropJob(jobId);
       }),
     );

@@ -18,6 +18,7 @@ import { ApprovalRegistry } from './approval-registry.js';
 import { ApprovalFlow } from './approval-flow.js';
 import type { ApprovalPauseData } from '../tools/approval.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
+import { RunClaim } from './run-claim.js';
 
 /** Failures worth another attempt (5xx, timeouts, network; outages wait instead); anything else (bad input, policy, bugs) fails the run at once. */
 function retryable(err: unknown): boolean {
@@ -132,12 +133,15 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
     // The first job of a run leaves its trace, so a later continuation can link to it.
     const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined && !d.decision ? { trace } : {}), ...(d.answer !== undefined || d.decision ? { answered: null } : {}) };
-    const recorder = this.events.recorder(owner, d.runId);
-    // One script moves the run to running, appends its event and says whether a cancel came first.
-    const claimed = await this.registry.claim(owner, d.runId, fields, { type: 'status', status: 'running' });
-    if (claimed === undefined) return { status: 'skipped' };
-    if (claimed.cancelRequested || controller.signal.aborted) {
-      await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder);
+    const claim = new RunClaim(this.registry, owner, d.runId, fields, controller);
+    // A fresh job claims its run with the stream's first write (see RunClaim); any other claims first,
+    // in one script that also says whether a cancel came meanwhile (it then aborts the controller).
+    const fresh = attempts === 1 && d.answer === undefined && !d.decision;
+    const recorder = this.events.recorder(owner, d.runId, fresh ? { opening: claim.open } : {});
+    if (!fresh) await claim.open([]);
+    if (claim.refused) return { status: 'skipped' };
+    if (controller.signal.aborted) {
+      await this.mark(claim, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder);
       return { status: 'cancelled' };
     }
     try {
@@ -147,27 +151,28 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
         // The run's tool events land before the approval request that follows them.
         await recorder.flush();
+        if (claim.refused) return { status: 'skipped' };
         // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
         if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId }, { pauseData: approval, checkpoint: result.checkpoint });
         const link = approval ? this.flow.link(approval) : {};
         const toolCallId = result.checkpoint.body.pending.toolCallId;
-        await this.mark(owner, d.runId, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId }, recorder);
+        await this.mark(claim, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId }, recorder);
         return { status: 'paused' };
       }
       // A guardrail's tripwire ends the run: its own final status, with the error the sync endpoint answers.
       if (result.status === 'blocked') {
         const error = publicError(new GuardrailTrippedError(result.guardrail, result.stage, result.reason));
-        await this.mark(owner, d.runId, 'blocked', { error, answeredBy: result.agent, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage }, recorder);
+        await this.mark(claim, 'blocked', { error, answeredBy: result.agent, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage }, recorder);
         return { status: 'blocked' };
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
       const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-      await this.mark(owner, d.runId, status, { reply: result.reply, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply, usage }, recorder);
+      await this.mark(claim, status, { reply: result.reply, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply, usage }, recorder);
       return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {
-        await this.mark(owner, d.runId, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder).catch(() => undefined);
+        await this.mark(claim, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder).catch(() => undefined);
         return { status: 'cancelled' };
       }
       // The record and the stream get what the sync path would answer; details stay in the server log.
@@ -181,18 +186,18 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         const left = (this.options.outageMaxMs ?? DEFAULT_OUTAGE_MAX_MS) - (Date.now() - since);
         if (left > 0) {
           const waitMs = Math.min(left, MAX_WAIT_MS, Math.max(MIN_WAIT_MS, err.retryAfterMs ?? this.options.backoffMs ?? 1_000));
-          await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
+          await this.mark(claim, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
           await job.updateData({ ...d, outageSince: since });
           await job.moveToDelayed(Date.now() + waitMs, token);
           throw new DelayedError();
         }
       }
       if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-        await this.mark(owner, d.runId, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
+        await this.mark(claim, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
         throw err;
       }
       this.logger.warn(`run ${d.runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
-      await this.mark(owner, d.runId, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }, recorder).catch(() => undefined);
+      await this.mark(claim, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }, recorder).catch(() => undefined);
       throw new UnrecoverableError(error.code);
     }
   }
@@ -217,9 +222,9 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
   }
 
-  /** Moves a running run to `to` and tells its live stream, with the run's events not written yet, in one round trip. */
-  private async mark(owner: { tenant?: string; principal?: string }, runId: string, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
-    await this.registry.transition(owner, runId, ['running'], to, fields, { events: [...(await recorder.drain()), event] });
+  /** Moves the worker's run to `to` and tells its live stream, with the run's events not written yet, in one round trip. */
+  private async mark(claim: RunClaim, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
+    await claim.finish(to, fields, [...(await recorder.drain()), event]);
   }
 
   private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined, recorder: RunStreamRecorder): Promise<RunResult> {

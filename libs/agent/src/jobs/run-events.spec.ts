@@ -20,7 +20,7 @@ describe('RunEvents.recorder', () => {
     const events = new RunEvents({ redis, prefix });
     // Events are kept only while the run is recorded.
     await redis.hset(ownerKeys(prefix, owner).record('r'), 'status', 'running');
-    const rec = events.recorder(owner, 'r', 40);
+    const rec = events.recorder(owner, 'r', { batchMs: 40 });
     rec.onEvent(delta('Hel'));
     rec.onEvent(delta('lo'));
     // The window closes (its timer fires): one event for both. Waits for that, not for a fixed time.

@@ -111,8 +111,13 @@ export class RunEvents {
    * round trip per batch, and deltas in a row share one event, so a model streaming token by token
    * does not cost a Redis write per token. A run that finishes within the window writes none of them
    * itself: they go with its final status (`drain`), and it never armed more than one timer.
+   * `opening`, when given, writes the first batch instead (a worker's claim that carries it), within
+   * `batchMs` of the start even if the run has sent nothing by then; a run that finishes first never
+   * calls it.
    */
-  recorder(owner: RequestIdentity, runId: string, batchMs = 25): RunStreamRecorder {
+  recorder(owner: RequestIdentity, runId: string, options: { batchMs?: number; opening?: (events: RunStreamEvent[]) => Promise<unknown> } = {}): RunStreamRecorder {
+    const batchMs = options.batchMs ?? 25;
+    let opening = options.opening;
     let pending: RunStreamEvent[] = [];
     let text = '';
     let writing = Promise.resolve();
@@ -136,11 +141,17 @@ export class RunEvents {
       pending = [];
       return batch;
     };
+    const send = (batch: RunStreamEvent[]) => {
+      const open = opening;
+      opening = undefined;
+      return open ? open(batch) : this.appendAll(owner, runId, batch);
+    };
     const write = () => {
       const batch = take();
-      if (batch.length) writing = writing.then(() => this.appendAll(owner, runId, batch)).then(() => undefined, () => undefined);
+      if (batch.length || opening) writing = writing.then(() => send(batch)).then(() => undefined, () => undefined);
       return writing;
     };
+    if (opening) arm();
     return {
       flush: write,
       drain: async () => {

@@ -21,7 +21,7 @@ describe('RunRegistry: a status change and its events in one step', () => {
     const { registry, events } = setup();
     await registry.create(owner, { runId: 'r1', agent: 'echo', conversationId: 'c1' }, { jobId: 'r1' }, { type: 'status', status: 'queued' });
     expect((await registry.list(owner, 10)).map((r) => [r.runId, r.status])).toEqual([['r1', 'queued']]);
-    expect(await registry.claim(owner, 'r1', { attempts: 1, startedAt: 'then' }, { type: 'status', status: 'running' })).toEqual({ previous: 'queued', cancelRequested: false });
+    expect(await registry.claim(owner, 'r1', { attempts: 1, startedAt: 'then' }, [{ type: 'status', status: 'running' }])).toEqual({ previous: 'queued', cancelRequested: false });
     await registry.transition(owner, 'r1', ['running'], 'completed', { reply: 'hi', usage: { inputTokens: 3, outputTokens: 1 }, error: null }, { events: [{ type: 'step' }, { type: 'status', status: 'completed', reply: 'hi' }] });
     const run = await registry.get(owner, 'r1');
     expect(run).toMatchObject({ status: 'completed', reply: 'hi', usage: { inputTokens: 3, outputTokens: 1 }, attempts: 1, startedAt: 'then' });
@@ -36,10 +36,10 @@ describe('RunRegistry: a status change and its events in one step', () => {
   it('clears fields given as null, and appends nothing when the run is not in a status it may leave', async () => {
     const { registry, events } = setup();
     await registry.create(owner, { runId: 'r2', agent: 'echo', conversationId: 'c1' }, { jobId: 'r2' });
-    await registry.claim(owner, 'r2', {}, { type: 'status', status: 'running' });
+    await registry.claim(owner, 'r2', {}, [{ type: 'status', status: 'running' }]);
     await registry.transition(owner, 'r2', ['running'], 'queued', { error: { code: 'overloaded', message: 'later' } });
     expect((await registry.get(owner, 'r2'))?.error).toEqual({ code: 'overloaded', message: 'later' });
-    await registry.claim(owner, 'r2', {}, { type: 'status', status: 'running' });
+    await registry.claim(owner, 'r2', {}, [{ type: 'status', status: 'running' }]);
     await registry.transition(owner, 'r2', ['running'], 'completed', { reply: '', error: null });
     const run = await registry.get(owner, 'r2');
     expect(run?.error).toBeUndefined();
@@ -47,17 +47,17 @@ describe('RunRegistry: a status change and its events in one step', () => {
     const before = (await events.read(owner, 'r2', '0')).length;
     await expect(registry.transition(owner, 'r2', ['running'], 'failed', {}, { events: [{ type: 'status', status: 'failed' }] })).rejects.toBeInstanceOf(RunStateError);
     // A finished run cannot be claimed again (a duplicate job does nothing).
-    expect(await registry.claim(owner, 'r2', {}, { type: 'status', status: 'running' })).toBeUndefined();
+    expect(await registry.claim(owner, 'r2', {}, [{ type: 'status', status: 'running' }])).toBeUndefined();
     expect(await events.read(owner, 'r2', '0')).toHaveLength(before);
   });
 
   it('tells the worker that claims a run whether a cancel was asked for, and is blind to other owners', async () => {
     const { registry } = setup();
     await registry.create(owner, { runId: 'r3', agent: 'echo', conversationId: 'c1' }, { jobId: 'r3' });
-    await registry.claim(owner, 'r3', {}, { type: 'status', status: 'running' });
+    await registry.claim(owner, 'r3', {}, [{ type: 'status', status: 'running' }]);
     await registry.update(owner, 'r3', { cancelRequested: true });
     // A stalled job taken over by another worker.
-    expect(await registry.claim(owner, 'r3', {}, { type: 'status', status: 'running' })).toEqual({ previous: 'running', cancelRequested: true });
-    expect(await registry.claim({ tenant: 'globex', principal: 'alice' }, 'r3', {}, { type: 'status', status: 'running' })).toBeUndefined();
+    expect(await registry.claim(owner, 'r3', {}, [{ type: 'status', status: 'running' }])).toEqual({ previous: 'running', cancelRequested: true });
+    expect(await registry.claim({ tenant: 'globex', principal: 'alice' }, 'r3', {}, [{ type: 'status', status: 'running' }])).toBeUndefined();
   });
 });

@@ -284,11 +284,11 @@ export class RunRegistry {
 
   /**
    * A worker takes the owner's queued run (or a running one whose worker died) and appends
-   * `event`, in one round trip. Undefined when the run is gone or elsewhere (finished, cancelled);
+   * `events`, in one round trip. Undefined when the run is gone or elsewhere (finished, cancelled);
    * `cancelRequested` when a cancel was asked for meanwhile.
    */
-  claim(owner: RequestIdentity, runId: string, fields: RunPatch, event: RunStreamEvent): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
-    return this.move(owner, runId, ['queued', 'running'], 'running', fields, { events: [event] }).catch((err: unknown) => {
+  claim(owner: RequestIdentity, runId: string, fields: RunPatch, events: RunStreamEvent[]): Promise<{ previous: RunStatus; cancelRequested: boolean } | undefined> {
+    return this.move(owner, runId, ['queued', 'running'], 'running', fields, { events }).catch((err: unknown) => {
       if (err instanceof RunStateError) return undefined;
       throw err;
     });
@@ -396,9 +396,15 @@ export class RunRegistry {
     return replicated(this.redis, this.key(owner, runId));
   }
 
-  /** The BullMQ job currently carrying the run (its first job, or its latest continuation). */
-  async jobId(owner: RequestIdentity, runId: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.key(owner, runId), 'jobId')) ?? undefined;
+  /**
+   * What cancelling the owner's run needs to know: its status, whether an accepted answer waits for
+   * a worker, the BullMQ job carrying it (its first job, or its latest continuation) and what it is
+   * paused on. Undefined for an unknown run or someone else's.
+   */
+  async cancelTarget(owner: RequestIdentity, runId: string): Promise<{ status: RunStatus; answered: boolean; jobId?: string; pauseData?: unknown } | undefined> {
+    const [status, answered, jobId, pauseData, tenant, principal] = await this.redis.hmget(this.key(owner, runId), 'status', 'answered', 'jobId', 'pauseData', 'tenant', 'principal');
+    if (!status || tenant !== (owner.tenant ?? '') || principal !== (owner.principal ?? '')) return undefined;
+    return { status: status as RunStatus, answered: answered !== null, jobId: jobId ?? undefined, pauseData: pauseData ? JSON.parse(pauseData) : undefined };
   }
 
   /** What a continuation needs: the owner's paused run's server-side checkpoint and output schema, and the traceparent of the run's first job (to link to). */
