@@ -191,6 +191,24 @@ describe('Agent.run', () => {
     expect(events[0]).toMatchObject({ agent: 'a', identity: alice, message: 'go' });
   });
 
+  it('loads no history for a conversation the caller has just started, and still keeps its turn', async () => {
+    const store = new InMemoryStore();
+    let loads = 0;
+    const load = store.load.bind(store);
+    store.load = (...args) => (loads++, load(...args));
+    const events: AgentEvent[] = [];
+    const agent = Agent.create({ name: 'a', provider: mock({ reply: 'hi' }), model: 'm', memory: store });
+    agent.attach({ onEvent: (e) => events.push(e) });
+    completed(await agent.run({ message: 'first', identity: alice, newConversation: true }));
+    expect(loads).toBe(0);
+    expect(events.map((e) => e.type)).toEqual(['run.start', 'llm.request', 'llm.response', 'memory.write', 'run.end']);
+    // The next turn of the same conversation reads the first.
+    const next = mock({ reply: 'again' });
+    completed(await Agent.create({ name: 'a', provider: next, model: 'm', memory: store }).run({ message: 'second', identity: alice }));
+    expect(loads).toBe(1);
+    expect(next.calls[0].messages.map((m) => m.content)).toEqual(['first', 'hi', 'second']);
+  });
+
   it('puts retries, breaker changes and fallbacks of the provider stack into events and the narrative', async () => {
     const down = mock({
       name: 'primary',

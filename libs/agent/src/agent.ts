@@ -192,7 +192,7 @@ export class Agent {
     state.output = output;
     return this.guard(state, async () => {
       const message = await screenMessage(this.context(state), input.message);
-      let history = await loadHistory(this.context(state));
+      let history = input.newConversation ? [] : await loadHistory(this.context(state));
       // The agent that answered the conversation's last turn still holds it: it answers this one.
       const holder = state.team && this.holderOf(history);
       if (holder) {

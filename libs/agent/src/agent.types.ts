@@ -117,6 +117,8 @@ export interface RunInput {
   recorders?: Recorder[];
   /** Tools for this run only, besides the agent's own (an MCP server's tools as listed now). */
   tools?: RunTools;
+  /** The caller has just made up this conversation's id, so it has no history: the run loads none (a memory round trip fewer); @default false */
+  newConversation?: boolean;
 }
 
 export interface ResumeOptions {

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mock } from '@agentnest/providers';
+import { InMemoryStore } from '@agentnest/memory';
+import { AgentService } from '../nest/agent.service.js';
 import { defineTool } from '../tools/tool.js';
 import { TenantContext } from '../context/tenant-context.js';
 import { AgentModule } from '../nest/agent.module.js';
@@ -48,6 +50,49 @@ describe('AgentJobsModule', () => {
     // Sockets that are closing still count for a moment; a leaked connection never goes.
     for (let i = 0; i < 100 && sockets() > before; i++) await new Promise((r) => setTimeout(r, 50));
     expect(sockets()).toBeLessThanOrEqual(before);
+  });
+
+  it('reads no memory for the first turn of a conversation it started, queued or direct, and the history of one it continues', async () => {
+    const store = new InMemoryStore();
+    const loaded: string[] = [];
+    const load = store.load.bind(store);
+    store.load = (identity, opts) => (loaded.push(identity.conversationId), load(identity, opts));
+    const model = mock({ reply: 'ok' });
+    @Module({
+      imports: [
+        AgentModule.forRoot({ agents: { echo: { provider: model, model: 'm' } }, memory: store }),
+        AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-memory-${randomUUID()}:` }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    await app.init();
+    try {
+      const jobs = app.get(AgentJobs);
+      const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
+      const finished = async (runId: string) => {
+        const deadline = Date.now() + 10_000;
+        let record = await as(() => jobs.get(runId));
+        while (record?.status !== 'completed' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 25));
+          record = await as(() => jobs.get(runId));
+        }
+        return record!;
+      };
+      const first = await finished((await as(() => jobs.enqueue('echo', { message: 'one' }))).runId);
+      expect(loaded).toEqual([]);
+      await finished((await as(() => jobs.enqueue('echo', { message: 'two', conversationId: first.conversationId }))).runId);
+      expect(loaded).toEqual([first.conversationId]);
+      expect(model.calls.at(-1)!.messages.map((m) => m.content)).toEqual(['one', 'ok', 'two']);
+      // The direct path alike.
+      const direct = app.get(AgentService);
+      await as(() => direct.run('echo', { message: 'three' }));
+      expect(loaded).toHaveLength(1);
+      await as(() => direct.run('echo', { message: 'four', conversationId: first.conversationId }));
+      expect(loaded).toEqual([first.conversationId, first.conversationId]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses to answer a queued run that waits for an approval (409), and leaves it paused', async () => {

@@ -111,6 +111,7 @@ export class AgentJobs implements OnModuleInit {
       principal: owner.principal,
       roles: owner.roles ? [...owner.roles] : undefined,
       conversationId,
+      ...(input.conversationId === undefined ? { newConversation: true as const } : {}),
       message: input.message,
       ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
       trace: this.tracer.capture(opts.traceparent),

@@ -9,6 +9,8 @@ export interface AgentRunJob {
   /** The caller's roles, so the tool policy decides as it would for a direct run. */
   roles?: string[];
   conversationId: string;
+  /** The conversation was started by this run's enqueue (no conversationId was given): the run loads no history. */
+  newConversation?: true;
   message: string;
   /** W3C trace context (traceparent, tracestate) of the request that queued the run or its continuation. */
   trace?: TraceCarrier;

@@ -237,7 +237,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       if (!approver) return await this.agents.expire(d.agent, continuation?.checkpoint, { ...call, attemptKey: jobId });
       return await this.agents.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
     }
-    if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, runId: d.runId });
+    if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, newConversation: d.newConversation, runId: d.runId });
     // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.
     return await this.agents.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });
   }

@@ -45,6 +45,8 @@ export interface AgentRunInput extends AgentCallOptions {
   message: string;
   /** @default a new random conversation id */
   conversationId?: string;
+  /** The caller has just made up `conversationId` (a queued run's first turn): no history is loaded; @default true without a conversationId */
+  newConversation?: boolean;
   /** @default a new UUID */
   runId?: string;
   /** Structured output: the reply must match this JSON Schema (or zod schema). */
@@ -201,6 +203,8 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       return agent.run({
         message: input.message,
         identity,
+        // A conversation started here has nothing to load yet.
+        newConversation: input.conversationId === undefined || input.newConversation,
         signal: input.signal,
         runId: input.runId,
         stream: input.stream,
