@@ -101,7 +101,8 @@ const bareVariant = () => bullmqVariant('bare BullMQ, no-op processor', 'bare', 
 
 // The floor of any queued run that keeps a record of its own beside BullMQ's job: the record with
 // its first event written at enqueue, and its result and last event at the end, one script each (no
-// claim, no run, no request context). AgentNest's path is this plus the run and its context (a first delivery's claim rides on these scripts).
+// claim, no run, no request context). AgentNest's path is this plus the run and its context (a
+// first delivery's claim rides on these two scripts).
 function recordFloorVariant() {
   const registry = new RunRegistry({ redis: connect({ maxRetriesPerRequest: 1 }), prefix: `bench-floor-record-${process.pid}:` });
   const finish = (job) => registry.transition(job.data.owner, job.data.runId, ['queued'], 'completed', { reply: 'ok', finishedAt: new Date().toISOString() }, { events: [{ type: 'status', status: 'completed', reply: 'ok' }] });
