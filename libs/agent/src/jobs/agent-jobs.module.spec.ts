@@ -14,6 +14,26 @@ import { AgentJobsConnections } from './agent-jobs.connections.js';
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
 
+/** An app of these modules, with acme/alice's view of its queue: `until` polls a run until it has `status`. */
+async function queueApp(imports: Parameters<typeof Module>[0]['imports']) {
+  @Module({ imports })
+  class AppModule {}
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  await app.init();
+  const jobs = app.get(AgentJobs);
+  const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
+  const until = async (runId: string, status: string) => {
+    const deadline = Date.now() + 10_000;
+    let record = await as(() => jobs.get(runId));
+    while (record?.status !== status && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      record = await as(() => jobs.get(runId));
+    }
+    return record!;
+  };
+  return { app, jobs, as, until };
+}
+
 describe('AgentJobsModule', () => {
   it('calls the factory once, finds a non-global AgentModule, runs a job, and closes what it opened', async () => {
     const before = sockets();
@@ -58,30 +78,14 @@ describe('AgentJobsModule', () => {
     const load = store.load.bind(store);
     store.load = (identity, opts) => (loaded.push(identity.conversationId), load(identity, opts));
     const model = mock({ reply: 'ok' });
-    @Module({
-      imports: [
-        AgentModule.forRoot({ agents: { echo: { provider: model, model: 'm' } }, memory: store }),
-        AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-memory-${randomUUID()}:` }),
-      ],
-    })
-    class AppModule {}
-    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-    await app.init();
+    const { app, jobs, as, until } = await queueApp([
+      AgentModule.forRoot({ agents: { echo: { provider: model, model: 'm' } }, memory: store }),
+      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-memory-${randomUUID()}:` }),
+    ]);
     try {
-      const jobs = app.get(AgentJobs);
-      const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
-      const finished = async (runId: string) => {
-        const deadline = Date.now() + 10_000;
-        let record = await as(() => jobs.get(runId));
-        while (record?.status !== 'completed' && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 25));
-          record = await as(() => jobs.get(runId));
-        }
-        return record!;
-      };
-      const first = await finished((await as(() => jobs.enqueue('echo', { message: 'one' }))).runId);
+      const first = await until((await as(() => jobs.enqueue('echo', { message: 'one' }))).runId, 'completed');
       expect(loaded).toEqual([]);
-      await finished((await as(() => jobs.enqueue('echo', { message: 'two', conversationId: first.conversationId }))).runId);
+      await until((await as(() => jobs.enqueue('echo', { message: 'two', conversationId: first.conversationId }))).runId, 'completed');
       expect(loaded).toEqual([first.conversationId]);
       expect(model.calls.at(-1)!.messages.map((m) => m.content)).toEqual(['one', 'ok', 'two']);
       // The direct path alike.
@@ -97,25 +101,13 @@ describe('AgentJobsModule', () => {
 
   it('refuses to answer a queued run that waits for an approval (409), and leaves it paused', async () => {
     const refund = defineTool({ name: 'refund', description: 'Refund', inputSchema: { type: 'object', properties: {} }, needsApproval: true, execute: () => 'refunded' });
-    @Module({
-      imports: [
-        AgentModule.forRoot({ agents: { support: { provider: mock({ replies: [{ toolCalls: [{ name: 'refund', args: {} }] }, 'done'] }), model: 'm', tools: [refund] } }, checkpointSecret: 'jobs-module-approval-secret-0123456789' }),
-        AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-approval-${randomUUID()}:` }),
-      ],
-    })
-    class AppModule {}
-    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-    await app.init();
+    const { app, jobs, as, until } = await queueApp([
+      AgentModule.forRoot({ agents: { support: { provider: mock({ replies: [{ toolCalls: [{ name: 'refund', args: {} }] }, 'done'] }), model: 'm', tools: [refund] } }, checkpointSecret: 'jobs-module-approval-secret-0123456789' }),
+      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-approval-${randomUUID()}:` }),
+    ]);
     try {
-      const jobs = app.get(AgentJobs);
-      const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
       const { runId } = await as(() => jobs.enqueue('support', { message: 'refund please' }));
-      const deadline = Date.now() + 10_000;
-      let record = await as(() => jobs.get(runId));
-      while (record?.status !== 'paused' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25));
-        record = await as(() => jobs.get(runId));
-      }
+      const record = await until(runId, 'paused');
       expect(record).toMatchObject({ status: 'paused', pauseData: { kind: 'approval', tool: 'refund' } });
       await expect(as(() => jobs.resume(runId, 'yes'))).rejects.toMatchObject({ code: 'run_state_conflict', status: 'awaiting_approval' });
       expect(await as(() => jobs.get(runId))).toMatchObject({ status: 'paused' });
