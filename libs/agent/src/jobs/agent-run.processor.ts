@@ -131,12 +131,13 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
     // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
     const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+    const continues = d.answer !== undefined || !!d.decision;
     // The first job of a run leaves its trace, so a later continuation can link to it.
-    const fields: RunPatch = { startedAt: now(), attempts, ...(trace && d.answer === undefined && !d.decision ? { trace } : {}), ...(d.answer !== undefined || d.decision ? { answered: null } : {}) };
+    const fields: RunPatch = { startedAt: now(), attempts, ...(continues ? { answered: null } : trace ? { trace } : {}) };
     const claim = new RunClaim(this.registry, owner, d.runId, fields, controller);
     // A fresh job claims its run with the stream's first write (see RunClaim); any other claims first,
     // in one script that also says whether a cancel came meanwhile (it then aborts the controller).
-    const fresh = attempts === 1 && d.answer === undefined && !d.decision;
+    const fresh = attempts === 1 && !continues;
     const recorder = this.events.recorder(owner, d.runId, fresh ? { opening: claim.open } : {});
     if (!fresh) await claim.open([]);
     if (claim.refused) return { status: 'skipped' };
