@@ -150,6 +150,9 @@ function stateError(err: unknown, action: string): unknown {
   return m ? new RunStateError(m[1] as RunStatus | 'answered', action) : err;
 }
 
+/** A stored run's tenant and principal are the asking owner's (checked on every read, beside the owner-scoped key). */
+const ownedBy = (stored: { tenant?: string | null; principal?: string | null }, owner: RequestIdentity) => stored.tenant === (owner.tenant ?? '') && stored.principal === (owner.principal ?? '');
+
 const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 /**
@@ -360,7 +363,7 @@ export class RunRegistry {
   /** The run as its owner sees it; undefined for an unknown run or someone else's. */
   async get(owner: RequestIdentity, runId: string): Promise<RunRecord | undefined> {
     const raw = await this.redis.hgetall(this.key(owner, runId));
-    if (!raw.runId || raw.tenant !== (owner.tenant ?? '') || raw.principal !== (owner.principal ?? '')) return undefined;
+    if (!raw.runId || !ownedBy(raw, owner)) return undefined;
     return this.visible(raw);
   }
 
@@ -377,7 +380,7 @@ export class RunRegistry {
     const read = this.redis.pipeline();
     for (const runId of runIds) read.hgetall(keys.record(runId));
     const rows = ((await read.exec()) ?? []).map(([, v]) => v as Record<string, string>);
-    return rows.filter((raw) => raw?.runId && raw.tenant === (owner.tenant ?? '') && raw.principal === (owner.principal ?? '')).map((raw) => this.visible(raw));
+    return rows.filter((raw) => raw?.runId && ownedBy(raw, owner)).map((raw) => this.visible(raw));
   }
 
   /** The owner's newest run of one conversation (a chat's current turn), if any. */
@@ -403,7 +406,7 @@ export class RunRegistry {
    */
   async cancelTarget(owner: RequestIdentity, runId: string): Promise<{ status: RunStatus; answered: boolean; jobId?: string; pauseData?: unknown } | undefined> {
     const [status, answered, jobId, pauseData, tenant, principal] = await this.redis.hmget(this.key(owner, runId), 'status', 'answered', 'jobId', 'pauseData', 'tenant', 'principal');
-    if (!status || tenant !== (owner.tenant ?? '') || principal !== (owner.principal ?? '')) return undefined;
+    if (!status || !ownedBy({ tenant, principal }, owner)) return undefined;
     return { status: status as RunStatus, answered: answered !== null, jobId: jobId ?? undefined, pauseData: pauseData ? JSON.parse(pauseData) : undefined };
   }
 
