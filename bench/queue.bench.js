@@ -8,7 +8,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AGENT_RUNS_QUEUE, AgentJobs, AgentJobsModule, RunRegistry } from '@agentnest/agent/jobs';
-import { AgentModule } from '@agentnest/agent/nest';
+import { AgentModule, AgentService } from '@agentnest/agent/nest';
 import { TenantContext } from '@agentnest/agent';
 import { InMemoryStore, RedisStore } from '@agentnest/memory';
 import { mock } from '@agentnest/providers';
@@ -127,12 +127,15 @@ async function agentVariant(name, memory) {
   await app.init();
   const jobs = app.get(AgentJobs);
   const tenant = app.get(TenantContext);
+  const agents = app.get(AgentService);
   // The queue lives under a hash-tagged prefix (every key of it in one cluster slot).
   const done = await completions(AGENT_RUNS_QUEUE, `{${prefix}bull}`);
   return {
     name,
     enqueue: (i) => tenant.run({ tenant: 'bench', principal: `p${i % 10}` }, () => jobs.enqueue('echo', { message: `hello ${i}` })),
     done,
+    // The same agent and memory called directly: no queue, no run record, no stream.
+    runAlone: (i) => agents.run('echo', { identity: { tenant: 'bench', principal: `p${i % 10}` }, message: `hello ${i}` }),
     close: async () => {
       await app.close();
       await done.close();
@@ -177,6 +180,23 @@ for (const [i, v] of variants.entries()) {
   const rate = median(rates[i]);
   const { trips, commands, executed, redisUs, nodeUs } = v.perJob;
   console.log(`  ${v.name.padEnd(42)} ${rate.toFixed(0).padStart(7)} jobs/s  ${(rate / base).toFixed(2)}x bare (${(base / rate).toFixed(2)}x the time${i > 1 ? `; ${(rate / floor).toFixed(2)}x the floor` : ''})  per job: ${trips.toFixed(1)} round trips, ${commands.toFixed(1)} commands sent, ${executed.toFixed(1)} executed by Redis in ${redisUs.toFixed(0)} µs of its CPU; ${nodeUs.toFixed(0)} µs of this process' CPU`);
+}
+// What a target leaves for running the agent: its time per job less the floor's, against the run
+// alone (the same agent and memory called in this process, CONCURRENCY at a time, no queue).
+async function runAlone(variant) {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < JOBS; i += CONCURRENCY) await Promise.all(Array.from({ length: CONCURRENCY }, (_, j) => variant.runAlone(i + j)));
+  const used = process.cpuUsage(cpu);
+  return { wallUs: Number(process.hrtime.bigint() - start) / 1e3 / JOBS, cpuUs: (used.user + used.system) / JOBS };
+}
+const us = (rate) => 1e6 / rate;
+for (const [i, target] of [[2, 0.5], [3, 0.4]]) {
+  const alone = [];
+  for (let r = 0; r < ROUNDS + 1; r++) alone.push(await runAlone(variants[i]));
+  alone.shift(); // warm-up
+  const left = us(base) / target - us(floor);
+  console.log(`  target ${target}x bare for "${variants[i].name}": ${(us(base) / target).toFixed(0)} µs per job, the floor takes ${us(floor).toFixed(0)}: ${left.toFixed(0)} µs left per job for the run and its context; the run alone takes ${median(alone.map((a) => a.wallUs)).toFixed(0)} µs (${median(alone.map((a) => a.cpuUs)).toFixed(0)} µs of CPU)`);
 }
 // Memory stays flat: the heap after 10,000 more queued runs (enqueued, run, finished) against before
 // them, with Redis memory, so the conversations themselves live in Redis, not in this heap.
