@@ -29,6 +29,8 @@ import { RunsController } from './runs.controller.js';
             model: 'demo',
             tools: ['clock'],
           },
+          // One scripted reply for the whole process: the second run finds the script spent.
+          scripted: { provider: mock({ replies: ['only once'] }), model: 'demo' },
         },
         memory,
         requireTenant: true,

@@ -23,6 +23,12 @@ export class RunsController {
     return this.jobs.enqueue(agent, { message: body.message });
   }
 
+  @Get('runs/:runId')
+  status(@Param('runId') runId: string) {
+    // An unknown run is the library's RunNotFoundError: AgentExceptionFilter answers 404.
+    return this.jobs.get(runId);
+  }
+
   @Get('runs/:runId/events')
   events(@Param('runId') runId: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response) {
     return sendRunEvents(this.jobs, runId, lastEventId, res);

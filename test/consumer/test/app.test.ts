@@ -43,6 +43,19 @@ test('answers library errors with their 4xx and stable code', async () => {
   assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'agent_not_found');
 });
 
+test('answers an unknown run 404 run_not_found, and says when the mock model ran out of replies', async () => {
+  const unknown = await fetch(`${base}/runs/no-such-run`, { headers: acme });
+  assert.equal(unknown.status, 404);
+  assert.deepEqual(await unknown.json(), { error: { code: 'run_not_found', message: 'no such run' } });
+  const first = await fetch(`${base}/agents/scripted/runs`, { method: 'POST', headers: acme, body: JSON.stringify({ message: 'hi' }) });
+  assert.equal(first.status, 200);
+  const second = await fetch(`${base}/agents/scripted/runs`, { method: 'POST', headers: acme, body: JSON.stringify({ message: 'hi again' }) });
+  assert.equal(second.status, 502);
+  const { error } = (await second.json()) as { error: { code: string; message: string } };
+  assert.equal(error.code, 'mock_replies_exhausted');
+  assert.match(error.message, /call #2 has no scripted reply .*respond\(request\)/);
+});
+
 test('queues a job from a controller and follows its events to the end', async () => {
   const queued = await fetch(`${base}/agents/assistant/jobs`, { method: 'POST', headers: acme, body: JSON.stringify({ message: 'time please' }) });
   assert.equal(queued.status, 202);
