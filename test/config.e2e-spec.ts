@@ -24,6 +24,7 @@ describe('boot configuration', () => {
     expect(config).toMatchObject({ nodeEnv: 'production', port: 3000, devKey: false, llm: { primary: { kind: 'mock', model: 'demo-1' } }, checkpointSecretGenerated: false, redisPrefix: 'agentnest:', memoryStore: 'redis' });
     expect(config.apiKeys.lookup('prod-key-123')).toEqual({ tenant: 'acme', principal: 'alice' });
     expect(config.apiKeys.lookup('dev-key')).toBeUndefined();
+    expect(config.apiKeys.lookup('dev-approver')).toBeUndefined();
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
-import { DEV_API_KEY, DEV_OWNER } from './config/api-keys.js';
+import { DEV_API_KEYS } from './config/api-keys.js';
 import { jsonBody } from './http/json-body.middleware.js';
 import { createLogger, PinoNestLogger } from './logging/logging.js';
 import { requestLog } from './logging/request-log.middleware.js';
@@ -44,7 +44,10 @@ export async function createApp(env: Record<string, string | undefined>, logs = 
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
 
   const log = new Logger('AgentNest');
-  if (config.devKey) log.warn(`No API_KEYS set: accepting the development key "${DEV_API_KEY}" for tenant "${DEV_OWNER.tenant}" (never in production)`);
+  if (config.devKey) {
+    const keys = DEV_API_KEYS.map(([key, o]) => `"${key}" (${o.tenant}/${o.principal}${o.roles ? `, roles ${o.roles.join('+')}` : ''})`).join(' and ');
+    log.warn(`No API_KEYS set: accepting the development keys ${keys} (never in production)`);
+  }
   if (config.checkpointSecretGenerated) log.warn('No CHECKPOINT_SECRET set: paused runs can only be resumed by this process');
   return { app, config };
 }

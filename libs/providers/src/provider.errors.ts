@@ -23,7 +23,7 @@ export class MockRepliesExhaustedError extends ProviderBoundaryError {
     readonly callNumber: number,
     readonly scripted: number,
   ) {
-    super('mock_replies_exhausted', `mock(): call #${callNumber} has no scripted reply (only ${scripted} scripted)`);
+    super('mock_replies_exhausted', `mock(): call #${callNumber} has no scripted reply (only ${scripted} scripted, for every run of this provider together); script more replies, or answer every call with respond(request)`);
   }
 }
 

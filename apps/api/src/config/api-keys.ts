@@ -8,9 +8,15 @@ export interface ApiKeyOwner {
   roles?: string[];
 }
 
-/** The key accepted when no API_KEYS is configured outside production. */
-export const DEV_API_KEY = 'dev-key';
-export const DEV_OWNER: ApiKeyOwner = { tenant: 'dev', principal: 'dev' };
+/**
+ * The keys accepted when no API_KEYS is configured outside production: a user, and a second user of
+ * the same tenant with the approver role, so an approval can be asked for and decided on a fresh machine
+ * (nobody may approve their own call).
+ */
+export const DEV_API_KEYS: ReadonlyArray<readonly [string, ApiKeyOwner]> = [
+  ['dev-key', { tenant: 'dev', principal: 'dev' }],
+  ['dev-approver', { tenant: 'dev', principal: 'approver', roles: ['approver'] }],
+];
 
 // One-shot: no Hash object per request.
 const digest = (key: string) => hash('sha256', key, 'buffer');

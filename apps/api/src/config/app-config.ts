@@ -1,7 +1,7 @@
 import { telemetryWanted } from '@agentnest/observability';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type GuardrailOptions, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
-import { ApiKeyRegistry, DEV_API_KEY, DEV_OWNER, parseApiKeys } from './api-keys.js';
+import { ApiKeyRegistry, DEV_API_KEYS, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
 import { loadToolPolicy } from './policy-config.js';
@@ -128,7 +128,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (env.API_KEYS !== undefined && env.API_KEYS.trim() !== '') apiKeys = parseApiKeys(env.API_KEYS);
   else if (production) throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production');
   else {
-    apiKeys = new ApiKeyRegistry([[DEV_API_KEY, DEV_OWNER]]);
+    apiKeys = new ApiKeyRegistry(DEV_API_KEYS.map(([key, owner]) => [key, owner]));
     devKey = true;
   }
 

@@ -7,7 +7,6 @@ import type { Response } from 'express';
 import { ERROR_RESPONSE, JOB_RESPONSE, RUN_ANSWER_REQUEST, RUN_RECORD_RESPONSE, RUNS_QUERY, SYNC_RUN_REQUEST } from './schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
-const RUN_ID = /^[\w-]{1,128}$/;
 const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 @ApiTags('jobs')
@@ -53,9 +52,7 @@ export class JobsController {
   @ApiOkResponse({ schema: RUN_RECORD_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   async run(@Param('runId') runId: string) {
-    const record = RUN_ID.test(runId) ? await this.jobs.get(runId) : undefined;
-    if (!record) throw new HttpError(404, 'run_not_found', 'no such run');
-    return record;
+    return this.jobs.get(runId);
   }
 
   @Post('runs/:runId/resume')
@@ -66,9 +63,7 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'The run is not paused (already answered, finished or cancelled)', schema: ERROR_RESPONSE })
   async resume(@Param('runId') runId: string, @Body(new JsonSchemaPipe(RUN_ANSWER_REQUEST)) body: { answer: string }) {
-    const resumed = RUN_ID.test(runId) ? await this.jobs.resume(runId, body.answer) : undefined;
-    if (!resumed) throw new HttpError(404, 'run_not_found', 'no such run');
-    return resumed;
+    return this.jobs.resume(runId, body.answer);
   }
 
   @Delete('runs/:runId')
@@ -77,8 +72,7 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'Unknown run', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'The run already finished', schema: ERROR_RESPONSE })
   async cancel(@Param('runId') runId: string, @Res({ passthrough: true }) res: Response) {
-    const cancelled = RUN_ID.test(runId) ? await this.jobs.cancel(runId) : undefined;
-    if (!cancelled) throw new HttpError(404, 'run_not_found', 'no such run');
+    const cancelled = await this.jobs.cancel(runId);
     if (cancelled.cancelRequested) res.status(202);
     return cancelled;
   }

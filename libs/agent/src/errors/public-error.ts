@@ -1,5 +1,5 @@
 import { MemoryError } from '@agentnest/memory';
-import { CircuitOpenError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
+import { CircuitOpenError, MockRepliesExhaustedError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
 import { OutputInvalidError } from '../agent.errors.js';
 
@@ -38,6 +38,8 @@ export function publicError(error: unknown): PublicError {
   if (error instanceof CircuitOpenError) return { code: 'provider_unavailable', message: 'the model provider is failing; calls are paused for a while', retryAfterMs: error.retryAfterMs };
   if (error instanceof RateLimitedError) return { code: 'rate_limited', message: 'the model call budget is spent for now', retryAfterMs: error.retryAfterMs };
   if (error instanceof ProviderError) return { code: 'provider_error', message: `the model provider failed (${error.code})`, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+  // The development model's script ran out: the developer needs to know that, and it holds no upstream detail.
+  if (error instanceof MockRepliesExhaustedError) return { code: error.code, message: error.message };
   if (error instanceof ProviderBoundaryError) return { code: 'provider_error', message: 'the model provider failed to answer' };
   return { code: 'internal_error', message: 'internal error' };
 }

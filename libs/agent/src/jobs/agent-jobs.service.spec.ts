@@ -80,7 +80,7 @@ describe('AgentJobs.cancel', () => {
         { type: 'status', status: 'cancelled' },
       ]);
       // Another owner cannot cancel either.
-      expect(await as(() => jobs.cancel(active.runId), { tenant: 'globex', principal: 'alice' })).toBeUndefined();
+      await expect(as(() => jobs.cancel(active.runId), { tenant: 'globex', principal: 'alice' })).rejects.toMatchObject({ code: 'run_not_found' });
     } finally {
       await worker.close(true);
       await held.quit();

@@ -25,6 +25,7 @@ import { runReplicated } from './replicated.js';
 import { decideRefusal, visible } from './approval-access.js';
 import { compareStreamIds, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
+import { isRunId, RunNotFoundError } from './run-not-found.error.js';
 
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */
@@ -130,16 +131,15 @@ export class AgentJobs implements OnModuleInit {
   }
 
   /** Answers the caller's paused run: the continuation is queued; a second answer, or one after a cancel, is a RunStateError. */
-  async resume(runId: string, answer: string): Promise<{ runId: string; status: RunRecord['status'] } | undefined> {
+  async resume(runId: string, answer: string): Promise<{ runId: string; status: RunRecord['status'] }> {
     const owner = this.tenant.get() ?? {};
-    const record = await this.registry.get(owner, runId);
-    if (!record) return undefined;
+    const record = await this.get(runId);
     // A call waiting for approval is decided by an approver, not answered by the caller: refused
     // here (409) rather than queued into a continuation that could only fail.
     if ((record.pauseData as { kind?: unknown } | undefined)?.kind === 'approval') throw new RunStateError('awaiting_approval', 'answer');
     // One script is the lock: of an answer and a cancel (or two answers), exactly one leaves 'paused'.
     const jobId = await this.registry.answer(owner, runId);
-    if (jobId === undefined) return undefined;
+    if (jobId === undefined) throw new RunNotFoundError();
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
     const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: this.tracer.capture() };
     await this.queue.add('resume', job, runJobOptions(this.options, jobId));
@@ -176,17 +176,17 @@ export class AgentJobs implements OnModuleInit {
    * running one is told to abort, through its AbortSignal, on whichever worker runs it. A run whose
    * answer was accepted cannot be cancelled until its continuation runs (the answer already won).
    */
-  async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean } | undefined> {
+  async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean }> {
     const owner = this.tenant.get() ?? {};
-    const target = await this.registry.cancelTarget(owner, runId);
-    if (!target) return undefined;
+    const target = isRunId(runId) ? await this.registry.cancelTarget(owner, runId) : undefined;
+    if (!target) throw new RunNotFoundError();
     // The job goes first: BullMQ removes a waiting one atomically and refuses one a worker holds. A
     // held job has started, even while its record still says queued (a fresh run claims itself with
     // its first write, see RunClaim), so it is told to abort like a running one.
     if (target.status === 'queued' && !target.answered && target.jobId && (await this.queue.remove(target.jobId)) === 0) return this.requestCancel(owner, runId);
     try {
       const previous = await this.registry.cancel(owner, runId);
-      if (previous === undefined) return undefined;
+      if (previous === undefined) throw new RunNotFoundError();
       // Its approval is settled too, so approvers no longer see it waiting (a decision racing the cancel loses either way).
       const pause = target.pauseData as ApprovalPauseData | undefined;
       if (previous === 'paused' && pause?.kind === 'approval') await this.approvals.decide(owner.tenant, pause.approvalId, 'denied', owner.principal ?? '', 'the run was cancelled').catch(() => undefined);
@@ -385,8 +385,10 @@ export class AgentJobs implements OnModuleInit {
     return pause?.event.type === 'status' ? pause.event.toolCallId : undefined;
   }
 
-  /** The caller's run, or undefined (unknown and foreign runs look the same). */
-  get(runId: string): Promise<RunRecord | undefined> {
-    return this.registry.get(this.tenant.get() ?? {}, runId);
+  /** The caller's run; RunNotFoundError for an unknown, malformed or foreign id (they look the same). */
+  async get(runId: string): Promise<RunRecord> {
+    const record = isRunId(runId) ? await this.registry.get(this.tenant.get() ?? {}, runId) : undefined;
+    if (!record) throw new RunNotFoundError();
+    return record;
   }
 }

@@ -7,6 +7,7 @@ export { AgentRunProcessor } from './agent-run.processor.js';
 export type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 export { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 export { IdempotencyConflictError, RunRegistry, RunStateError } from './run-registry.js';
+export { RunNotFoundError } from './run-not-found.error.js';
 export type { PausedRun, RunPatch, RunRecord, RunRegistryOptions, RunStatus } from './run-registry.js';
 export { FINAL_STATUSES, isFinal, RunEvents } from './run-events.js';
 export type { RunEventsOptions, RunStreamEvent, StoredRunEvent } from './run-events.js';

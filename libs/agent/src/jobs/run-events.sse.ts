@@ -2,12 +2,13 @@ import type { ServerResponse } from 'node:http';
 import { HttpError } from '../nest/http-error.js';
 import { requestSignal } from '../nest/request-signal.js';
 import type { AgentJobs, RunFollow } from './agent-jobs.service.js';
+import { isRunId, RunNotFoundError } from './run-not-found.error.js';
 
 /**
  * Serves a run's live events as Server-Sent Events from your own controller, as the caller in the
  * request context: replays what follows `lastEventId` (the `Last-Event-ID` header), then streams
  * until the run's final status. 204 when the client already has the final event (a browser's
- * EventSource stops reconnecting); throws HttpError 404 for a run that is not the caller's, 400 for
+ * EventSource stops reconnecting); throws RunNotFoundError (404) for a run that is not the caller's, 400 for
  * a malformed id, 429 past the tenant's stream limit. Use with `@Res()` (Express or raw Node).
  *
  * ```ts
@@ -18,10 +19,10 @@ import type { AgentJobs, RunFollow } from './agent-jobs.service.js';
  * ```
  */
 export async function sendRunEvents(jobs: AgentJobs, runId: string, lastEventId: string | undefined, res: ServerResponse): Promise<void> {
-  if (!/^[\w-]{1,128}$/.test(runId)) throw new HttpError(404, 'run_not_found', 'no such run');
+  if (!isRunId(runId)) throw new RunNotFoundError();
   // An empty header is no header (nothing received yet).
   const follow = await jobs.follow(runId, lastEventId || '0', requestSignal(res));
-  if (!follow) throw new HttpError(404, 'run_not_found', 'no such run');
+  if (!follow) throw new RunNotFoundError();
   await send(follow, res);
 }
 

@@ -25,6 +25,7 @@ export interface HttpErrorBody {
 /** The HTTP status of each stable error code of the libraries; codes not listed are server faults (500, no detail). */
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   agent_not_found: 404,
+  run_not_found: 404,
   tenant_required: 403,
   principal_required: 403,
   checkpoint_invalid: 400,
@@ -42,6 +43,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   invalid_output_schema: 400,
   output_invalid: 502,
   provider_error: 502,
+  mock_replies_exhausted: 502,
   provider_unavailable: 503,
   rate_limited: 429,
   store_unavailable: 503,

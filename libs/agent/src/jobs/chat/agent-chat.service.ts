@@ -61,7 +61,7 @@ export class AgentChat {
     if (!follow) return;
     for await (const { event } of follow.events) {
       // A pause ends the response only while the run still waits; replayed, it is followed by the continuation.
-      const pauseIsFinal = event.type === 'status' && event.status === 'paused' ? (await this.jobs.get(runId))?.status === 'paused' : true;
+      const pauseIsFinal = event.type === 'status' && event.status === 'paused' ? await this.jobs.get(runId).then((run) => run.status === 'paused', () => false) : true;
       yield* chunks.next(event, pauseIsFinal);
       if (chunks.done) return;
     }
