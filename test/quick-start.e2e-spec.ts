@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
 import { freePort, pingRedis } from '../apps/api/src/redis/local-redis.js';
 
 // `npm start` on a machine with nothing configured: the compiled service (built by global setup)
@@ -40,7 +42,8 @@ describe('quick start: the service on its embedded defaults', () => {
       run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth).timeout(10_000)).body;
     }
     if (run.status !== 'completed') throw new Error(`run ${JSON.stringify(run)} did not complete:\n${log}`);
-    expect(run).toMatchObject({ status: 'completed', reply: 'You said: hello from the quick start' });
+    expect(run).toMatchObject({ status: 'completed', text: 'You said: hello from the quick start' });
+    await firstHour(http, log);
 
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
@@ -54,4 +57,59 @@ describe('quick start: the service on its embedded defaults', () => {
       expect(await pingRedis(Number(started[1]))).toBe(false);
     }
   }, 90_000);
+});
+
+/** The README's quick-start calls, as a new user pastes them: both development keys, a resume, an approval, a chat, a 404. */
+async function firstHour(http: TestAgent, log: string): Promise<void> {
+  expect(log).toContain('accepting the development keys dev-key (dev/dev) and dev-approver (dev/approver, roles approver)');
+  const dev = { Authorization: 'Bearer dev-key' };
+  const approver = { Authorization: 'Bearer dev-approver' };
+
+  // A pause for a human: the checkpoint goes back as the object it came as.
+  const paused = await http.post('/v1/agents/assistant/runs').set(dev).timeout(10_000).send({ message: 'ask me' });
+  expect(paused.body).toMatchObject({ status: 'paused', checkpoint: expect.any(Object) });
+  const resumed = await http.post('/v1/agents/assistant/runs/resume').set(dev).timeout(10_000).send({ checkpoint: paused.body.checkpoint, answer: 'blue' });
+  expect(resumed.body).toMatchObject({ status: 'completed', text: 'You answered: blue' });
+
+  // An approval: the requester may not approve their own call; the second development user may.
+  const asked = await http.post('/v1/agents/assistant/runs').set(dev).timeout(10_000).send({ message: 'refund 25' });
+  expect(asked.body).toMatchObject({ status: 'paused', pauseData: { kind: 'approval', tool: 'refund', args: { amount: 25 } } });
+  const { approvalId } = asked.body.pauseData as { approvalId: string };
+  const own = await http.post(`/v1/approvals/${approvalId}`).set(dev).timeout(10_000).send({ decision: 'approve' });
+  expect({ status: own.status, code: own.body.error?.code }).toEqual({ status: 403, code: 'approval_forbidden' });
+  const pending = await http.get('/v1/approvals?status=pending').set(approver).timeout(10_000);
+  expect(pending.body.approvals.map((a: { approvalId: string }) => a.approvalId)).toContain(approvalId);
+  const approved = await http.post(`/v1/approvals/${approvalId}`).set(approver).timeout(10_000).send({ decision: 'approve' });
+  expect(approved.status).toBe(200);
+  let run = (await http.get(`/v1/runs/${asked.body.runId}`).set(dev).timeout(10_000)).body;
+  for (const deadline = Date.now() + 20_000; run.status !== 'completed' && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 50));
+    run = (await http.get(`/v1/runs/${asked.body.runId}`).set(dev).timeout(10_000)).body;
+  }
+  expect(run).toMatchObject({ status: 'completed', text: 'refund said: refunded $25' });
+
+  // The chat body from the README, as useChat sends it.
+  const chat = await http
+    .post('/v1/agents/assistant/chat')
+    .set(dev)
+    .timeout(10_000)
+    .send({ id: 'my-chat', trigger: 'submit-message', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'What time is it?' }] }] });
+  expect(chat.status).toBe(200);
+  const deltas = chat.text
+    .split('\n')
+    .filter((line) => line.startsWith('data: {'))
+    .map((line) => JSON.parse(line.slice('data: '.length)) as { type: string; delta?: string })
+    .filter((chunk) => chunk.type === 'text-delta');
+  expect(deltas.map((d) => d.delta).join('')).toMatch(/^The time is /);
+  expect(chat.text).toContain('data: [DONE]');
+
+  const unknown = await http.get('/v1/runs/no-such-run').set(dev).timeout(10_000);
+  expect({ status: unknown.status, body: unknown.body }).toEqual({ status: 404, body: { error: { code: 'run_not_found', message: 'no such run' } } });
+}
+
+describe('npm start', () => {
+  it('says it is building before the first, silent, compile', () => {
+    const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    for (const script of [scripts.start, scripts['start:worker']]) expect(script).toMatch(/^echo 'Building AgentNest[^']*' && tsc -b /);
+  });
 });

@@ -45,7 +45,7 @@ export async function createApp(env: Record<string, string | undefined>, logs = 
 
   const log = new Logger('AgentNest');
   if (config.devKey) {
-    const keys = DEV_API_KEYS.map(([key, o]) => `"${key}" (${o.tenant}/${o.principal}${o.roles ? `, roles ${o.roles.join('+')}` : ''})`).join(' and ');
+    const keys = DEV_API_KEYS.map(([key, o]) => `${key} (${o.tenant}/${o.principal}${o.roles ? `, roles ${o.roles.join('+')}` : ''})`).join(' and ');
     log.warn(`No API_KEYS set: accepting the development keys ${keys} (never in production)`);
   }
   if (config.checkpointSecretGenerated) log.warn('No CHECKPOINT_SECRET set: paused runs can only be resumed by this process');
