@@ -81,7 +81,7 @@ const toolTurn = (t) => [
 ];
 const lookup = defineTool({ name: 'lookup', description: 'looks up', inputSchema: { type: 'object' }, execute: () => 'x' });
 // The mock reports input tokens as a vendor would (about 4 characters a token), which calibrates the fit.
-const sized = mock({ respond: (req) => ({ content: 'ok', usage: { input: Math.ceil(JSON.stringify(req).length / 4), output: 1 } }) });
+const sized = mock({ respond: (req) => ({ text: 'ok', usage: { inputTokens: Math.ceil(JSON.stringify(req).length / 4), outputTokens: 1 } }) });
 const fitter = Agent.create({ name: 'fit', provider: sized, model: 'bench', memory: store, tools: [lookup], historyLimit: 500, context: { window: 8_000, replyTokens: 1_000 } });
 console.log('  agent load (500 messages) + fit into an 8,000-token window + a mock call, by history length (median of 100 runs):');
 const perLength = new Map();

@@ -17,6 +17,7 @@ describe('reference API', () => {
     expect(res.body).toMatchObject({ status: 'completed', reply: 'You said: hello there', stoppedEarly: false, runId: expect.any(String), conversationId: expect.any(String) });
     expect(res.body.usage.inputTokens).toBeGreaterThan(0);
     expect(res.body.usage.outputTokens).toBeGreaterThan(0);
+    expect(res.body.usage).toEqual({ inputTokens: res.body.usage.inputTokens, outputTokens: res.body.usage.outputTokens, totalTokens: res.body.usage.inputTokens + res.body.usage.outputTokens });
     expect(res.body.narrative[0]).toBe('User: "hello there"');
     expect(res.body.narrative.at(-1)).toMatch(/^Run completed: 1 model call/);
   });

@@ -55,7 +55,7 @@ describe('chat with the AI SDK client (UI message stream protocol)', () => {
     expect(text(reply)).toBe(`The time is ${clock.output}.`);
     // Two model calls: two steps, the tool call in the first, the answer in the second.
     expect(reply.parts.filter((p) => p.type === 'step-start')).toHaveLength(2);
-    expect(reply.metadata).toMatchObject({ status: 'completed', usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) } });
+    expect(reply.metadata).toMatchObject({ status: 'completed', usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), totalTokens: expect.any(Number) } });
 
     const { message: second } = await send(t, chat, [first, reply, userMessage('what did I say?')]);
     expect(text(second)).toBe('You said: What time is it?');
@@ -192,7 +192,7 @@ describe('chat streams survive a dropped connection (real Anthropic SDK against 
     const { message, errors } = await read(resumed!);
     expect(errors).toEqual([]);
     expect(text(message)).toBe('Streaming survives a dropped connection.');
-    expect(message.metadata).toMatchObject({ status: 'completed', usage: { inputTokens: 10, outputTokens: 5 } });
+    expect(message.metadata).toMatchObject({ status: 'completed', usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 } });
     expect(await t.reconnectToStream({ chatId: chat })).toBeNull();
     // Nobody else's reconnect finds it either.
     expect(await transport(base, KEYS.globexAlice).reconnectToStream({ chatId: chat })).toBeNull();

@@ -88,7 +88,7 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
 
   it('a run queued over HTTP and finished by the worker is one trace: HTTP > process > invoke_agent > chat / execute_tool', async () => {
     let call = 0;
-    fake.respond = () => (++call % 2 === 1 ? { toolCalls: [{ name: 'clock', args: {} }], usage: { input: 40, output: 12 } } : { text: 'It is noon.', usage: { input: 60, output: 8 } });
+    fake.respond = () => (++call % 2 === 1 ? { toolCalls: [{ name: 'clock', args: {} }], usage: { inputTokens: 40, outputTokens: 12 } } : { text: 'It is noon.', usage: { inputTokens: 60, outputTokens: 8 } });
     const queued = await http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'what time is it?', conversationId: 'otel-1' });
     expect(queued.status).toBe(202);
     const run = await settled(queued.body.runId);
@@ -187,10 +187,10 @@ describe('telemetry across the queue: one trace per run, GenAI attributes, metri
     fake.respond = (req) => {
       const body = req.body as Body;
       const tools = new Set((body.tools ?? []).map((t) => t.name));
-      if (JSON.stringify(body.messages.at(-1)!.content).includes('tool_result')) return { text: 'Invoice 42 is paid.', usage: { input: 30, output: 5 } };
-      if (tools.has('transfer_to_billing')) return { toolCalls: [{ name: 'transfer_to_billing', args: { reason: 'an invoice' } }], usage: { input: 10, output: 3 } };
-      if (tools.has('billing')) return { toolCalls: [{ name: 'billing', args: { message: 'invoice 42?' } }], usage: { input: 20, output: 4 } };
-      return { toolCalls: [{ name: 'invoice', args: { number: 42 } }], usage: { input: 25, output: 6 } };
+      if (JSON.stringify(body.messages.at(-1)!.content).includes('tool_result')) return { text: 'Invoice 42 is paid.', usage: { inputTokens: 30, outputTokens: 5 } };
+      if (tools.has('transfer_to_billing')) return { toolCalls: [{ name: 'transfer_to_billing', args: { reason: 'an invoice' } }], usage: { inputTokens: 10, outputTokens: 3 } };
+      if (tools.has('billing')) return { toolCalls: [{ name: 'billing', args: { message: 'invoice 42?' } }], usage: { inputTokens: 20, outputTokens: 4 } };
+      return { toolCalls: [{ name: 'invoice', args: { number: 42 } }], usage: { inputTokens: 25, outputTokens: 6 } };
     };
     const nested = await http.post('/v1/agents/concierge/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'ask billing about invoice 42' });
     expect(await settled(nested.body.runId)).toMatchObject({ status: 'completed' });

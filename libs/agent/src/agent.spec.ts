@@ -35,7 +35,7 @@ describe('Agent.run', () => {
     const provider = mock({ respond: (req) => `seen ${req.messages.length} messages` });
     const agent = Agent.create({ name: 'a', provider, model: 'm', system: 'be brief', memory });
     const r1 = completed(await agent.run({ message: 'hi', identity: alice }));
-    expect(r1).toMatchObject({ reply: 'seen 1 messages', conversationId: 'c1', iterations: 1, stoppedEarly: false, stopReason: 'end_turn' });
+    expect(r1).toMatchObject({ reply: 'seen 1 messages', conversationId: 'c1', iterations: 1, stoppedEarly: false, finishReason: 'stop' });
     const r2 = completed(await agent.run({ message: 'again', identity: alice }));
     expect(r2.reply).toBe('seen 3 messages');
     expect(provider.calls[1].system).toBe('be brief');
@@ -45,12 +45,12 @@ describe('Agent.run', () => {
 
   it('runs a tool call, returns its result to the model and sums usage and cost', async () => {
     const provider = mock({
-      replies: [{ toolCalls: [{ name: 'echo', args: { text: 'x' } }], usage: { input: 100, output: 10 } }, { content: 'done', usage: { input: 200, output: 20 } }],
+      replies: [{ toolCalls: [{ name: 'echo', args: { text: 'x' } }], usage: { inputTokens: 100, outputTokens: 10 } }, { text: 'done', usage: { inputTokens: 200, outputTokens: 20 } }],
     });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [echo], pricingTable: { m: { input: 3, output: 15 } } });
     const r = completed(await agent.run({ message: 'go' }));
     expect(r.reply).toBe('done');
-    expect(r.usage).toEqual({ input: 300, output: 30 });
+    expect(r.usage).toEqual({ inputTokens: 300, outputTokens: 30, totalTokens: 330 });
     expect(r.costUsd).toBeCloseTo((300 * 3 + 30 * 15) / 1e6, 12);
     expect(provider.calls[0].tools?.map((t) => t.name)).toEqual(['echo']);
     expect(lastToolResults(provider.calls[1])).toEqual([{ role: 'tool', toolCallId: 'call_1_1', name: 'echo', content: 'echo:x' }]);

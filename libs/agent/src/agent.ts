@@ -17,7 +17,7 @@ import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
-import { addUsage, usageSince } from './cost/pricing.js';
+import { addUsage, noUsage, usageSince } from './cost/pricing.js';
 import { callModel, checkRunBudget, plannedDrop } from './run/model-call.js';
 import { refreshSummary } from './run/summary.js';
 import { GuardrailTripped, type GuardrailTrip } from './guardrails/guardrail.js';
@@ -364,7 +364,7 @@ export class Agent {
       ...(budget ? { budget } : {}),
       inherited: link?.inherited ?? { pricingTable: this.options.pricingTable, ledger: this.options.ledger, checkpointSecret: this.options.checkpointSecret },
       iterations: 0,
-      usage: { input: 0, output: 0 },
+      usage: noUsage(),
       costUsd: 0,
       startedAt: performance.now(),
       signal: per.signal ?? new AbortController().signal,
@@ -393,7 +393,7 @@ export class Agent {
       if (checkRunBudget(this.context(state)) === 'halt' && wantsTools) return this.budgetExceeded(state, response);
       // In a conversation several agents share, each assistant message says who wrote it (the next turn goes to the last one).
       const by = state.team ? { agent: this.name } : {};
-      state.turn.push(wantsTools ? { role: 'assistant', content: response.content, toolCalls: response.toolCalls, ...by } : { role: 'assistant', content: response.content, ...by });
+      state.turn.push(wantsTools ? { role: 'assistant', content: response.text, toolCalls: response.toolCalls, ...by } : { role: 'assistant', content: response.text, ...by });
       if (!wantsTools) return this.complete(state, response, final, state.output ? await structuredOutput(this.context(state), history, specs, response) : undefined);
 
       const outcome = await this.runTools(state, response.toolCalls);
@@ -438,7 +438,7 @@ export class Agent {
     }
     state.turn.push(...calls.map((c) => results[c.id]));
     if (handoff) return this.handOff(state, handoff);
-    if (checkRunBudget(this.context(state)) === 'halt') return this.budgetExceeded(state, { content: '' });
+    if (checkRunBudget(this.context(state)) === 'halt') return this.budgetExceeded(state, { text: '' });
     const history = await loadHistory(this.context(state));
     return this.loop(state, history);
   }
@@ -532,7 +532,7 @@ export class Agent {
     const identity = { ...state.identity, conversationId: subConversationId(state.identity.conversationId, call.name) };
     // A refusal thrown by start() rejects this call like any other failure of the sub-run.
     const result = await target.start({ message: spec.toMessage(call.args), identity, runId: subRunId(state.runId, call.id), signal: state.signal, roles: state.roles, tools: state.runTools }, link);
-    return this.rollUp(state, target, result, { input: 0, output: 0 }, 0);
+    return this.rollUp(state, target, result, noUsage(), 0);
   }
 
   /** Adds what a sub-run spent since `before` to this run, and turns its result into the tool call's outcome. */
@@ -545,24 +545,24 @@ export class Agent {
     return { content: result.reply };
   }
 
-  private budgetExceeded(state: RunState, response: Pick<LLMResponse, 'content'>): BudgetExceededResult {
+  private budgetExceeded(state: RunState, response: Pick<LLMResponse, 'text'>): BudgetExceededResult {
     const base = this.resultBase(state);
-    this.emit(state, { type: 'run.end', status: 'budget_exceeded', reply: response.content, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
-    return { status: 'budget_exceeded', ...base, reply: response.content, limitUsd: state.budget!.usd };
+    this.emit(state, { type: 'run.end', status: 'budget_exceeded', reply: response.text, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
+    return { status: 'budget_exceeded', ...base, reply: response.text, limitUsd: state.budget!.usd };
   }
 
   private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean, structured?: { value: unknown; tier: OutputTier }): Promise<CompletedResult> {
     const { memory, recall } = this.options;
     let output = structured;
     // A structured reply is remembered (and returned) as its canonical JSON, whichever tier served it.
-    let reply = output ? JSON.stringify(output.value) : response.content;
+    let reply = output ? JSON.stringify(output.value) : response.text;
     const guards = this.options.guardrails?.output;
     if (guards?.length) {
       const screened = (await screen(guards, reply, screenContext(this.context(state), 'output'))).text;
       if (screened !== reply && output) output = reparse(state, screened, output.tier);
       reply = screened;
     }
-    if (output || reply !== response.content) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply, ...(state.team ? { agent: this.name } : {}) };
+    if (output || reply !== response.text) state.turn[state.turn.length - 1] = { role: 'assistant', content: reply, ...(state.team ? { agent: this.name } : {}) };
     // A sub-agent reading its caller's conversation has none of its own to write to.
     if (memory && !state.link?.historyFrom) {
       // With recall on, user and assistant text is embedded so later runs can find it.
@@ -574,7 +574,7 @@ export class Agent {
     const base = this.resultBase(state);
     this.emit(state, { type: 'run.end', status: 'completed', reply, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
     // Only the caller's copy gets back what input guardrails replaced with placeholders; memory and events keep the placeholders.
-    const result: CompletedResult = { status: 'completed', ...base, reply: restoreIn(reply, state.restore), stopReason: response.stopReason, stoppedEarly };
+    const result: CompletedResult = { status: 'completed', ...base, reply: restoreIn(reply, state.restore), finishReason: response.finishReason, stoppedEarly };
     return output ? { ...result, output: output.value, outputTier: output.tier } : result;
   }
 

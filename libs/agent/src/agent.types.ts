@@ -1,4 +1,4 @@
-import type { Embedder, LLMProvider, StopReason, Usage } from '@agentnest/providers';
+import type { Embedder, FinishReason, LLMProvider, Usage } from '@agentnest/providers';
 import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import type { CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
@@ -166,7 +166,8 @@ interface ResultBase {
 export interface CompletedResult extends ResultBase {
   status: 'completed';
   reply: string;
-  stopReason: StopReason;
+  /** Why the model stopped on the call that gave the reply. */
+  finishReason: FinishReason;
   /** True when `maxIterations` was reached and the reply came from the final call without tools. */
   stoppedEarly: boolean;
   /** With an output schema: the validated value (then `reply` is its JSON) and the tier that served it. */

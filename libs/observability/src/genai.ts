@@ -1,6 +1,6 @@
 // GenAI semantic convention names (development status) as this library emits them. Kept in one
 // place because the conventions still rename things between releases.
-import type { StopReason } from '@agentnest/providers';
+import type { FinishReason } from '@agentnest/providers';
 
 export const ATTR = {
   operation: 'gen_ai.operation.name',
@@ -42,8 +42,9 @@ export function providerName(adapter: string): string {
   return adapter;
 }
 
-const FINISH: Record<StopReason, string> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', content_filter: 'content_filter' };
+/** The spec spells the AI SDK's hyphenated finish reasons with underscores. */
+const FINISH: Partial<Record<FinishReason, string>> = { 'tool-calls': 'tool_calls', 'content-filter': 'content_filter' };
 
-export function finishReason(stop: StopReason): string {
-  return FINISH[stop] ?? stop;
+export function finishReason(reason: FinishReason): string {
+  return FINISH[reason] ?? reason;
 }

@@ -48,8 +48,8 @@ describe('OTelRecorder', () => {
     const provider = mock({
       name: 'anthropic',
       replies: [
-        { toolCalls: [{ name: 'echo', args: { text: 'hi sk-secret-arg' } }], usage: { input: 120, output: 30, cacheRead: 100 } },
-        { content: 'done', usage: { input: 200, output: 50 } },
+        { toolCalls: [{ name: 'echo', args: { text: 'hi sk-secret-arg' } }], usage: { inputTokens: 120, outputTokens: 30, inputTokenDetails: { cacheReadTokens: 100 } } },
+        { text: 'done', usage: { inputTokens: 200, outputTokens: 50 } },
       ],
     });
     const agent = Agent.create({ name: 'helper', provider, model: 'model-x', tools: [echo], pricingTable, maxTokens: 256, temperature: 0.2 });

@@ -185,25 +185,26 @@ export class OTelRecorder implements Recorder {
     const chat = run?.chat;
     if (!run || !chat) return;
     const provider = providerName(e.provider);
+    const cache = e.usage.inputTokenDetails;
     chat.span.setAttributes({
       [ATTR.provider]: provider,
       [ATTR.responseModel]: e.model,
-      [ATTR.finishReasons]: [finishReason(e.stopReason)],
-      [ATTR.inputTokens]: e.usage.input,
-      [ATTR.outputTokens]: e.usage.output,
-      ...(e.usage.cacheRead !== undefined ? { [ATTR.cacheReadTokens]: e.usage.cacheRead } : {}),
-      ...(e.usage.cacheWrite !== undefined ? { [ATTR.cacheWriteTokens]: e.usage.cacheWrite } : {}),
+      [ATTR.finishReasons]: [finishReason(e.finishReason)],
+      [ATTR.inputTokens]: e.usage.inputTokens,
+      [ATTR.outputTokens]: e.usage.outputTokens,
+      ...(cache?.cacheReadTokens !== undefined ? { [ATTR.cacheReadTokens]: cache.cacheReadTokens } : {}),
+      ...(cache?.cacheWriteTokens !== undefined ? { [ATTR.cacheWriteTokens]: cache.cacheWriteTokens } : {}),
     });
     if (this.options.captureContent) {
-      const parts: unknown[] = e.content ? [{ type: 'text', content: e.content }] : [];
+      const parts: unknown[] = e.text ? [{ type: 'text', content: e.text }] : [];
       for (const c of e.toolCalls) parts.push({ type: 'tool_call', id: c.id, name: c.name, arguments: c.args });
-      chat.span.setAttribute(ATTR.outputMessages, JSON.stringify([{ role: 'assistant', parts, finish_reason: finishReason(e.stopReason) }]));
+      chat.span.setAttribute(ATTR.outputMessages, JSON.stringify([{ role: 'assistant', parts, finish_reason: finishReason(e.finishReason) }]));
     }
     chat.span.end();
     run.chat = undefined;
     const attrs = this.metricAttributes(run, e.agent, chat.model, provider, e.model);
-    this.instruments.tokens.record(e.usage.input, { ...attrs, [ATTR.tokenType]: 'input' });
-    this.instruments.tokens.record(e.usage.output, { ...attrs, [ATTR.tokenType]: 'output' });
+    this.instruments.tokens.record(e.usage.inputTokens, { ...attrs, [ATTR.tokenType]: 'input' });
+    this.instruments.tokens.record(e.usage.outputTokens, { ...attrs, [ATTR.tokenType]: 'output' });
     this.instruments.duration.record(e.durationMs / 1000, attrs);
   }
 

@@ -1,4 +1,4 @@
-export type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, ToolSpec, Usage } from './llm-provider.js';
+export type { CallOptions, LLMMessage, LLMProvider, LLMRequest, FinishReason, LLMResponse, StreamEvent, ToolCall, ToolSpec, Usage } from './llm-provider.js';
 export {
   CircuitOpenError,
   MissingPeerDependencyError,
@@ -9,11 +9,12 @@ export {
   RateLimitedError,
 } from './provider.errors.js';
 export type { ProviderErrorCode } from './provider.errors.js';
+export { toUsage, type TokenCounts } from './usage.js';
 export { abortableDelay } from './abortable-delay.js';
 export { loadPeer } from './load-peer.js';
 export { countInPieces, openaiTokenCounter, type TokenCounter } from './tokenizers/token-counter.js';
 export { mock } from './mock/mock.provider.js';
-export type { MockAnswer, MockOptions, MockProvider, MockReply } from './mock/mock.provider.js';
+export type { MockAnswer, MockOptions, MockProvider, MockReply, MockUsage } from './mock/mock.provider.js';
 export { anthropic } from './adapters/anthropic.provider.js';
 export type { AnthropicOptions } from './adapters/anthropic.provider.js';
 export { openai } from './adapters/openai.provider.js';

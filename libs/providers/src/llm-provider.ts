@@ -33,21 +33,28 @@ export interface LLMRequest {
   stop?: string[];
 }
 
+/**
+ * Tokens one call (or a run) used, in the AI SDK's names. `inputTokens` counts the prompt tokens
+ * neither read from nor written to the vendor's cache (the AI SDK's counts those too): the cached
+ * ones are in `inputTokenDetails`, present only when the vendor reported some.
+ */
 export interface Usage {
-  input: number;
-  output: number;
-  cacheRead?: number;
-  cacheWrite?: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Always `inputTokens + outputTokens`. */
+  totalTokens: number;
+  inputTokenDetails?: { cacheReadTokens?: number; cacheWriteTokens?: number };
 }
 
-/** Why the model stopped, normalised across vendors. */
-export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'content_filter';
+/** Why the model stopped, normalised across vendors (the AI SDK's values). */
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
 
 export interface LLMResponse {
-  content: string;
+  /** The text the model generated (empty when it only called tools). */
+  text: string;
   toolCalls: ToolCall[];
   usage: Usage;
-  stopReason: StopReason;
+  finishReason: FinishReason;
   model: string;
   provider: string;
 }

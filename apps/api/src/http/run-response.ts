@@ -1,6 +1,6 @@
 import { GuardrailTrippedError, type RunResult } from '@agentnest/agent';
 
-/** The HTTP shape of a run: usage renamed for clients, the narrative attached, internals left out. A blocked run is an error (422 guardrail_tripped). */
+/** The HTTP shape of a run: the narrative attached, internals left out. A blocked run is an error (422 guardrail_tripped). */
 export function toRunResponse(result: RunResult, narrative: string[], opts: { keepCheckpoint?: boolean } = {}) {
   if (result.status === 'blocked') throw new GuardrailTrippedError(result.guardrail, result.stage, result.reason);
   const base = {
@@ -8,7 +8,7 @@ export function toRunResponse(result: RunResult, narrative: string[], opts: { ke
     conversationId: result.conversationId,
     status: result.status,
     answeredBy: result.agent,
-    usage: { inputTokens: result.usage.input, outputTokens: result.usage.output },
+    usage: result.usage,
     narrative,
   };
   // A run the service keeps (waiting for an approval) continues server-side: its checkpoint stays there.

@@ -75,10 +75,20 @@ export const HISTORY_QUERY = {
   },
 };
 
+/** The library's Usage (the AI SDK's names); inputTokens leaves out cached prompt tokens, which are in inputTokenDetails. */
 const USAGE = {
   type: 'object',
-  properties: { inputTokens: { type: 'integer' }, outputTokens: { type: 'integer' } },
-  required: ['inputTokens', 'outputTokens'],
+  properties: {
+    inputTokens: { type: 'integer', description: 'Prompt tokens neither read from nor written to the cache' },
+    outputTokens: { type: 'integer' },
+    totalTokens: { type: 'integer', description: 'inputTokens + outputTokens' },
+    inputTokenDetails: {
+      type: 'object',
+      description: 'Present when the model vendor reported cache tokens',
+      properties: { cacheReadTokens: { type: 'integer' }, cacheWriteTokens: { type: 'integer' } },
+    },
+  },
+  required: ['inputTokens', 'outputTokens', 'totalTokens'],
 };
 
 export const RUN_RESPONSE = {
@@ -182,7 +192,7 @@ export const RUN_RECORD_RESPONSE = {
     output: { description: 'With responseFormat: the value that matches the schema' },
     outputTier: { type: 'string', enum: ['model', 'repair', 'fallback', 'canned'] },
     error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-    usage: { type: 'object', properties: { inputTokens: { type: 'integer' }, outputTokens: { type: 'integer' } } },
+    usage: USAGE,
     pauseData: {},
   },
 };

@@ -95,11 +95,12 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-/** Usage counters as stored per field; shared by the ledgers. */
+/** Usage counters as stored per field, shared by the ledgers; the short names are kept so stored days still read. */
 export const USAGE_FIELDS = ['calls', 'input', 'output', 'cacheRead', 'cacheWrite', 'costMicros'] as const;
 
 export function chargeCounters(charge: LedgerCharge): Record<(typeof USAGE_FIELDS)[number], number> {
-  return { calls: 1, input: charge.usage.input, output: charge.usage.output, cacheRead: charge.usage.cacheRead ?? 0, cacheWrite: charge.usage.cacheWrite ?? 0, costMicros: toMicros(charge.costUsd) };
+  const { inputTokens, outputTokens, inputTokenDetails: cache } = charge.usage;
+  return { calls: 1, input: inputTokens, output: outputTokens, cacheRead: cache?.cacheReadTokens ?? 0, cacheWrite: cache?.cacheWriteTokens ?? 0, costMicros: toMicros(charge.costUsd) };
 }
 
 export function usageRow(day: string, agent: string, model: string, c: Record<string, number>): UsageRow {

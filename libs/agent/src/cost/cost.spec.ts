@@ -1,19 +1,20 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { mock } from '@agentnest/providers';
+import { mock, toUsage } from '@agentnest/providers';
 import { Agent } from '../agent.js';
 import { AgentConfigError } from '../agent.errors.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { defineTool } from '../tools/tool.js';
 import { BudgetExhaustedError, period, type CostLedger } from './cost-ledger.js';
 import { estimateCostUsd } from './estimate.js';
+import { addUsage, costOf, noUsage, usageSince } from './pricing.js';
 import { InMemoryCostLedger } from './in-memory-cost-ledger.js';
 import { RedisCostLedger } from './redis-cost-ledger.js';
 
 // $1 per million input tokens, $2 per million output: a 1,000-in / 500-out call costs $0.002.
 const pricingTable = { m: { input: 1, output: 2, cacheRead: 0.1, cacheWrite: 1.25 } };
-const usage = { input: 1000, output: 500 };
+const usage = { inputTokens: 1000, outputTokens: 500, totalTokens: 1500 };
 const step = defineTool({ name: 'step', description: 'one more step', inputSchema: { type: 'object' }, execute: () => 'done' });
 const alwaysTools = () => mock({ respond: () => ({ toolCalls: [{ name: 'step', args: {} }] }), usage });
 const acme = { tenant: 'acme', principal: 'alice', conversationId: 'c' };
@@ -47,6 +48,21 @@ describe('run costBudget', () => {
     expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'other', pricingTable, costBudget: { usd: 1 } })).toThrow(/price for model "other"/);
     expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'm', pricingTable, costBudget: { usd: 0 } })).toThrow(AgentConfigError);
     expect(() => Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'm', pricingTable, costBudget: { usd: 1, onExceed: 'stop' as 'halt' } })).toThrow(AgentConfigError);
+  });
+});
+
+describe('usage arithmetic', () => {
+  const cached = toUsage({ inputTokens: 100, outputTokens: 10, cacheReadTokens: 400, cacheWriteTokens: 50 });
+
+  it('keeps totalTokens the sum, and cache details only when there are cache tokens', () => {
+    expect(toUsage({ inputTokens: 3, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: null })).toEqual({ inputTokens: 3, outputTokens: 2, totalTokens: 5 });
+    expect(addUsage(noUsage(), toUsage({ inputTokens: 3, outputTokens: 2 }))).toEqual({ inputTokens: 3, outputTokens: 2, totalTokens: 5 });
+    expect(addUsage(toUsage({ inputTokens: 3, outputTokens: 2 }), cached)).toEqual({ inputTokens: 103, outputTokens: 12, totalTokens: 115, inputTokenDetails: { cacheReadTokens: 400, cacheWriteTokens: 50 } });
+    expect(usageSince(addUsage(cached, toUsage({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 7 })), cached)).toEqual({ inputTokens: 1, outputTokens: 1, totalTokens: 2, inputTokenDetails: { cacheReadTokens: 7 } });
+  });
+
+  it('prices cache reads and writes at their own rates', () => {
+    expect(costOf(cached, pricingTable.m)).toBeCloseTo((100 * 1 + 10 * 2 + 400 * 0.1 + 50 * 1.25) / 1e6, 12);
   });
 });
 
@@ -113,7 +129,7 @@ describe.each(ledgers)('%s', (_, make) => {
     const ledger = make({ default: { dailyUsd: 0.0025 } });
     const failing = { name: 'down', complete: () => Promise.reject(new Error('boom')) };
     for (let i = 0; i < 5; i++) await expect(Agent.create({ name: 'a', provider: failing, model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme })).rejects.toThrow('boom');
-    await Agent.create({ name: 'writer', provider: mock({ reply: 'ok', usage: { ...usage, cacheRead: 100 } }), model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme });
+    await Agent.create({ name: 'writer', provider: mock({ reply: 'ok', usage: { ...usage, inputTokenDetails: { cacheReadTokens: 100 } } }), model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme });
     const { day } = period();
     expect(await ledger.usage('acme', { from: day, to: day })).toEqual([
       { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1000, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201 },
@@ -132,7 +148,7 @@ describe('RedisCostLedger across instances', () => {
     const instances = [new RedisCostLedger({ redis, budgets, prefix }), new RedisCostLedger({ redis: other, budgets, prefix })];
     // Actual usage varies per call like a real model's: the prompt as sent, and any output up to maxTokens.
     let n = 0;
-    const provider = mock({ respond: (req) => ({ content: 'ok', usage: { input: Math.ceil(req.messages[0].content.length / 4), output: 100 + ((n++ * 37) % 500) } }), delayMs: 2 });
+    const provider = mock({ respond: (req) => ({ text: 'ok', usage: { inputTokens: Math.ceil(req.messages[0].content.length / 4), outputTokens: 100 + ((n++ * 37) % 500) } }), delayMs: 2 });
     const agentOn = (ledger: RedisCostLedger) => Agent.create({ name: 'a', provider, model: 'm', pricingTable, ledger, maxTokens: 600 });
     const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => agentOn(instances[i % 2]).run({ message: 'spend', identity: acme })));
     const ok = results.filter((r) => r.status === 'fulfilled').length;

@@ -1,4 +1,4 @@
-import type { LLMRequest } from '@agentnest/providers';
+import { toUsage, type LLMRequest } from '@agentnest/providers';
 import { costOf, type ModelPrice } from './pricing.js';
 import { fixedChars } from '../run/context-window.js';
 
@@ -13,5 +13,5 @@ export function estimateCostUsd(request: LLMRequest, price: ModelPrice | undefin
   if (!price) return 0;
   let chars = fixedChars(request);
   for (const m of request.messages) chars += m.content.length + (m.role === 'assistant' && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
-  return costOf({ input: Math.ceil(chars / 4), output: request.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE }, price);
+  return costOf(toUsage({ inputTokens: Math.ceil(chars / 4), outputTokens: request.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE }), price);
 }

@@ -1,4 +1,4 @@
-import type { Usage } from '@agentnest/providers';
+import { toUsage, type Usage } from '@agentnest/providers';
 
 /** USD per million tokens for one model. */
 export interface ModelPrice {
@@ -14,22 +14,31 @@ export type PricingTable = Record<string, ModelPrice>;
 /** Cost in USD of one call's usage; 0 when the model has no price (unpriced models are not guessed). */
 export function costOf(usage: Usage, price: ModelPrice | undefined): number {
   if (!price) return 0;
-  const perToken =
-    usage.input * price.input + usage.output * price.output + (usage.cacheRead ?? 0) * (price.cacheRead ?? 0) + (usage.cacheWrite ?? 0) * (price.cacheWrite ?? 0);
+  const cache = usage.inputTokenDetails;
+  const perToken = usage.inputTokens * price.input + usage.outputTokens * price.output + (cache?.cacheReadTokens ?? 0) * (price.cacheRead ?? 0) + (cache?.cacheWriteTokens ?? 0) * (price.cacheWrite ?? 0);
   return perToken / 1_000_000;
 }
 
+/** Combines two usages count by count with `fn` (cache counts that come out 0 are left out, as adapters do). */
+function combine(a: Usage, b: Usage, fn: (x: number, y: number) => number): Usage {
+  const x = a.inputTokenDetails;
+  const y = b.inputTokenDetails;
+  return toUsage({
+    inputTokens: fn(a.inputTokens, b.inputTokens),
+    outputTokens: fn(a.outputTokens, b.outputTokens),
+    cacheReadTokens: fn(x?.cacheReadTokens ?? 0, y?.cacheReadTokens ?? 0),
+    cacheWriteTokens: fn(x?.cacheWriteTokens ?? 0, y?.cacheWriteTokens ?? 0),
+  });
+}
+
+/** No tokens yet: where a run's usage starts. */
+export const noUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+
 export function addUsage(total: Usage, more: Usage): Usage {
-  const sum: Usage = { input: total.input + more.input, output: total.output + more.output };
-  if (total.cacheRead !== undefined || more.cacheRead !== undefined) sum.cacheRead = (total.cacheRead ?? 0) + (more.cacheRead ?? 0);
-  if (total.cacheWrite !== undefined || more.cacheWrite !== undefined) sum.cacheWrite = (total.cacheWrite ?? 0) + (more.cacheWrite ?? 0);
-  return sum;
+  return combine(total, more, (x, y) => x + y);
 }
 
 /** What a run used after `before`: its usage now minus its usage then (a resumed sub-run's new usage). */
 export function usageSince(after: Usage, before: Usage): Usage {
-  const used: Usage = { input: after.input - before.input, output: after.output - before.output };
-  if (after.cacheRead !== undefined) used.cacheRead = after.cacheRead - (before.cacheRead ?? 0);
-  if (after.cacheWrite !== undefined) used.cacheWrite = after.cacheWrite - (before.cacheWrite ?? 0);
-  return used;
+  return combine(after, before, (x, y) => x - y);
 }

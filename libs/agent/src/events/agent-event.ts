@@ -1,4 +1,4 @@
-import type { ProviderEvent, StopReason, ToolCall, Usage } from '@agentnest/providers';
+import type { FinishReason, ProviderEvent, ToolCall, Usage } from '@agentnest/providers';
 
 interface EventBase {
   runId: string;
@@ -26,7 +26,7 @@ export type AgentEventBody =
   | { type: 'llm.refit'; iteration: number; code: 'context_length'; droppedMessages: number }
   /** A piece of reply text as the model streams it (only for runs started with `stream: true`). */
   | { type: 'llm.delta'; iteration: number; delta: string }
-  | { type: 'llm.response'; iteration: number; provider: string; model: string; content: string; toolCalls: ToolCall[]; usage: Usage; stopReason: StopReason; durationMs: number; costUsd: number }
+  | { type: 'llm.response'; iteration: number; provider: string; model: string; text: string; toolCalls: ToolCall[]; usage: Usage; finishReason: FinishReason; durationMs: number; costUsd: number }
   | { type: 'tool.start'; toolCallId: string; tool: string; args: Record<string, unknown> }
   /** A tool call refused by the tool policy (never executed): who asked, for which tool, which rule decided. */
   | { type: 'tool.denied'; toolCallId: string; tool: string; rule: string; tenant?: string; principal?: string; roles: string[] }

@@ -18,7 +18,8 @@ describe('enable.logging', () => {
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
     await run({ logger: pino(sink), domains: ['llm', 'tool', 'cost'] });
     expect(lines.map((l) => l.msg)).toEqual(['agent.llm.request', 'agent.llm.response', 'agent.cost.tick', 'agent.tool.start', 'agent.tool.end', 'agent.llm.request', 'agent.llm.response', 'agent.cost.tick']);
-    expect(lines[1]).toMatchObject({ domain: 'llm', agent: 'a', iteration: 1, usage: expect.any(Object), stopReason: 'tool_use' });
+    expect(lines[1]).toMatchObject({ domain: 'llm', agent: 'a', iteration: 1, usage: expect.any(Object), finishReason: 'tool-calls' });
+    expect(lines[1]).not.toHaveProperty('text');
     expect(JSON.stringify(lines)).not.toMatch(/private-/);
   });
 

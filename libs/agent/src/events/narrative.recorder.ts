@@ -71,8 +71,8 @@ export class NarrativeRecorder implements Recorder {
         return event.count ? [`Recalled ${event.count} related message${event.count === 1 ? '' : 's'} from earlier conversations`] : undefined;
       case 'llm.response': {
         const lines = event.toolCalls.map((c) => `Assistant called ${c.name}(${JSON.stringify(c.args)})`);
-        if (event.content) lines.unshift(`Assistant${event.toolCalls.length ? ' (thinking)' : ''}: ${quote(event.content)}`);
-        return [...lines, `  model ${event.model} via ${event.provider}: ${event.usage.input} in / ${event.usage.output} out tokens, ${ms(event.durationMs)}`];
+        if (event.text) lines.unshift(`Assistant${event.toolCalls.length ? ' (thinking)' : ''}: ${quote(event.text)}`);
+        return [...lines, `  model ${event.model} via ${event.provider}: ${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens, ${ms(event.durationMs)}`];
       }
       case 'tool.end':
         return [event.isError ? `Tool ${event.tool} failed in ${ms(event.durationMs)}: ${quote(event.result)}` : `Tool ${event.tool} returned ${quote(event.result)} in ${ms(event.durationMs)}`];
@@ -105,7 +105,7 @@ export class NarrativeRecorder implements Recorder {
             ? `Run blocked by a guardrail after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
             : event.status === 'paused'
             ? `Run paused after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
-            : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${event.iterations} model call${event.iterations === 1 ? '' : 's'}, ${event.usage.input + event.usage.output} tokens, ${ms(event.durationMs)}`,
+            : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${event.iterations} model call${event.iterations === 1 ? '' : 's'}, ${event.usage.totalTokens} tokens, ${ms(event.durationMs)}`,
         ];
       case 'run.error':
         return [`Run failed (${event.code}): ${event.message}`];

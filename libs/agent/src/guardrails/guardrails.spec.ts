@@ -53,7 +53,7 @@ function slowProvider(answerAfter = 60_000) {
     complete: (req: LLMRequest, opts?: CallOptions) =>
       new Promise<LLMResponse>((resolve, reject) => {
         seen.calls++;
-        const timer = setTimeout(() => resolve({ content: 'slow answer', toolCalls: [], usage: { input: 10, output: 10 }, stopReason: 'end_turn', model: req.model, provider: 'slow' }), answerAfter);
+        const timer = setTimeout(() => resolve({ text: 'slow answer', toolCalls: [], usage: { inputTokens: 10, outputTokens: 10, totalTokens: 20 }, finishReason: 'stop', model: req.model, provider: 'slow' }), answerAfter);
         opts?.signal?.addEventListener('abort', () => {
           seen.aborted = true;
           clearTimeout(timer);
@@ -140,7 +140,7 @@ describe('guardrails on an agent', () => {
     const { events, recorder } = collect();
     const agent = Agent.create({ name: 'a', provider, model: 'm', memory, guardrails: { input: [guard] } });
     const r = blocked(await agent.run({ message: 'what is the weather', identity: alice, recorders: [recorder] }));
-    expect(r).toMatchObject({ guardrail: 'no-weather', stage: 'input', reason: 'off topic', usage: { input: 0, output: 0 } });
+    expect(r).toMatchObject({ guardrail: 'no-weather', stage: 'input', reason: 'off topic', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } });
     expect([seen.calls, seen.aborted]).toEqual([1, true]);
     expect(events.some((e) => e.type === 'llm.response')).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: 'run.end', status: 'blocked' });
@@ -196,18 +196,18 @@ describe('guardrails on an agent', () => {
   });
 
   it('a model guardrail decides with a cheaper model whose cost counts in the run and the tenant ledger', async () => {
-    const classifier = mock({ respond: (req) => (/diagnose/.test(req.messages[0].content) ? '{"verdict":"trip","reason":"medical advice"}' : '```json\n{"verdict":"pass"}\n```'), usage: { input: 50, output: 5 } });
+    const classifier = mock({ respond: (req) => (/diagnose/.test(req.messages[0].content) ? '{"verdict":"trip","reason":"medical advice"}' : '```json\n{"verdict":"pass"}\n```'), usage: { inputTokens: 50, outputTokens: 5 } });
     const ledger = new InMemoryCostLedger();
     const agent = Agent.create({
       name: 'a',
-      provider: mock({ reply: 'fine', usage: { input: 100, output: 10 } }),
+      provider: mock({ reply: 'fine', usage: { inputTokens: 100, outputTokens: 10 } }),
       model: 'big',
       pricingTable: { big: { input: 10, output: 10 } },
       ledger,
       guardrails: { input: [modelGuardrail({ name: 'medical', provider: classifier, model: 'tiny', instructions: 'requests for medical advice', price: { input: 1, output: 1 } })] },
     });
     const ok = completed(await agent.run({ message: 'hello', identity: alice }));
-    expect(ok.usage).toEqual({ input: 150, output: 15 });
+    expect(ok.usage).toEqual({ inputTokens: 150, outputTokens: 15, totalTokens: 165 });
     expect(ok.costUsd).toBeCloseTo((110 * 10 + 55 * 1) / 1e6, 12);
     expect(classifier.calls[0].system).toContain('Refuse: requests for medical advice');
     const no = blocked(await agent.run({ message: 'diagnose my rash', identity: alice }));

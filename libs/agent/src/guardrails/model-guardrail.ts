@@ -41,7 +41,7 @@ export function modelGuardrail(options: ModelGuardrailOptions): Guardrail {
         },
         options.price,
       );
-      const parsed = parseJsonReply(response.content);
+      const parsed = parseJsonReply(response.text);
       const verdict = parsed.ok ? (parsed.value as { verdict?: unknown; reason?: unknown }) : undefined;
       if (verdict?.verdict === 'pass') return pass();
       if (verdict?.verdict === 'trip') return trip(typeof verdict.reason === 'string' && verdict.reason ? verdict.reason.slice(0, 200) : 'the classifier refused it');

@@ -159,7 +159,7 @@ export class AgentJobs implements OnModuleInit {
     // Only the caller's own pause: a run paused as someone else cannot be listed under this caller.
     if (pause.requestedBy.tenant !== owner.tenant || pause.requestedBy.principal !== owner.principal) throw new CheckpointIdentityError();
     const run = { runId: paused.runId, agent, conversationId: paused.conversationId };
-    const usage = { inputTokens: paused.usage.input, outputTokens: paused.usage.output };
+    const { usage } = paused;
     await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
     await this.flow.request(run, { pauseData: pause, checkpoint: paused.checkpoint });
     await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause, usage, toolCallId: pause.toolCallId });

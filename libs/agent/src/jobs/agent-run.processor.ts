@@ -147,7 +147,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
     try {
       const result = await this.execute(d, continuation, controller.signal, job.id, recorder);
-      const usage = { inputTokens: result.usage.input, outputTokens: result.usage.output };
+      const { usage } = result;
       if (result.status === 'paused') {
         const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
         // The run's tool events land before the approval request that follows them.

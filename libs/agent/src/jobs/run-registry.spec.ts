@@ -22,9 +22,9 @@ describe('RunRegistry: a status change and its events in one step', () => {
     await registry.create(owner, { runId: 'r1', agent: 'echo', conversationId: 'c1' }, { jobId: 'r1' }, { type: 'status', status: 'queued' });
     expect((await registry.list(owner, 10)).map((r) => [r.runId, r.status])).toEqual([['r1', 'queued']]);
     expect(await registry.claim(owner, 'r1', { attempts: 1, startedAt: 'then' }, [{ type: 'status', status: 'running' }])).toEqual({ previous: 'queued', cancelRequested: false });
-    await registry.transition(owner, 'r1', ['running'], 'completed', { reply: 'hi', usage: { inputTokens: 3, outputTokens: 1 }, error: null }, { events: [{ type: 'step' }, { type: 'status', status: 'completed', reply: 'hi' }] });
+    await registry.transition(owner, 'r1', ['running'], 'completed', { reply: 'hi', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, error: null }, { events: [{ type: 'step' }, { type: 'status', status: 'completed', reply: 'hi' }] });
     const run = await registry.get(owner, 'r1');
-    expect(run).toMatchObject({ status: 'completed', reply: 'hi', usage: { inputTokens: 3, outputTokens: 1 }, attempts: 1, startedAt: 'then' });
+    expect(run).toMatchObject({ status: 'completed', reply: 'hi', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, attempts: 1, startedAt: 'then' });
     expect((await events.read(owner, 'r1', '0')).map((e) => e.event)).toEqual([
       { type: 'status', status: 'queued' },
       { type: 'status', status: 'running' },

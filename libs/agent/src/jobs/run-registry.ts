@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { Usage } from '@agentnest/providers';
 import { ownerKeys } from './owner-tag.js';
 import { dedicatedConnection } from './dedicated-connection.js';
 import { replicated } from './replicated.js';
@@ -26,7 +27,7 @@ export interface RunRecord {
   /** The agent that answered, when the run's agent handed the conversation on (or another agent held it). */
   answeredBy?: string;
   error?: { code: string; message: string };
-  usage?: { inputTokens: number; outputTokens: number };
+  usage?: Usage;
   /** With a responseFormat: the validated value and the tier that served it. */
   output?: unknown;
   outputTier?: string;

@@ -12,16 +12,16 @@ import { checkReply, lastTiers, repairRequest } from './structured-output.js';
 export async function structuredOutput(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, response: LLMResponse): Promise<{ value: unknown; tier: OutputTier }> {
   const { state } = ctx;
   const schema = state.output!;
-  const first = checkReply(schema, response.content);
+  const first = checkReply(schema, response.text);
   if (first.ok) return served(ctx, 'model', first.value, []);
   const failures = [`model: ${first.errors.join('; ')}`];
   state.turn.push({ role: 'user', content: repairRequest(first.errors) });
   const repaired = await callModel(ctx, history, tools, true, 'This is a repair request: answer with the corrected JSON only.');
   state.turn.pop();
-  const second = checkReply(schema, repaired.content);
+  const second = checkReply(schema, repaired.text);
   if (second.ok) return served(ctx, 'repair', second.value, failures);
   failures.push(`repair: ${second.errors.join('; ')}`);
-  const last = await lastTiers(schema, ctx.options.output, new OutputInvalidError(second.errors, repaired.content), (tier, errors) => failures.push(`${tier}: ${errors.join('; ')}`)).catch((err: unknown) => {
+  const last = await lastTiers(schema, ctx.options.output, new OutputInvalidError(second.errors, repaired.text), (tier, errors) => failures.push(`${tier}: ${errors.join('; ')}`)).catch((err: unknown) => {
     ctx.emit({ type: 'output', tier: 'none', failures });
     throw err;
   });

@@ -88,7 +88,7 @@ describe('an agent fitting its requests', () => {
   it('leaves out the oldest history (tool pairs together), never the current turn, and says so', async () => {
     const memory = new InMemoryStore();
     await memory.append(alice, conversation(1_000));
-    const provider = mock({ reply: 'ok', usage: { input: 10, output: 1 } });
+    const provider = mock({ reply: 'ok', usage: { inputTokens: 10, outputTokens: 1 } });
     const narrative = new NarrativeRecorder();
     const events: AgentEvent[] = [];
     const agent = Agent.create({ name: 'a', provider, model: 'small-model', memory, tools: [lookup], historyLimit: 5_000, context: { window: 3_000, replyTokens: 500 } });

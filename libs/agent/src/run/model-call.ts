@@ -111,7 +111,7 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
     throw err;
   }
   // The vendor's own count calibrates the estimates later requests are fitted with.
-  ctx.estimator.observe(model, built.chars, response.usage.input);
+  ctx.estimator.observe(model, built.chars, response.usage.inputTokens);
   const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
   state.usage = addUsage(state.usage, response.usage);
   state.costUsd += costUsd;
@@ -121,10 +121,10 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
     iteration: state.iterations,
     provider: response.provider,
     model: response.model,
-    content: response.content,
+    text: response.text,
     toolCalls: response.toolCalls,
     usage: response.usage,
-    stopReason: response.stopReason,
+    finishReason: response.finishReason,
     durationMs: performance.now() - started,
     costUsd,
   });

@@ -23,13 +23,13 @@ const reported = (req: LLMRequest) => Math.ceil(JSON.stringify({ system: req.sys
 
 function setup() {
   const memory = new InMemoryStore();
-  const summarizer = mock({ respond: (req: LLMRequest) => `summary of ${(req.messages[0].content.match(/fact \d+/g) ?? []).join(', ')}`, usage: { input: 40, output: 8 } });
+  const summarizer = mock({ respond: (req: LLMRequest) => `summary of ${(req.messages[0].content.match(/fact \d+/g) ?? []).join(', ')}`, usage: { inputTokens: 40, outputTokens: 8 } });
   // Reports input tokens the way a vendor would, about a token per 4 characters of what it was sent.
   const model = mock({
     respond: (req: LLMRequest) => {
-      const usage = { input: reported(req), output: 5 };
-      if (req.messages.at(-1)!.role === 'tool') return { content: 'thanks', usage };
-      return /ask me/.test(req.messages.at(-1)!.content) ? { toolCalls: [{ name: 'askHuman', args: { question: 'sure?' } }], usage } : { content: 'ok', usage };
+      const usage = { inputTokens: reported(req), outputTokens: 5 };
+      if (req.messages.at(-1)!.role === 'tool') return { text: 'thanks', usage };
+      return /ask me/.test(req.messages.at(-1)!.content) ? { toolCalls: [{ name: 'askHuman', args: { question: 'sure?' } }], usage } : { text: 'ok', usage };
     },
   });
   const agent = Agent.create({ name: 'a', provider: model, model: 'm', memory, tools: [askHuman], checkpointSecret: SECRET, context: { window: 2_000, replyTokens: 200, summarize: { provider: summarizer, model: 'cheap', maxTokens: 100, price: { input: 1, output: 1 } } }, pricingTable: { m: { input: 10, output: 10 } } });
@@ -50,7 +50,7 @@ describe('conversation summaries', () => {
     const lastSummarised = Number(summarised.at(-1)!.split(' ')[1]);
     expect(model.calls[0].messages[0].content).toMatch(new RegExp(`^fact ${lastSummarised + 1}:`));
     const input = reported(model.calls[0]);
-    expect(first.usage).toEqual({ input: input + 40, output: 13 });
+    expect(first.usage).toEqual({ inputTokens: input + 40, outputTokens: 13, totalTokens: input + 53 });
     expect(first.costUsd).toBeCloseTo((input * 10 + 5 * 10 + 48) / 1e6, 12);
     expect(narrative.lines).toContain(`Summarized ${summarised.length * 2} earlier messages that no longer fit the model's window`);
     const stored = await memory.load({ ...alice, conversationId: summaryConversationId('sum') });

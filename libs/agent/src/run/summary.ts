@@ -64,7 +64,7 @@ export async function refreshSummary(ctx: RunContext, history?: LLMMessage[], dr
   const price = summarize.price ?? (ctx.options.pricingTable ?? state.inherited.pricingTable)?.[model];
   const response = await sideCall(ctx, summarize.provider ?? ctx.options.provider, { model, system: SUMMARY_PROMPT, messages: [{ role: 'user', content: render(state.summary, fresh) }], maxTokens: summarize.maxTokens ?? DEFAULT_SUMMARY_TOKENS, temperature: 0 }, price, state.signal);
   // Keyed by the run: a retried job writes its summary once.
-  await memory.append(where, [{ role: 'assistant', content: response.content, summary: { through: fingerprint(history, dropped - 1) } }], { idempotencyKey: state.runId });
-  state.summary = response.content;
+  await memory.append(where, [{ role: 'assistant', content: response.text, summary: { through: fingerprint(history, dropped - 1) } }], { idempotencyKey: state.runId });
+  state.summary = response.text;
   ctx.emit({ type: 'memory.summary', store: memory.name, summarized: fresh.length });
 }

@@ -39,9 +39,9 @@ describe('agents as tools', () => {
     const memory = new InMemoryStore();
     const seen: ToolContext[] = [];
     const invoice = defineTool({ name: 'invoice', description: 'look up an invoice', inputSchema: { type: 'object' }, execute: (_a, ctx) => (seen.push(ctx), 'invoice 42: $30, paid') });
-    const billingModel = mock({ respond: (req) => (req.messages.at(-1)?.role === 'tool' ? `Invoice says: ${lastText(req)}` : { toolCalls: [{ name: 'invoice', args: {} }] }), usage: { input: 100, output: 10 } });
+    const billingModel = mock({ respond: (req) => (req.messages.at(-1)?.role === 'tool' ? `Invoice says: ${lastText(req)}` : { toolCalls: [{ name: 'invoice', args: {} }] }), usage: { inputTokens: 100, outputTokens: 10 } });
     const billing = Agent.create({ name: 'billing', provider: billingModel, model: 'small', system: 'You do billing.', tools: [invoice], memory });
-    const frontModel = mock({ respond: caller('billing', { message: 'what about invoice 42?' }), usage: { input: 1000, output: 50 } });
+    const frontModel = mock({ respond: caller('billing', { message: 'what about invoice 42?' }), usage: { inputTokens: 1000, outputTokens: 50 } });
     const pricingTable = { big: { input: 3, output: 15 }, small: { input: 1, output: 5 } };
     const ledger = new InMemoryCostLedger();
     const front = Agent.create({ name: 'front', provider: frontModel, model: 'big', tools: [agentTool(billing, { description: 'Billing questions' })], memory, pricingTable, ledger });
@@ -60,7 +60,7 @@ describe('agents as tools', () => {
     expect(await memory.load({ ...alice, conversationId: 'c1::billing' })).toHaveLength(4);
     expect((await memory.load(alice)).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
     // Usage and cost of both levels (billing priced from its own model, its calls in the tenant ledger under its name).
-    expect(r.usage).toEqual({ input: 2200, output: 120 });
+    expect(r.usage).toEqual({ inputTokens: 2200, outputTokens: 120, totalTokens: 2320 });
     expect(r.costUsd).toBeCloseTo((2000 * 3 + 100 * 15 + 200 * 1 + 20 * 5) / 1e6, 12);
     const day = new Date().toISOString().slice(0, 10);
     const rows = await ledger.usage('acme', { from: day, to: day });
@@ -92,8 +92,8 @@ describe('agents as tools', () => {
 
   it("lets a sub-run spend what is left of the caller's budget, and then stops the caller", async () => {
     const pricingTable = { m: { input: 10, output: 10 } };
-    const spender = Agent.create({ name: 'spender', provider: mock({ reply: { toolCalls: [{ name: 'noop', args: {} }] }, usage: { input: 100_000, output: 0 } }), model: 'm', tools: [defineTool({ name: 'noop', description: 'x', inputSchema: { type: 'object' }, execute: () => 'ok' })], pricingTable });
-    const front = Agent.create({ name: 'front', provider: mock({ respond: caller('spender', { message: 'spend' }), usage: { input: 1000, output: 0 } }), model: 'm', tools: [agentTool(spender, { description: 'spends' })], pricingTable, costBudget: { usd: 0.5 } });
+    const spender = Agent.create({ name: 'spender', provider: mock({ reply: { toolCalls: [{ name: 'noop', args: {} }] }, usage: { inputTokens: 100_000, outputTokens: 0 } }), model: 'm', tools: [defineTool({ name: 'noop', description: 'x', inputSchema: { type: 'object' }, execute: () => 'ok' })], pricingTable });
+    const front = Agent.create({ name: 'front', provider: mock({ respond: caller('spender', { message: 'spend' }), usage: { inputTokens: 1000, outputTokens: 0 } }), model: 'm', tools: [agentTool(spender, { description: 'spends' })], pricingTable, costBudget: { usd: 0.5 } });
     const events: AgentEvent[] = [];
     const r = await front.run({ message: 'go', identity: alice, recorders: [{ onEvent: (e) => e.type === 'budget.exceeded' && events.push(e) }] });
     expect(r.status).toBe('budget_exceeded');

@@ -11,6 +11,7 @@ describeWireAdapter<AnthropicFake>({
   apiKey: KEY,
   overloadedStatus: 529,
   reportsCacheWrite: true,
+  finishReasons: { stop_sequence: 'stop', max_tokens: 'length', model_context_window_exceeded: 'length', refusal: 'content-filter' },
   createFake: () => new AnthropicFake(KEY),
   createProvider: (fake) => anthropic({ apiKey: KEY, baseURL: fake.origin }),
   assertSentHistory(fake) {

@@ -1,7 +1,8 @@
 import type AnthropicSdk from '@anthropic-ai/sdk';
-import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, Usage } from '../llm-provider.js';
+import type { CallOptions, FinishReason, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StreamEvent } from '../llm-provider.js';
 import { loadPeer } from '../load-peer.js';
 import { ProviderConfigError } from '../provider.errors.js';
+import { toUsage } from '../usage.js';
 import { fromFetchSdkError, isAbort } from './normalize-error.js';
 import { pushTurn, type VendorTurn } from './vendor-turns.js';
 
@@ -21,7 +22,8 @@ export interface AnthropicOptions {
   timeoutMs?: number;
 }
 
-const STOP: Record<string, StopReason> = { end_turn: 'end_turn', tool_use: 'tool_use', max_tokens: 'max_tokens', stop_sequence: 'stop_sequence', refusal: 'content_filter', model_context_window_exceeded: 'max_tokens' };
+/** Anthropic's stop_reason values as finish reasons; any other is 'other'. */
+const FINISH: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool-calls', max_tokens: 'length', model_context_window_exceeded: 'length', refusal: 'content-filter' };
 
 /** Our messages as Anthropic turns: tool results travel as user turns, and same-role neighbours merge (the API wants alternation). */
 export function toAnthropicMessages(messages: LLMMessage[]): Turn[] {
@@ -46,14 +48,12 @@ interface AnthropicMessage {
 }
 
 export function fromAnthropicMessage(msg: AnthropicMessage): LLMResponse {
-  const usage: Usage = { input: msg.usage.input_tokens, output: msg.usage.output_tokens };
-  if (msg.usage.cache_read_input_tokens) usage.cacheRead = msg.usage.cache_read_input_tokens;
-  if (msg.usage.cache_creation_input_tokens) usage.cacheWrite = msg.usage.cache_creation_input_tokens;
+  const { input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens } = msg.usage;
   return {
-    content: msg.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
+    text: msg.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
     toolCalls: msg.content.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id!, name: b.name!, args: (b.input ?? {}) as Record<string, unknown> })),
-    usage,
-    stopReason: STOP[msg.stop_reason ?? ''] ?? 'end_turn',
+    usage: toUsage({ inputTokens: input_tokens, outputTokens: output_tokens, cacheReadTokens: cache_read_input_tokens, cacheWriteTokens: cache_creation_input_tokens }),
+    finishReason: FINISH[msg.stop_reason ?? ''] ?? 'other',
     model: msg.model,
     provider: 'anthropic',
   };

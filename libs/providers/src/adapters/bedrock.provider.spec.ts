@@ -11,6 +11,7 @@ describeWireAdapter<BedrockFake>({
   apiKey: credentials.secretAccessKey,
   overloadedStatus: 503,
   reportsCacheWrite: true,
+  finishReasons: { stop_sequence: 'stop', max_tokens: 'length', guardrail_intervened: 'content-filter', content_filtered: 'content-filter' },
   createFake: () => new BedrockFake(credentials.accessKeyId),
   createProvider: (fake) => bedrock({ region: 'us-east-1', credentials, endpoint: fake.origin }),
   assertSentHistory(fake) {

@@ -1,5 +1,6 @@
-import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import type { CallOptions, FinishReason, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
 import { ProviderConfigError } from '../provider.errors.js';
+import { toUsage } from '../usage.js';
 import { bedrockClient, bedrockSecrets, fromAwsError } from './bedrock-client.js';
 import type { BedrockClientOptions } from './bedrock-client.options.js';
 import { isAbort } from './normalize-error.js';
@@ -13,7 +14,8 @@ export interface BedrockOptions extends BedrockClientOptions {
 type Block = Record<string, unknown>;
 type Turn = VendorTurn<Block>;
 
-const STOP: Record<string, StopReason> = { end_turn: 'end_turn', tool_use: 'tool_use', max_tokens: 'max_tokens', stop_sequence: 'stop_sequence', guardrail_intervened: 'content_filter', content_filtered: 'content_filter' };
+/** Converse's stopReason values as finish reasons; any other is 'other'. */
+const FINISH: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool-calls', max_tokens: 'length', guardrail_intervened: 'content-filter', content_filtered: 'content-filter' };
 
 export function toBedrockMessages(messages: LLMMessage[]): Turn[] {
   const turns: Turn[] = [];
@@ -32,10 +34,7 @@ export function toBedrockMessages(messages: LLMMessage[]): Turn[] {
 type BedrockUsage = { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined;
 
 function usageOf(u: BedrockUsage): Usage {
-  const usage: Usage = { input: u?.inputTokens ?? 0, output: u?.outputTokens ?? 0 };
-  if (u?.cacheReadInputTokens) usage.cacheRead = u.cacheReadInputTokens;
-  if (u?.cacheWriteInputTokens) usage.cacheWrite = u.cacheWriteInputTokens;
-  return usage;
+  return toUsage({ inputTokens: u?.inputTokens ?? 0, outputTokens: u?.outputTokens ?? 0, cacheReadTokens: u?.cacheReadInputTokens, cacheWriteTokens: u?.cacheWriteInputTokens });
 }
 
 
@@ -76,10 +75,10 @@ export function bedrock(options: BedrockOptions): LLMProvider {
         const r = await client.send(new m.ConverseCommand(body as never), { abortSignal: opts.signal });
         const content = (r.output?.message?.content ?? []) as Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>;
         return {
-          content: content.map((b) => b.text ?? '').join(''),
+          text: content.map((b) => b.text ?? '').join(''),
           toolCalls: content.filter((b) => b.toolUse).map((b) => ({ id: b.toolUse!.toolUseId!, name: b.toolUse!.name!, args: (b.toolUse!.input ?? {}) as Record<string, unknown> })),
           usage: usageOf(r.usage),
-          stopReason: STOP[r.stopReason ?? ''] ?? 'end_turn',
+          finishReason: FINISH[r.stopReason ?? ''] ?? 'other',
           model: body.modelId,
           provider: 'bedrock',
         };
@@ -92,9 +91,9 @@ export function bedrock(options: BedrockOptions): LLMProvider {
       const { sdk: m, client } = await sdk();
       try {
         const r = await client.send(new m.ConverseStreamCommand(body as never), { abortSignal: opts.signal });
-        let content = '';
-        let stopReason = '';
-        let usage: Usage = { input: 0, output: 0 };
+        let text = '';
+        let stop = '';
+        let usage = usageOf(undefined);
         const uses = new Map<number, { id: string; name: string; args: string }>();
         for await (const event of r.stream ?? []) {
           if (event.contentBlockStart?.start?.toolUse) {
@@ -103,17 +102,17 @@ export function bedrock(options: BedrockOptions): LLMProvider {
           } else if (event.contentBlockDelta?.delta) {
             const { delta, contentBlockIndex } = event.contentBlockDelta;
             if (delta.text) {
-              content += delta.text;
+              text += delta.text;
               yield { type: 'text', delta: delta.text };
             } else if (delta.toolUse?.input) {
               const use = uses.get(contentBlockIndex ?? -1);
               if (use) use.args += delta.toolUse.input;
             }
-          } else if (event.messageStop) stopReason = event.messageStop.stopReason ?? '';
+          } else if (event.messageStop) stop = event.messageStop.stopReason ?? '';
           else if (event.metadata) usage = usageOf(event.metadata.usage);
         }
         const toolCalls: ToolCall[] = [...uses.entries()].sort(([a], [b]) => a - b).map(([, u]) => ({ id: u.id, name: u.name, args: parseToolArgs(u.args) }));
-        yield { type: 'response', response: { content, toolCalls, usage, stopReason: STOP[stopReason] ?? 'end_turn', model: body.modelId, provider: 'bedrock' } };
+        yield { type: 'response', response: { text, toolCalls, usage, finishReason: FINISH[stop] ?? 'other', model: body.modelId, provider: 'bedrock' } };
       } catch (err) {
         fail(err, opts.signal);
       }

@@ -11,6 +11,7 @@ describeWireAdapter<OpenAIFake>({
   apiKey: KEY,
   overloadedStatus: 503,
   reportsCacheWrite: false,
+  finishReasons: { length: 'length', content_filter: 'content-filter', function_call: 'tool-calls' },
   createFake: () => new OpenAIFake(KEY),
   createProvider: (fake) => openai({ apiKey: KEY, baseURL: `${fake.origin}/v1` }),
   assertSentHistory(fake) {

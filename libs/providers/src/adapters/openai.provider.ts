@@ -1,5 +1,6 @@
-import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import type { CallOptions, FinishReason, LLMMessage, LLMProvider, LLMRequest, LLMResponse, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
 import { ProviderConfigError } from '../provider.errors.js';
+import { toUsage } from '../usage.js';
 import { fromFetchSdkError, isAbort } from './normalize-error.js';
 import { openaiClient } from './openai-client.js';
 import type { OpenAIClientOptions } from './openai-client.options.js';
@@ -16,7 +17,8 @@ export interface OpenAIOptions extends OpenAIClientOptions {
   maxTokensField?: 'max_completion_tokens' | 'max_tokens';
 }
 
-const STOP: Record<string, StopReason> = { stop: 'end_turn', tool_calls: 'tool_use', function_call: 'tool_use', length: 'max_tokens', content_filter: 'content_filter' };
+/** OpenAI's finish_reason values as ours; any other is 'other'. */
+const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool-calls', function_call: 'tool-calls', length: 'length', content_filter: 'content-filter' };
 
 export function toOpenAIMessages(system: string | undefined, messages: LLMMessage[]): object[] {
   const out: object[] = system ? [{ role: 'system', content: system }] : [];
@@ -37,13 +39,10 @@ export function toOpenAIMessages(system: string | undefined, messages: LLMMessag
 
 type OpenAIUsage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null | undefined;
 
-// `input` counts uncached prompt tokens in every adapter; OpenAI includes cached ones in prompt_tokens.
+// `inputTokens` counts uncached prompt tokens in every adapter; OpenAI includes cached ones in prompt_tokens.
 function usageOf(u: OpenAIUsage): Usage {
-  if (!u) return { input: 0, output: 0 };
-  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  const usage: Usage = { input: u.prompt_tokens - cached, output: u.completion_tokens };
-  if (cached) usage.cacheRead = cached;
-  return usage;
+  const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  return toUsage({ inputTokens: (u?.prompt_tokens ?? 0) - cached, outputTokens: u?.completion_tokens ?? 0, cacheReadTokens: cached });
 }
 
 /** OpenAI Chat Completions through the official SDK (`openai`, an optional peer); works with compatible servers via `baseURL`. */
@@ -83,10 +82,10 @@ export function openai(options: OpenAIOptions): LLMProvider {
         };
         const choice = r.choices[0];
         return {
-          content: choice?.message.content ?? '',
+          text: choice?.message.content ?? '',
           toolCalls: (choice?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, args: parseToolArgs(t.function.arguments) })),
           usage: usageOf(r.usage),
-          stopReason: STOP[choice?.finish_reason ?? ''] ?? 'end_turn',
+          finishReason: FINISH[choice?.finish_reason ?? ''] ?? 'other',
           model: r.model,
           provider: 'openai',
         };
@@ -103,10 +102,10 @@ export function openai(options: OpenAIOptions): LLMProvider {
           choices: Array<{ delta: { content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> }; finish_reason: string | null }>;
           usage?: OpenAIUsage;
         }>;
-        let content = '';
+        let text = '';
         let model = body.model;
         let finish = '';
-        let usage: Usage = { input: 0, output: 0 };
+        let usage = usageOf(undefined);
         const calls: Array<{ id: string; name: string; args: string }> = [];
         for await (const chunk of stream) {
           model = chunk.model || model;
@@ -115,7 +114,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
           if (!choice) continue;
           if (choice.finish_reason) finish = choice.finish_reason;
           if (choice.delta.content) {
-            content += choice.delta.content;
+            text += choice.delta.content;
             yield { type: 'text', delta: choice.delta.content };
           }
           for (const t of choice.delta.tool_calls ?? []) {
@@ -126,7 +125,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
           }
         }
         const toolCalls: ToolCall[] = calls.filter(Boolean).map((c2) => ({ id: c2.id, name: c2.name, args: parseToolArgs(c2.args) }));
-        yield { type: 'response', response: { content, toolCalls, usage, stopReason: STOP[finish] ?? 'end_turn', model, provider: 'openai' } };
+        yield { type: 'response', response: { text, toolCalls, usage, finishReason: FINISH[finish] ?? 'other', model, provider: 'openai' } };
       } catch (err) {
         fail(err, opts.signal);
       }

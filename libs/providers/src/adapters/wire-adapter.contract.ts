@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { LLMProvider, LLMRequest, StreamEvent } from '../llm-provider.js';
+import type { FinishReason, LLMProvider, LLMRequest, StreamEvent } from '../llm-provider.js';
 import { setPeerImporter } from '../load-peer.js';
 import { MissingPeerDependencyError, ProviderError } from '../provider.errors.js';
 import type { VendorFake } from '../testing/vendor-fake.js';
@@ -16,6 +16,8 @@ export interface WireAdapterCase<F extends VendorFake> {
   overloadedStatus: number;
   /** Whether the vendor reports cache-write tokens. */
   reportsCacheWrite: boolean;
+  /** Vendor stop reasons beyond the plain stop and tool call, with the finish reason each must become. */
+  finishReasons: Record<string, FinishReason>;
   /** Vendor-specific checks of the request the SDK sent for HISTORY_REQUEST. */
   assertSentHistory(fake: F): void;
 }
@@ -67,18 +69,30 @@ export function describeWireAdapter<F extends VendorFake>(c: WireAdapterCase<F>)
       provider = c.createProvider(fake);
     });
 
-    it('maps text, usage (with cache tokens) and the stop reason', async () => {
-      fake.enqueue({ text: 'Hello there', usage: { input: 11, output: 7, cacheRead: 3, cacheWrite: 2 } });
+    it('maps text, usage (with cache tokens) and the finish reason', async () => {
+      fake.enqueue({ text: 'Hello there', usage: { inputTokens: 11, outputTokens: 7, inputTokenDetails: { cacheReadTokens: 3, cacheWriteTokens: 2 } } });
       const r = await provider.complete(simple());
-      expect(r).toMatchObject({ content: 'Hello there', toolCalls: [], stopReason: 'end_turn', provider: c.name });
-      expect(r.usage).toEqual({ input: 11, output: 7, cacheRead: 3, ...(c.reportsCacheWrite ? { cacheWrite: 2 } : {}) });
+      expect(r).toMatchObject({ text: 'Hello there', toolCalls: [], finishReason: 'stop', provider: c.name });
+      expect(r.usage).toEqual({ inputTokens: 11, outputTokens: 7, totalTokens: 18, inputTokenDetails: { cacheReadTokens: 3, ...(c.reportsCacheWrite ? { cacheWriteTokens: 2 } : {}) } });
       expect(r.model).toBeTruthy();
+    });
+
+    it('reports usage without inputTokenDetails when the vendor reports no cache tokens', async () => {
+      fake.enqueue({ text: 'Hello there', usage: { inputTokens: 11, outputTokens: 7 } });
+      expect((await provider.complete(simple())).usage).toEqual({ inputTokens: 11, outputTokens: 7, totalTokens: 18 });
+    });
+
+    it("maps the vendor's other stop reasons to finish reasons, unknown ones to 'other'", async () => {
+      for (const [raw, finishReason] of Object.entries({ ...c.finishReasons, some_new_reason: 'other' })) {
+        fake.enqueue({ text: 'cut', rawFinishReason: raw });
+        expect({ raw, finishReason: (await provider.complete(simple())).finishReason }).toEqual({ raw, finishReason });
+      }
     });
 
     it('maps several tool calls in one turn', async () => {
       fake.enqueue({ text: 'Let me look.', toolCalls: [{ id: 't1', name: 'weather', args: { city: 'Oslo' } }, { id: 't2', name: 'clock', args: {} }] });
       const r = await provider.complete(HISTORY_REQUEST);
-      expect(r.stopReason).toBe('tool_use');
+      expect(r.finishReason).toBe('tool-calls');
       expect(r.toolCalls).toEqual([
         { id: 't1', name: 'weather', args: { city: 'Oslo' } },
         { id: 't2', name: 'clock', args: {} },
@@ -88,23 +102,23 @@ export function describeWireAdapter<F extends VendorFake>(c: WireAdapterCase<F>)
     it('sends system, history, tool calls, tool results, tools and limits in the vendor format', async () => {
       fake.enqueue({ text: 'You are welcome.' });
       const r = await provider.complete(HISTORY_REQUEST);
-      expect(r.content).toBe('You are welcome.');
+      expect(r.text).toBe('You are welcome.');
       c.assertSentHistory(fake);
     });
 
     it('streams text deltas, then the final response with usage', async () => {
-      fake.enqueue({ text: 'Streaming works fine today.', usage: { input: 20, output: 9 } });
+      fake.enqueue({ text: 'Streaming works fine today.', usage: { inputTokens: 20, outputTokens: 9 } });
       const { deltas, final } = await collect(provider.stream!(simple()));
       expect(deltas.length).toBeGreaterThan(1);
       expect(deltas.join('')).toBe('Streaming works fine today.');
-      expect(final).toMatchObject({ content: 'Streaming works fine today.', stopReason: 'end_turn', usage: { input: 20, output: 9 } });
+      expect(final).toMatchObject({ text: 'Streaming works fine today.', finishReason: 'stop', usage: { inputTokens: 20, outputTokens: 9, totalTokens: 29 } });
     });
 
     it('streams tool calls into the final response', async () => {
       fake.enqueue({ toolCalls: [{ id: 's1', name: 'weather', args: { city: 'Bergen', days: 3 } }] });
       const { final } = await collect(provider.stream!(HISTORY_REQUEST));
       expect(final?.toolCalls).toEqual([{ id: 's1', name: 'weather', args: { city: 'Bergen', days: 3 } }]);
-      expect(final?.stopReason).toBe('tool_use');
+      expect(final?.finishReason).toBe('tool-calls');
     });
 
     it.each([

@@ -10,16 +10,16 @@ describe('mock()', () => {
     const p = mock({ reply: 'hi there' });
     const r1 = await p.complete(req('abcdefgh'));
     const r2 = await p.complete(req());
-    expect(r1).toMatchObject({ content: 'hi there', toolCalls: [], stopReason: 'end_turn', model: 'm1', provider: 'mock' });
-    expect(r1.usage).toEqual({ input: 2, output: 2 });
-    expect(r2.content).toBe('hi there');
+    expect(r1).toMatchObject({ text: 'hi there', toolCalls: [], finishReason: 'stop', model: 'm1', provider: 'mock' });
+    expect(r1.usage).toEqual({ inputTokens: 2, outputTokens: 2, totalTokens: 4 });
+    expect(r2.text).toBe('hi there');
     expect(p.calls).toHaveLength(2);
   });
 
   it('plays scripted replies in order and names the call number when they run out', async () => {
-    const p = mock({ replies: ['one', { content: 'two', stopReason: 'max_tokens' }] });
-    expect((await p.complete(req())).content).toBe('one');
-    expect(await p.complete(req())).toMatchObject({ content: 'two', stopReason: 'max_tokens' });
+    const p = mock({ replies: ['one', { text: 'two', finishReason: 'length' }] });
+    expect((await p.complete(req())).text).toBe('one');
+    expect(await p.complete(req())).toMatchObject({ text: 'two', finishReason: 'length' });
     const err = await p.complete(req()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MockRepliesExhaustedError);
     expect((err as MockRepliesExhaustedError).message).toContain('call #3');
@@ -31,7 +31,7 @@ describe('mock()', () => {
       respond: (r, n) => ({ toolCalls: [{ name: 'echo', args: { text: r.messages[0].content, n } }, { id: 'fixed', name: 'noop', args: {} }] }),
     });
     const r = await p.complete(req('ping'));
-    expect(r.stopReason).toBe('tool_use');
+    expect(r.finishReason).toBe('tool-calls');
     expect(r.toolCalls).toEqual([
       { id: 'call_1_1', name: 'echo', args: { text: 'ping', n: 1 } },
       { id: 'fixed', name: 'noop', args: {} },
@@ -39,9 +39,9 @@ describe('mock()', () => {
   });
 
   it('uses configured usage figures, per reply overriding the default', async () => {
-    const p = mock({ replies: ['a', { content: 'b', usage: { output: 99, cacheRead: 5 } }], usage: { input: 10, output: 20 } });
-    expect((await p.complete(req())).usage).toEqual({ input: 10, output: 20 });
-    expect((await p.complete(req())).usage).toEqual({ input: 10, output: 99, cacheRead: 5 });
+    const p = mock({ replies: ['a', { text: 'b', usage: { outputTokens: 99, inputTokenDetails: { cacheReadTokens: 5 } } }], usage: { inputTokens: 10, outputTokens: 20 } });
+    expect((await p.complete(req())).usage).toEqual({ inputTokens: 10, outputTokens: 20, totalTokens: 30 });
+    expect((await p.complete(req())).usage).toEqual({ inputTokens: 10, outputTokens: 99, totalTokens: 109, inputTokenDetails: { cacheReadTokens: 5 } });
   });
 
   it('rejects ambiguous or empty configuration', () => {
@@ -74,12 +74,12 @@ describe('mock()', () => {
     expect(deltas).toEqual(['The q', 'uick ', 'brown', ' fox']);
     const last = events.at(-1)!;
     expect(last.type).toBe('response');
-    expect(last.type === 'response' && last.response.content).toBe('The quick brown fox');
+    expect(last.type === 'response' && last.response.text).toBe('The quick brown fox');
   });
 
   it('keeps only the most recent requests but counts them all', async () => {
     const p = mock({ respond: (_r, n) => `reply ${n}`, keepCalls: 3 });
-    for (let i = 1; i <= 5; i++) expect((await p.complete(req(`m${i}`))).content).toBe(`reply ${i}`);
+    for (let i = 1; i <= 5; i++) expect((await p.complete(req(`m${i}`))).text).toBe(`reply ${i}`);
     expect(p.callCount).toBe(5);
     expect(p.calls.map((c) => c.messages[0].content)).toEqual(['m3', 'm4', 'm5']);
   });

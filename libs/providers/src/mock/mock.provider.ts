@@ -1,15 +1,20 @@
 import { abortableDelay } from '../abortable-delay.js';
 import { isThenable, type MaybePromise } from '../maybe-promise.js';
-import type { CallOptions, LLMProvider, LLMRequest, LLMResponse, StopReason, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import type { CallOptions, FinishReason, LLMProvider, LLMRequest, LLMResponse, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
 import { MockRepliesExhaustedError, ProviderConfigError } from '../provider.errors.js';
+import { toUsage } from '../usage.js';
 
 /** One scripted model turn. Tool call ids are generated when omitted. */
 export interface MockReply {
-  content?: string;
+  text?: string;
   toolCalls?: Array<Omit<ToolCall, 'id'> & { id?: string }>;
-  stopReason?: StopReason;
-  usage?: Partial<Usage>;
+  /** @default 'tool-calls' with tool calls, else 'stop' */
+  finishReason?: FinishReason;
+  usage?: MockUsage;
 }
+
+/** Usage figures to report; `totalTokens` is always their sum. */
+export type MockUsage = Partial<Omit<Usage, 'totalTokens'>>;
 
 export type MockAnswer = string | MockReply;
 
@@ -21,7 +26,7 @@ export interface MockOptions {
   /** Computes the answer from the request (deterministic demos, assertions on what was sent). */
   respond?: (req: LLMRequest, callNumber: number) => MockAnswer | Promise<MockAnswer>;
   /** Usage reported for every call; @default estimated at 4 characters per token */
-  usage?: Partial<Usage>;
+  usage?: MockUsage;
   /** Latency of each call, honouring AbortSignal; @default 0 */
   delayMs?: number;
   /** Provider name in responses; @default 'mock' */
@@ -55,7 +60,7 @@ function requestText(req: LLMRequest): string {
  */
 const copyRequest = (req: LLMRequest): LLMRequest => ({ ...req, messages: req.messages.map((m) => ({ ...m })), ...(req.tools ? { tools: [...req.tools] } : {}) });
 
-/** A complete in-process provider for development and tests: scripted text, tool calls, usage, stop reasons, delay and streaming. */
+/** A complete in-process provider for development and tests: scripted text, tool calls, usage, finish reasons, delay and streaming. */
 export function mock(options: MockOptions): MockProvider {
   const sources = [options.reply, options.replies, options.respond].filter((s) => s !== undefined).length;
   if (sources !== 1) throw new ProviderConfigError('mock() needs exactly one of reply, replies or respond');
@@ -82,20 +87,20 @@ export function mock(options: MockOptions): MockProvider {
     if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
     const scripted = answerFor(req, callNumber);
     const found = isThenable(scripted) ? await scripted : scripted;
-    const answer: MockReply = typeof found === 'string' ? { content: found } : found;
-    const content = answer.content ?? '';
+    const answer: MockReply = typeof found === 'string' ? { text: found } : found;
+    const text = answer.text ?? '';
     const toolCalls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_${callNumber}_${i + 1}`, name: c.name, args: c.args ?? {} }));
-    const usage: Usage = {
-      input: estimateTokens(requestText(req)),
-      output: estimateTokens(content + toolCalls.map((c) => c.name + JSON.stringify(c.args)).join('')),
+    const { inputTokens, outputTokens, inputTokenDetails } = {
+      inputTokens: estimateTokens(requestText(req)),
+      outputTokens: estimateTokens(text + toolCalls.map((c) => c.name + JSON.stringify(c.args)).join('')),
       ...options.usage,
       ...answer.usage,
     };
     return {
-      content,
+      text,
       toolCalls,
-      usage,
-      stopReason: answer.stopReason ?? (toolCalls.length ? 'tool_use' : 'end_turn'),
+      usage: toUsage({ inputTokens, outputTokens, ...inputTokenDetails }),
+      finishReason: answer.finishReason ?? (toolCalls.length ? 'tool-calls' : 'stop'),
       model: req.model,
       provider: name,
     };
@@ -103,9 +108,9 @@ export function mock(options: MockOptions): MockProvider {
 
   async function* stream(req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
     const response = await complete(req, opts);
-    for (let i = 0; i < response.content.length; i += chunkSize) {
+    for (let i = 0; i < response.text.length; i += chunkSize) {
       opts.signal?.throwIfAborted();
-      yield { type: 'text', delta: response.content.slice(i, i + chunkSize) };
+      yield { type: 'text', delta: response.text.slice(i, i + chunkSize) };
     }
     yield { type: 'response', response };
   }

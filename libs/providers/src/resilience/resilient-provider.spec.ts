@@ -43,8 +43,8 @@ describe('resilientProvider', () => {
     });
     const backup = mock({ name: 'backup', reply: 'backup ok' });
     const p = resilientProvider({ providers: [primary, backup], retry: { initialDelayMs: 1 }, rateLimit: { requestsPerMinute: 2, mode: 'reject' } });
-    expect((await p.complete(req)).content).toBe('primary ok');
-    expect((await p.complete(req)).content).toBe('backup ok');
+    expect((await p.complete(req)).text).toBe('primary ok');
+    expect((await p.complete(req)).text).toBe('backup ok');
   });
 
   it('refuses an empty or ambiguous provider list', () => {

@@ -9,7 +9,7 @@ import { withRateLimit } from './with-rate-limit.js';
 import { withRetry } from './with-retry.js';
 
 const request: LLMRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
-const response: LLMResponse = { content: 'hello', toolCalls: [], usage: { input: 3, output: 2 }, stopReason: 'end_turn', model: 'm', provider: 'inner' };
+const response: LLMResponse = { text: 'hello', toolCalls: [], usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 }, finishReason: 'stop', model: 'm', provider: 'inner' };
 
 /** A streaming provider that counts how its streams end: every one must be closed, however it is consumed. */
 function inner(fail?: ProviderError) {

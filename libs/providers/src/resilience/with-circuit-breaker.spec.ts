@@ -53,7 +53,7 @@ describe('withCircuitBreaker', () => {
     now += 49;
     await expect(p.complete(req, { onEvent })).rejects.toBeInstanceOf(CircuitOpenError);
     now += 1;
-    expect((await p.complete(req, { onEvent })).content).toBe('up');
+    expect((await p.complete(req, { onEvent })).text).toBe('up');
     expect(events.map((e) => (e.type === 'breaker' ? `${e.from}>${e.to}` : e.type))).toEqual(['closed>open', 'open>half_open', 'half_open>closed']);
   });
 
@@ -77,7 +77,7 @@ describe('withCircuitBreaker', () => {
     };
     const a = instance();
     const b = instance();
-    expect((await b.stack.complete(req)).content).toBe('up');
+    expect((await b.stack.complete(req)).text).toBe('up');
     a.health.down = true;
     for (let i = 0; i < 3; i++) await expect(a.stack.complete(req)).rejects.toBeInstanceOf(ProviderError);
     const seenByB = await b.stack.complete(req).catch((e: unknown) => e);

@@ -23,7 +23,7 @@ describe('withFallback', () => {
     const events: ProviderEvent[] = [];
     const p = withFallback(failing('a', error), failing('b', new ProviderError('server', 'b', 'down', 500)), mock({ name: 'c', reply: 'from c' }));
     const r = await p.complete(req, { onEvent: (e) => events.push(e) });
-    expect(r).toMatchObject({ content: 'from c', provider: 'c' });
+    expect(r).toMatchObject({ text: 'from c', provider: 'c' });
     expect(events).toEqual([
       { type: 'fallback', from: 'a', to: 'b', code: (error as { code: string }).code },
       { type: 'fallback', from: 'b', to: 'c', code: 'server' },

@@ -49,7 +49,7 @@ describe('withRateLimit', () => {
     const store = new InMemoryRateLimitStore();
     const limits = { tokensPerMinute: 1000 };
     // The call reports far more usage than estimated: the difference is charged afterwards.
-    const p = withRateLimit(mock({ name: 'p', reply: 'ok', usage: { input: 700, output: 200 } }), { ...limits, mode: 'reject', store });
+    const p = withRateLimit(mock({ name: 'p', reply: 'ok', usage: { inputTokens: 700, outputTokens: 200 } }), { ...limits, mode: 'reject', store });
     expect(estimateInputTokens(req('x'.repeat(400)))).toBe(100);
     await p.complete(req('x'.repeat(400)));
     expect((await store.take('p', { requests: 1, tokens: 150 }, limits)).allowed).toBe(false);

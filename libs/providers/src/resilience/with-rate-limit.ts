@@ -51,7 +51,7 @@ export function withRateLimit(provider: LLMProvider, options: RateLimitOptions):
   }
 
   // Output tokens count too: the budget is what the vendor bills against, input plus output.
-  const settle = (key: string, estimate: number, response: LLMResponse) => store.settle(key, response.usage.input + response.usage.output - estimate, limits);
+  const settle = (key: string, estimate: number, response: LLMResponse) => store.settle(key, response.usage.totalTokens - estimate, limits);
 
   const wrapped: LLMProvider = {
     name: provider.name,

@@ -26,7 +26,7 @@ describe('withRetry', () => {
     const delays: number[] = [];
     const events: ProviderEvent[] = [];
     const p = withRetry(inner, { maxAttempts: 4, initialDelayMs: 5, backoffFactor: 2, jitter: 0, onRetry: (i) => delays.push(i.delayMs) });
-    expect((await p.complete(req, { onEvent: (e) => events.push(e) })).content).toBe('ok');
+    expect((await p.complete(req, { onEvent: (e) => events.push(e) })).text).toBe('ok');
     expect(inner.callCount).toBe(4);
     expect(delays).toEqual([5, 10, 20]);
     expect(events).toEqual([

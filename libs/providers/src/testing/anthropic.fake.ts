@@ -61,15 +61,16 @@ export class AnthropicFake extends VendorFake {
     const calls = (reply.toolCalls ?? []).map((c, i) => ({ type: 'tool_use', id: c.id ?? `toolu_fake_${this.requests.length}_${i}`, name: c.name, input: c.args }));
     const content = [...(reply.text ? [{ type: 'text', text: reply.text }] : []), ...calls];
     const u = reply.usage ?? {};
+    const cache = u.inputTokenDetails ?? {};
     return {
       id: `msg_fake_${this.requests.length}`,
       type: 'message',
       role: 'assistant',
       model,
       content,
-      stop_reason: reply.stopReason ?? (calls.length ? 'tool_use' : 'end_turn'),
+      stop_reason: reply.rawFinishReason ?? (calls.length ? 'tool_use' : 'end_turn'),
       stop_sequence: null,
-      usage: { input_tokens: u.input ?? 10, output_tokens: u.output ?? 5, cache_read_input_tokens: u.cacheRead ?? 0, cache_creation_input_tokens: u.cacheWrite ?? 0 },
+      usage: { input_tokens: u.inputTokens ?? 10, output_tokens: u.outputTokens ?? 5, cache_read_input_tokens: cache.cacheReadTokens ?? 0, cache_creation_input_tokens: cache.cacheWriteTokens ?? 0 },
     };
   }
 

@@ -100,9 +100,9 @@ export class BedrockFake extends VendorFake {
     }
     const answer: FakeAnswer = reply.kind === 'cut' ? { text: reply.text } : reply;
     const uses = (answer.toolCalls ?? []).map((c, i) => ({ toolUseId: c.id ?? `tooluse_fake_${this.requests.length}_${i}`, name: c.name, input: c.args }));
-    const stopReason = answer.stopReason ?? (uses.length ? 'tool_use' : 'end_turn');
+    const stopReason = answer.rawFinishReason ?? (uses.length ? 'tool_use' : 'end_turn');
     const u = answer.usage ?? {};
-    const usage = { inputTokens: u.input ?? 10, outputTokens: u.output ?? 5, totalTokens: (u.input ?? 10) + (u.output ?? 5), cacheReadInputTokens: u.cacheRead ?? 0, cacheWriteInputTokens: u.cacheWrite ?? 0 };
+    const usage = { inputTokens: u.inputTokens ?? 10, outputTokens: u.outputTokens ?? 5, totalTokens: (u.inputTokens ?? 10) + (u.outputTokens ?? 5), cacheReadInputTokens: u.inputTokenDetails?.cacheReadTokens ?? 0, cacheWriteInputTokens: u.inputTokenDetails?.cacheWriteTokens ?? 0 };
     if (!this.isStream(req)) {
       const content = [...(answer.text ? [{ text: answer.text }] : []), ...uses.map((toolUse) => ({ toolUse }))];
       res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'req-fake' });

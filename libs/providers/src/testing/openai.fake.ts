@@ -68,10 +68,11 @@ export class OpenAIFake extends VendorFake {
     const body = req.body as { model: string; stream_options?: { include_usage?: boolean } };
     const answer: FakeAnswer = reply.kind === 'cut' ? { text: reply.text } : reply;
     const calls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_fake_${this.requests.length}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
-    const finish = answer.stopReason ?? (calls.length ? 'tool_calls' : 'stop');
+    const finish = answer.rawFinishReason ?? (calls.length ? 'tool_calls' : 'stop');
     const u = answer.usage ?? {};
-    const prompt = (u.input ?? 10) + (u.cacheRead ?? 0);
-    const usage = { prompt_tokens: prompt, completion_tokens: u.output ?? 5, total_tokens: prompt + (u.output ?? 5), prompt_tokens_details: { cached_tokens: u.cacheRead ?? 0 } };
+    const cached = u.inputTokenDetails?.cacheReadTokens ?? 0;
+    const prompt = (u.inputTokens ?? 10) + cached;
+    const usage = { prompt_tokens: prompt, completion_tokens: u.outputTokens ?? 5, total_tokens: prompt + (u.outputTokens ?? 5), prompt_tokens_details: { cached_tokens: cached } };
     const base = { id: `chatcmpl-fake${this.requests.length}`, created: 1_700_000_000, model: body.model };
     if (!this.isStream(req)) {
       res.writeHead(200, { 'content-type': 'application/json' });

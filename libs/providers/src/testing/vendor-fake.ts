@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { constants as h2, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { AddressInfo, Server } from 'node:net';
+import type { Usage } from '../llm-provider.js';
 
 /** The parts of a response a fake uses, the same over HTTP/1.1 and HTTP/2. */
 export interface FakeResponse {
@@ -20,20 +21,16 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export interface FakeUsage {
-  input?: number;
-  output?: number;
-  cacheRead?: number;
-  cacheWrite?: number;
-}
+/** The usage a fake reports, in our names (each fake writes it in its vendor's). */
+export type FakeUsage = Partial<Omit<Usage, 'totalTokens'>>;
 
 /** A model answer: text and/or tool calls, in the vendor's own wire format (streamed when the SDK asks). */
 export interface FakeAnswer {
   kind?: 'answer';
   text?: string;
   toolCalls?: Array<{ id?: string; name: string; args: Record<string, unknown> }>;
-  /** The vendor's own stop reason string; @default derived from tool calls */
-  stopReason?: string;
+  /** The vendor's own stop reason string (the AI SDK's `rawFinishReason`); @default derived from tool calls */
+  rawFinishReason?: string;
   usage?: FakeUsage;
   /** Wait this long before answering (a slow model). */
   delayMs?: number;

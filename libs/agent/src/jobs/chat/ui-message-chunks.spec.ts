@@ -20,11 +20,11 @@ describe('UiMessageChunks', () => {
         { type: 'step' },
         { type: 'text', delta: 'It is ' },
         { type: 'text', delta: 'noon.' },
-        { type: 'status', status: 'completed', reply: 'It is noon.', usage: { inputTokens: 3, outputTokens: 2 } },
+        { type: 'status', status: 'completed', reply: 'It is noon.', usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 } },
       ].flatMap((e) => chunks.next(e as RunStreamEvent)),
     ];
     expect(out.map((c) => c.type)).toEqual(['start', 'start-step', 'tool-input-available', 'tool-output-available', 'finish-step', 'start-step', 'text-start', 'text-delta', 'text-delta', 'text-end', 'finish-step', 'finish']);
-    expect(out.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', messageMetadata: { runId: 'r1', status: 'completed', usage: { inputTokens: 3, outputTokens: 2 } } });
+    expect(out.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', messageMetadata: { runId: 'r1', status: 'completed', usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 } } });
     expect(chunks.done).toBe(true);
   });
 

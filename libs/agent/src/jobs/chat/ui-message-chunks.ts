@@ -1,3 +1,4 @@
+import type { Usage } from '@agentnest/providers';
 import type { RunStreamEvent } from '../run-events.js';
 
 /** One chunk of the AI SDK's UI message stream (protocol v1), as this service writes them. */
@@ -7,7 +8,7 @@ export type UiMessageChunk = { type: string } & Record<string, unknown>;
 export interface ChatMessageMetadata {
   runId: string;
   status: string;
-  usage?: { inputTokens: number; outputTokens: number };
+  usage?: Usage;
 }
 
 /**
