@@ -104,7 +104,7 @@ async function oneRun(i, mode) {
   if (mode === 'telemetry') agent.attach(otel);
   if (mode === 'telemetry' || mode === 'OTel floor') tracedRuns++;
   const r = await agent.run({ message: `question ${i}`, identity: { tenant: 't', principal: 'p', conversationId: `c${i}` } });
-  if (r.status !== 'completed' || r.reply !== 'done') throw new Error('unexpected result');
+  if (r.status !== 'completed' || r.text !== 'done') throw new Error('unexpected result');
   if (mode === 'OTel floor') floorTelemetry(i, r.runId);
 }
 

@@ -18,7 +18,7 @@ const body = JSON.stringify({ message: 'hello there' });
 // The bare endpoint, with Nest's own decorators applied by hand (this file is plain JavaScript).
 class EchoController {
   echo(input) {
-    return { reply: `You said: ${input.message}`, status: 'completed' };
+    return { text: `You said: ${input.message}`, status: 'completed' };
   }
 }
 Controller('echo')(EchoController);

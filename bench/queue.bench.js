@@ -105,7 +105,7 @@ const bareVariant = () => bullmqVariant('bare BullMQ, no-op processor', 'bare', 
 // first delivery's claim rides on these two scripts).
 function recordFloorVariant() {
   const registry = new RunRegistry({ redis: connect({ maxRetriesPerRequest: 1 }), prefix: `bench-floor-record-${process.pid}:` });
-  const finish = (job) => registry.transition(job.data.owner, job.data.runId, ['queued'], 'completed', { reply: 'ok', finishedAt: new Date().toISOString() }, { events: [{ type: 'status', status: 'completed', reply: 'ok' }] });
+  const finish = (job) => registry.transition(job.data.owner, job.data.runId, ['queued'], 'completed', { text: 'ok', finishedAt: new Date().toISOString() }, { events: [{ type: 'status', status: 'completed', text: 'ok' }] });
   return bullmqVariant('floor: BullMQ + a run record, no run', 'floor', finish, async (queue, i) => {
     const runId = randomUUID();
     const owner = { tenant: 'bench', principal: `p${i % 10}` };

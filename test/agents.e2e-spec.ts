@@ -8,7 +8,7 @@ import { startServiceProcess, type ServiceProcess } from './service-process.js';
 // The demo's multi-agent set over HTTP: triage hands off (to billing for invoices, to the assistant
 // for the rest), billing hands back, concierge calls assistant and billing as tools.
 
-type Run = { status: string; reply?: string; answeredBy?: string; narrative: string[]; checkpoint?: unknown; pauseData?: Record<string, unknown>; runId: string };
+type Run = { status: string; text?: string; answeredBy?: string; narrative: string[]; checkpoint?: unknown; pauseData?: Record<string, unknown>; runId: string };
 
 const services: ServiceProcess[] = [];
 afterAll(() => Promise.all(services.map((s) => s.stop())));
@@ -35,23 +35,23 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
 
   it('triage hands an invoice to billing, billing keeps the conversation, hands back what is not billing, and the assistant then holds it', async () => {
     const first = await post('triage', 'what about invoice 42?', 'desk-1');
-    expect(first).toMatchObject({ status: 'completed', answeredBy: 'billing', reply: 'invoice said: invoice 42: $134.00, paid' });
+    expect(first).toMatchObject({ status: 'completed', answeredBy: 'billing', text: 'invoice said: invoice 42: $134.00, paid' });
     expect(first.narrative).toContain('Handed off from triage to billing: "the message is about an invoice"');
     expect(first.narrative).toContain('[billing] Assistant called invoice({"number":42})');
 
     const second = await post('triage', 'and invoice 7?', 'desk-1');
-    expect(second).toMatchObject({ answeredBy: 'billing', reply: 'invoice said: invoice 7: $279.00, open' });
+    expect(second).toMatchObject({ answeredBy: 'billing', text: 'invoice said: invoice 7: $279.00, open' });
     expect(second.narrative).toContain('billing holds this conversation: it answers');
 
     // Not about billing: billing hands back to triage, which sends it to the assistant (never back to billing in this run).
     const third = await post('triage', 'what time is it?', 'desk-1');
     expect(third.answeredBy).toBe('assistant');
-    expect(third.reply).toMatch(/^The time is /);
+    expect(third.text).toMatch(/^The time is /);
     expect(third.narrative.filter((l) => l.includes('Handed off'))).toEqual(['[billing] Handed off from billing to triage: "not a billing question"', 'Handed off from triage to assistant: "a general request"']);
 
     // The assistant holds it now, and reads the whole conversation (other agents' tool calls as text).
     const fourth = await post('triage', 'what did I say?', 'desk-1');
-    expect(fourth).toMatchObject({ answeredBy: 'assistant', reply: 'You said: what time is it?' });
+    expect(fourth).toMatchObject({ answeredBy: 'assistant', text: 'You said: what time is it?' });
 
     const history = await api.http.get('/v1/conversations/desk-1/messages?limit=100').set(bearer(KEYS.acmeAlice));
     const writers = history.body.messages.filter((m: { role: string }) => m.role === 'assistant').map((m: { agent?: string }) => m.agent);
@@ -59,7 +59,7 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
 
     // Another tenant's conversation of the same id is its own: nobody holds it there.
     const globex = await post('triage', 'what did I say?', 'desk-1', KEYS.globexAlice);
-    expect(globex).toMatchObject({ answeredBy: 'assistant', reply: 'You have not said anything before in this conversation.' });
+    expect(globex).toMatchObject({ answeredBy: 'assistant', text: 'You have not said anything before in this conversation.' });
     expect(globex.narrative.some((l) => l.includes('holds this conversation'))).toBe(false);
   });
 
@@ -68,7 +68,7 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
     expect(paused).toMatchObject({ status: 'paused', answeredBy: 'billing', pauseData: { kind: 'question' } });
     const res = await api.http.post('/v1/agents/triage/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'number 9' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'completed', answeredBy: 'billing', reply: 'You answered: number 9' });
+    expect(res.body).toMatchObject({ status: 'completed', answeredBy: 'billing', text: 'You answered: number 9' });
     // Only through the agent the run started with.
     const wrong = await api.http.post('/v1/agents/billing/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'x' });
     expect([wrong.status, wrong.body.error.code]).toEqual([400, 'checkpoint_invalid']);
@@ -76,7 +76,7 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
 
   it('concierge consults billing as a tool: one reply, the sub-run narrated inside, its conversation kept under the caller and erased with it', async () => {
     const run = await post('concierge', 'billing: what about invoice 42?', 'con-1');
-    expect(run).toMatchObject({ status: 'completed', answeredBy: 'concierge', reply: 'billing said: invoice said: invoice 42: $134.00, paid' });
+    expect(run).toMatchObject({ status: 'completed', answeredBy: 'concierge', text: 'billing said: invoice said: invoice 42: $134.00, paid' });
     expect(run.narrative).toContain('  [billing] Asked: "what about invoice 42?"');
     expect(run.narrative).toContain('  [billing] Assistant called invoice({"number":42})');
     expect(run.narrative.indexOf('Assistant called billing({"message":"what about invoice 42?"})')).toBeLessThan(run.narrative.indexOf('  [billing] Asked: "what about invoice 42?"'));
@@ -103,7 +103,7 @@ describe('multi-agent runs over HTTP, direct (in-memory)', () => {
     expect(bob.status).toBe(403);
     const resumed = await http.post('/v1/agents/concierge/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'the blue one' });
     expect(resumed.status).toBe(200);
-    expect(resumed.body).toMatchObject({ status: 'completed', answeredBy: 'concierge', reply: 'assistant said: You answered: the blue one' });
+    expect(resumed.body).toMatchObject({ status: 'completed', answeredBy: 'concierge', text: 'assistant said: You answered: the blue one' });
     expect(resumed.body.narrative).toContain('Resumed: assistant answered');
     expect(resumed.body.narrative).toContain('  [assistant] Resumed: askHuman answered');
     const again = await http.post('/v1/agents/concierge/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.checkpoint, answer: 'again' });
@@ -129,9 +129,9 @@ describe('multi-agent runs over HTTP, queued on a worker process (Redis)', () =>
 
   it('a queued triage run is handed to billing, and the next queued turn goes to billing directly', async () => {
     const first = await runSettled(api, await enqueue('triage', 'invoice 42 please', 'q-desk'), KEYS.acmeAlice, 20_000);
-    expect(first).toMatchObject({ status: 'completed', agent: 'triage', answeredBy: 'billing', reply: 'invoice said: invoice 42: $134.00, paid' });
+    expect(first).toMatchObject({ status: 'completed', agent: 'triage', answeredBy: 'billing', text: 'invoice said: invoice 42: $134.00, paid' });
     const second = await runSettled(api, await enqueue('triage', 'and invoice 8', 'q-desk'), KEYS.acmeAlice, 20_000);
-    expect(second).toMatchObject({ status: 'completed', answeredBy: 'billing', reply: 'invoice said: invoice 8: $316.00, paid' });
+    expect(second).toMatchObject({ status: 'completed', answeredBy: 'billing', text: 'invoice said: invoice 8: $316.00, paid' });
   }, 60_000);
 
   it('an approval inside a sub-agent pauses the queued run; the decision continues it on the worker, through the sub-agent', async () => {
@@ -147,7 +147,7 @@ describe('multi-agent runs over HTTP, queued on a worker process (Redis)', () =>
       const r = (await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice))).body;
       return r.status === 'completed' ? r : undefined;
     }, { timeoutMs: 20_000 });
-    expect(done).toMatchObject({ answeredBy: 'concierge', reply: 'billing said: refund said: refunded $25' });
+    expect(done).toMatchObject({ answeredBy: 'concierge', text: 'billing said: refund said: refunded $25' });
   }, 60_000);
 
   it('a direct run that pauses inside a sub-agent for an approval is kept server-side and finished by the worker', async () => {
@@ -161,7 +161,7 @@ describe('multi-agent runs over HTTP, queued on a worker process (Redis)', () =>
       const r = (await api.http.get(`/v1/runs/${res.body.runId}`).set(bearer(KEYS.acmeAlice))).body;
       return r.status === 'completed' ? r : undefined;
     }, { timeoutMs: 20_000 });
-    expect(done.reply).toBe('billing said: refund said: denied by bob: no');
+    expect(done.text).toBe('billing said: refund said: denied by bob: no');
   }, 60_000);
 
   it('a question inside a sub-agent of a queued run is answered through /resume and the worker finishes the tree', async () => {
@@ -172,6 +172,6 @@ describe('multi-agent runs over HTTP, queued on a worker process (Redis)', () =>
       const r = (await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice))).body;
       return r.status === 'completed' ? r : undefined;
     }, { timeoutMs: 20_000 });
-    expect(done.reply).toBe('assistant said: You answered: green');
+    expect(done.text).toBe('assistant said: You answered: green');
   }, 60_000);
 });

@@ -14,7 +14,7 @@ describe('reference API', () => {
   it('echoes a plain message with usage and a narrative', async () => {
     const res = await run('hello there');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'completed', reply: 'You said: hello there', stoppedEarly: false, runId: expect.any(String), conversationId: expect.any(String) });
+    expect(res.body).toMatchObject({ status: 'completed', text: 'You said: hello there', stoppedEarly: false, runId: expect.any(String), conversationId: expect.any(String) });
     expect(res.body.usage.inputTokens).toBeGreaterThan(0);
     expect(res.body.usage.outputTokens).toBeGreaterThan(0);
     expect(res.body.usage).toEqual({ inputTokens: res.body.usage.inputTokens, outputTokens: res.body.usage.outputTokens, totalTokens: res.body.usage.inputTokens + res.body.usage.outputTokens });
@@ -25,7 +25,7 @@ describe('reference API', () => {
   it('calls the clock tool for "time" and answers with its result', async () => {
     const res = await run('What time is it?');
     expect(res.status).toBe(200);
-    expect(res.body.reply).toMatch(/^The time is \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\.$/);
+    expect(res.body.text).toMatch(/^The time is \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\.$/);
     expect(res.body.narrative).toEqual(expect.arrayContaining(['Assistant called clock({})', expect.stringMatching(/^Tool clock returned "\d{4}-/)]));
   });
 
@@ -34,16 +34,16 @@ describe('reference API', () => {
     const res = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'What time is it?', responseFormat: { schema } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ outputTier: 'model', output: { answer: expect.stringMatching(/^The time is \d{4}-/) } });
-    expect(JSON.parse(res.body.reply)).toEqual(res.body.output);
+    expect(JSON.parse(res.body.text)).toEqual(res.body.output);
   });
 
   it('remembers the conversation: "what did I say" quotes the previous user message', async () => {
     const first = await run('my favourite colour is green', 'conv-memory');
     expect(first.body.conversationId).toBe('conv-memory');
     const second = await run('what did I say?', 'conv-memory');
-    expect(second.body.reply).toBe('You said: my favourite colour is green');
+    expect(second.body.text).toBe('You said: my favourite colour is green');
     const fresh = await run('what did I say?', 'conv-other');
-    expect(fresh.body.reply).toBe('You have not said anything before in this conversation.');
+    expect(fresh.body.text).toBe('You have not said anything before in this conversation.');
   });
 
   it('pauses on "ask me" and continues with the answer', async () => {
@@ -52,7 +52,7 @@ describe('reference API', () => {
     expect(paused.body).toMatchObject({ status: 'paused', pauseData: { kind: 'question', question: expect.any(String) }, checkpoint: { v: 2, sig: expect.any(String) } });
     const resumed = await api.http.post('/v1/agents/assistant/runs/resume').set(bearer(KEYS.acmeAlice)).send({ checkpoint: paused.body.checkpoint, answer: 'blue' });
     expect(resumed.status).toBe(200);
-    expect(resumed.body).toMatchObject({ status: 'completed', reply: 'You answered: blue', runId: paused.body.runId, conversationId: 'conv-pause' });
+    expect(resumed.body).toMatchObject({ status: 'completed', text: 'You answered: blue', runId: paused.body.runId, conversationId: 'conv-pause' });
     const history = await api.http.get('/v1/conversations/conv-pause/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
   });

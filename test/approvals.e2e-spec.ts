@@ -44,7 +44,7 @@ describe('tool approvals over HTTP (queued runs)', () => {
     expect([approved.status, approved.body]).toEqual([200, { approvalId, runId, status: 'approved' }]);
     const again = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'deny' });
     expect([again.status, again.body.error.code]).toEqual([409, 'run_state_conflict']);
-    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', reply: 'refund said: refunded $40' });
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', text: 'refund said: refunded $40' });
     expect((await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).body).toMatchObject({ status: 'approved', decidedBy: 'bob' });
     const events = parseSse((await api.http.get(`/v1/runs/${runId}/events`).set(as(KEYS.acmeAlice)).buffer(true)).text).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['approval.requested', 'approval.decided']));
@@ -55,7 +55,7 @@ describe('tool approvals over HTTP (queued runs)', () => {
     const { runId, approvalId } = await waitingRun('refund 999');
     const denied = await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'deny', reason: 'too much' });
     expect(denied.body.status).toBe('denied');
-    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', reply: 'refund said: denied by bob: too much' });
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', text: 'refund said: denied by bob: too much' });
   });
 
   it("goes with the requester's erasure: the approval (it holds the arguments) is deleted with the run", async () => {
@@ -81,11 +81,11 @@ describe('tool approvals over HTTP (queued runs)', () => {
     expect((await api.http.get('/v1/runs?limit=101').set(as(KEYS.acmeAlice))).status).toBe(400);
 
     expect((await api.http.post(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob)).send({ decision: 'approve' })).body).toEqual({ approvalId, runId, status: 'approved' });
-    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', reply: 'refund said: refunded $30' });
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', text: 'refund said: refunded $30' });
     // The approver watches what the decision led to through the approval; others cannot.
     const watched = parseSse((await api.http.get(`/v1/approvals/${approvalId}/events`).set(as(KEYS.acmeBob)).buffer(true)).text);
     expect(watched.map((e) => e.type)).toEqual(expect.arrayContaining(['approval.requested', 'approval.decided', 'tool.end']));
-    expect(watched.at(-1)).toMatchObject({ type: 'status', data: { status: 'completed', reply: 'refund said: refunded $30' } });
+    expect(watched.at(-1)).toMatchObject({ type: 'status', data: { status: 'completed', text: 'refund said: refunded $30' } });
     expect((await api.http.get(`/v1/approvals/${approvalId}/events`).set(as(KEYS.globexAlice))).status).toBe(404);
     expect((await api.http.get(`/v1/runs/${runId}`).set(as(KEYS.acmeBob))).status).toBe(404);
   });
@@ -109,7 +109,7 @@ describe('approvals nobody decides (APPROVAL_TTL)', () => {
         const r = await api.http.get(`/v1/runs/${direct.body.runId}`).set(bearer(KEYS.acmeAlice));
         return r.body.status === 'completed' ? r.body : undefined;
       });
-      expect(run.reply).toBe('refund said: denied: the approval expired');
+      expect(run.text).toBe('refund said: denied: the approval expired');
       expect((await api.http.get(`/v1/approvals/${approvalId}`).set(bearer(KEYS.acmeAlice))).body).toMatchObject({ status: 'denied', reason: 'the approval expired' });
       const late = await api.http.post(`/v1/approvals/${approvalId}`).set(bearer(KEYS.acmeBob)).send({ decision: 'approve' });
       expect(late.status).toBe(409);

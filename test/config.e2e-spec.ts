@@ -170,7 +170,7 @@ describe('boot configuration', () => {
       expect(res.status).toBe(200);
       const paused = await api.http.post('/v1/agents/assistant/runs').set(bearer('dev-key')).send({ message: 'ask me' });
       const resumed = await api.http.post('/v1/agents/assistant/runs/resume').set(bearer('dev-key')).send({ checkpoint: paused.body.checkpoint, answer: 'ok' });
-      expect(resumed.body.reply).toBe('You answered: ok');
+      expect(resumed.body.text).toBe('You answered: ok');
     } finally {
       await api.close();
     }

@@ -40,7 +40,7 @@ describe.each(vendors)('a context-length error from $name', ({ fake, error, prov
     const narrative = new NarrativeRecorder();
     const agent = Agent.create({ name: 'a', provider: recording, model: 'model-x', memory, tools: [lookup], historyLimit: 500 });
     const result = await agent.run({ message: 'and now?', identity, recorders: [narrative] });
-    expect(result).toMatchObject({ status: 'completed', reply: 'it fits now', iterations: 1 });
+    expect(result).toMatchObject({ status: 'completed', text: 'it fits now', iterations: 1 });
     expect(fake.requests).toHaveLength(2);
     expect(sent.map((r) => r.messages.length)).toEqual([121, expect.any(Number)]);
     const retry = sent[1].messages;

@@ -64,7 +64,7 @@ describe('durable queued runs with worker processes', () => {
     await exited(first);
     worker();
     await until(async () => (await status(runId)).status === 'completed');
-    expect(await status(runId)).toMatchObject({ status: 'completed', reply: 'done after takeover', attempts: 2 });
+    expect(await status(runId)).toMatchObject({ status: 'completed', text: 'done after takeover', attempts: 2 });
     const history = await api.http.get('/v1/conversations/durable-kill/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['survive a crash', 'done after takeover']);
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -99,7 +99,7 @@ describe('durable queued runs with worker processes', () => {
     await chaos;
 
     // Poll only the runs not yet finished, a batch at a time.
-    const final = new Map<string, { status: string; reply?: string; attempts: number }>();
+    const final = new Map<string, { status: string; text?: string; attempts: number }>();
     await until(async () => {
       const open = runIds.filter((id) => !final.has(id)).slice(0, 100);
       for (const [i, run] of (await Promise.all(open.map(status))).entries()) if (['completed', 'failed', 'cancelled'].includes(run.status)) final.set(open[i], run);
@@ -109,7 +109,7 @@ describe('durable queued runs with worker processes', () => {
     const byStatus = new Map<string, number>();
     for (const run of final.values()) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
     expect(Object.fromEntries(byStatus)).toEqual({ completed: TOTAL });
-    runIds.forEach((id, i) => expect(final.get(id)!.reply).toBe(`done: job ${i}`));
+    runIds.forEach((id, i) => expect(final.get(id)!.text).toBe(`done: job ${i}`));
     // Some runs were in flight in the killed workers and were taken over.
     expect([...final.values()].some((r) => r.attempts > 1)).toBe(true);
     expect(killedAt).toBeLessThan(TOTAL / 2);
@@ -133,7 +133,7 @@ describe('durable queued runs with worker processes', () => {
     const waiting = await enqueue('queued behind it', 'durable-term-2');
     w.kill('SIGTERM');
     expect(await exited(w)).toBe(0);
-    expect(await status(active)).toMatchObject({ status: 'completed', reply: 'finished during shutdown' });
+    expect(await status(active)).toMatchObject({ status: 'completed', text: 'finished during shutdown' });
     expect((await status(waiting)).status).toBe('queued');
   }, 60_000);
 });

@@ -64,15 +64,15 @@ describe('guardrails in the compiled service: seeded personal data never reaches
   it('redacts a direct and a queued run on the way in (on by default), and says so in the narrative', async () => {
     const direct = await http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: SEEDED, conversationId: 'guard-direct' });
     expect(direct.status).toBe(200);
-    expect(direct.body.reply).toBe('You said: my email is [EMAIL_1] and my card is [CARD_1]');
+    expect(direct.body.text).toBe('You said: my email is [EMAIL_1] and my card is [CARD_1]');
     expect(direct.body.narrative).toContain('Guardrail pii (input): rewrote it (redacted 1 email, 1 card)');
     const queued = await http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: SEEDED, conversationId: 'guard-queued' });
-    let run: { status: string; reply?: string } = { status: 'queued' };
+    let run: { status: string; text?: string } = { status: 'queued' };
     await eventually('the queued run', async () => {
       run = (await http.get(`/v1/runs/${queued.body.runId}`).set(bearer(KEYS.acmeAlice))).body;
       return run.status === 'completed' ? true : undefined;
     });
-    expect(run.reply).toBe(direct.body.reply);
+    expect(run.text).toBe(direct.body.text);
     const events = await http.get(`/v1/runs/${queued.body.runId}/events`).set(bearer(KEYS.acmeAlice));
 
     // What reached the model, memory, the run's events, the spans, the OTLP logs and the processes' output.
@@ -117,8 +117,8 @@ describe('per-tenant guardrails from GUARDRAILS over HTTP: direct, queued and ch
     expect(res.body.error).toEqual({ code: 'guardrail_tripped', message: 'blocked by the max-input guardrail (input): the message has 42 characters; at most 40 are allowed' });
     expect((await api.http.get('/v1/conversations/cfg-1/messages').set(bearer(KEYS.acmeAlice))).body.messages).toEqual([]);
     // Acme redacts; globex turned redaction off and has a tighter limit.
-    expect((await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: `mail ${EMAIL}` })).body.reply).toBe('You said: mail [EMAIL_1]');
-    expect((await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.globexAlice)).send({ message: 'a@b.co' })).body.reply).toBe('You said: a@b.co');
+    expect((await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: `mail ${EMAIL}` })).body.text).toBe('You said: mail [EMAIL_1]');
+    expect((await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.globexAlice)).send({ message: 'a@b.co' })).body.text).toBe('You said: a@b.co');
     const globex = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.globexAlice)).send({ message: 'thirteen char' });
     expect([globex.status, globex.body.error.code]).toEqual([422, 'guardrail_tripped']);
   });

@@ -179,7 +179,7 @@ describe('hostile input', () => {
 
       expect((await api.http.post(`/v1/runs/${paused}/resume`).set(as()).send({ answer: 'blue' })).status).toBe(202);
       for (const text of await Promise.all(open.map((o) => o.res.text()))) {
-        expect(parseSse(text).at(-1)!.data).toMatchObject({ type: 'status', status: 'completed', reply: 'You answered: blue' });
+        expect(parseSse(text).at(-1)!.data).toMatchObject({ type: 'status', status: 'completed', text: 'You answered: blue' });
       }
       // Closed streams gave their slots back.
       const replays = await Promise.all(Array.from({ length: 5 }, () => api.http.get(`/v1/runs/${paused}/events`).set(as())));
@@ -219,7 +219,7 @@ describe('hostile input', () => {
       await runSettled(api, bobs, KEYS.acmeBob);
       const syncPaused = await run({ message: `please ask me ${marker}`, conversationId: 'erase-3' }, ERIN);
       expect(syncPaused.body.status).toBe('paused');
-      expect((await api.http.get(`/v1/runs/${done}`).set(as(ERIN))).body.reply).toContain(marker);
+      expect((await api.http.get(`/v1/runs/${done}`).set(as(ERIN))).body.text).toContain(marker);
       expect((await redisHolding(watch, marker)).length).toBeGreaterThan(4);
 
       const one = await api.http.delete('/v1/conversations/erase-1').set(as(ERIN));
@@ -237,7 +237,7 @@ describe('hostile input', () => {
       const left = await redisHolding(watch, marker);
       expect(left.length).toBeGreaterThan(0);
       expect(left.filter((entry) => !entry.includes(`bob ${marker}`))).toEqual([]);
-      expect((await api.http.get(`/v1/runs/${bobs}`).set(as(KEYS.acmeBob))).body.reply).toBe(`You said: bob ${marker}`);
+      expect((await api.http.get(`/v1/runs/${bobs}`).set(as(KEYS.acmeBob))).body.text).toBe(`You said: bob ${marker}`);
       // The checkpoint erin still holds cannot write anything back.
       expectError(await resume(api, syncPaused.body.checkpoint, 'bring it back', ERIN), 410, 'checkpoint_revoked');
       expect((await api.http.get('/v1/conversations/erase-3/messages').set(as(ERIN))).body.messages).toEqual([]);
@@ -305,7 +305,7 @@ describe('hostile input', () => {
     try {
       for (const id of runIds) {
         const final = await runSettled(worker, id);
-        expect(final).toMatchObject(answered.has(id) ? { status: 'completed', reply: `You answered: ${answered.get(id)}` } : { status: 'cancelled' });
+        expect(final).toMatchObject(answered.has(id) ? { status: 'completed', text: `You answered: ${answered.get(id)}` } : { status: 'cancelled' });
       }
     } finally {
       await worker.close();
@@ -347,7 +347,7 @@ describe('hostile input', () => {
     it('accepts responseFormat on queued runs', async () => {
       const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
       const { runId } = (await queue({ message: 'structured', responseFormat: { schema } })).body;
-      expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', output: { answer: 'You said: structured' }, outputTier: 'model', reply: '{"answer":"You said: structured"}' });
+      expect(await runSettled(api, runId)).toMatchObject({ status: 'completed', output: { answer: 'You said: structured' }, outputTier: 'model', text: '{"answer":"You said: structured"}' });
     });
 
     it('reports Redis and the queue in /health', async () => {

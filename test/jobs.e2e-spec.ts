@@ -39,7 +39,7 @@ describe.each(BACKENDS)('queued agent runs (BullMQ) on %s', (_where, backend) =>
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ runId: expect.any(String), status: 'queued' });
     const run = await settled(api, res.body.runId);
-    expect(run.body).toMatchObject({ runId: res.body.runId, agent: 'assistant', conversationId: 'jobs-c1', status: 'completed', reply: 'You said: hello queue', attempts: 1, usage: { inputTokens: expect.any(Number) } });
+    expect(run.body).toMatchObject({ runId: res.body.runId, agent: 'assistant', conversationId: 'jobs-c1', status: 'completed', text: 'You said: hello queue', attempts: 1, usage: { inputTokens: expect.any(Number) } });
     expect(run.body.finishedAt >= run.body.startedAt).toBe(true);
     const history = await api.http.get('/v1/conversations/jobs-c1/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['hello queue', 'You said: hello queue']);
@@ -88,7 +88,7 @@ describe.each(BACKENDS)('queued agent runs (BullMQ) on %s', (_where, backend) =>
     expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('run_state_conflict');
     const winner = answers.find((a) => a.status === 202)!.request as unknown as { _data: { answer: string } };
     const done = await settled(api, body.runId);
-    expect(done.body).toMatchObject({ status: 'completed', reply: `You answered: ${winner._data.answer}` });
+    expect(done.body).toMatchObject({ status: 'completed', text: `You answered: ${winner._data.answer}` });
     const history = await api.http.get('/v1/conversations/jobs-pause/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
     expect((await api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer: 'late' })).status).toBe(409);
@@ -129,8 +129,8 @@ describe.each(BACKENDS)('queued agent runs (BullMQ) on %s', (_where, backend) =>
     expect(kinds.slice(firstText, firstText + texts.length).every((k) => k === 'text')).toBe(true);
     expect(kinds[firstText - 1]).toBe('step');
     expect(texts.length).toBeGreaterThanOrEqual(1);
-    expect(events.at(-1)!.data.reply).toMatch(/^The time is /);
-    expect(texts.map((e) => e.data.delta).join('')).toBe(events.at(-1)!.data.reply);
+    expect(events.at(-1)!.data.text).toMatch(/^The time is /);
+    expect(texts.map((e) => e.data.delta).join('')).toBe(events.at(-1)!.data.text);
 
     const resumed = await api.http.get(`/v1/runs/${body.runId}/events`).set({ ...bearer(KEYS.acmeAlice), 'Last-Event-ID': events[1].id }).buffer(true);
     expect(parse(resumed.text)).toEqual(events.slice(2));
@@ -159,7 +159,7 @@ describe('queued runs against a real provider SDK: retries and separate worker p
     try {
       const { body } = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
       const run = await settled(api, body.runId);
-      expect(run.body).toMatchObject({ status: 'completed', reply: 'finally', attempts: 2 });
+      expect(run.body).toMatchObject({ status: 'completed', text: 'finally', attempts: 2 });
 
       fake.respond = () => ({ kind: 'error', status: 400, message: 'malformed' });
       const bad = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
@@ -242,7 +242,7 @@ describe('queued runs against a real provider SDK: retries and separate worker p
       expect((await api.http.get(`/v1/runs/${body.runId}`).set(bearer(KEYS.acmeAlice))).body.status).toBe('queued');
       worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
       await worker.init();
-      expect((await settled(api, body.runId)).body).toMatchObject({ status: 'completed', reply: 'from the worker process' });
+      expect((await settled(api, body.runId)).body).toMatchObject({ status: 'completed', text: 'from the worker process' });
     } finally {
       await worker?.close();
       await api.close();

@@ -36,7 +36,7 @@ async function runWith(source: McpToolSource, calls: Array<{ name: string; args:
   const agent = Agent.create({ name: 'a', provider: caller(calls), model: 'm', tools: source.tools() });
   agent.attach({ onEvent: (e) => events.push(e) });
   const r = await agent.run({ message: 'go', signal });
-  return { reply: r.status === 'completed' ? r.reply : '', events };
+  return { text: r.status === 'completed' ? r.text : '', events };
 }
 
 async function until(predicate: () => boolean, timeoutMs = 10_000) {
@@ -104,12 +104,12 @@ describe.each(sources)('MCP tools: %s', (kind, make) => {
   });
 
   it('calls tools with validated arguments and maps isError results and bad arguments to error results', async () => {
-    const { reply, events } = await runWith(ctx.source, [
+    const { text, events } = await runWith(ctx.source, [
       { name: 'fixture__add', args: { a: 2, b: 40 } },
       { name: 'fixture__add', args: { a: 'two', b: 40 } },
       { name: 'fixture__fail', args: {} },
     ]);
-    const [ok, invalid, failed] = reply.split(' | ');
+    const [ok, invalid, failed] = text.split(' | ');
     expect(ok).toBe('42');
     expect(invalid).toMatch(/^Error: invalid arguments for fixture__add/);
     expect(failed).toBe('Error: fixture__fail failed: disk on fire');
@@ -117,11 +117,11 @@ describe.each(sources)('MCP tools: %s', (kind, make) => {
   });
 
   it('turns a call the server refuses into an error result for the model', async () => {
-    const { reply } = await runWith(ctx.source, [
+    const { text } = await runWith(ctx.source, [
       { name: 'fixture__strict', args: { s: 'fine' } },
       { name: 'fixture__strict', args: { s: 'bad' } },
     ]);
-    const [ok, refused] = reply.split(' | ');
+    const [ok, refused] = text.split(' | ');
     expect(ok).toBe('ok fine');
     expect(refused).toMatch(/^Error: fixture__strict failed: .*must not be bad/s);
   });
@@ -140,7 +140,7 @@ describe.each(sources)('MCP tools: %s', (kind, make) => {
     await until(() => ctx.source.tools().some((t) => t.name === 'fixture__secret'));
     // Unchanged tools survive a refresh as the same objects (their validators are not recompiled).
     if (kind !== 'mockMcpClient') expect(ctx.source.tools().find((t) => t.name === 'fixture__add')).toBe(add);
-    expect((await runWith(ctx.source, [{ name: 'fixture__secret', args: {} }])).reply).toBe('the secret');
+    expect((await runWith(ctx.source, [{ name: 'fixture__secret', args: {} }])).text).toBe('the secret');
   });
 });
 
@@ -150,10 +150,10 @@ describe('mcpClient', () => {
     const source = stdio('envcheck', { FIXTURE_GREETING: 'hello from env' }, tag);
     await source.connect();
     expect(processesTagged(tag)).toBe(1);
-    expect((await runWith(source, [{ name: 'envcheck__env', args: {} }])).reply).toBe('hello from env');
+    expect((await runWith(source, [{ name: 'envcheck__env', args: {} }])).text).toBe('hello from env');
     await source.close();
     await until(() => processesTagged(tag) === 0);
-    await expect(runWith(source, [{ name: 'envcheck__env', args: {} }])).resolves.toMatchObject({ reply: expect.stringMatching(/^Error: unknown tool/) });
+    await expect(runWith(source, [{ name: 'envcheck__env', args: {} }])).resolves.toMatchObject({ text: expect.stringMatching(/^Error: unknown tool/) });
   });
 
   it('names the package to install when the SDK is missing, and rejects bad options', async () => {
@@ -192,7 +192,7 @@ describe('MCP servers in AgentModule', () => {
     const tools = Object.fromEntries(agents.list().map((a) => [a.name, a.tools.map((t) => t.name)]));
     expect(tools.math).toEqual(expect.arrayContaining(['fixture__add', 'fixture__unlock']));
     expect(tools.plain).toEqual([]);
-    expect(await agents.run('math', { message: 'add' })).toMatchObject({ status: 'completed', reply: '3' });
+    expect(await agents.run('math', { message: 'add' })).toMatchObject({ status: 'completed', text: '3' });
     expect(processesTagged(tag)).toBe(1);
     await app.close();
     expect(fixture.tools()).toEqual([]);
@@ -223,7 +223,7 @@ describe('MCP servers in the reference service (MCP_SERVERS)', () => {
     expect(agents.body.agents[0].tools.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['clock', 'askHuman', 'fixture__add']));
     fake.enqueue({ toolCalls: [{ name: 'fixture__add', args: { a: 20, b: 22 } }] }, { text: 'The sum is 42.' });
     const run = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'add 20 and 22' });
-    expect(run.body).toMatchObject({ status: 'completed', reply: 'The sum is 42.' });
+    expect(run.body).toMatchObject({ status: 'completed', text: 'The sum is 42.' });
     expect(run.body.narrative.join('\n')).toMatch(/Tool fixture__add returned "42"/);
   });
 

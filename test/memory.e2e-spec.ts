@@ -41,7 +41,7 @@ describe.each([
 
       await say(a, KEYS.acmeAlice, 'c1', 'my favourite colour is green');
       // Another instance serves the same conversation: the memory is outside the process.
-      expect((await say(b, KEYS.acmeAlice, 'c1', 'what did I say?')).body.reply).toBe('You said: my favourite colour is green');
+      expect((await say(b, KEYS.acmeAlice, 'c1', 'what did I say?')).body.text).toBe('You said: my favourite colour is green');
       await say(a, KEYS.acmeAlice, 'c2');
       await say(a, KEYS.acmeBob, 'c1');
       await say(a, KEYS.globexAlice, 'c1');

@@ -42,7 +42,7 @@ describe('queued runs during a provider outage', () => {
       down = false;
       const finals = await Promise.all(runIds.map((id) => runSettled(api, id, KEYS.acmeAlice, 30_000)));
       expect(finals.map((r) => r.status)).toEqual(Array(20).fill('completed'));
-      expect(finals.every((r) => r.reply === 'back again')).toBe(true);
+      expect(finals.every((r) => r.text === 'back again')).toBe(true);
     } finally {
       await api.close();
     }
@@ -134,7 +134,7 @@ describe('queued runs when the memory store drops mid-run', () => {
       expect(waiting.error.code).toBe('store_unavailable');
       await proxy.listen();
       const done = await runSettled(api, runId, KEYS.acmeAlice, 20_000);
-      expect(done).toMatchObject({ status: 'completed', reply: 'written once' });
+      expect(done).toMatchObject({ status: 'completed', text: 'written once' });
       const history = await api.http.get('/v1/conversations/store-drop/messages').set(bearer(KEYS.acmeAlice));
       expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['keep me', 'written once']);
     } finally {

@@ -31,7 +31,7 @@ describe('tool policy over HTTP', () => {
 
   it('runs an allowed tool; a denied call never runs, the model explains, the narrative shows the audit', async () => {
     const allowed = await run(KEYS.keeper, 'what time is it?');
-    expect(allowed.body.reply).toMatch(/^The time is \d/);
+    expect(allowed.body.text).toMatch(/^The time is \d/);
     expect(allowed.body.narrative.join('\n')).toMatch(/Tool clock returned/);
 
     for (const [key, rule, who] of [
@@ -40,7 +40,7 @@ describe('tool policy over HTTP', () => {
     ]) {
       const denied = await run(key, 'what time is it?');
       expect(denied.status).toBe(200);
-      expect(denied.body.reply).toMatch(new RegExp(`^Sorry, I could not use clock\\. you are not allowed .*${rule}`));
+      expect(denied.body.text).toMatch(new RegExp(`^Sorry, I could not use clock\\. you are not allowed .*${rule}`));
       const narrative = denied.body.narrative.join('\n');
       expect(narrative).toContain(`Tool clock refused by policy rule ${rule} (${who})`);
       expect(narrative).not.toMatch(/Tool clock returned/);
@@ -50,7 +50,7 @@ describe('tool policy over HTTP', () => {
   it('decides the same for a queued run: the caller and its roles travel with the job', async () => {
     const queue = async (key: string) => (await api.http.post('/v1/agents/assistant/jobs').set(bearer(key)).send({ message: 'what time is it?' })).body.runId as string;
     const [kim, pat] = [await queue(KEYS.keeper), await queue(KEYS.plain)];
-    expect(await runSettled(api, kim, KEYS.keeper)).toMatchObject({ status: 'completed', reply: expect.stringMatching(/^The time is \d/) });
-    expect(await runSettled(api, pat, KEYS.plain)).toMatchObject({ status: 'completed', reply: expect.stringMatching(/^Sorry, I could not use clock\. you are not allowed .*default-deny/) });
+    expect(await runSettled(api, kim, KEYS.keeper)).toMatchObject({ status: 'completed', text: expect.stringMatching(/^The time is \d/) });
+    expect(await runSettled(api, pat, KEYS.plain)).toMatchObject({ status: 'completed', text: expect.stringMatching(/^Sorry, I could not use clock\. you are not allowed .*default-deny/) });
   });
 });

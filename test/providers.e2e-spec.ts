@@ -50,7 +50,7 @@ describe('reference API on real provider SDKs', () => {
     try {
       const res = await ask(api, 'What time is it?');
       expect(res.status).toBe(200);
-      expect(res.body.reply).toMatch(/^The time is \d{4}-\d\d-\d\dT.*Z\.$/);
+      expect(res.body.text).toMatch(/^The time is \d{4}-\d\d-\d\dT.*Z\.$/);
       expect(res.body.narrative).toEqual(expect.arrayContaining(['Assistant called clock({})', expect.stringMatching(/model claude-e2e via anthropic/)]));
       const [first, second] = anthropicFake.bodies<Record<string, unknown>>('/v1/messages').slice(-2);
       expect(first).toMatchObject({ model: 'claude-e2e', system: expect.stringContaining('clock tool') });
@@ -68,7 +68,7 @@ describe('reference API on real provider SDKs', () => {
     try {
       const res = await ask(api, 'hello');
       expect(res.status).toBe(200);
-      expect(res.body.reply).toBe('served by the fallback');
+      expect(res.body.text).toBe('served by the fallback');
       expect(res.body.narrative).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}retrying anthropic \(attempt 2\)/), '  falling back from anthropic to openai after overloaded']));
       expect(openaiFake.bodies('/chat/completions').at(-1)).toMatchObject({ model: 'gpt-e2e' });
     } finally {

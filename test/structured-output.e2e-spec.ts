@@ -21,7 +21,7 @@ describe('structured output over HTTP (responseFormat)', () => {
     fake.enqueue({ text: '{"sentiment":"positive","score":0.9}' });
     const direct = await run({ responseFormat: { schema } });
     expect(direct.status).toBe(200);
-    expect(direct.body).toMatchObject({ status: 'completed', output: { sentiment: 'positive', score: 0.9 }, outputTier: 'model', reply: '{"sentiment":"positive","score":0.9}' });
+    expect(direct.body).toMatchObject({ status: 'completed', output: { sentiment: 'positive', score: 0.9 }, outputTier: 'model', text: '{"sentiment":"positive","score":0.9}' });
     // The schema reached the model in the system prompt.
     const sent = fake.requests.at(-1)!.body as { system: unknown };
     expect(JSON.stringify(sent.system)).toContain('sentiment');
@@ -41,7 +41,7 @@ describe('structured output over HTTP (responseFormat)', () => {
     expect((await run({ responseFormat: {} })).status).toBe(400);
     // Without responseFormat nothing changes.
     fake.enqueue({ text: 'plain words' });
-    expect((await run({})).body).toMatchObject({ reply: 'plain words' });
+    expect((await run({})).body).toMatchObject({ text: 'plain words' });
     expect((await run({})).body.outputTier).toBeUndefined();
   });
 });

@@ -15,8 +15,8 @@ describe('tenant isolation over HTTP', () => {
   it('two tenants using the same conversationId see only their own history', async () => {
     await run(KEYS.acmeAlice, 'acme secret plan', 'shared');
     await run(KEYS.globexAlice, 'globex secret plan', 'shared');
-    expect((await run(KEYS.acmeAlice, 'what did I say?', 'shared')).body.reply).toBe('You said: acme secret plan');
-    expect((await run(KEYS.globexAlice, 'what did I say?', 'shared')).body.reply).toBe('You said: globex secret plan');
+    expect((await run(KEYS.acmeAlice, 'what did I say?', 'shared')).body.text).toBe('You said: acme secret plan');
+    expect((await run(KEYS.globexAlice, 'what did I say?', 'shared')).body.text).toBe('You said: globex secret plan');
     const acme = (await history(KEYS.acmeAlice, 'shared')).map((m) => m.content).join('\n');
     const globex = (await history(KEYS.globexAlice, 'shared')).map((m) => m.content).join('\n');
     expect(acme).toContain('acme secret plan');
@@ -28,7 +28,7 @@ describe('tenant isolation over HTTP', () => {
   it('principals of one tenant do not share conversations either', async () => {
     await run(KEYS.acmeAlice, 'alice only', 'per-principal');
     expect(await history(KEYS.acmeBob, 'per-principal')).toEqual([]);
-    expect((await run(KEYS.acmeBob, 'what did I say?', 'per-principal')).body.reply).toBe('You have not said anything before in this conversation.');
+    expect((await run(KEYS.acmeBob, 'what did I say?', 'per-principal')).body.text).toBe('You have not said anything before in this conversation.');
   });
 
   it("another tenant's conversation reads as empty, exactly like an unknown one", async () => {
@@ -62,7 +62,7 @@ describe('tenant isolation over HTTP', () => {
     expect(await history(KEYS.acmeBob, 'paused-conv')).toEqual([]);
 
     const byOwner = await resume(KEYS.acmeAlice, checkpoint, 'fine');
-    expect(byOwner.body.reply).toBe('You answered: fine');
+    expect(byOwner.body.text).toBe('You answered: fine');
     expect((await history(KEYS.acmeAlice, 'paused-conv')).length).toBe(4);
     expect(await history(KEYS.globexAlice, 'paused-conv')).toEqual([]);
   });

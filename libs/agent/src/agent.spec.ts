@@ -35,9 +35,9 @@ describe('Agent.run', () => {
     const provider = mock({ respond: (req) => `seen ${req.messages.length} messages` });
     const agent = Agent.create({ name: 'a', provider, model: 'm', system: 'be brief', memory });
     const r1 = completed(await agent.run({ message: 'hi', identity: alice }));
-    expect(r1).toMatchObject({ reply: 'seen 1 messages', conversationId: 'c1', iterations: 1, stoppedEarly: false, finishReason: 'stop' });
+    expect(r1).toMatchObject({ text: 'seen 1 messages', conversationId: 'c1', iterations: 1, stoppedEarly: false, finishReason: 'stop' });
     const r2 = completed(await agent.run({ message: 'again', identity: alice }));
-    expect(r2.reply).toBe('seen 3 messages');
+    expect(r2.text).toBe('seen 3 messages');
     expect(provider.calls[1].system).toBe('be brief');
     expect((await memory.load(alice)).map((m) => `${m.role}:${m.content}`)).toEqual(['user:hi', 'assistant:seen 1 messages', 'user:again', 'assistant:seen 3 messages']);
     expect(r1.runId).not.toBe(r2.runId);
@@ -49,7 +49,7 @@ describe('Agent.run', () => {
     });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [echo], pricingTable: { m: { input: 3, output: 15 } } });
     const r = completed(await agent.run({ message: 'go' }));
-    expect(r.reply).toBe('done');
+    expect(r.text).toBe('done');
     expect(r.usage).toEqual({ inputTokens: 300, outputTokens: 30, totalTokens: 330 });
     expect(r.costUsd).toBeCloseTo((300 * 3 + 30 * 15) / 1e6, 12);
     expect(provider.calls[0].tools?.map((t) => t.name)).toEqual(['echo']);
@@ -67,7 +67,7 @@ describe('Agent.run', () => {
     });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [{ ...echo, execute: executed }, boom] });
     const r = completed(await agent.run({ message: 'go' }));
-    expect(r.reply).toBe('recovered');
+    expect(r.text).toBe('recovered');
     expect(executed).not.toHaveBeenCalled();
     const [invalid, unknown, failed] = lastToolResults(provider.calls[1]);
     expect(invalid).toMatchObject({ isError: true, content: expect.stringContaining('/text must be string') });
@@ -96,7 +96,7 @@ describe('Agent.run', () => {
     const provider = mock({ respond: (req) => (req.toolChoice !== 'none' ? { toolCalls: [{ name: 'echo', args: { text: 'again' } }] } : 'final answer') });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [echo], maxIterations: 3 });
     const r = completed(await agent.run({ message: 'loop forever' }));
-    expect(r).toMatchObject({ reply: 'final answer', stoppedEarly: true, iterations: 4 });
+    expect(r).toMatchObject({ text: 'final answer', stoppedEarly: true, iterations: 4 });
     expect(provider.calls.map((c) => c.toolChoice ?? 'auto')).toEqual(['auto', 'auto', 'auto', 'none']);
     expect(provider.calls[3].tools?.map((t) => t.name)).toEqual(['echo']);
     expect(provider.calls[3].system).toContain('without calling tools');
@@ -137,8 +137,8 @@ describe('Agent.run', () => {
     agent.attach({ onEvent: (e) => events.push(e) });
     const r = completed(await agent.run({ message: 'go', stream: true }));
     const deltas = events.filter((e) => e.type === 'llm.delta');
-    expect(deltas.map((d) => d.delta).join('')).toBe(r.reply);
-    expect(deltas.length).toBe(Math.ceil(r.reply.length / 4));
+    expect(deltas.map((d) => d.delta).join('')).toBe(r.text);
+    expect(deltas.length).toBe(Math.ceil(r.text.length / 4));
     expect(deltas.every((d) => d.iteration === 2)).toBe(true);
     // Deltas arrive before the response they belong to.
     expect(events.findIndex((e) => e.type === 'llm.delta')).toBeLessThan(events.findIndex((e) => e.type === 'llm.response' && e.iteration === 2));
@@ -149,7 +149,7 @@ describe('Agent.run', () => {
     const quiet: AgentEvent[] = [];
     const plain = Agent.create({ name: 'a', provider: noStream, model: 'm' });
     plain.attach({ onEvent: (e) => quiet.push(e) });
-    expect(completed(await plain.run({ message: 'x', stream: true })).reply).toBe('whole');
+    expect(completed(await plain.run({ message: 'x', stream: true })).text).toBe('whole');
     expect(quiet.some((e) => e.type === 'llm.delta')).toBe(false);
   });
 
@@ -305,16 +305,16 @@ describe('semantic recall', () => {
     const a = agent();
     a.attach(narrative);
     const same = completed(await a.run({ message: 'What is my favourite colour?', identity: { tenant: 'acme', principal: 'alice', conversationId: 'new' } }));
-    expect(same.reply).toBe('Your favourite colour is green.');
+    expect(same.text).toBe('Your favourite colour is green.');
     expect(narrative.lines).toContain('Recalled 1 related message from earlier conversations');
     expect(provider.calls.at(-1)!.system).toContain('- user: My favourite colour is green, by the way.');
     expect(provider.calls.at(-1)!.system).not.toContain('Quarterly revenue');
 
     const otherTenant = completed(await agent().run({ message: 'What is my favourite colour?', identity: { tenant: 'globex', principal: 'alice', conversationId: 'new' } }));
-    expect(otherTenant.reply).toBe('I do not know.');
+    expect(otherTenant.text).toBe('I do not know.');
     expect(provider.calls.at(-1)!.system ?? '').not.toContain('green');
     const otherPrincipal = completed(await agent().run({ message: 'What is my favourite colour?', identity: { tenant: 'acme', principal: 'bob', conversationId: 'new' } }));
-    expect(otherPrincipal.reply).toBe('I do not know.');
+    expect(otherPrincipal.text).toBe('I do not know.');
   });
 
   it('needs a searchable store', () => {
@@ -353,7 +353,7 @@ describe('pause and resume', () => {
     // Through JSON, as a client would hold it.
     const held = JSON.parse(JSON.stringify(paused.checkpoint));
     const resumed = completed(await build(memory).resume(held, 'blue', { identity: { tenant: 'acme', principal: 'alice' } }));
-    expect(resumed.reply).toBe('You answered: blue');
+    expect(resumed.text).toBe('You answered: blue');
     expect(resumed.runId).toBe(paused.runId);
     expect(resumed.iterations).toBe(2);
     const stored = await memory.load(alice);

@@ -542,13 +542,13 @@ export class Agent {
     if (result.status === 'paused') return { paused: { data: result.pauseData, nested: result.checkpoint.body } };
     if (result.status === 'budget_exceeded') return { content: `Error (budget_exceeded): ${target.name} stopped because the run's cost budget is spent.`, isError: true };
     if (result.status === 'blocked') return { content: `Error (guardrail_tripped): ${target.name} refused: its guardrail "${result.guardrail}" tripped (${result.reason}).`, isError: true };
-    return { content: result.reply };
+    return { content: result.text };
   }
 
   private budgetExceeded(state: RunState, response: Pick<LLMResponse, 'text'>): BudgetExceededResult {
     const base = this.resultBase(state);
-    this.emit(state, { type: 'run.end', status: 'budget_exceeded', reply: response.text, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
-    return { status: 'budget_exceeded', ...base, reply: response.text, limitUsd: state.budget!.usd };
+    this.emit(state, { type: 'run.end', status: 'budget_exceeded', text: response.text, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly: true, durationMs: performance.now() - state.startedAt });
+    return { status: 'budget_exceeded', ...base, text: response.text, limitUsd: state.budget!.usd };
   }
 
   private async complete(state: RunState, response: LLMResponse, stoppedEarly: boolean, structured?: { value: unknown; tier: OutputTier }): Promise<CompletedResult> {
@@ -572,9 +572,9 @@ export class Agent {
       this.emit(state, { type: 'memory.write', store: memory.name, count: state.turn.length });
     }
     const base = this.resultBase(state);
-    this.emit(state, { type: 'run.end', status: 'completed', reply, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
+    this.emit(state, { type: 'run.end', status: 'completed', text: reply, usage: base.usage, costUsd: base.costUsd, iterations: base.iterations, stoppedEarly, durationMs: performance.now() - state.startedAt });
     // Only the caller's copy gets back what input guardrails replaced with placeholders; memory and events keep the placeholders.
-    const result: CompletedResult = { status: 'completed', ...base, reply: restoreIn(reply, state.restore), finishReason: response.finishReason, stoppedEarly };
+    const result: CompletedResult = { status: 'completed', ...base, text: restoreIn(reply, state.restore), finishReason: response.finishReason, stoppedEarly };
     return output ? { ...result, output: output.value, outputTier: output.tier } : result;
   }
 

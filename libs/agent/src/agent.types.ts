@@ -165,12 +165,13 @@ interface ResultBase {
 
 export interface CompletedResult extends ResultBase {
   status: 'completed';
-  reply: string;
+  /** The reply: the final call's text (after output guardrails), or a structured output's JSON. */
+  text: string;
   /** Why the model stopped on the call that gave the reply. */
   finishReason: FinishReason;
   /** True when `maxIterations` was reached and the reply came from the final call without tools. */
   stoppedEarly: boolean;
-  /** With an output schema: the validated value (then `reply` is its JSON) and the tier that served it. */
+  /** With an output schema: the validated value (then `text` is its JSON) and the tier that served it. */
   output?: unknown;
   outputTier?: OutputTier;
 }
@@ -185,7 +186,7 @@ export interface PausedResult extends ResultBase {
 export interface BudgetExceededResult extends ResultBase {
   status: 'budget_exceeded';
   /** Whatever text the last model call gave with its tool request. */
-  reply: string;
+  text: string;
   limitUsd: number;
 }
 

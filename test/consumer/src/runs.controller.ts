@@ -14,7 +14,7 @@ export class RunsController {
   @HttpCode(200)
   async run(@Param('agent') agent: string, @Body() body: { message: string; conversationId?: string }) {
     const result = await this.agents.run(agent, { message: body.message, conversationId: body.conversationId });
-    return result.status === 'completed' ? { reply: result.reply, conversationId: result.conversationId } : { status: result.status };
+    return result.status === 'completed' ? { reply: result.text, conversationId: result.conversationId } : { status: result.status };
   }
 
   @Post('agents/:agent/jobs')

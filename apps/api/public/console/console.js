@@ -232,7 +232,7 @@ function renderRuns(runs) {
         el('td', {}, r.agent),
         el('td', { class: `status status-${r.status}` }, r.status),
         el('td', {}, `${ago(r.createdAt)}`),
-        el('td', {}, r.reply ?? r.error?.message ?? ''),
+        el('td', {}, r.text ?? r.error?.message ?? ''),
         el('td', {}, el('button', { type: 'button', 'aria-label': `Watch run ${r.runId.slice(0, 8)}`, onclick: () => follow(`/v1/runs/${encodeURIComponent(r.runId)}/events`, `Run ${r.runId} (${r.agent})`) }, 'Watch')),
       ),
     ),
@@ -266,7 +266,7 @@ function showEvent(e) {
 function describe(e) {
   switch (e.type) {
     case 'status':
-      return `status ${e.status}${e.reply !== undefined ? ` · reply: ${e.reply}` : ''}${e.error ? ` · error ${e.error.code}: ${e.error.message}` : ''}`;
+      return `status ${e.status}${e.text !== undefined ? ` · reply: ${e.text}` : ''}${e.error ? ` · error ${e.error.code}: ${e.error.message}` : ''}`;
     case 'tool.start':
       return `tool ${e.tool} called with ${JSON.stringify(e.args)}`;
     case 'tool.end':

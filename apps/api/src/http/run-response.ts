@@ -13,7 +13,7 @@ export function toRunResponse(result: RunResult, narrative: string[], opts: { ke
   };
   // A run the service keeps (waiting for an approval) continues server-side: its checkpoint stays there.
   if (result.status === 'paused') return { ...base, pauseData: result.pauseData, ...(opts.keepCheckpoint === false ? {} : { checkpoint: result.checkpoint }) };
-  if (result.status === 'budget_exceeded') return { ...base, reply: result.reply, costUsd: result.costUsd, limitUsd: result.limitUsd };
+  if (result.status === 'budget_exceeded') return { ...base, text: result.text, costUsd: result.costUsd, limitUsd: result.limitUsd };
   const structured = result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-  return { ...base, reply: result.reply, stoppedEarly: result.stoppedEarly, ...structured };
+  return { ...base, text: result.text, stoppedEarly: result.stoppedEarly, ...structured };
 }

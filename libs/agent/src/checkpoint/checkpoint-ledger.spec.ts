@@ -67,7 +67,7 @@ describe('checkpoints through the agent', () => {
     const ledger = new InMemoryCheckpointLedger(clock);
     const paused = await pause(build(ledger));
     expect(paused.checkpoint.body).toMatchObject({ id: expect.any(String), gen: '0.0', expiresAt: new Date(now + 60_000).toISOString() });
-    expect(await build(ledger).resume(paused.checkpoint, 'blue')).toMatchObject({ status: 'completed', reply: 'You answered: blue' });
+    expect(await build(ledger).resume(paused.checkpoint, 'blue')).toMatchObject({ status: 'completed', text: 'You answered: blue' });
     await expect(build(ledger).resume(paused.checkpoint, 'red')).rejects.toMatchObject({ code: 'checkpoint_used' });
   });
 

@@ -39,7 +39,7 @@ describe('run costBudget', () => {
     const provider = mock({ replies: [{ toolCalls: [{ name: 'step', args: {} }] }, { toolCalls: [{ name: 'step', args: {} }] }, { toolCalls: [{ name: 'step', args: {} }] }, 'finished'], usage });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [step], pricingTable, costBudget: { usd: 0.003, onExceed: 'warn' } });
     agent.attach({ onEvent: (e) => events.push(e) });
-    expect(await agent.run({ message: 'go' })).toMatchObject({ status: 'completed', reply: 'finished' });
+    expect(await agent.run({ message: 'go' })).toMatchObject({ status: 'completed', text: 'finished' });
     expect(events.filter((e) => e.type === 'budget.exceeded')).toHaveLength(1);
   });
 

@@ -53,7 +53,7 @@ export type AgentEventBody =
   | { type: 'budget.exceeded'; scope: 'run' | 'tenant'; action: 'warn' | 'halt'; limitUsd?: number; spentUsd?: number; period?: 'day' | 'month' }
   /** A guardrail's decision on the message, the reply or a tool's result (never the text itself). */
   | { type: 'guardrail'; guardrail: string; stage: 'input' | 'output' | 'tool'; action: 'pass' | 'rewrite' | 'trip'; reason?: string; tool?: string; durationMs: number }
-  | { type: 'run.end'; status: 'completed' | 'paused' | 'budget_exceeded' | 'blocked'; reply?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
+  | { type: 'run.end'; status: 'completed' | 'paused' | 'budget_exceeded' | 'blocked'; text?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }
   | { type: 'run.error'; code: string; message: string }
   /** A retry, fallback, breaker change or rate-limit decision taken while calling the model. */
   | { type: 'resilience'; iteration: number; decision: ProviderEvent };

@@ -31,6 +31,6 @@ describe('enable.logging', () => {
     await run({ logger, domains: ['run', 'resilience'], includeContent: true }, provider);
     expect(calls.map(([level, m]) => `${level} ${m}`)).toEqual(['info agent.run.start', 'warn agent.resilience', 'info agent.run.end']);
     expect(calls[0][2]).toMatchObject({ message: 'private-prompt' });
-    expect(calls[2][2]).toMatchObject({ reply: 'private-reply' });
+    expect(calls[2][2]).toMatchObject({ text: 'private-reply' });
   });
 });

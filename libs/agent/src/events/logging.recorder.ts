@@ -44,7 +44,7 @@ const DOMAIN: Partial<Record<AgentEventType, LogDomain>> = {
 };
 
 // Fields that carry what people typed or tools returned: left out unless includeContent is set.
-const CONTENT = new Set(['message', 'text', 'reply', 'args', 'result', 'pauseData', 'toolCalls']);
+const CONTENT = new Set(['message', 'text', 'args', 'result', 'pauseData', 'toolCalls']);
 
 /** pino loggers have bindings() and flush(); winston and console do not. */
 const isPino = (logger: object) => typeof (logger as { bindings?: unknown }).bindings === 'function' && typeof (logger as { flush?: unknown }).flush === 'function';

@@ -121,7 +121,7 @@ describe('guardrails on an agent', () => {
     const narrative = new NarrativeRecorder();
     const agent = Agent.create({ name: 'a', provider, model: 'm', memory, guardrails: { input: [piiRedaction({ restoreInReply: true })] } });
     const r = completed(await agent.run({ message: `I am ${EMAIL}, card ${CARD}`, identity: alice, recorders: [recorder, narrative] }));
-    expect(r.reply).toBe(`You said: I am ${EMAIL}, card ${CARD}`);
+    expect(r.text).toBe(`You said: I am ${EMAIL}, card ${CARD}`);
     const everywhere = JSON.stringify([provider.calls, await memory.load(alice), events, narrative.lines]);
     expect(everywhere).not.toContain(EMAIL);
     expect(everywhere).not.toContain('1111 1111');
@@ -130,7 +130,7 @@ describe('guardrails on an agent', () => {
     expect(narrative.lines).toContain('Guardrail pii (input): rewrote it (redacted 1 email, 1 card)');
     // Without restoreInReply the caller sees the placeholders too.
     const plain = Agent.create({ name: 'p', provider: echo, model: 'm', guardrails: { input: [piiRedaction()] } });
-    expect(completed(await plain.run({ message: `mail ${EMAIL}` })).reply).toBe('You said: mail [EMAIL_1]');
+    expect(completed(await plain.run({ message: `mail ${EMAIL}` })).text).toBe('You said: mail [EMAIL_1]');
   });
 
   it('a parallel tripwire cancels the model call in flight: nothing paid after it, nothing stored', async () => {
@@ -153,7 +153,7 @@ describe('guardrails on an agent', () => {
     const tool = defineTool({ name: 'act', description: 'acts', inputSchema: { type: 'object' }, execute: () => (order.push('tool'), 'done') });
     const provider = mock({ respond: (req) => (req.messages.at(-1)!.role === 'tool' ? 'ok' : { toolCalls: [{ name: 'act', args: {} }] }) });
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [tool], guardrails: { input: [slowPass] } });
-    expect(completed(await agent.run({ message: 'go' })).reply).toBe('ok');
+    expect(completed(await agent.run({ message: 'go' })).text).toBe('ok');
     expect(order).toEqual(['guard', 'tool']);
     // A parallel guardrail may not rewrite: the model already has the text.
     const sneaky: Guardrail = { name: 'sneaky', mode: 'parallel', check: () => rewrite('changed') };
@@ -173,7 +173,7 @@ describe('guardrails on an agent', () => {
       { role: 'assistant', content: '(blocked by the no-promises guardrail: promises a refund)' },
     ]);
     const polite = Agent.create({ name: 'a', provider: echo, model: 'm', memory, guardrails: { output: [{ name: 'shout', check: ({ text }) => rewrite(text.toUpperCase()) }] } });
-    expect(completed(await polite.run({ message: 'hi', identity: { ...alice, conversationId: 'g2' } })).reply).toBe('YOU SAID: HI');
+    expect(completed(await polite.run({ message: 'hi', identity: { ...alice, conversationId: 'g2' } })).text).toBe('YOU SAID: HI');
     expect((await memory.load({ ...alice, conversationId: 'g2' })).at(-1)?.content).toBe('YOU SAID: HI');
   });
 
@@ -223,7 +223,7 @@ describe('guardrails on an agent', () => {
     const provider = mock({ reply: 'ok' });
     const agent = Agent.create({ name: 'a', provider, model: 'm', guardrails: { input: [maxInput({ chars: 20, tenants: { globex: { tokens: 2 } } })] } });
     expect(blocked(await agent.run({ message: 'x'.repeat(21), identity: alice })).reason).toBe('the message has 21 characters; at most 20 are allowed');
-    expect(completed(await agent.run({ message: 'x'.repeat(20), identity: alice })).reply).toBe('ok');
+    expect(completed(await agent.run({ message: 'x'.repeat(20), identity: alice })).text).toBe('ok');
     expect(blocked(await agent.run({ message: 'x'.repeat(9), identity: { ...alice, tenant: 'globex' } })).reason).toBe('the message is about 3 tokens; at most 2 are allowed');
     expect(provider.calls).toHaveLength(1);
   });
@@ -233,7 +233,7 @@ describe('guardrails on an agent', () => {
     const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [askHuman], checkpointSecret: SECRET, guardrails: { input: [piiRedaction()] } });
     const paused = await agent.run({ message: 'ask me', identity: alice });
     if (!isPaused(paused)) throw new Error('expected a pause');
-    expect(completed(await agent.resume(paused.checkpoint, EMAIL, { identity: alice })).reply).toBe('got [EMAIL_1]');
+    expect(completed(await agent.resume(paused.checkpoint, EMAIL, { identity: alice })).text).toBe('got [EMAIL_1]');
     const broken: Guardrail = { name: 'broken', check: () => { throw new TypeError(`cannot read ${EMAIL}`); } };
     const r = blocked(await Agent.create({ name: 'b', provider: echo, model: 'm', guardrails: { input: [broken] } }).run({ message: 'x' }));
     expect(r.reason).toBe('the guardrail failed (TypeError)');
@@ -242,7 +242,7 @@ describe('guardrails on an agent', () => {
   it("a sub-agent's tripwire is its caller's tool error, not the caller's block", async () => {
     const strict = Agent.create({ name: 'strict', provider: echo, model: 'm', guardrails: { input: [maxInput({ chars: 3 })] } });
     const front = Agent.create({ name: 'front', provider: mock({ respond: (req) => (req.messages.at(-1)!.role === 'tool' ? `strict said: ${req.messages.at(-1)!.content}` : { toolCalls: [{ name: 'strict', args: { message: 'too long' } }] }) }), model: 'm', tools: [agentTool(strict, { description: 'strict' })] });
-    expect(completed(await front.run({ message: 'go' })).reply).toBe('strict said: Error (guardrail_tripped): strict refused: its guardrail "max-input" tripped (the message has 8 characters; at most 3 are allowed).');
+    expect(completed(await front.run({ message: 'go' })).text).toBe('strict said: Error (guardrail_tripped): strict refused: its guardrail "max-input" tripped (the message has 8 characters; at most 3 are allowed).');
   });
 
   it('refuses malformed guardrail options when the agent is built', () => {

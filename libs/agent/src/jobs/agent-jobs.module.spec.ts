@@ -64,7 +64,7 @@ describe('AgentJobsModule', () => {
       await new Promise((r) => setTimeout(r, 25));
       record = await tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.get(runId));
     }
-    expect(record).toMatchObject({ status: 'completed', reply: 'queued hello' });
+    expect(record).toMatchObject({ status: 'completed', text: 'queued hello' });
     expect(factoryCalls).toBe(1);
     await app.close();
     // Sockets that are closing still count for a moment; a leaked connection never goes.

@@ -266,7 +266,7 @@ export class AgentJobs implements OnModuleInit {
     if (FINAL_STATUSES.has(record.status)) {
       const last = await this.events.last(owner, runId);
       // The log has expired but the record has not: the record's final status is the whole stream.
-      if (!last) return after === '0-0' ? { upToDate: false, events: single({ id: '0-1', event: { type: 'status', status: record.status, reply: record.reply, error: record.error } }) } : { upToDate: true, events: single() };
+      if (!last) return after === '0-0' ? { upToDate: false, events: single({ id: '0-1', event: { type: 'status', status: record.status, text: record.text, error: record.error } }) } : { upToDate: true, events: single() };
       if (isFinal(last.event) && compareStreamIds(last.id, after) <= 0) return { upToDate: true, events: single() };
     }
     const tenantKey = owner.tenant ?? '';

@@ -169,7 +169,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
       const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-      await this.mark(claim, status, { reply: result.reply, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, reply: result.reply, usage }, recorder);
+      await this.mark(claim, status, { text: result.text, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, text: result.text, usage }, recorder);
       return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {

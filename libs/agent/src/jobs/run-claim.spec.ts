@@ -34,14 +34,14 @@ describe('RunClaim', () => {
     const { registry, events, claim, scripts, stream } = await queuedRun();
     const recorder = events.recorder(owner, 'r', { opening: claim.open });
     recorder.onEvent({ ...base, type: 'llm.request', iteration: 1, model: 'm', messageCount: 1, toolCount: 0 });
-    await claim.finish('completed', { reply: 'hi' }, [...(await recorder.drain()), { type: 'status', status: 'completed', reply: 'hi' }]);
+    await claim.finish('completed', { text: 'hi' }, [...(await recorder.drain()), { type: 'status', status: 'completed', text: 'hi' }]);
     expect(scripts()).toBe(1);
-    expect(await registry.get(owner, 'r')).toMatchObject({ status: 'completed', reply: 'hi', startedAt: 'then', attempts: 1 });
+    expect(await registry.get(owner, 'r')).toMatchObject({ status: 'completed', text: 'hi', startedAt: 'then', attempts: 1 });
     expect(await stream()).toEqual([
       { type: 'status', status: 'queued' },
       { type: 'status', status: 'running' },
       { type: 'step' },
-      { type: 'status', status: 'completed', reply: 'hi' },
+      { type: 'status', status: 'completed', text: 'hi' },
     ]);
   });
 
@@ -52,12 +52,12 @@ describe('RunClaim', () => {
     for (let i = 0; i < 500 && (await registry.get(owner, 'r'))?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
     expect(await registry.get(owner, 'r')).toMatchObject({ status: 'running', startedAt: 'then', attempts: 1 });
     recorder.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} });
-    await claim.finish('completed', { reply: 'late' }, [...(await recorder.drain()), { type: 'status', status: 'completed', reply: 'late' }]);
+    await claim.finish('completed', { text: 'late' }, [...(await recorder.drain()), { type: 'status', status: 'completed', text: 'late' }]);
     expect(await stream()).toEqual([
       { type: 'status', status: 'queued' },
       { type: 'status', status: 'running' },
       { type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} },
-      { type: 'status', status: 'completed', reply: 'late' },
+      { type: 'status', status: 'completed', text: 'late' },
     ]);
   });
 

@@ -6,7 +6,7 @@ import { ownerKeys } from './owner-tag.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =
-  | { type: 'status'; status: string; reply?: string; error?: { code: string; message: string }; pauseData?: unknown; usage?: Usage; toolCallId?: string }
+  | { type: 'status'; status: string; text?: string; error?: { code: string; message: string }; pauseData?: unknown; usage?: Usage; toolCallId?: string }
   /** The run asks the model again (a new step of the run). */
   | { type: 'step' }
   | { type: 'tool.start'; toolCallId?: string; tool: string; args: Record<string, unknown> }

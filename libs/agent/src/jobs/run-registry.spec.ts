@@ -22,14 +22,14 @@ describe('RunRegistry: a status change and its events in one step', () => {
     await registry.create(owner, { runId: 'r1', agent: 'echo', conversationId: 'c1' }, { jobId: 'r1' }, { type: 'status', status: 'queued' });
     expect((await registry.list(owner, 10)).map((r) => [r.runId, r.status])).toEqual([['r1', 'queued']]);
     expect(await registry.claim(owner, 'r1', { attempts: 1, startedAt: 'then' }, [{ type: 'status', status: 'running' }])).toEqual({ previous: 'queued', cancelRequested: false });
-    await registry.transition(owner, 'r1', ['running'], 'completed', { reply: 'hi', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, error: null }, { events: [{ type: 'step' }, { type: 'status', status: 'completed', reply: 'hi' }] });
+    await registry.transition(owner, 'r1', ['running'], 'completed', { text: 'hi', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, error: null }, { events: [{ type: 'step' }, { type: 'status', status: 'completed', text: 'hi' }] });
     const run = await registry.get(owner, 'r1');
-    expect(run).toMatchObject({ status: 'completed', reply: 'hi', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, attempts: 1, startedAt: 'then' });
+    expect(run).toMatchObject({ status: 'completed', text: 'hi', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 }, attempts: 1, startedAt: 'then' });
     expect((await events.read(owner, 'r1', '0')).map((e) => e.event)).toEqual([
       { type: 'status', status: 'queued' },
       { type: 'status', status: 'running' },
       { type: 'step' },
-      { type: 'status', status: 'completed', reply: 'hi' },
+      { type: 'status', status: 'completed', text: 'hi' },
     ]);
   });
 
@@ -40,10 +40,10 @@ describe('RunRegistry: a status change and its events in one step', () => {
     await registry.transition(owner, 'r2', ['running'], 'queued', { error: { code: 'overloaded', message: 'later' } });
     expect((await registry.get(owner, 'r2'))?.error).toEqual({ code: 'overloaded', message: 'later' });
     await registry.claim(owner, 'r2', {}, [{ type: 'status', status: 'running' }]);
-    await registry.transition(owner, 'r2', ['running'], 'completed', { reply: '', error: null });
+    await registry.transition(owner, 'r2', ['running'], 'completed', { text: '', error: null });
     const run = await registry.get(owner, 'r2');
     expect(run?.error).toBeUndefined();
-    expect(run?.reply).toBe('');
+    expect(run?.text).toBe('');
     const before = (await events.read(owner, 'r2', '0')).length;
     await expect(registry.transition(owner, 'r2', ['running'], 'failed', {}, { events: [{ type: 'status', status: 'failed' }] })).rejects.toBeInstanceOf(RunStateError);
     // A finished run cannot be claimed again (a duplicate job does nothing).

@@ -23,7 +23,8 @@ export interface RunRecord {
   startedAt?: string;
   finishedAt?: string;
   attempts: number;
-  reply?: string;
+  /** The reply, when finished (completed, or budget_exceeded with the text the model had). */
+  text?: string;
   /** The agent that answered, when the run's agent handed the conversation on (or another agent held it). */
   answeredBy?: string;
   error?: { code: string; message: string };

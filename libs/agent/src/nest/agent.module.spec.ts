@@ -49,7 +49,7 @@ const provider = mock({
   },
 });
 
-const completedReply = (r: RunResult) => (r.status === 'completed' ? r.reply : `paused`);
+const completedReply = (r: RunResult) => (r.status === 'completed' ? r.text : `paused`);
 
 describe('AgentModule', () => {
   let app: INestApplicationContext | undefined;

@@ -19,7 +19,7 @@ describe('structured output', () => {
   it('serves a valid reply as is (model tier), telling the model the schema', async () => {
     const provider = mock({ reply: 'Here you go:\n```json\n{"city":"Oslo","tempC":4}\n```' });
     const r = await completed(Agent.create({ name: 'a', provider, model: 'm' }), { message: 'weather?', outputSchema: schema });
-    expect(r).toMatchObject({ output: { city: 'Oslo', tempC: 4 }, outputTier: 'model', reply: '{"city":"Oslo","tempC":4}' });
+    expect(r).toMatchObject({ output: { city: 'Oslo', tempC: 4 }, outputTier: 'model', text: '{"city":"Oslo","tempC":4}' });
     expect(provider.calls[0].system).toContain('"required":["city","tempC"]');
   });
 

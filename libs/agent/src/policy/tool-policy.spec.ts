@@ -63,7 +63,7 @@ describe('tool policy in a run', () => {
     expect(provider.calls[1].tools!.map((t) => t.name)).toEqual(['wipe_disk', 'clock']);
     const toolResults = provider.calls.at(-1)!.messages.filter((m) => m.role === 'tool');
     expect(toolResults.map((m) => m.content)).toEqual([expect.stringMatching(/not allowed to use the tool "wipe_disk".*default-deny/), 'noon']);
-    expect(r.status === 'completed' && r.reply).toMatch(/model saw/);
+    expect(r.status === 'completed' && r.text).toMatch(/model saw/);
     expect(events.find((e) => e.type === 'tool.denied')).toMatchObject({ tool: 'wipe_disk', rule: 'default-deny', tenant: 'acme', principal: 'alice', roles: ['viewer'] });
     // A denied call has no tool.start/end: it never ran.
     expect(events.filter((e) => e.type === 'tool.start')).toHaveLength(1);

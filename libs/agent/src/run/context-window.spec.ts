@@ -132,7 +132,7 @@ describe('an agent fitting its requests', () => {
     const narrative = new NarrativeRecorder();
     const agent = Agent.create({ name: 'a', provider, model: 'unknown-model', memory, tools: [lookup], historyLimit: 1_000 });
     const r = completed(await agent.run({ message: 'go', identity: alice, recorders: [narrative] }));
-    expect(r.reply).toBe('fits now');
+    expect(r.text).toBe('fits now');
     expect(r.iterations).toBe(1);
     expect(sizes[0]).toBe(201);
     expect(sizes[1]).toBeLessThanOrEqual(150);

@@ -49,7 +49,7 @@ describe('agents as tools', () => {
     const narrative = new NarrativeRecorder();
     const r = completed(await front.run({ message: 'invoice 42?', identity: alice, recorders: [{ onEvent: (e) => events.push(e) }, narrative] }));
 
-    expect(r.reply).toBe('billing said: Invoice says: invoice 42: $30, paid');
+    expect(r.text).toBe('billing said: Invoice says: invoice 42: $30, paid');
     expect(r.agent).toBe('front');
     // The sub-agent got only its message, its own system prompt and its own tools.
     expect(billingModel.calls[0].messages).toEqual([{ role: 'user', content: 'what about invoice 42?' }]);
@@ -83,10 +83,10 @@ describe('agents as tools', () => {
       policy: { rules: [{ id: 'finance-refunds', tools: ['refund'], effect: 'allow', roles: ['finance'] }], defaultDeny: true },
     });
     const front = Agent.create({ name: 'front', provider: mock({ respond: caller('billing', { message: 'refund it' }) }), model: 'm', tools: [agentTool(billing, { description: 'billing' })] });
-    expect(completed(await front.run({ message: 'go', identity: alice, roles: ['finance'] })).reply).toBe('billing said: refunded');
+    expect(completed(await front.run({ message: 'go', identity: alice, roles: ['finance'] })).text).toBe('billing said: refunded');
     const denied: AgentEvent[] = [];
     const r = completed(await front.run({ message: 'go', identity: alice, roles: ['support'], recorders: [{ onEvent: (e) => e.type === 'tool.denied' && denied.push(e) }] }));
-    expect(r.reply).toMatch(/^billing said: Error: you are not allowed to use the tool "refund"/);
+    expect(r.text).toMatch(/^billing said: Error: you are not allowed to use the tool "refund"/);
     expect(denied).toEqual([expect.objectContaining({ agent: 'billing', tool: 'refund', tenant: 'acme', principal: 'alice', roles: ['support'] })]);
   });
 
@@ -119,7 +119,7 @@ describe('agents as tools', () => {
       Agent.create({ name: 'b', provider: mock({ respond: caller('a', { message: 'ask a' }) }), model: 'm', tools: [agentTool('a', { description: 'a' })], agents: lookup }),
     ]);
     const r = completed(await agents.get('a')!.run({ message: 'go', identity: alice }));
-    expect(r.reply).toBe('b said: a said: Error (agent_cycle): a is already working on this request (a → b → a); answer without it.');
+    expect(r.text).toBe('b said: a said: Error (agent_cycle): a is already working on this request (a → b → a); answer without it.');
     expect(() => checkTeam(agents.values())).toThrow('agents call each other as tools in a cycle: a → b → a');
   });
 
@@ -127,7 +127,7 @@ describe('agents as tools', () => {
     const agents = team((lookup) => ['a', 'b', 'c'].map((name, i, all) =>
       Agent.create({ name, provider: mock({ respond: all[i + 1] ? caller(all[i + 1], { message: 'down' }) : () => 'bottom' }), model: 'm', ...(all[i + 1] ? { tools: [agentTool(all[i + 1], { description: 'next' })] } : {}), agents: lookup, maxAgentDepth: 1 }),
     ));
-    expect(completed(await agents.get('a')!.run({ message: 'go', identity: alice })).reply).toBe('b said: c said: Error (agent_depth): agents may call agents at most 1 levels deep; answer without c.');
+    expect(completed(await agents.get('a')!.run({ message: 'go', identity: alice })).text).toBe('b said: c said: Error (agent_depth): agents may call agents at most 1 levels deep; answer without c.');
     expect(() => checkTeam(agents.values())).toThrow('agent "a": agents called as tools nest 2 deep below it, more than maxAgentDepth 1');
     const lonely = Agent.create({ name: 'x', provider: mock({ reply: 'x' }), model: 'm', tools: [agentTool('ghost', { description: 'g' })], agents: () => undefined });
     expect(() => checkTeam([lonely])).toThrow('agent "x" calls agent "ghost", which is not registered');
@@ -163,7 +163,7 @@ describe('a pause inside a sub-agent', () => {
     const second = instance(ledger, memory);
     const events: AgentEvent[] = [];
     const r = completed(await second.top.resume(paused.checkpoint, 'the blue one', { identity: alice, recorders: [{ onEvent: (e) => events.push(e) }] }));
-    expect(r.reply).toBe('top relays: helper heard: the blue one');
+    expect(r.text).toBe('top relays: helper heard: the blue one');
     expect(r.iterations).toBe(2);
     expect(events.filter((e) => e.type === 'resume').map((e) => e.agent)).toEqual(['top', 'helper']);
     expect(await memory.load({ ...alice, conversationId: 'c1::helper' })).toHaveLength(4);
@@ -180,7 +180,7 @@ describe('a pause inside a sub-agent', () => {
     await expect(top.resume(paused.checkpoint, 'yes', { identity: alice })).rejects.toThrow('this run waits for an approval');
     await expect(top.decide(paused.checkpoint, { decision: 'approve' }, { approver: { tenant: 'acme', principal: 'alice' } })).rejects.toThrow(ApprovalForbiddenError);
     const r = completed(await top.decide(paused.checkpoint, { decision: 'approve' }, { approver: { tenant: 'acme', principal: 'bob' } }));
-    expect(r.reply).toBe('top relays: helper heard: refunded $25');
+    expect(r.text).toBe('top relays: helper heard: refunded $25');
   });
 });
 
@@ -212,7 +212,7 @@ describe('handoffs', () => {
     const { triage, triageModel, billingModel, memory } = desk();
     const narrative = new NarrativeRecorder();
     const r = completed(await triage.run({ message: 'about invoice 42', identity: alice, recorders: [narrative] }));
-    expect(r).toMatchObject({ agent: 'billing', reply: 'billing: invoice 42: $30' });
+    expect(r).toMatchObject({ agent: 'billing', text: 'billing: invoice 42: $30' });
     expect(offered(triageModel.calls[0])).toEqual(['transfer_to_billing']);
     const first = billingModel.calls[0];
     expect(first.system).toContain('You do billing.');
@@ -240,7 +240,7 @@ describe('handoffs', () => {
     // Billing holds it; a message that is not about billing goes back to triage, which may not send it to billing again in this run.
     const back = completed(await triage.run({ message: 'what is the weather', identity: alice }));
     expect(back.agent).toBe('triage');
-    expect(back.reply).toBe('triage answers it');
+    expect(back.text).toBe('triage answers it');
     expect(offered(triageModel.calls[1])).toEqual(['transfer_to_billing']);
     const held = (await memory.load(alice)).filter((m) => m.role === 'assistant').at(-1);
     expect(held?.agent).toBe('triage');
@@ -254,7 +254,7 @@ describe('handoffs', () => {
     ]);
     const r = completed(await agents.get('one')!.run({ message: 'go', identity: alice }));
     expect(r.agent).toBe('one');
-    expect(r.reply).toBe('Error (handoff_alone): a transfer must be the only tool call of its turn; call transfer_to_two again on its own. | ok');
+    expect(r.text).toBe('Error (handoff_alone): a transfer must be the only tool call of its turn; call transfer_to_two again on its own. | ok');
   });
 
   it('pauses in the receiving agent and resumes there through the agent the run started with', async () => {
@@ -264,7 +264,7 @@ describe('handoffs', () => {
     expect(paused.agent).toBe('billing');
     expect(paused.checkpoint.body).toMatchObject({ agent: 'triage', team: { entry: 'triage', active: 'billing', visited: ['triage', 'billing'] } });
     const r = completed(await triage.resume(paused.checkpoint, 'number 42', { identity: alice }));
-    expect(r).toMatchObject({ agent: 'billing', reply: 'billing: number 42' });
+    expect(r).toMatchObject({ agent: 'billing', text: 'billing: number 42' });
     // After the resume billing still sees its own view of the turn, with the handoff note.
     expect(billingModel.calls.at(-1)!.system).toContain('The triage agent handed this conversation to you.');
     expect(billingModel.calls.at(-1)!.messages[0]).toEqual({ role: 'user', content: 'invoice: ask me' });

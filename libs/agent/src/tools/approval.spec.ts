@@ -71,7 +71,7 @@ describe('tool approvals', () => {
     });
     expect(events.filter((e) => e.type === 'tool.start')).toEqual([]);
     const done = await agent.decide(waiting.checkpoint, { decision: 'approve' }, { approver: bob });
-    expect(done).toMatchObject({ status: 'completed', reply: 'done: refunded 250' });
+    expect(done).toMatchObject({ status: 'completed', text: 'done: refunded 250' });
     expect(executed).toEqual([{ amount: 250, order: 'o-250' }]);
     const decided = events.find((e) => e.type === 'approval.decided');
     expect(decided).toMatchObject({ decision: 'approve', approver: { tenant: 'acme', principal: 'bob' }, expired: false, tool: 'refund' });
@@ -84,7 +84,7 @@ describe('tool approvals', () => {
     const { agent, executed } = setup();
     const waiting = paused(await agent.run({ message: 'refund 999', identity: alice }));
     const done = await agent.decide(waiting.checkpoint, { decision: 'deny', reason: 'too much' }, { approver: bob });
-    expect(done).toMatchObject({ status: 'completed', reply: 'done: denied by bob: too much' });
+    expect(done).toMatchObject({ status: 'completed', text: 'done: denied by bob: too much' });
     expect(executed).toEqual([]);
   });
 
@@ -110,7 +110,7 @@ describe('tool approvals', () => {
 
   it('asks only when the tool says so for these arguments (refunds over 100)', async () => {
     const { agent, executed } = setup({ needsApproval: (args) => args.amount > 100 });
-    expect(await agent.run({ message: 'refund 30', identity: alice })).toMatchObject({ status: 'completed', reply: 'done: refunded 30' });
+    expect(await agent.run({ message: 'refund 30', identity: alice })).toMatchObject({ status: 'completed', text: 'done: refunded 30' });
     expect(paused(await agent.run({ message: 'refund 300', identity: alice })).pauseData).toMatchObject({ args: { amount: 300 } });
     expect(executed).toEqual([{ amount: 30, order: 'o-30' }]);
   });
@@ -123,7 +123,7 @@ describe('tool approvals', () => {
     expect(second.pauseData).toMatchObject({ args: { amount: 20 } });
     expect((second.pauseData as { approvalId: string }).approvalId).not.toBe((first.pauseData as { approvalId: string }).approvalId);
     const done = await agent.decide(second.checkpoint, { decision: 'deny', reason: 'duplicate' }, { approver: bob });
-    expect(done).toMatchObject({ status: 'completed', reply: 'done: refunded 10 | denied by bob: duplicate' });
+    expect(done).toMatchObject({ status: 'completed', text: 'done: refunded 10 | denied by bob: duplicate' });
     expect(executed).toEqual([{ amount: 10, order: 'o-10' }]);
   });
 
@@ -132,7 +132,7 @@ describe('tool approvals', () => {
     const waiting = paused(await agent.run({ message: 'refund 40', identity: alice }));
     advance(60_000);
     const done = await agent.decide(waiting.checkpoint, { decision: 'approve' }, { approver: bob });
-    expect(done).toMatchObject({ status: 'completed', reply: 'done: denied by bob: the approval expired' });
+    expect(done).toMatchObject({ status: 'completed', text: 'done: denied by bob: the approval expired' });
     expect(executed).toEqual([]);
     expect(events.find((e) => e.type === 'approval.decided')).toMatchObject({ decision: 'deny', expired: true });
   });
@@ -143,7 +143,7 @@ describe('tool approvals', () => {
     await expect(agent.expire(waiting.checkpoint)).rejects.toThrow('the approval has not expired yet');
     advance(60_000);
     const done = await agent.expire(waiting.checkpoint);
-    expect(done).toMatchObject({ status: 'completed', reply: 'done: denied: the approval expired' });
+    expect(done).toMatchObject({ status: 'completed', text: 'done: denied: the approval expired' });
     expect(executed).toEqual([]);
     const decided = events.find((e) => e.type === 'approval.decided');
     expect(decided).toMatchObject({ decision: 'deny', expired: true });

@@ -28,7 +28,7 @@ describe('two pauses in one turn', () => {
     const paused = await agent.run({ message: 'ask me twice' });
     expect(paused).toMatchObject({ status: 'paused', pauseData: { question: 'first?' } });
     if (paused.status !== 'paused') return;
-    expect(await agent.resume(paused.checkpoint, 'yes')).toMatchObject({ status: 'completed', reply: 'done' });
+    expect(await agent.resume(paused.checkpoint, 'yes')).toMatchObject({ status: 'completed', text: 'done' });
     const results = provider.calls.at(-1)!.messages.filter((m) => m.role === 'tool').map((m) => m.content);
     expect(results).toEqual(['yes', expect.stringMatching(/^Error \(pause_conflict\): another tool paused this turn/)]);
   });

@@ -85,9 +85,9 @@ export class UiMessageChunks {
     switch (e.status) {
       case 'completed':
       case 'budget_exceeded': {
-        // A provider that does not stream left the step without text: the reply is the text.
-        const reply = !this.stepHadText && e.reply ? [...this.ensureStep(), ...this.ensureText(), { type: 'text-delta', id: this.textId!, delta: e.reply }] : [];
-        return this.finish([...reply], e.status === 'completed' ? 'stop' : 'length', meta(e.status));
+        // A provider that does not stream left the step without text: the reply is sent whole.
+        const whole = !this.stepHadText && e.text ? [...this.ensureStep(), ...this.ensureText(), { type: 'text-delta', id: this.textId!, delta: e.text }] : [];
+        return this.finish(whole, e.status === 'completed' ? 'stop' : 'length', meta(e.status));
       }
       case 'paused': {
         if (!pauseIsFinal) return [];
