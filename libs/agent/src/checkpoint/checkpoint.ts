@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { LLMMessage, Usage } from '@agentnest/providers';
 import { validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { AgentConfigError, CheckpointInvalidError } from '../agent.errors.js';
+import { currentUsage } from '../stored-usage.js';
 import type { TeamState } from '../team/team-state.js';
 import type { ToolResultMessage } from '../tools/tool-executor.js';
 import { canonicalJson } from './canonical-json.js';
@@ -80,7 +81,13 @@ export function verifyCheckpoint(value: unknown, secret: string): CheckpointBody
   const given = Buffer.from(value.sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CheckpointInvalidError('signature does not match');
   checkShape(value.body);
-  return value.body as unknown as CheckpointBody;
+  return withCurrentUsage(value.body as unknown as CheckpointBody);
+}
+
+// Checkpoints signed before the AI SDK's names carry usage as { input, output, ... }: read as today's (a copy: the signed body stays as sent).
+function withCurrentUsage(body: CheckpointBody): CheckpointBody {
+  const { sub } = body.pending;
+  return { ...body, usage: currentUsage(body.usage), ...(sub ? { pending: { ...body.pending, sub: withCurrentUsage(sub) } } : {}) };
 }
 
 /** Authentic means we wrote it; the shape checks guard against a future writer's bug, not clients. */

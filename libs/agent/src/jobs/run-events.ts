@@ -3,6 +3,7 @@ import type { Usage } from '@agentnest/providers';
 import type { AgentEvent, Recorder } from '../events/agent-event.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { ownerKeys } from './owner-tag.js';
+import { currentRunFields } from './run-record.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =
@@ -58,7 +59,7 @@ return 1`;
 
 type Scripted = (Redis | Cluster) & { agentnestRunEventsAppend(stream: string, record: string, maxEvents: number, ttlMs: number, ...events: string[]): Promise<number> };
 
-const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent });
+const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, event: currentRunFields(JSON.parse(fields[1]) as RunStreamEvent) });
 
 /** A run's stream recorder: `flush` writes what is pending and waits; `drain` hands what is not written yet to the caller (who writes it with the run's final status). */
 export type RunStreamRecorder = Recorder & { flush(): Promise<void>; drain(): Promise<RunStreamEvent[]> };

@@ -33,6 +33,21 @@ describe('RunRegistry: a status change and its events in one step', () => {
     ]);
   });
 
+  it('reads a record and status events stored before the AI SDK names (reply, usage without totalTokens) in today\'s fields', async () => {
+    const { registry, events } = setup();
+    await registry.create(owner, { runId: 'old', agent: 'echo', conversationId: 'c1' }, { jobId: 'old' });
+    // What the previous release wrote: the same encoding, the old field names.
+    const stored = { reply: 'hi from before', usage: { inputTokens: 3, outputTokens: 1 } };
+    await registry.update(owner, 'old', stored as never);
+    await events.append(owner, 'old', { type: 'status', status: 'completed', ...stored } as never);
+    const current = { text: 'hi from before', usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 } };
+    expect(await registry.get(owner, 'old')).toMatchObject(current);
+    expect(await registry.get(owner, 'old')).not.toHaveProperty('reply');
+    expect((await registry.list(owner, 10)).find((r) => r.runId === 'old')).toMatchObject(current);
+    expect((await events.read(owner, 'old', '0')).map((e) => e.event)).toEqual([{ type: 'status', status: 'completed', ...current }]);
+    expect((await events.last(owner, 'old'))?.event).toEqual({ type: 'status', status: 'completed', ...current });
+  });
+
   it('clears fields given as null, and appends nothing when the run is not in a status it may leave', async () => {
     const { registry, events } = setup();
     await registry.create(owner, { runId: 'r2', agent: 'echo', conversationId: 'c1' }, { jobId: 'r2' });

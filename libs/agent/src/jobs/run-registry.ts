@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { Usage } from '@agentnest/providers';
 import { ownerKeys } from './owner-tag.js';
 import { dedicatedConnection } from './dedicated-connection.js';
 import { replicated } from './replicated.js';
@@ -9,33 +8,9 @@ import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from './run-events.js';
+import { currentRunFields, type RunRecord, type RunStatus } from './run-record.js';
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'blocked';
-
-/** What a client may see of a queued run. */
-export interface RunRecord {
-  runId: string;
-  agent: string;
-  conversationId: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  attempts: number;
-  /** The reply, when finished (completed, or budget_exceeded with the text the model had). */
-  text?: string;
-  /** The agent that answered, when the run's agent handed the conversation on (or another agent held it). */
-  answeredBy?: string;
-  error?: { code: string; message: string };
-  usage?: Usage;
-  /** With a responseFormat: the validated value and the tier that served it. */
-  output?: unknown;
-  outputTier?: string;
-  pauseData?: unknown;
-  /** A cancel was asked for while the run was running. */
-  cancelRequested?: boolean;
-}
+export type { RunRecord, RunStatus } from './run-record.js';
 
 const STATE_CONFLICTS = {
   answered: (action: string) => `cannot ${action} a run whose answer was accepted and waits for a worker; cancel it once it is running`,
@@ -371,7 +346,7 @@ export class RunRegistry {
 
   /** A stored run without its server-side fields. */
   private visible(raw: Record<string, string>): RunRecord {
-    return Object.fromEntries(Object.entries(this.decode(raw)).filter(([k]) => !HIDDEN.has(k))) as unknown as RunRecord;
+    return currentRunFields(Object.fromEntries(Object.entries(this.decode(raw)).filter(([k]) => !HIDDEN.has(k))) as unknown as RunRecord);
   }
 
   /** The owner's most recent runs, newest first (at most `limit`). */

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { dedicatedConnection, hashTag } from './dedicated-connection.js';
 import type { RunStreamEvent, StoredRunEvent } from './run-events.js';
+import { currentRunFields } from './run-record.js';
 import { compareStreamIds } from './stream-id.js';
 
 interface Watcher {
@@ -141,7 +142,7 @@ class StreamReader {
           this.blocked = false;
         }
         for (const [key, entries] of reply ?? []) {
-          const events = entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as RunStreamEvent }));
+          const events = entries.map(([id, fields]) => ({ id, event: currentRunFields(JSON.parse(fields[1]) as RunStreamEvent) }));
           for (const w of this.watchers.get(key) ?? []) {
             const fresh = events.filter((e) => compareStreamIds(e.id, w.after) > 0);
             if (!fresh.length) continue;

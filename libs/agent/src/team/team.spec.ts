@@ -5,6 +5,7 @@ import { Agent } from '../agent.js';
 import { isPaused, type AgentOptions, type RunResult } from '../agent.types.js';
 import { AgentConfigError, ApprovalForbiddenError, CheckpointUsedError } from '../agent.errors.js';
 import { InMemoryCheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
+import { signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointBody } from '../checkpoint/checkpoint.js';
 import { InMemoryCostLedger } from '../cost/in-memory-cost-ledger.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { NarrativeRecorder } from '../events/narrative.recorder.js';
@@ -168,6 +169,24 @@ describe('a pause inside a sub-agent', () => {
     expect(events.filter((e) => e.type === 'resume').map((e) => e.agent)).toEqual(['top', 'helper']);
     expect(await memory.load({ ...alice, conversationId: 'c1::helper' })).toHaveLength(4);
     await expect(second.top.resume(paused.checkpoint, 'again', { identity: alice })).rejects.toThrow(CheckpointUsedError);
+  });
+
+  it('resumes a checkpoint signed before the AI SDK names (usage as { input, output } at every level) like a current one', async () => {
+    const memory = new InMemoryStore();
+    const paused = await instance(new InMemoryCheckpointLedger(), memory).top.run({ message: 'ask me', identity: alice });
+    if (!isPaused(paused)) throw new Error('expected a pause');
+    // What the previous release signed: the same body, with usage in its old names.
+    const old = (body: CheckpointBody): CheckpointBody => ({ ...body, usage: { input: body.usage.inputTokens, output: body.usage.outputTokens } as never, pending: { ...body.pending, ...(body.pending.sub ? { sub: old(body.pending.sub) } : {}) } });
+    const before: Checkpoint = signCheckpoint(old(paused.checkpoint.body), SECRET);
+    const sent = JSON.stringify(before);
+    const read = verifyCheckpoint(before, SECRET);
+    expect([read.usage, read.pending.sub!.usage]).toEqual([paused.checkpoint.body.usage, paused.checkpoint.body.pending.sub!.usage]);
+    // Reading it leaves the signed body as it was: the same object verifies again (a retried resume).
+    expect(JSON.stringify(before)).toBe(sent);
+    const [current, upgraded] = await Promise.all([paused.checkpoint, before].map(async (checkpoint) => completed(await instance(new InMemoryCheckpointLedger(), new InMemoryStore()).top.resume(checkpoint, 'the blue one', { identity: alice }))));
+    expect(upgraded.text).toBe('top relays: helper heard: the blue one');
+    expect(upgraded.usage).toEqual(current.usage);
+    expect(upgraded.usage.totalTokens).toBe(upgraded.usage.inputTokens + upgraded.usage.outputTokens);
   });
 
   it('shows a sub-agent approval at the top; an approver decides it through the top agent', async () => {
