@@ -654,9 +654,9 @@ export class Agent {
 
   private async guard(state: RunState, work: () => Promise<RunResult>): Promise<RunResult> {
     try {
-      return await work();
+      return state.link ? await work() : state.sink.narrated(await work());
     } catch (err) {
-      if (err instanceof GuardrailTripped) return this.blocked(state, err.trip);
+      if (err instanceof GuardrailTripped) return state.link ? this.blocked(state, err.trip) : state.sink.narrated(await this.blocked(state, err.trip));
       const code = (err as { code?: unknown } | null)?.code;
       this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
       throw err;

@@ -161,6 +161,8 @@ interface ResultBase {
   costUsd: number;
   /** Model calls made by this run (a resumed run counts those before the pause too). */
   iterations: number;
+  /** With a NarrativeRecorder among the run's recorders (attached or the run's own): its lines for this run, or for this resume of it. */
+  narrative?: string[];
 }
 
 export interface CompletedResult extends ResultBase {

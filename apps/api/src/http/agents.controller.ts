@@ -69,12 +69,11 @@ export class AgentsController {
    * for an approval is handed to the queue: an approver decides it later, and it continues there.
    */
   private async narrated(res: Response, agent: string, outputSchema: Record<string, unknown> | undefined, call: (opts: AgentCallOptions) => Promise<RunResult>) {
-    const narrative = new NarrativeRecorder();
-    const result = await call({ recorders: [narrative], signal: requestSignal(res) });
+    const result = await call({ recorders: [new NarrativeRecorder()], signal: requestSignal(res) });
     if (this.jobs && isPaused(result) && (result.pauseData as { kind?: unknown }).kind === 'approval') {
       await this.jobs.adopt(agent, result, { outputSchema });
-      return toRunResponse(result, narrative.lines, { keepCheckpoint: false });
+      return toRunResponse(result, { keepCheckpoint: false });
     }
-    return toRunResponse(result, narrative.lines);
+    return toRunResponse(result);
   }
 }

@@ -1,7 +1,7 @@
 import { GuardrailTrippedError, type RunResult } from '@agentnest/agent';
 
-/** The HTTP shape of a run: the narrative attached, internals left out. A blocked run is an error (422 guardrail_tripped). */
-export function toRunResponse(result: RunResult, narrative: string[], opts: { keepCheckpoint?: boolean } = {}) {
+/** The HTTP shape of a run: its narrative (the run had a NarrativeRecorder), internals left out. A blocked run is an error (422 guardrail_tripped). */
+export function toRunResponse(result: RunResult, opts: { keepCheckpoint?: boolean } = {}) {
   if (result.status === 'blocked') throw new GuardrailTrippedError(result.guardrail, result.stage, result.reason);
   const base = {
     runId: result.runId,
@@ -9,7 +9,7 @@ export function toRunResponse(result: RunResult, narrative: string[], opts: { ke
     status: result.status,
     answeredBy: result.agent,
     usage: result.usage,
-    narrative,
+    narrative: result.narrative ?? [],
   };
   // A run the service keeps (waiting for an approval) continues server-side: its checkpoint stays there.
   if (result.status === 'paused') return { ...base, pauseData: result.pauseData, ...(opts.keepCheckpoint === false ? {} : { checkpoint: result.checkpoint }) };

@@ -15,31 +15,53 @@ function quote(text: string): string {
 
 const ms = (d: number) => `${d < 10 ? d.toFixed(1) : Math.round(d)} ms`;
 
+/** The narration of one run (a run, or a resume of it): the agent it started with and its lines so far. */
+interface Told {
+  first: string;
+  lines: string[];
+  /** Its run.end (or run.error) was seen: the run's next event starts a new narration (a resume). */
+  ended?: boolean;
+}
+
 /**
  * Renders runs as plain lines a person can read: who said what, which tool ran with what
- * arguments, how long it took and what it returned.
+ * arguments, how long it took and what it returned. It keeps every line: attached to an agent, it
+ * grows with each run; a new one per run (a run's `recorders`) holds only that run.
  */
 export class NarrativeRecorder implements Recorder {
   private readonly out: string[] = [];
+  /** Each top-level run's latest narration, its sub-runs' lines included. */
+  private readonly runs = new Map<string, Told>();
+  /** The top-level run of each sub-run seen (sub-runs nest: a parent may be a sub-run too). */
+  private readonly topOf = new Map<string, string>();
 
   get lines(): string[] {
     return [...this.out];
+  }
+
+  /** The lines of a run's latest start or resume (with those of the agents it called); empty for a run not narrated here. */
+  linesOf(runId: string): string[] {
+    return [...(this.runs.get(runId)?.lines ?? [])];
   }
 
   toString(): string {
     return this.out.join('\n');
   }
 
-  /** The agent the narrated run started with: lines of any other agent (a handoff, a sub-agent) name theirs. */
-  private first?: string;
-
   onEvent(event: AgentEvent): void {
+    const top = event.parentRunId === undefined ? event.runId : (this.topOf.get(event.parentRunId) ?? event.parentRunId);
+    if (top !== event.runId) this.topOf.set(event.runId, top);
+    let told = this.runs.get(top);
+    // The run at the top of the tree ends its narration; whatever comes next for it is a resume.
+    if (!told || told.ended || (event.type === 'run.start' && top === event.runId)) this.runs.set(top, (told = { first: event.agent, lines: [] }));
+    if (top === event.runId && (event.type === 'run.end' || event.type === 'run.error')) told.ended = true;
     const lines = NarrativeRecorder.render(event);
     if (!lines) return;
-    this.first ??= event.agent;
-    // A sub-agent's lines are indented under the tool call that started it.
-    const prefix = `${'  '.repeat(event.depth ?? 0)}${event.agent !== this.first ? `[${event.agent}] ` : ''}`;
-    this.out.push(...(prefix ? lines.map((l) => prefix + l) : lines));
+    // A sub-agent's lines are indented under the tool call that started it; an agent other than the first names itself.
+    const prefix = `${'  '.repeat(event.depth ?? 0)}${event.agent !== told.first ? `[${event.agent}] ` : ''}`;
+    const shown = prefix ? lines.map((l) => prefix + l) : lines;
+    this.out.push(...shown);
+    told.lines.push(...shown);
   }
 
   static decision(d: ProviderEvent): string {

@@ -1,4 +1,5 @@
 import type { AgentEvent, Recorder } from './agent-event.js';
+import { NarrativeRecorder } from './narrative.recorder.js';
 
 /** Fans events out to recorders; a recorder that throws is reported once and never breaks the run. */
 export class RecorderSet {
@@ -22,6 +23,12 @@ export class RecorderSet {
       grown.recorders.add(r);
     }
     return grown ?? this;
+  }
+
+  /** `result` with its run's narrative when a NarrativeRecorder is among these (the first one's lines). */
+  narrated<R extends { runId: string; narrative?: string[] }>(result: R): R {
+    for (const r of this.recorders) if (r instanceof NarrativeRecorder) return { ...result, narrative: r.linesOf(result.runId) };
+    return result;
   }
 
   /** No recorder: a run can skip building its events. */
