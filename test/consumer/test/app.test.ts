@@ -64,7 +64,7 @@ test('queues a job from a controller and follows its events to the end', async (
   assert.equal(events.status, 200);
   const text = await events.text();
   assert.match(text, /event: tool\.start/);
-  assert.match(text, /"status":"completed","reply":"The time is 12:00 UTC"/);
+  assert.match(text, /"status":"completed","text":"The time is 12:00 UTC"/);
   // Another tenant cannot follow it.
   const foreign = await fetch(`${base}/runs/${runId}/events`, { headers: { 'x-tenant': 'globex', 'x-user': 'alice' } });
   assert.equal(foreign.status, 404);
