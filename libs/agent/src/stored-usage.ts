@@ -6,6 +6,7 @@ export type OldUsage = { input: number; output: number; cacheRead?: number; cach
 // Checkpoints and run records outlive a deploy: usage stored in an older shape reads as today's.
 export function currentUsage(stored: Usage | OldUsage): Usage {
   if ('totalTokens' in stored) return stored;
-  if ('input' in stored) return toUsage({ inputTokens: stored.input, outputTokens: stored.output, cacheReadTokens: stored.cacheRead, cacheWriteTokens: stored.cacheWrite });
+  // The old `input` left out cache reads and writes; today's inputTokens holds them.
+  if ('input' in stored) return toUsage({ inputTokens: stored.input + (stored.cacheRead ?? 0) + (stored.cacheWrite ?? 0), outputTokens: stored.output, cacheReadTokens: stored.cacheRead, cacheWriteTokens: stored.cacheWrite });
   return toUsage(stored);
 }

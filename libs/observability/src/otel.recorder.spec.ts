@@ -48,7 +48,7 @@ describe('OTelRecorder', () => {
     const provider = mock({
       name: 'anthropic',
       replies: [
-        { toolCalls: [{ name: 'echo', args: { text: 'hi sk-secret-arg' } }], usage: { inputTokens: 120, outputTokens: 30, inputTokenDetails: { cacheReadTokens: 100 } } },
+        { toolCalls: [{ name: 'echo', args: { text: 'hi sk-secret-arg' } }], usage: { inputTokens: 220, outputTokens: 30, inputTokenDetails: { cacheReadTokens: 100 } } },
         { text: 'done', usage: { inputTokens: 200, outputTokens: 50 } },
       ],
     });
@@ -79,7 +79,7 @@ describe('OTelRecorder', () => {
       'gen_ai.request.temperature': 0.2,
       'gen_ai.response.model': 'model-x',
       'gen_ai.response.finish_reasons': ['tool_calls'],
-      'gen_ai.usage.input_tokens': 120,
+      'gen_ai.usage.input_tokens': 220, // every prompt token, the 100 cache reads included
       'gen_ai.usage.output_tokens': 30,
       'gen_ai.usage.cache_read.input_tokens': 100,
     });
@@ -93,14 +93,14 @@ describe('OTelRecorder', () => {
     const tokens = receiver.metric('gen_ai.client.token.usage')!;
     expect(tokens.unit).toBe('{token}');
     const sumOf = (type: string) => tokens.points.filter((p) => p.attributes['gen_ai.token.type'] === type).reduce((n, p) => n + p.sum!, 0);
-    expect([sumOf('input'), sumOf('output')]).toEqual([320, 80]);
+    expect([sumOf('input'), sumOf('output')]).toEqual([420, 80]);
     expect(tokens.points[0].explicitBounds).toEqual(TOKEN_BUCKETS);
     expect(tokens.points[0].attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'model-x', 'gen_ai.agent.name': 'helper', 'agentnest.tenant': 'acme' });
     const duration = receiver.metric('gen_ai.client.operation.duration')!;
     expect(duration.unit).toBe('s');
     expect(duration.points[0].count).toBe(2);
     expect(duration.points[0].explicitBounds).toEqual(DURATION_BUCKETS);
-    // Cost equals usage x price: (120*3 + 30*15 + 100*0.3 + 200*3 + 50*15) / 1e6.
+    // Cost equals usage x price, the 120 uncached prompt tokens at the input rate: (120*3 + 30*15 + 100*0.3 + 200*3 + 50*15) / 1e6.
     const cost = receiver.metric('agentnest.cost')!;
     expect(cost.points.reduce((n, p) => n + p.value!, 0)).toBeCloseTo((120 * 3 + 30 * 15 + 100 * 0.3 + 200 * 3 + 50 * 15) / 1e6, 12);
     expect(receiver.metric('agentnest.runs')!.points).toEqual([expect.objectContaining({ value: 1, attributes: expect.objectContaining({ 'agentnest.run.status': 'completed' }) })]);

@@ -9,7 +9,7 @@ export {
   RateLimitedError,
 } from './provider.errors.js';
 export type { ProviderErrorCode } from './provider.errors.js';
-export { toUsage, type TokenCounts } from './usage.js';
+export { noCacheTokens, toUsage, type TokenCounts, type UsageFigures } from './usage.js';
 export { abortableDelay } from './abortable-delay.js';
 export { loadPeer } from './load-peer.js';
 export { countInPieces, openaiTokenCounter, type TokenCounter } from './tokenizers/token-counter.js';

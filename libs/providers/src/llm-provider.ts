@@ -34,16 +34,16 @@ export interface LLMRequest {
 }
 
 /**
- * Tokens one call (or a run) used, in the AI SDK's names. `inputTokens` counts the prompt tokens
- * neither read from nor written to the vendor's cache (the AI SDK's counts those too): the cached
- * ones are in `inputTokenDetails`, present only when the vendor reported some.
+ * Tokens one call (or a run) used, in the AI SDK's names and meanings: `inputTokens` counts every
+ * prompt token, cached ones included; `inputTokenDetails` splits them, present only when the vendor
+ * reported cache tokens.
  */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
   /** Always `inputTokens + outputTokens`. */
   totalTokens: number;
-  inputTokenDetails?: { cacheReadTokens?: number; cacheWriteTokens?: number };
+  inputTokenDetails?: { noCacheTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number };
 }
 
 /** Why the model stopped, normalised across vendors (the AI SDK's values). */

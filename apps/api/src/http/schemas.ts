@@ -75,17 +75,17 @@ export const HISTORY_QUERY = {
   },
 };
 
-/** The library's Usage (the AI SDK's names); inputTokens leaves out cached prompt tokens, which are in inputTokenDetails. */
+/** The library's Usage, the AI SDK's names and meanings: inputTokens includes cached prompt tokens, which inputTokenDetails splits out. */
 const USAGE = {
   type: 'object',
   properties: {
-    inputTokens: { type: 'integer', description: 'Prompt tokens neither read from nor written to the cache' },
+    inputTokens: { type: 'integer', description: 'Every prompt token, cached ones included' },
     outputTokens: { type: 'integer' },
     totalTokens: { type: 'integer', description: 'inputTokens + outputTokens' },
     inputTokenDetails: {
       type: 'object',
       description: 'Present when the model vendor reported cache tokens',
-      properties: { cacheReadTokens: { type: 'integer' }, cacheWriteTokens: { type: 'integer' } },
+      properties: { noCacheTokens: { type: 'integer' }, cacheReadTokens: { type: 'integer' }, cacheWriteTokens: { type: 'integer' } },
     },
   },
   required: ['inputTokens', 'outputTokens', 'totalTokens'],

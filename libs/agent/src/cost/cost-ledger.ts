@@ -1,4 +1,4 @@
-import type { Usage } from '@agentnest/providers';
+import { noCacheTokens, type Usage } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
 
 /** A tenant's spending limits in USD; an absent limit is unlimited. Days and months are UTC. */
@@ -95,14 +95,14 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-/** Usage counters as stored per field, shared by the ledgers; the short names are kept so stored days still read. */
+/** Usage counters as stored per field, shared by the ledgers; the short names and meanings (`input`: uncached prompt tokens) are kept so stored days still read. */
 export const USAGE_FIELDS = ['calls', 'input', 'output', 'cacheRead', 'cacheWrite', 'costMicros'] as const;
 
 export function chargeCounters(charge: LedgerCharge): Record<(typeof USAGE_FIELDS)[number], number> {
-  const { inputTokens, outputTokens, inputTokenDetails: cache } = charge.usage;
-  return { calls: 1, input: inputTokens, output: outputTokens, cacheRead: cache?.cacheReadTokens ?? 0, cacheWrite: cache?.cacheWriteTokens ?? 0, costMicros: toMicros(charge.costUsd) };
+  const { outputTokens, inputTokenDetails: cache } = charge.usage;
+  return { calls: 1, input: noCacheTokens(charge.usage), output: outputTokens, cacheRead: cache?.cacheReadTokens ?? 0, cacheWrite: cache?.cacheWriteTokens ?? 0, costMicros: toMicros(charge.costUsd) };
 }
 
 export function usageRow(day: string, agent: string, model: string, c: Record<string, number>): UsageRow {
-  return { day, agent, model, calls: c.calls ?? 0, inputTokens: c.input ?? 0, outputTokens: c.output ?? 0, cacheReadTokens: c.cacheRead ?? 0, cacheWriteTokens: c.cacheWrite ?? 0, costUsd: (c.costMicros ?? 0) / 1e6 };
+  return { day, agent, model, calls: c.calls ?? 0, inputTokens: (c.input ?? 0) + (c.cacheRead ?? 0) + (c.cacheWrite ?? 0), outputTokens: c.output ?? 0, cacheReadTokens: c.cacheRead ?? 0, cacheWriteTokens: c.cacheWrite ?? 0, costUsd: (c.costMicros ?? 0) / 1e6 };
 }

@@ -52,13 +52,15 @@ describe('run costBudget', () => {
 });
 
 describe('usage arithmetic', () => {
-  const cached = toUsage({ inputTokens: 100, outputTokens: 10, cacheReadTokens: 400, cacheWriteTokens: 50 });
+  // 550 prompt tokens: 400 read from the cache, 50 written to it, 100 neither.
+  const cached = toUsage({ inputTokens: 550, outputTokens: 10, cacheReadTokens: 400, cacheWriteTokens: 50 });
 
   it('keeps totalTokens the sum, and cache details only when there are cache tokens', () => {
     expect(toUsage({ inputTokens: 3, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: null })).toEqual({ inputTokens: 3, outputTokens: 2, totalTokens: 5 });
     expect(addUsage(noUsage(), toUsage({ inputTokens: 3, outputTokens: 2 }))).toEqual({ inputTokens: 3, outputTokens: 2, totalTokens: 5 });
-    expect(addUsage(toUsage({ inputTokens: 3, outputTokens: 2 }), cached)).toEqual({ inputTokens: 103, outputTokens: 12, totalTokens: 115, inputTokenDetails: { cacheReadTokens: 400, cacheWriteTokens: 50 } });
-    expect(usageSince(addUsage(cached, toUsage({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 7 })), cached)).toEqual({ inputTokens: 1, outputTokens: 1, totalTokens: 2, inputTokenDetails: { cacheReadTokens: 7 } });
+    expect(cached.inputTokenDetails).toEqual({ noCacheTokens: 100, cacheReadTokens: 400, cacheWriteTokens: 50 });
+    expect(addUsage(toUsage({ inputTokens: 3, outputTokens: 2 }), cached)).toEqual({ inputTokens: 553, outputTokens: 12, totalTokens: 565, inputTokenDetails: { noCacheTokens: 103, cacheReadTokens: 400, cacheWriteTokens: 50 } });
+    expect(usageSince(addUsage(cached, toUsage({ inputTokens: 8, outputTokens: 1, cacheReadTokens: 7 })), cached)).toEqual({ inputTokens: 8, outputTokens: 1, totalTokens: 9, inputTokenDetails: { noCacheTokens: 1, cacheReadTokens: 7 } });
   });
 
   it('prices cache reads and writes at their own rates', () => {
@@ -129,10 +131,10 @@ describe.each(ledgers)('%s', (_, make) => {
     const ledger = make({ default: { dailyUsd: 0.0025 } });
     const failing = { name: 'down', complete: () => Promise.reject(new Error('boom')) };
     for (let i = 0; i < 5; i++) await expect(Agent.create({ name: 'a', provider: failing, model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme })).rejects.toThrow('boom');
-    await Agent.create({ name: 'writer', provider: mock({ reply: 'ok', usage: { ...usage, inputTokenDetails: { cacheReadTokens: 100 } } }), model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme });
+    await Agent.create({ name: 'writer', provider: mock({ reply: 'ok', usage: { ...usage, inputTokens: 1100, inputTokenDetails: { cacheReadTokens: 100 } } }), model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme });
     const { day } = period();
     expect(await ledger.usage('acme', { from: day, to: day })).toEqual([
-      { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1000, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201 },
+      { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1100, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201 },
     ]);
     expect(await ledger.usage('globex', { from: day, to: day })).toEqual([]);
     // 0.00201 spent: another call's ~0.001 hold still fits under 0.0025? No: 0.00201 + 0.001008 > 0.0025.

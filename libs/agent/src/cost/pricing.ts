@@ -1,4 +1,4 @@
-import { toUsage, type Usage } from '@agentnest/providers';
+import { noCacheTokens, toUsage, type Usage } from '@agentnest/providers';
 
 /** USD per million tokens for one model. */
 export interface ModelPrice {
@@ -15,7 +15,7 @@ export type PricingTable = Record<string, ModelPrice>;
 export function costOf(usage: Usage, price: ModelPrice | undefined): number {
   if (!price) return 0;
   const cache = usage.inputTokenDetails;
-  const perToken = usage.inputTokens * price.input + usage.outputTokens * price.output + (cache?.cacheReadTokens ?? 0) * (price.cacheRead ?? 0) + (cache?.cacheWriteTokens ?? 0) * (price.cacheWrite ?? 0);
+  const perToken = noCacheTokens(usage) * price.input + usage.outputTokens * price.output + (cache?.cacheReadTokens ?? 0) * (price.cacheRead ?? 0) + (cache?.cacheWriteTokens ?? 0) * (price.cacheWrite ?? 0);
   return perToken / 1_000_000;
 }
 

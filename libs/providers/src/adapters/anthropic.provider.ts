@@ -52,7 +52,8 @@ export function fromAnthropicMessage(msg: AnthropicMessage): LLMResponse {
   return {
     text: msg.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
     toolCalls: msg.content.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id!, name: b.name!, args: (b.input ?? {}) as Record<string, unknown> })),
-    usage: toUsage({ inputTokens: input_tokens, outputTokens: output_tokens, cacheReadTokens: cache_read_input_tokens, cacheWriteTokens: cache_creation_input_tokens }),
+    // Anthropic counts cache reads and writes apart from input_tokens; inputTokens holds them all.
+    usage: toUsage({ inputTokens: input_tokens + (cache_read_input_tokens ?? 0) + (cache_creation_input_tokens ?? 0), outputTokens: output_tokens, cacheReadTokens: cache_read_input_tokens, cacheWriteTokens: cache_creation_input_tokens }),
     finishReason: FINISH[msg.stop_reason ?? ''] ?? 'other',
     model: msg.model,
     provider: 'anthropic',

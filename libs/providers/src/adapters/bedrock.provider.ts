@@ -33,8 +33,9 @@ export function toBedrockMessages(messages: LLMMessage[]): Turn[] {
 
 type BedrockUsage = { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined;
 
+// Bedrock, like Anthropic, counts cache reads and writes apart from inputTokens.
 function usageOf(u: BedrockUsage): Usage {
-  return toUsage({ inputTokens: u?.inputTokens ?? 0, outputTokens: u?.outputTokens ?? 0, cacheReadTokens: u?.cacheReadInputTokens, cacheWriteTokens: u?.cacheWriteInputTokens });
+  return toUsage({ inputTokens: (u?.inputTokens ?? 0) + (u?.cacheReadInputTokens ?? 0) + (u?.cacheWriteInputTokens ?? 0), outputTokens: u?.outputTokens ?? 0, cacheReadTokens: u?.cacheReadInputTokens, cacheWriteTokens: u?.cacheWriteInputTokens });
 }
 
 

@@ -39,10 +39,10 @@ export function toOpenAIMessages(system: string | undefined, messages: LLMMessag
 
 type OpenAIUsage = { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null | undefined;
 
-// `inputTokens` counts uncached prompt tokens in every adapter; OpenAI includes cached ones in prompt_tokens.
+// OpenAI's prompt_tokens already include the cached ones, as the AI SDK's inputTokens do.
 function usageOf(u: OpenAIUsage): Usage {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
-  return toUsage({ inputTokens: (u?.prompt_tokens ?? 0) - cached, outputTokens: u?.completion_tokens ?? 0, cacheReadTokens: cached });
+  return toUsage({ inputTokens: u?.prompt_tokens ?? 0, outputTokens: u?.completion_tokens ?? 0, cacheReadTokens: cached });
 }
 
 /** OpenAI Chat Completions through the official SDK (`openai`, an optional peer); works with compatible servers via `baseURL`. */

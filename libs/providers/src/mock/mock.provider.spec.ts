@@ -41,7 +41,7 @@ describe('mock()', () => {
   it('uses configured usage figures, per reply overriding the default', async () => {
     const p = mock({ replies: ['a', { text: 'b', usage: { outputTokens: 99, inputTokenDetails: { cacheReadTokens: 5 } } }], usage: { inputTokens: 10, outputTokens: 20 } });
     expect((await p.complete(req())).usage).toEqual({ inputTokens: 10, outputTokens: 20, totalTokens: 30 });
-    expect((await p.complete(req())).usage).toEqual({ inputTokens: 10, outputTokens: 99, totalTokens: 109, inputTokenDetails: { cacheReadTokens: 5 } });
+    expect((await p.complete(req())).usage).toEqual({ inputTokens: 10, outputTokens: 99, totalTokens: 109, inputTokenDetails: { noCacheTokens: 5, cacheReadTokens: 5 } });
   });
 
   it('rejects ambiguous or empty configuration', () => {

@@ -1,8 +1,8 @@
 import { abortableDelay } from '../abortable-delay.js';
 import { isThenable, type MaybePromise } from '../maybe-promise.js';
-import type { CallOptions, FinishReason, LLMProvider, LLMRequest, LLMResponse, StreamEvent, ToolCall, Usage } from '../llm-provider.js';
+import type { CallOptions, FinishReason, LLMProvider, LLMRequest, LLMResponse, StreamEvent, ToolCall } from '../llm-provider.js';
 import { MockRepliesExhaustedError, ProviderConfigError } from '../provider.errors.js';
-import { toUsage } from '../usage.js';
+import { toUsage, type UsageFigures } from '../usage.js';
 
 /** One scripted model turn. Tool call ids are generated when omitted. */
 export interface MockReply {
@@ -13,8 +13,8 @@ export interface MockReply {
   usage?: MockUsage;
 }
 
-/** Usage figures to report; `totalTokens` is always their sum. */
-export type MockUsage = Partial<Omit<Usage, 'totalTokens'>>;
+/** Usage figures to report; `totalTokens` and `noCacheTokens` are derived from them. */
+export type MockUsage = UsageFigures;
 
 export type MockAnswer = string | MockReply;
 

@@ -70,7 +70,7 @@ export class AnthropicFake extends VendorFake {
       content,
       stop_reason: reply.rawFinishReason ?? (calls.length ? 'tool_use' : 'end_turn'),
       stop_sequence: null,
-      usage: { input_tokens: u.inputTokens ?? 10, output_tokens: u.outputTokens ?? 5, cache_read_input_tokens: cache.cacheReadTokens ?? 0, cache_creation_input_tokens: cache.cacheWriteTokens ?? 0 },
+      usage: { input_tokens: (u.inputTokens ?? 10) - (cache.cacheReadTokens ?? 0) - (cache.cacheWriteTokens ?? 0), output_tokens: u.outputTokens ?? 5, cache_read_input_tokens: cache.cacheReadTokens ?? 0, cache_creation_input_tokens: cache.cacheWriteTokens ?? 0 },
     };
   }
 

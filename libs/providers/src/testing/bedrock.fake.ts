@@ -102,7 +102,8 @@ export class BedrockFake extends VendorFake {
     const uses = (answer.toolCalls ?? []).map((c, i) => ({ toolUseId: c.id ?? `tooluse_fake_${this.requests.length}_${i}`, name: c.name, input: c.args }));
     const stopReason = answer.rawFinishReason ?? (uses.length ? 'tool_use' : 'end_turn');
     const u = answer.usage ?? {};
-    const usage = { inputTokens: u.inputTokens ?? 10, outputTokens: u.outputTokens ?? 5, totalTokens: (u.inputTokens ?? 10) + (u.outputTokens ?? 5), cacheReadInputTokens: u.inputTokenDetails?.cacheReadTokens ?? 0, cacheWriteInputTokens: u.inputTokenDetails?.cacheWriteTokens ?? 0 };
+    const uncached = (u.inputTokens ?? 10) - (u.inputTokenDetails?.cacheReadTokens ?? 0) - (u.inputTokenDetails?.cacheWriteTokens ?? 0);
+    const usage = { inputTokens: uncached, outputTokens: u.outputTokens ?? 5, totalTokens: (u.inputTokens ?? 10) + (u.outputTokens ?? 5), cacheReadInputTokens: u.inputTokenDetails?.cacheReadTokens ?? 0, cacheWriteInputTokens: u.inputTokenDetails?.cacheWriteTokens ?? 0 };
     if (!this.isStream(req)) {
       const content = [...(answer.text ? [{ text: answer.text }] : []), ...uses.map((toolUse) => ({ toolUse }))];
       res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': 'req-fake' });

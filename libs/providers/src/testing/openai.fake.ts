@@ -71,7 +71,7 @@ export class OpenAIFake extends VendorFake {
     const finish = answer.rawFinishReason ?? (calls.length ? 'tool_calls' : 'stop');
     const u = answer.usage ?? {};
     const cached = u.inputTokenDetails?.cacheReadTokens ?? 0;
-    const prompt = (u.inputTokens ?? 10) + cached;
+    const prompt = u.inputTokens ?? 10;
     const usage = { prompt_tokens: prompt, completion_tokens: u.outputTokens ?? 5, total_tokens: prompt + (u.outputTokens ?? 5), prompt_tokens_details: { cached_tokens: cached } };
     const base = { id: `chatcmpl-fake${this.requests.length}`, created: 1_700_000_000, model: body.model };
     if (!this.isStream(req)) {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { constants as h2, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { AddressInfo, Server } from 'node:net';
-import type { Usage } from '../llm-provider.js';
+import type { UsageFigures } from '../usage.js';
 
 /** The parts of a response a fake uses, the same over HTTP/1.1 and HTTP/2. */
 export interface FakeResponse {
@@ -22,7 +22,7 @@ export interface RecordedRequest {
 }
 
 /** The usage a fake reports, in our names (each fake writes it in its vendor's). */
-export type FakeUsage = Partial<Omit<Usage, 'totalTokens'>>;
+export type FakeUsage = UsageFigures;
 
 /** A model answer: text and/or tool calls, in the vendor's own wire format (streamed when the SDK asks). */
 export interface FakeAnswer {
