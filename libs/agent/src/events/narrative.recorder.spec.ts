@@ -56,6 +56,19 @@ describe('the narrative on a run result', () => {
     expect(narrative.lines).toEqual([...paused.narrative!, ...resumed.narrative!]);
   });
 
+  it('keeps nothing per run once the run ended: the result took its lines, or the run failed', async () => {
+    const agent = Agent.create({ name: 'a', provider: mock({ respond: (req) => (lastText(req) === 'fail' ? Promise.reject(new Error('down')) : 'ok') }), model: 'm' });
+    const narrative = new NarrativeRecorder();
+    agent.attach(narrative);
+    const done = await agent.run({ message: 'hi', identity: alice });
+    expect(done.narrative!.length).toBeGreaterThan(0);
+    expect(narrative.takeLines(done.runId)).toEqual([]);
+    const failed = await agent.run({ message: 'fail', identity: alice, runId: 'run-that-fails' }).catch((err: Error) => err);
+    expect(failed).toBeInstanceOf(Error);
+    expect(narrative.lines.at(-1)).toMatch(/^Run failed/);
+    expect(narrative.takeLines('run-that-fails')).toEqual([]);
+  });
+
   it('comes with a run a guardrail blocked', async () => {
     const agent = Agent.create({ name: 'a', provider: echo(), model: 'm', guardrails: { input: [maxInput({ chars: 3 })] } });
     const r = await agent.run({ message: 'far too long', identity: alice, recorders: [new NarrativeRecorder()] });

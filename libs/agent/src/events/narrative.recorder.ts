@@ -19,6 +19,8 @@ const ms = (d: number) => `${d < 10 ? d.toFixed(1) : Math.round(d)} ms`;
 interface Told {
   first: string;
   lines: string[];
+  /** Sub-runs seen under it, forgotten with it. */
+  subRuns: string[];
   /** Its run.end (or run.error) was seen: the run's next event starts a new narration (a resume). */
   ended?: boolean;
 }
@@ -30,7 +32,7 @@ interface Told {
  */
 export class NarrativeRecorder implements Recorder {
   private readonly out: string[] = [];
-  /** Each top-level run's latest narration, its sub-runs' lines included. */
+  /** Each top-level run's narration while it runs, its sub-runs' lines included; taken with its result, dropped on its failure. */
   private readonly runs = new Map<string, Told>();
   /** The top-level run of each sub-run seen (sub-runs nest: a parent may be a sub-run too). */
   private readonly topOf = new Map<string, string>();
@@ -39,9 +41,20 @@ export class NarrativeRecorder implements Recorder {
     return [...this.out];
   }
 
-  /** The lines of a run's latest start or resume (with those of the agents it called); empty for a run not narrated here. */
-  linesOf(runId: string): string[] {
-    return [...(this.runs.get(runId)?.lines ?? [])];
+  /**
+   * The lines of a run's latest start or resume (with those of the agents it called), handed over
+   * once: the run's result takes them, so an attached recorder keeps no per-run state past its runs.
+   * Empty for a run not narrated here.
+   */
+  takeLines(runId: string): string[] {
+    const told = this.runs.get(runId);
+    this.forget(runId);
+    return told?.lines ?? [];
+  }
+
+  private forget(runId: string): void {
+    for (const sub of this.runs.get(runId)?.subRuns ?? []) this.topOf.delete(sub);
+    this.runs.delete(runId);
   }
 
   toString(): string {
@@ -50,10 +63,16 @@ export class NarrativeRecorder implements Recorder {
 
   onEvent(event: AgentEvent): void {
     const top = event.parentRunId === undefined ? event.runId : (this.topOf.get(event.parentRunId) ?? event.parentRunId);
-    if (top !== event.runId) this.topOf.set(event.runId, top);
     let told = this.runs.get(top);
     // The run at the top of the tree ends its narration; whatever comes next for it is a resume.
-    if (!told || told.ended || (event.type === 'run.start' && top === event.runId)) this.runs.set(top, (told = { first: event.agent, lines: [] }));
+    if (!told || told.ended || (event.type === 'run.start' && top === event.runId)) {
+      if (told) this.forget(top);
+      this.runs.set(top, (told = { first: event.agent, lines: [], subRuns: [] }));
+    }
+    if (top !== event.runId && !this.topOf.has(event.runId)) {
+      this.topOf.set(event.runId, top);
+      told.subRuns.push(event.runId);
+    }
     if (top === event.runId && (event.type === 'run.end' || event.type === 'run.error')) told.ended = true;
     const lines = NarrativeRecorder.render(event);
     if (!lines) return;
@@ -62,6 +81,8 @@ export class NarrativeRecorder implements Recorder {
     const shown = prefix ? lines.map((l) => prefix + l) : lines;
     this.out.push(...shown);
     told.lines.push(...shown);
+    // A failed run returns no result to take its lines: they go now.
+    if (top === event.runId && event.type === 'run.error') this.forget(top);
   }
 
   static decision(d: ProviderEvent): string {

@@ -27,7 +27,7 @@ export class RecorderSet {
 
   /** `result` with its run's narrative when a NarrativeRecorder is among these (the first one's lines). */
   narrated<R extends { runId: string; narrative?: string[] }>(result: R): R {
-    for (const r of this.recorders) if (r instanceof NarrativeRecorder) return { ...result, narrative: r.linesOf(result.runId) };
+    for (const r of this.recorders) if (r instanceof NarrativeRecorder) return { ...result, narrative: r.takeLines(result.runId) };
     return result;
   }
 
