@@ -117,5 +117,9 @@ describe('reference API', () => {
     const ui = await api.http.get('/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');
+    // The docs refuse framing and foreign script; every response, JSON errors included, forbids sniffing.
+    expect(ui.headers['content-security-policy']).toMatch(/script-src 'self';.*frame-ancestors 'none'/);
+    expect(ui.headers['x-frame-options']).toBe('DENY');
+    for (const res of [ui, doc, await api.http.get('/v1/me'), await api.http.get('/nowhere')]) expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 });

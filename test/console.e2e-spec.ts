@@ -56,6 +56,21 @@ describe('the operator console in a real Chromium', () => {
     await page.locator('#signed-in').waitFor({ state: 'visible' });
   };
 
+  it('the API docs render under their Content-Security-Policy, with nothing refused', async () => {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/.test(m.text())) refused.push(m.text());
+    });
+    const res = await page.goto(`${base}/docs`);
+    expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await page.locator('.opblock').first().waitFor({ state: 'visible' });
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(10);
+    await shoot(page, 'api-docs');
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+
   it('serves one page with a strict Content-Security-Policy and no inline script or style', async () => {
     const res = await fetch(`${base}/console`);
     expect(res.status).toBe(200);

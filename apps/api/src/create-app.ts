@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import { loadAppConfig, type AppConfig } from './config/app-config.js';
 import { DEV_API_KEYS } from './config/api-keys.js';
 import { jsonBody } from './http/json-body.middleware.js';
+import { securityHeaders } from './http/security-headers.middleware.js';
 import { createLogger, PinoNestLogger } from './logging/logging.js';
 import { requestLog } from './logging/request-log.middleware.js';
 
@@ -30,13 +31,14 @@ export async function createApp(env: Record<string, string | undefined>, logs = 
   if (logger && logger.isLevelEnabled('error')) app.use(requestLog(logger));
   // No ETag (a hash of every JSON answer, and nothing here is cached by it) and no framework banner.
   app.getHttpAdapter().getInstance().set('etag', false).disable('x-powered-by');
+  app.use(securityHeaders);
   app.use(jsonBody);
 
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('AgentNest reference API')
-      .setDescription('Run agents, answer paused runs, read conversation history. Every call but /health needs "Authorization: Bearer <key>".')
+      .setDescription('Run agents, answer paused runs, read conversation history. Every call but /health needs an Authorization header: Bearer, then your API key.')
       .setVersion('0.1.0')
       .addBearerAuth()
       .build(),
