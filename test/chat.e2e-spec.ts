@@ -105,7 +105,7 @@ describe('chat with the AI SDK client (UI message stream protocol)', () => {
     expect(paused.metadata).toMatchObject({ status: 'paused' });
 
     // A new message while the chat waits for the answer is refused; so is an answer to another call.
-    await expect(send(t, chat, [ask, paused, userMessage('hello?')])).rejects.toThrow(/waits for an answer/);
+    await expect(send(t, chat, [ask, paused, userMessage('hello?')])).rejects.toThrow(/cannot send a new message to a chat that waits for an answer to its tool call: answer it first/);
     // What addToolOutput does: the tool part gets its output, and the chat sends again.
     const answered: UIMessage = { ...paused, parts: paused.parts.map((p) => ((p as Part).toolCallId === question.toolCallId ? { ...p, state: 'output-available', output: 'blue' } : p)) as UIMessage['parts'] };
     const { message: done } = await send(t, chat, [ask, answered], answered);

@@ -23,8 +23,10 @@ export class RunStateError extends AgentError {
     /** The run's status; 'answered': queued with an accepted answer no worker has started; 'awaiting_approval': paused on a call an approver must decide. */
     readonly status: RunStatus | 'answered' | 'awaiting_approval',
     action: string,
+    /** The whole sentence, where "cannot <action> a run that is <status>" would not read. */
+    message?: string,
   ) {
-    super('run_state_conflict', STATE_CONFLICTS[status as keyof typeof STATE_CONFLICTS]?.(action) ?? `cannot ${action} a run that is ${status}`);
+    super('run_state_conflict', message ?? STATE_CONFLICTS[status as keyof typeof STATE_CONFLICTS]?.(action) ?? `cannot ${action} a run that is ${status}`);
   }
 }
 

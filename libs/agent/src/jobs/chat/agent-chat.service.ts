@@ -20,9 +20,9 @@ export class AgentChat {
   /** Starts a turn, or continues the paused one with the client's answer or approval response. */
   async send(agent: string, chatId: string, turn: ChatTurn, signal: AbortSignal): Promise<AsyncIterable<UiMessageChunk>> {
     const latest = await this.jobs.latestRun(chatId);
-    if (latest && ACTIVE.has(latest.status)) throw new RunStateError(latest.status, 'send to a chat whose reply is still being written (reconnect to its stream)');
+    if (latest && ACTIVE.has(latest.status)) throw new RunStateError(latest.status, 'send', 'cannot send to a chat whose reply is still being written: reconnect to its stream');
     if (turn.kind === 'message') {
-      if (latest?.status === 'paused') throw new RunStateError('paused', 'send a new message to a chat that waits for an answer to its tool call');
+      if (latest?.status === 'paused') throw new RunStateError('paused', 'send', 'cannot send a new message to a chat that waits for an answer to its tool call: answer it first');
       const { runId } = await this.jobs.enqueue(agent, { message: turn.text, conversationId: chatId });
       return this.stream(runId, '0', `msg-${runId}`, signal);
     }
