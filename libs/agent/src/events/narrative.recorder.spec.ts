@@ -5,6 +5,7 @@ import { isPaused, type RunResult } from '../agent.types.js';
 import { maxInput } from '../guardrails/max-input.js';
 import { agentTool } from '../team/team-tool.js';
 import { askHuman } from '../tools/ask-human.js';
+import { defineTool } from '../tools/tool.js';
 import { NarrativeRecorder } from './narrative.recorder.js';
 
 const SECRET = 'narrative-spec-secret-long-enough-0123456';
@@ -67,6 +68,18 @@ describe('the narrative on a run result', () => {
     expect(failed).toBeInstanceOf(Error);
     expect(narrative.lines.at(-1)).toMatch(/^Run failed/);
     expect(narrative.takeLines('run-that-fails')).toEqual([]);
+  });
+
+  it('tells a budget stop as one, in whole cents', async () => {
+    // Each call costs $0.01 (10 tokens at $1,000 per million): three of them are 0.030000000000000002 in floating point.
+    const ping = defineTool({ name: 'ping', description: 'pong', inputSchema: { type: 'object', properties: {} }, execute: () => 'pong' });
+    const provider = mock({ respond: () => ({ toolCalls: [{ name: 'ping', args: {} }], usage: { inputTokens: 10, outputTokens: 0 } }) });
+    const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [ping], pricingTable: { m: { input: 1000, output: 0 } }, costBudget: { usd: 0.025 } });
+    const r = await agent.run({ message: 'go', identity: alice, recorders: [new NarrativeRecorder()] });
+    expect(r.status).toBe('budget_exceeded');
+    expect(r.narrative).toContain('Run budget of $0.025 exceeded ($0.03 spent): stopping here');
+    expect(r.narrative!.at(-1)).toMatch(/^Run stopped at its budget: 3 model calls, 30 tokens, \$0\.03 spent, /);
+    expect(r.narrative!.join('\n')).not.toMatch(/tool-call limit|0000000/);
   });
 
   it('comes with a run a guardrail blocked', async () => {

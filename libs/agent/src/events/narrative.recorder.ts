@@ -14,6 +14,9 @@ function quote(text: string): string {
 }
 
 const ms = (d: number) => `${d < 10 ? d.toFixed(1) : Math.round(d)} ms`;
+// Dollars to the millionth, without float noise ($0.03, not $0.030000000000000002).
+const usd = (n: number) => `$${Number(n.toFixed(6))}`;
+const calls = (n: number) => `${n} model call${n === 1 ? '' : 's'}`;
 
 /** The narration of one run (a run, or a resume of it): the agent it started with and its lines so far. */
 interface Told {
@@ -126,7 +129,7 @@ export class NarrativeRecorder implements Recorder {
       case 'budget.exceeded':
         return [
           event.scope === 'run'
-            ? `Run budget of $${event.limitUsd} exceeded ($${event.spentUsd?.toFixed(6)} spent): ${event.action === 'halt' ? 'stopping here' : 'going on (warn only)'}`
+            ? `Run budget of ${usd(event.limitUsd ?? 0)} exceeded (${usd(event.spentUsd ?? 0)} spent): ${event.action === 'halt' ? 'stopping here' : 'going on (warn only)'}`
             : `Tenant ${event.period === 'month' ? 'monthly' : 'daily'} budget spent: no more model calls`,
         ];
       case 'pause':
@@ -145,10 +148,12 @@ export class NarrativeRecorder implements Recorder {
       case 'run.end':
         return [
           event.status === 'blocked'
-            ? `Run blocked by a guardrail after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
+            ? `Run blocked by a guardrail after ${calls(event.iterations)}`
             : event.status === 'paused'
-            ? `Run paused after ${event.iterations} model call${event.iterations === 1 ? '' : 's'}`
-            : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${event.iterations} model call${event.iterations === 1 ? '' : 's'}, ${event.usage.totalTokens} tokens, ${ms(event.durationMs)}`,
+            ? `Run paused after ${calls(event.iterations)}`
+            : event.status === 'budget_exceeded'
+            ? `Run stopped at its budget: ${calls(event.iterations)}, ${event.usage.totalTokens} tokens, ${usd(event.costUsd)} spent, ${ms(event.durationMs)}`
+            : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${calls(event.iterations)}, ${event.usage.totalTokens} tokens, ${ms(event.durationMs)}`,
         ];
       case 'run.error':
         return [`Run failed (${event.code}): ${event.message}`];
