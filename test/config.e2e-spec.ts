@@ -108,7 +108,10 @@ describe('boot configuration', () => {
   it('listens on loopback in development (the dev key is well known), on all interfaces in production, or on HOST', () => {
     expect(loadAppConfig({}).host).toBe('127.0.0.1');
     expect(loadAppConfig(GOOD).host).toBe('0.0.0.0');
-    expect(loadAppConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadAppConfig({ HOST: '::', API_KEYS: 'key-acme-alice=acme/alice' }).host).toBe('::');
+    // The development keys are public: off loopback they are refused, and boot asks for API_KEYS.
+    for (const HOST of ['0.0.0.0', '::', '10.1.2.3', 'agents.example.com']) expect(configError({ HOST }).variable).toBe('API_KEYS');
+    for (const HOST of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) expect(loadAppConfig({ HOST }).devKey).toBe(true);
     expect(loadAppConfig({}).checkpointTtlMs).toBe(7 * 86_400_000);
     expect(loadAppConfig({ CHECKPOINT_TTL: '12h' }).checkpointTtlMs).toBe(12 * 3_600_000);
     expect(loadAppConfig({ CHECKPOINT_TTL: '90' }).checkpointTtlMs).toBe(90_000);

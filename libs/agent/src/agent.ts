@@ -12,6 +12,8 @@ import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoi
 import type { AgentEvent, AgentEventBody, Recorder } from './events/agent-event.js';
 import { LoggingRecorder, type LoggingOptions } from './events/logging.recorder.js';
 import { RecorderSet } from './events/recorder-set.js';
+import { NarrativeRecorder } from './events/narrative.recorder.js';
+import { narrated } from './run/narrated.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
 import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
@@ -281,7 +283,8 @@ export class Agent {
     state.output = this.outputSchema(opts.outputSchema);
     state.iterations = body.iterations;
     state.usage = body.usage;
-    state.costUsd = body.costUsd;
+    // Signed, but written by whatever version paused: a cost that is not a sane amount restarts at 0 rather than disabling the run's budget.
+    state.costUsd = Number.isFinite(body.costUsd) && body.costUsd >= 0 ? body.costUsd : 0;
     return this.guard(state, async () => {
       if (body.team) state.team = structuredClone(body.team);
       const agent = this.activeIn(state);
@@ -358,7 +361,7 @@ export class Agent {
       turn,
       tools: this.toolsWith(runTools?.(this.name)),
       runTools,
-      sink: (link ? link.sink.with(this.recorders) : this.recorders).with(per.recorders ?? []),
+      ...this.sinkFor(link, per.recorders),
       ...(link ? { link } : {}),
       ...(this.handsOff ? { team: { entry: this.name, active: this.name, visited: [this.name] } } : {}),
       ...(budget ? { budget } : {}),
@@ -648,15 +651,26 @@ export class Agent {
     return { status: 'paused', ...base, checkpoint, pauseData: checkpoint.body.pauseData };
   }
 
+  /**
+   * The run's recorders. A top-level run whose recorders include a NarrativeRecorder tells its own
+   * story to a fresh one too: the result's `narrative` is this run's alone, whoever else runs.
+   */
+  private sinkFor(link: RunLink | undefined, perRun: Recorder[] = []): Pick<RunState, 'sink' | 'telling'> {
+    const sink = (link ? link.sink.with(this.recorders) : this.recorders).with(perRun);
+    if (link || !sink.narrates) return { sink };
+    const telling = new NarrativeRecorder();
+    return { sink: sink.with([telling]), telling };
+  }
+
   private resultBase(state: RunState) {
     return { runId: state.runId, agent: this.name, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
   }
 
   private async guard(state: RunState, work: () => Promise<RunResult>): Promise<RunResult> {
     try {
-      return state.link ? await work() : state.sink.narrated(await work());
+      return narrated(state, await work());
     } catch (err) {
-      if (err instanceof GuardrailTripped) return state.link ? this.blocked(state, err.trip) : state.sink.narrated(await this.blocked(state, err.trip));
+      if (err instanceof GuardrailTripped) return narrated(state, await this.blocked(state, err.trip));
       const code = (err as { code?: unknown } | null)?.code;
       this.emit(state, { type: 'run.error', code: typeof code === 'string' ? code : 'internal_error', message: err instanceof Error ? err.message : String(err) });
       throw err;

@@ -12,11 +12,28 @@ export interface TokenCounts {
   cacheWriteTokens?: number | null;
 }
 
+/** @default 1e9 tokens: more than any one call can use, and small enough that costs stay exact in micro-dollars */
+const MAX_COUNT = 1e9;
+
+/**
+ * A count as costs and budgets may use it: a whole number from 0 to MAX_COUNT. Counts come from
+ * vendors, proxies, scripts and stored records; a negative, fractional, non-numeric or absurd one
+ * must not make a cost negative or NaN (a budget that never trips) or overflow a ledger.
+ */
+function count(n: unknown): number {
+  return typeof n === 'number' && n > 0 ? Math.min(Math.floor(n), MAX_COUNT) : 0;
+}
+
 /** A Usage from counts: `totalTokens` derived, `inputTokenDetails` (with the uncached rest) only when there are cache tokens. */
-export function toUsage({ inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }: TokenCounts): Usage {
+export function toUsage(counts: TokenCounts): Usage {
+  const cacheReadTokens = count(counts.cacheReadTokens);
+  const cacheWriteTokens = count(counts.cacheWriteTokens);
+  // Cached tokens are prompt tokens: a report of more cached than prompt tokens counts the cached ones.
+  const inputTokens = Math.max(count(counts.inputTokens), cacheReadTokens + cacheWriteTokens);
+  const outputTokens = count(counts.outputTokens);
   const usage: Usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
   if (!cacheReadTokens && !cacheWriteTokens) return usage;
-  const noCacheTokens = Math.max(0, inputTokens - (cacheReadTokens ?? 0) - (cacheWriteTokens ?? 0));
+  const noCacheTokens = inputTokens - cacheReadTokens - cacheWriteTokens;
   usage.inputTokenDetails = { noCacheTokens, ...(cacheReadTokens ? { cacheReadTokens } : {}), ...(cacheWriteTokens ? { cacheWriteTokens } : {}) };
   return usage;
 }

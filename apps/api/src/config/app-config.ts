@@ -9,6 +9,9 @@ import { loadGuardrails } from './guardrails-config.js';
 import { loadMcpServers } from './mcp-config.js';
 import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig } from './llm-config.js';
 
+/** Addresses only this machine can reach. */
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
 /** The validated settings of the reference service. Read through ConfigService under the key `app`. */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -127,6 +130,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   let devKey = false;
   if (env.API_KEYS !== undefined && env.API_KEYS.trim() !== '') apiKeys = parseApiKeys(env.API_KEYS);
   else if (production) throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production');
+  // The development keys are published in the README: only a loopback listener may accept them.
+  else if (!LOOPBACK.test(host)) throw new ConfigError('API_KEYS', 'is required when HOST is not a loopback address (the development keys are public)');
   else {
     apiKeys = new ApiKeyRegistry(DEV_API_KEYS.map(([key, owner]) => [key, owner]));
     devKey = true;

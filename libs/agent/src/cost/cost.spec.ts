@@ -63,6 +63,27 @@ describe('usage arithmetic', () => {
     expect(usageSince(addUsage(cached, toUsage({ inputTokens: 8, outputTokens: 1, cacheReadTokens: 7 })), cached)).toEqual({ inputTokens: 8, outputTokens: 1, totalTokens: 9, inputTokenDetails: { noCacheTokens: 1, cacheReadTokens: 7 } });
   });
 
+  it('turns reported counts that are negative, fractional, non-numeric or absurd into sane ones: no cost below 0, NaN or Infinity', () => {
+    const reported = [
+      { inputTokens: 1000, outputTokens: -1e6 },
+      { inputTokens: 0, outputTokens: 0, cacheWriteTokens: -1e6 },
+      { inputTokens: Number.NaN, outputTokens: 5 },
+      { inputTokens: 1e300, outputTokens: Number.POSITIVE_INFINITY },
+      { inputTokens: 10.7, outputTokens: 2.2, cacheReadTokens: 1000 },
+      { inputTokens: '5' as unknown as number, outputTokens: undefined as unknown as number },
+    ];
+    for (const counts of reported) {
+      const u = toUsage(counts);
+      for (const n of [u.inputTokens, u.outputTokens, u.totalTokens, ...Object.values(u.inputTokenDetails ?? {})]) expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
+      expect(u.totalTokens).toBe(u.inputTokens + u.outputTokens);
+      // The split adds up to the whole: a ledger row and the run report the same inputTokens.
+      if (u.inputTokenDetails) expect(u.inputTokenDetails.noCacheTokens + (u.inputTokenDetails.cacheReadTokens ?? 0) + (u.inputTokenDetails.cacheWriteTokens ?? 0)).toBe(u.inputTokens);
+      const cost = costOf(u, pricingTable.m);
+      expect(Number.isFinite(cost) && cost >= 0).toBe(true);
+    }
+    expect(toUsage({ inputTokens: 10, outputTokens: 1, cacheReadTokens: 1000 })).toMatchObject({ inputTokens: 1000, inputTokenDetails: { noCacheTokens: 0, cacheReadTokens: 1000 } });
+  });
+
   it('prices cache reads and writes at their own rates', () => {
     expect(costOf(cached, pricingTable.m)).toBeCloseTo((100 * 1 + 10 * 2 + 400 * 0.1 + 50 * 1.25) / 1e6, 12);
   });

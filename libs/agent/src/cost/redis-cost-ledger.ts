@@ -67,7 +67,9 @@ export class RedisCostLedger implements CostLedger {
       for (const [field, n] of Object.entries(chargeCounters(charge))) if (n) tx.hincrby(key, `${charge.agent}\u0000${charge.model}\u0000${field}`, n);
       tx.pexpire(key, (this.options.usageRetentionDays ?? 400) * DAY_MS);
     }
-    await tx.exec();
+    // A MULTI answers each command's error in its replies instead of rejecting: a hold left unsettled would shrink the budget for good.
+    const failed = (await tx.exec())?.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async usage(tenant: string, range: { from: string; to: string }): Promise<UsageRow[]> {

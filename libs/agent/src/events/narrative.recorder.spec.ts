@@ -57,17 +57,26 @@ describe('the narrative on a run result', () => {
     expect(narrative.lines).toEqual([...paused.narrative!, ...resumed.narrative!]);
   });
 
-  it('keeps nothing per run once the run ended: the result took its lines, or the run failed', async () => {
-    const agent = Agent.create({ name: 'a', provider: mock({ respond: (req) => (lastText(req) === 'fail' ? Promise.reject(new Error('down')) : 'ok') }), model: 'm' });
+  it('is each run\'s own even when two runs share a run id, and an attached recorder keeps a bounded tail', async () => {
+    const agent = Agent.create({ name: 'a', provider: mock({ respond: (req) => `You said: ${lastText(req)}`, delayMs: 5 }), model: 'm' });
     const narrative = new NarrativeRecorder();
     agent.attach(narrative);
-    const done = await agent.run({ message: 'hi', identity: alice });
-    expect(done.narrative!.length).toBeGreaterThan(0);
-    expect(narrative.takeLines(done.runId)).toEqual([]);
-    const failed = await agent.run({ message: 'fail', identity: alice, runId: 'run-that-fails' }).catch((err: Error) => err);
-    expect(failed).toBeInstanceOf(Error);
-    expect(narrative.lines.at(-1)).toMatch(/^Run failed/);
-    expect(narrative.takeLines('run-that-fails')).toEqual([]);
+    // A caller-chosen run id, used by two tenants at once: neither result may show the other's words.
+    const [acme, initech] = await Promise.all([
+      agent.run({ message: 'acme secret', identity: alice, runId: 'order-42' }),
+      agent.run({ message: 'initech secret', identity: { tenant: 'initech', principal: 'bob', conversationId: 'c1' }, runId: 'order-42' }),
+    ]);
+    expect(acme.narrative!.join('\n')).not.toContain('initech');
+    expect(initech.narrative!.join('\n')).not.toContain('acme');
+    expect(acme.narrative![0]).toBe('User: "acme secret"');
+    expect(initech.narrative![0]).toBe('User: "initech secret"');
+    // 3,500 runs (4 lines each) later, an attached recorder holds the newest lines, not all 14,000.
+    const busy = Agent.create({ name: 'b', provider: echo(), model: 'm' });
+    const tail = new NarrativeRecorder();
+    busy.attach(tail);
+    for (let i = 0; i < 3_500; i++) await busy.run({ message: `m${i}`, identity: alice });
+    expect(tail.lines.length).toBeLessThanOrEqual(12_500);
+    expect(tail.lines.at(-1)).toMatch(/^Run completed/);
   });
 
   it('tells a budget stop as one, in whole cents', async () => {

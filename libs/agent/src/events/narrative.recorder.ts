@@ -18,74 +18,38 @@ const ms = (d: number) => `${d < 10 ? d.toFixed(1) : Math.round(d)} ms`;
 const usd = (n: number) => `$${Number(n.toFixed(6))}`;
 const calls = (n: number) => `${n} model call${n === 1 ? '' : 's'}`;
 
-/** The narration of one run (a run, or a resume of it): the agent it started with and its lines so far. */
-interface Told {
-  first: string;
-  lines: string[];
-  /** Sub-runs seen under it, forgotten with it. */
-  subRuns: string[];
-  /** Its run.end (or run.error) was seen: the run's next event starts a new narration (a resume). */
-  ended?: boolean;
-}
+/** @default 10,000 lines kept by one recorder (an attached one sees every run of its agent) */
+const MAX_LINES = 10_000;
 
 /**
  * Renders runs as plain lines a person can read: who said what, which tool ran with what
- * arguments, how long it took and what it returned. It keeps every line: attached to an agent, it
- * grows with each run; a new one per run (a run's `recorders`) holds only that run.
+ * arguments, how long it took and what it returned. A run with a NarrativeRecorder among its
+ * recorders also gets a fresh one of its own, whose lines become the result's `narrative`; an
+ * attached recorder keeps the newest MAX_LINES lines of every run, so it never grows without bound.
  */
 export class NarrativeRecorder implements Recorder {
-  private readonly out: string[] = [];
-  /** Each top-level run's narration while it runs, its sub-runs' lines included; taken with its result, dropped on its failure. */
-  private readonly runs = new Map<string, Told>();
-  /** The top-level run of each sub-run seen (sub-runs nest: a parent may be a sub-run too). */
-  private readonly topOf = new Map<string, string>();
+  private out: string[] = [];
 
   get lines(): string[] {
     return [...this.out];
-  }
-
-  /**
-   * The lines of a run's latest start or resume (with those of the agents it called), handed over
-   * once: the run's result takes them, so an attached recorder keeps no per-run state past its runs.
-   * Empty for a run not narrated here.
-   */
-  takeLines(runId: string): string[] {
-    const told = this.runs.get(runId);
-    this.forget(runId);
-    return told?.lines ?? [];
-  }
-
-  private forget(runId: string): void {
-    for (const sub of this.runs.get(runId)?.subRuns ?? []) this.topOf.delete(sub);
-    this.runs.delete(runId);
   }
 
   toString(): string {
     return this.out.join('\n');
   }
 
+  /** The agent the narrated run started with: lines of any other agent (a handoff, a sub-agent) name theirs. */
+  private first?: string;
+
   onEvent(event: AgentEvent): void {
-    const top = event.parentRunId === undefined ? event.runId : (this.topOf.get(event.parentRunId) ?? event.parentRunId);
-    let told = this.runs.get(top);
-    // The run at the top of the tree ends its narration; whatever comes next for it is a resume.
-    if (!told || told.ended || (event.type === 'run.start' && top === event.runId)) {
-      if (told) this.forget(top);
-      this.runs.set(top, (told = { first: event.agent, lines: [], subRuns: [] }));
-    }
-    if (top !== event.runId && !this.topOf.has(event.runId)) {
-      this.topOf.set(event.runId, top);
-      told.subRuns.push(event.runId);
-    }
-    if (top === event.runId && (event.type === 'run.end' || event.type === 'run.error')) told.ended = true;
     const lines = NarrativeRecorder.render(event);
     if (!lines) return;
-    // A sub-agent's lines are indented under the tool call that started it; an agent other than the first names itself.
-    const prefix = `${'  '.repeat(event.depth ?? 0)}${event.agent !== told.first ? `[${event.agent}] ` : ''}`;
-    const shown = prefix ? lines.map((l) => prefix + l) : lines;
-    this.out.push(...shown);
-    told.lines.push(...shown);
-    // A failed run returns no result to take its lines: they go now.
-    if (top === event.runId && event.type === 'run.error') this.forget(top);
+    this.first ??= event.agent;
+    // A sub-agent's lines are indented under the tool call that started it.
+    const prefix = `${'  '.repeat(event.depth ?? 0)}${event.agent !== this.first ? `[${event.agent}] ` : ''}`;
+    this.out.push(...(prefix ? lines.map((l) => prefix + l) : lines));
+    // Dropped in batches, so a long-lived recorder does not copy its lines on every event.
+    if (this.out.length > MAX_LINES * 1.25) this.out = this.out.slice(-MAX_LINES);
   }
 
   static decision(d: ProviderEvent): string {

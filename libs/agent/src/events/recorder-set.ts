@@ -25,10 +25,10 @@ export class RecorderSet {
     return grown ?? this;
   }
 
-  /** `result` with its run's narrative when a NarrativeRecorder is among these (the first one's lines). */
-  narrated<R extends { runId: string; narrative?: string[] }>(result: R): R {
-    for (const r of this.recorders) if (r instanceof NarrativeRecorder) return { ...result, narrative: r.takeLines(result.runId) };
-    return result;
+  /** True when a NarrativeRecorder is among these: the run then narrates its own result too. */
+  get narrates(): boolean {
+    for (const r of this.recorders) if (r instanceof NarrativeRecorder) return true;
+    return false;
   }
 
   /** No recorder: a run can skip building its events. */

@@ -31,7 +31,7 @@ export interface RunRecord {
 // Records and status events stored before the AI SDK's names said `reply` and lacked totalTokens: mapped on read, so clients see today's fields.
 export function currentRunFields<T extends object>(stored: T): T {
   const old = stored as { text?: string; reply?: string; usage?: Usage | OldUsage };
-  if (old.reply === undefined && (old.usage === undefined || 'totalTokens' in old.usage)) return stored;
+  if (old.reply === undefined && old.usage === undefined) return stored;
   const { reply, ...rest } = old;
-  return { ...rest, ...(reply !== undefined && rest.text === undefined ? { text: reply } : {}), ...(rest.usage ? { usage: currentUsage(rest.usage) } : {}) } as T;
+  return { ...rest, ...(reply !== undefined && rest.text === undefined ? { text: reply } : {}), ...('usage' in rest ? { usage: currentUsage(rest.usage) } : {}) } as T;
 }

@@ -48,6 +48,28 @@ describe('RunRegistry: a status change and its events in one step', () => {
     expect((await events.last(owner, 'old'))?.event).toEqual({ type: 'status', status: 'completed', ...current });
   });
 
+  it.each([
+    ['null', null],
+    ['a number', 5],
+    ['a string', 'lots'],
+    ['strings for counts', { input: '5', output: '7', cacheRead: '1' }],
+    ['an empty object', {}],
+    ['negative and non-finite counts', { inputTokens: -10, outputTokens: 1e400, totalTokens: 3 }],
+  ])('reads a stored record whose usage is %s as sane, non-negative counts (and lists it)', async (_, usage) => {
+    const prefix = `run-registry-spec-${randomUUID()}:`;
+    const registry = new RunRegistry({ redis, prefix });
+    const runId = `odd-${randomUUID()}`;
+    await registry.create(owner, { runId, agent: 'echo', conversationId: 'c1' }, { jobId: runId });
+    // Written as a broken writer (or an older release) might have: the field's JSON, straight into the hash.
+    const [key] = await redis.keys(`${prefix}run:*:${runId}`);
+    await redis.hset(key, 'usage', JSON.stringify(usage));
+    const read = await registry.get(owner, runId);
+    const { inputTokens, outputTokens, totalTokens } = read!.usage!;
+    for (const n of [inputTokens, outputTokens, totalTokens]) expect(Number.isInteger(n) && n >= 0).toBe(true);
+    expect(totalTokens).toBe(inputTokens + outputTokens);
+    expect((await registry.list(owner, 100)).some((r) => r.runId === runId)).toBe(true);
+  });
+
   it('clears fields given as null, and appends nothing when the run is not in a status it may leave', async () => {
     const { registry, events } = setup();
     await registry.create(owner, { runId: 'r2', agent: 'echo', conversationId: 'c1' }, { jobId: 'r2' });

@@ -8,6 +8,7 @@ import type { TeamState } from '../team/team-state.js';
 import type { GuardrailTripped } from '../guardrails/guardrail.js';
 import type { TokenEstimator } from './context-window.js';
 import type { AgentEventBody } from '../events/agent-event.js';
+import type { NarrativeRecorder } from '../events/narrative.recorder.js';
 import type { RecorderSet } from '../events/recorder-set.js';
 import type { CompiledOutputSchema } from '../output/output-schema.js';
 import type { Tool } from '../tools/tool.js';
@@ -20,6 +21,8 @@ export interface RunState {
   runTools?: (agent: string) => Tool[] | undefined;
   /** Where events go: the attached recorders of every agent the run went through, and the run's own. */
   sink: RecorderSet;
+  /** A top-level run's own NarrativeRecorder, whose lines become the result's `narrative`. */
+  telling?: NarrativeRecorder;
   /** Set in a sub-run: what it takes from the run that called it. */
   link?: RunLink;
   /** Set when agents of the run can hand off: who has the conversation now and who had it in this run. */

@@ -189,6 +189,20 @@ describe('a pause inside a sub-agent', () => {
     expect(upgraded.usage.totalTokens).toBe(upgraded.usage.inputTokens + upgraded.usage.outputTokens);
   });
 
+  it.each([
+    ['missing usage and a negative cost', { usage: undefined, costUsd: -1e9 }],
+    ['usage as a string and a non-finite cost', { usage: 'lots', costUsd: Number.POSITIVE_INFINITY }],
+    ['counts as strings and objects', { usage: { inputTokens: '5', outputTokens: { n: 1 }, totalTokens: 3 } }],
+  ])('resumes a signed checkpoint with %s as zero, never NaN or negative', async (_, broken) => {
+    const paused = await instance(new InMemoryCheckpointLedger(), new InMemoryStore()).top.run({ message: 'ask me', identity: alice });
+    if (!isPaused(paused)) throw new Error('expected a pause');
+    // Authentic (signed with the secret) but malformed, as a buggy writer could leave it.
+    const bad = signCheckpoint({ ...paused.checkpoint.body, ...broken } as never, SECRET);
+    const r = completed(await instance(new InMemoryCheckpointLedger(), new InMemoryStore()).top.resume(bad, 'the blue one', { identity: alice }));
+    for (const n of [r.usage.inputTokens, r.usage.outputTokens, r.usage.totalTokens, r.costUsd]) expect(Number.isFinite(n) && n >= 0).toBe(true);
+    expect(r.usage.totalTokens).toBe(r.usage.inputTokens + r.usage.outputTokens);
+  });
+
   it('shows a sub-agent approval at the top; an approver decides it through the top agent', async () => {
     const ledger = new InMemoryCheckpointLedger();
     const { top } = instance(ledger, new InMemoryStore());
