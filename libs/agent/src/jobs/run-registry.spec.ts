@@ -54,7 +54,7 @@ describe('RunRegistry: a status change and its events in one step', () => {
     ['a string', 'lots'],
     ['strings for counts', { input: '5', output: '7', cacheRead: '1' }],
     ['an empty object', {}],
-    ['negative and non-finite counts', { inputTokens: -10, outputTokens: 1e400, totalTokens: 3 }],
+    ['negative and non-finite counts', { inputTokens: -10, outputTokens: Number.POSITIVE_INFINITY, totalTokens: 3 }],
   ])('reads a stored record whose usage is %s as sane, non-negative counts (and lists it)', async (_, usage) => {
     const prefix = `run-registry-spec-${randomUUID()}:`;
     const registry = new RunRegistry({ redis, prefix });
