@@ -31,6 +31,20 @@ describe('API errors: stable codes, never a 500 for a client mistake', () => {
     expectError(await post('/v1/agents/assistant/runs', body), 400, 'invalid_body');
   });
 
+  it('answers a body of 60,000 unknown fields with a short message, and names at most ten problems', async () => {
+    const flood: Record<string, unknown> = { message: 'hi' };
+    for (let i = 0; i < 60_000; i++) flood[`f${i}`] = 1;
+    const res = await post('/v1/agents/assistant/runs', flood);
+    expectError(res, 400, 'invalid_body');
+    expect(Buffer.byteLength(JSON.stringify(res.body))).toBeLessThan(2_000);
+    const some: Record<string, unknown> = { message: 'hi' };
+    for (let i = 0; i < 15; i++) some[`extra${i}`] = i;
+    some['n'.repeat(5_000)] = 1;
+    const listed = await post('/v1/agents/assistant/runs', some);
+    expect(listed.body.error.message).toMatch(/; and 6 more$/);
+    expect(listed.body.error.message.length).toBeLessThan(1_500);
+  });
+
   it('names the offending field', async () => {
     const res = await post('/v1/agents/assistant/runs', { message: 'hi', sneaky: 1 });
     expect(res.body.error.message).toContain('"sneaky"');
