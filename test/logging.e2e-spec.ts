@@ -29,19 +29,26 @@ describe('request logs of the compiled service', () => {
   it('writes one line per finished request with method, path (no query), status and time, at the level its status calls for', async () => {
     await http.post('/v1/agents/assistant/runs?token=in-the-query').set(bearer(KEYS.acmeAlice)).send({ message: 'log this' }).expect(200);
     await http.post('/v1/agents/nobody/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'log this' }).expect(404);
+    // Conversation and chat ids are the client's own words: an email address must not outlive its erasure in the logs.
+    await http.get('/v1/conversations/jane.doe%40example.com/messages').set(bearer(KEYS.acmeAlice)).expect(200);
+    await http.delete('/v1/conversations/jane.doe@example.com').set(bearer(KEYS.acmeAlice)).expect(200);
+    await http.get('/v1/agents/assistant/chat/jane.doe-chat/stream').set(bearer(KEYS.acmeAlice));
     await http.get('/health').expect(200);
-    const requests = await eventually('both request lines', async () => {
+    const requests = await eventually('every request line', async () => {
       const found = lines().filter((l) => l.msg === 'request completed');
-      return found.length >= 2 ? found : undefined;
+      return found.length >= 5 ? found : undefined;
     });
     expect(requests).toEqual([
       expect.objectContaining({ level: 30, req: { method: 'POST', path: '/v1/agents/assistant/runs' }, res: { statusCode: 200 }, responseTime: expect.any(Number) }),
       expect.objectContaining({ level: 40, req: { method: 'POST', path: '/v1/agents/nobody/runs' }, res: { statusCode: 404 } }),
+      expect.objectContaining({ req: { method: 'GET', path: '/v1/conversations/:conversationId/messages' } }),
+      expect.objectContaining({ req: { method: 'DELETE', path: '/v1/conversations/:conversationId' } }),
+      expect.objectContaining({ req: { method: 'GET', path: '/v1/agents/assistant/chat/:chatId/stream' } }),
     ]);
     // Health probes are not logged; neither the key, the query nor the message reach the output.
     expect(JSON.stringify(requests)).not.toContain('/health');
     const out = service.output();
-    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this']) expect(out).not.toContain(secret);
+    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this', 'jane.doe']) expect(out).not.toContain(secret);
     // Nest's own lines (the routes it mapped) are JSON lines with their context.
     expect(lines()).toContainEqual(expect.objectContaining({ context: 'NestApplication', msg: 'Nest application successfully started' }));
   });
