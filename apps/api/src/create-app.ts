@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger, type INestApplication, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -32,7 +33,7 @@ export async function createApp(env: Record<string, string | undefined>, logs = 
   // No ETag (a hash of every JSON answer, and nothing here is cached by it) and no framework banner.
   app.getHttpAdapter().getInstance().set('etag', false).disable('x-powered-by');
   app.use(securityHeaders);
-  app.use(jsonBody);
+  app.use((req: Request, res: Response, next: NextFunction) => jsonBody(req, res, next, config.bodyTimeoutMs));
 
   const document = SwaggerModule.createDocument(
     app,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type GuardrailOptions, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEYS, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
+import { BODY_TIMEOUT_MS } from '../http/json-body.middleware.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
 import { loadToolPolicy } from './policy-config.js';
 import { loadGuardrails } from './guardrails-config.js';
@@ -18,6 +19,8 @@ export interface AppConfig {
   port: number;
   /** Interface to listen on; @default 127.0.0.1 outside production (the dev key is well known), all interfaces in production */
   host: string;
+  /** How long a client may take to send a request body (BODY_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
   /** Per-conversation caps of the memory store (MEMORY_MAX_MESSAGES, MEMORY_TTL_DAYS). */
   memoryCaps: { maxMessages: number; ttlMs: number };
   /** How long a checkpoint may be resumed (CHECKPOINT_TTL). */
@@ -201,5 +204,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   // A decision continues the run's checkpoint, so an approval cannot wait longer than it lives.
   const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, checkpointTtlMs, 'CHECKPOINT_TTL');
 
-  return { breaker, host, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', telemetry: telemetryWanted(env), jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  const bodyTimeoutMs = intInRange(env, 'BODY_TIMEOUT_MS', BODY_TIMEOUT_MS, 100, 600_000);
+
+  return { breaker, host, bodyTimeoutMs, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', telemetry: telemetryWanted(env), jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

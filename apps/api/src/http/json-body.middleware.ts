@@ -36,9 +36,26 @@ const BODY_ERRORS: Record<string, [number, string, string]> = {
   'charset.unsupported': [415, 'unsupported_media_type', 'unsupported charset'],
 };
 
-/** Parses JSON bodies up to the limit and answers parse failures in the API's error shape. */
-export function jsonBody(req: Request, res: Response, next: NextFunction): void {
+/** @default 30 s to send a whole request body: a client trickling a byte a second holds a socket and a parser no longer */
+export const BODY_TIMEOUT_MS = 30_000;
+
+/**
+ * Parses JSON bodies up to the limit and answers parse failures in the API's error shape. A body
+ * not received within `timeoutMs` (however steadily it trickles) is answered 408 and its socket closed.
+ */
+export function jsonBody(req: Request, res: Response, next: NextFunction, timeoutMs = BODY_TIMEOUT_MS): void {
+  const deadline = req.complete
+    ? undefined
+    : setTimeout(() => {
+        if (req.complete || res.headersSent) return;
+        res.setHeader('Connection', 'close');
+        res.status(408).json({ error: { code: 'request_timeout', message: `the request body did not arrive within ${timeoutMs / 1000} s` } });
+        res.once('finish', () => req.destroy());
+      }, timeoutMs);
+  deadline?.unref();
   parse(req, res, (err?: unknown) => {
+    clearTimeout(deadline);
+    if (res.headersSent) return;
     if (!err) return next();
     const [status, code, message] = BODY_ERRORS[(err as { type?: string }).type ?? ''] ?? [400, 'bad_request', 'request body could not be read'];
     res.status(status).json({ error: { code, message } });
