@@ -69,7 +69,7 @@ async function firstHour(http: TestAgent, log: string): Promise<void> {
   const paused = await http.post('/v1/agents/assistant/runs').set(dev).timeout(10_000).send({ message: 'ask me' });
   expect(paused.body).toMatchObject({ status: 'paused', checkpoint: expect.any(Object) });
   const resumed = await http.post('/v1/agents/assistant/runs/resume').set(dev).timeout(10_000).send({ checkpoint: paused.body.checkpoint, answer: 'blue' });
-  expect(resumed.body).toMatchObject({ status: 'completed', text: 'You answered: blue' });
+  expect(resumed.body).toMatchObject({ status: 'completed', text: 'You answered: blue', finishReason: 'stop', usage: { totalTokens: expect.any(Number) } });
 
   // An approval: the requester may not approve their own call; the second development user may.
   const asked = await http.post('/v1/agents/assistant/runs').set(dev).timeout(10_000).send({ message: 'refund 25' });
@@ -86,7 +86,7 @@ async function firstHour(http: TestAgent, log: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
     run = (await http.get(`/v1/runs/${asked.body.runId}`).set(dev).timeout(10_000)).body;
   }
-  expect(run).toMatchObject({ status: 'completed', text: 'refund said: refunded $25' });
+  expect(run).toMatchObject({ status: 'completed', text: 'refund said: refunded $25', finishReason: 'stop' });
 
   // The chat body from the README, as useChat sends it.
   const chat = await http

@@ -663,7 +663,7 @@ export class Agent {
   }
 
   private resultBase(state: RunState) {
-    return { runId: state.runId, agent: this.name, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
+    return { runId: state.runId, answeredBy: this.name, conversationId: state.identity.conversationId, usage: state.usage, costUsd: state.costUsd, iterations: state.iterations };
   }
 
   private async guard(state: RunState, work: () => Promise<RunResult>): Promise<RunResult> {

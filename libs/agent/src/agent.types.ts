@@ -154,8 +154,8 @@ export interface DecideOptions extends Omit<ResumeOptions, 'identity'> {
 
 interface ResultBase {
   runId: string;
-  /** The agent that answered (or paused): the one the run started with unless it handed the conversation on. */
-  agent: string;
+  /** The agent that answered (or paused): the one the run started with unless it handed the conversation on (the same name in run records and HTTP). */
+  answeredBy: string;
   conversationId: string;
   usage: Usage;
   costUsd: number;

@@ -7,7 +7,7 @@ export function toRunResponse(result: RunResult, opts: { keepCheckpoint?: boolea
     runId: result.runId,
     conversationId: result.conversationId,
     status: result.status,
-    answeredBy: result.agent,
+    answeredBy: result.answeredBy,
     usage: result.usage,
     narrative: result.narrative ?? [],
   };
@@ -15,5 +15,5 @@ export function toRunResponse(result: RunResult, opts: { keepCheckpoint?: boolea
   if (result.status === 'paused') return { ...base, pauseData: result.pauseData, ...(opts.keepCheckpoint === false ? {} : { checkpoint: result.checkpoint }) };
   if (result.status === 'budget_exceeded') return { ...base, text: result.text, costUsd: result.costUsd, limitUsd: result.limitUsd };
   const structured = result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-  return { ...base, text: result.text, stoppedEarly: result.stoppedEarly, ...structured };
+  return { ...base, text: result.text, finishReason: result.finishReason, stoppedEarly: result.stoppedEarly, ...structured };
 }

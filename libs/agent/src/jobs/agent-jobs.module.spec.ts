@@ -35,6 +35,23 @@ async function queueApp(imports: Parameters<typeof Module>[0]['imports']) {
 }
 
 describe('AgentJobsModule', () => {
+  it("keeps the model's finishReason on the run record and its final event, as the library result has it", async () => {
+    const { app, jobs, as, until } = await queueApp([
+      AgentModule.forRoot({ agents: { cut: { provider: mock({ reply: { text: 'cut off mid-sent', finishReason: 'length' } }), model: 'm' } } }),
+      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:` }),
+    ]);
+    try {
+      const { runId } = await as(() => jobs.enqueue('cut', { message: 'hi' }));
+      expect(await until(runId, 'completed')).toMatchObject({ text: 'cut off mid-sent', finishReason: 'length' });
+      const follow = await as(() => jobs.follow(runId, '0', new AbortController().signal));
+      const events = [];
+      for await (const { event } of follow!.events) events.push(event);
+      expect(events.at(-1)).toMatchObject({ type: 'status', status: 'completed', text: 'cut off mid-sent', finishReason: 'length' });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('calls the factory once, finds a non-global AgentModule, runs a job, and closes what it opened', async () => {
     const before = sockets();
     let factoryCalls = 0;

@@ -163,13 +163,14 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       // A guardrail's tripwire ends the run: its own final status, with the error the sync endpoint answers.
       if (result.status === 'blocked') {
         const error = publicError(new GuardrailTrippedError(result.guardrail, result.stage, result.reason));
-        await this.mark(claim, 'blocked', { error, answeredBy: result.agent, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage }, recorder);
+        await this.mark(claim, 'blocked', { error, answeredBy: result.answeredBy, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage }, recorder);
         return { status: 'blocked' };
       }
       // A run that spent its costBudget ends there: its own final status, not a failure to retry.
       const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
       const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-      await this.mark(claim, status, { text: result.text, answeredBy: result.agent, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, text: result.text, usage }, recorder);
+      const finish = result.status === 'completed' ? { finishReason: result.finishReason } : {};
+      await this.mark(claim, status, { text: result.text, ...finish, answeredBy: result.answeredBy, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, text: result.text, ...finish, usage }, recorder);
       return { status };
     } catch (err) {
       if (controller.signal.aborted || err instanceof RunAbortedError) {

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Usage } from '@agentnest/providers';
+import type { FinishReason, Usage } from '@agentnest/providers';
 import type { AgentEvent, Recorder } from '../events/agent-event.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { ownerKeys } from './owner-tag.js';
@@ -7,7 +7,7 @@ import { currentRunFields } from './run-record.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =
-  | { type: 'status'; status: string; text?: string; error?: { code: string; message: string }; pauseData?: unknown; usage?: Usage; toolCallId?: string }
+  | { type: 'status'; status: string; text?: string; finishReason?: FinishReason; error?: { code: string; message: string }; pauseData?: unknown; usage?: Usage; toolCallId?: string }
   /** The run asks the model again (a new step of the run). */
   | { type: 'step' }
   | { type: 'tool.start'; toolCallId?: string; tool: string; args: Record<string, unknown> }

@@ -1,4 +1,4 @@
-import type { Usage } from '@agentnest/providers';
+import type { FinishReason, Usage } from '@agentnest/providers';
 import { currentUsage, type OldUsage } from '../stored-usage.js';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'blocked';
@@ -17,6 +17,8 @@ export interface RunRecord {
   /** The reply, when finished (completed, or budget_exceeded with the text the model had). */
   text?: string;
   /** The agent that answered, when the run's agent handed the conversation on (or another agent held it). */
+  /** When completed: why the model's last call stopped (the AI SDK's values). */
+  finishReason?: FinishReason;
   answeredBy?: string;
   error?: { code: string; message: string };
   usage?: Usage;

@@ -51,7 +51,7 @@ describe('agents as tools', () => {
     const r = completed(await front.run({ message: 'invoice 42?', identity: alice, recorders: [{ onEvent: (e) => events.push(e) }, narrative] }));
 
     expect(r.text).toBe('billing said: Invoice says: invoice 42: $30, paid');
-    expect(r.agent).toBe('front');
+    expect(r.answeredBy).toBe('front');
     // The sub-agent got only its message, its own system prompt and its own tools.
     expect(billingModel.calls[0].messages).toEqual([{ role: 'user', content: 'what about invoice 42?' }]);
     expect(billingModel.calls[0].system).toBe('You do billing.');
@@ -245,7 +245,7 @@ describe('handoffs', () => {
     const { triage, triageModel, billingModel, memory } = desk();
     const narrative = new NarrativeRecorder();
     const r = completed(await triage.run({ message: 'about invoice 42', identity: alice, recorders: [narrative] }));
-    expect(r).toMatchObject({ agent: 'billing', text: 'billing: invoice 42: $30' });
+    expect(r).toMatchObject({ answeredBy: 'billing', text: 'billing: invoice 42: $30' });
     expect(offered(triageModel.calls[0])).toEqual(['transfer_to_billing']);
     const first = billingModel.calls[0];
     expect(first.system).toContain('You do billing.');
@@ -259,7 +259,7 @@ describe('handoffs', () => {
 
     // The next turn goes straight to billing, which holds the conversation; triage's model is not asked.
     const next = completed(await triage.run({ message: 'and invoice 43?', identity: alice }));
-    expect(next.agent).toBe('billing');
+    expect(next.answeredBy).toBe('billing');
     expect(triageModel.calls).toHaveLength(1);
     // Triage's transfer call in the history reaches billing as text, not as a call to a tool it lacks.
     const history = billingModel.calls[2].messages;
@@ -272,7 +272,7 @@ describe('handoffs', () => {
     await triage.run({ message: 'about invoice 42', identity: alice });
     // Billing holds it; a message that is not about billing goes back to triage, which may not send it to billing again in this run.
     const back = completed(await triage.run({ message: 'what is the weather', identity: alice }));
-    expect(back.agent).toBe('triage');
+    expect(back.answeredBy).toBe('triage');
     expect(back.text).toBe('triage answers it');
     expect(offered(triageModel.calls[1])).toEqual(['transfer_to_billing']);
     const held = (await memory.load(alice)).filter((m) => m.role === 'assistant').at(-1);
@@ -286,7 +286,7 @@ describe('handoffs', () => {
       Agent.create({ name: 'two', provider: mock({ reply: 'two' }), model: 'm', agents: lookup }),
     ]);
     const r = completed(await agents.get('one')!.run({ message: 'go', identity: alice }));
-    expect(r.agent).toBe('one');
+    expect(r.answeredBy).toBe('one');
     expect(r.text).toBe('Error (handoff_alone): a transfer must be the only tool call of its turn; call transfer_to_two again on its own. | ok');
   });
 
@@ -294,10 +294,10 @@ describe('handoffs', () => {
     const { triage, billingModel } = desk();
     const paused = await triage.run({ message: 'invoice: ask me', identity: alice });
     if (!isPaused(paused)) throw new Error('expected a pause');
-    expect(paused.agent).toBe('billing');
+    expect(paused.answeredBy).toBe('billing');
     expect(paused.checkpoint.body).toMatchObject({ agent: 'triage', team: { entry: 'triage', active: 'billing', visited: ['triage', 'billing'] } });
     const r = completed(await triage.resume(paused.checkpoint, 'number 42', { identity: alice }));
-    expect(r).toMatchObject({ agent: 'billing', text: 'billing: number 42' });
+    expect(r).toMatchObject({ answeredBy: 'billing', text: 'billing: number 42' });
     // After the resume billing still sees its own view of the turn, with the handoff note.
     expect(billingModel.calls.at(-1)!.system).toContain('The triage agent handed this conversation to you.');
     expect(billingModel.calls.at(-1)!.messages[0]).toEqual({ role: 'user', content: 'invoice: ask me' });

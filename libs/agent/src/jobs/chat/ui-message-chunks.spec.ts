@@ -28,6 +28,12 @@ describe('UiMessageChunks', () => {
     expect(chunks.done).toBe(true);
   });
 
+  it("finishes with the model's own finish reason when the run has one (a reply cut at the token limit is 'length')", () => {
+    const chunks = new UiMessageChunks('r1', 'm1');
+    const out = [...chunks.start(), ...chunks.next({ type: 'status', status: 'completed', text: 'cut', finishReason: 'length' }, true)];
+    expect(out.at(-1)).toMatchObject({ type: 'finish', finishReason: 'length' });
+  });
+
   it('sends the reply as text when the provider streamed none', () => {
     expect(run([{ type: 'step' }, { type: 'status', status: 'completed', text: 'whole' }])).toEqual(['start', 'start-step', 'text-start', 'text-delta', 'text-end', 'finish-step', 'finish']);
   });

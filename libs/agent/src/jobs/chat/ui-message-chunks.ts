@@ -87,7 +87,7 @@ export class UiMessageChunks {
       case 'budget_exceeded': {
         // A provider that does not stream left the step without text: the reply is sent whole.
         const whole = !this.stepHadText && e.text ? [...this.ensureStep(), ...this.ensureText(), { type: 'text-delta', id: this.textId!, delta: e.text }] : [];
-        return this.finish(whole, e.status === 'completed' ? 'stop' : 'length', meta(e.status));
+        return this.finish(whole, e.finishReason ?? (e.status === 'completed' ? 'stop' : 'length'), meta(e.status));
       }
       case 'paused': {
         if (!pauseIsFinal) return [];
