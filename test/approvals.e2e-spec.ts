@@ -117,4 +117,18 @@ describe('approvals nobody decides (APPROVAL_TTL)', () => {
       await api.close();
     }
   });
+
+  it('expire as denied within a short CHECKPOINT_TTL when APPROVAL_TTL is unset (the run continues, it does not fail checkpoint_expired)', async () => {
+    const api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: `approvals-ttl-${randomUUID()}:`, JOBS_BACKOFF_MS: '10', CHECKPOINT_TTL: '3s' });
+    try {
+      const direct = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'refund 5' });
+      const run = await eventually('the expired approval to end the run', async () => {
+        const r = await api.http.get(`/v1/runs/${direct.body.runId}`).set(bearer(KEYS.acmeAlice));
+        return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
+      });
+      expect(run).toMatchObject({ status: 'completed', text: 'refund said: denied: the approval expired' });
+    } finally {
+      await api.close();
+    }
+  });
 });

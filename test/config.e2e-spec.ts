@@ -95,6 +95,7 @@ describe('boot configuration', () => {
     ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '10.0.0.1:6379', REDIS_URL: 'redis://127.0.0.1:6379' }],
     ['REDIS_TLS', { REDIS_CLUSTER_NODES: '10.0.0.1:6379', REDIS_TLS: 'yes' }],
     ['APPROVAL_TTL', { CHECKPOINT_TTL: '1h', APPROVAL_TTL: '2h' }],
+    ['APPROVAL_TTL', { CHECKPOINT_TTL: '1h', APPROVAL_TTL: '31m' }],
     ['MEMORY_MAX_MESSAGES', { MEMORY_MAX_MESSAGES: '0' }],
     ['MEMORY_TTL_DAYS', { MEMORY_TTL_DAYS: 'forever' }],
     ['MAX_STREAMS_PER_TENANT', { MAX_STREAMS_PER_TENANT: '0' }],
@@ -124,8 +125,11 @@ describe('boot configuration', () => {
     // A cluster is a Redis: no local one is started, and what needs Redis accepts it.
     expect(loadAppConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', APP_ROLE: 'worker' }).localRedis).toBe(false);
     expect(loadAppConfig({ APPROVAL_TTL: '30m' }).approvalTtlMs).toBe(1_800_000);
-    // An approval never outlives the checkpoint its decision continues.
-    expect(loadAppConfig({ CHECKPOINT_TTL: '1h' }).approvalTtlMs).toBe(3_600_000);
+    // Unset, an approval waits 24 h, or half a shorter checkpoint life: its denial must still find the checkpoint.
+    expect(loadAppConfig({ CHECKPOINT_TTL: '12h' }).approvalTtlMs).toBe(6 * 3_600_000);
+    expect(loadAppConfig({ CHECKPOINT_TTL: '1h', APPROVAL_TTL: '30m' }).approvalTtlMs).toBe(1_800_000);
+    // An approval never outlives half the checkpoint its decision continues (it expired with it, and the run failed checkpoint_expired).
+    expect(loadAppConfig({ CHECKPOINT_TTL: '1h' }).approvalTtlMs).toBe(1_800_000);
     expect(loadAppConfig({}).memoryCaps).toEqual({ maxMessages: 1_000, ttlMs: 30 * 86_400_000 });
   });
 

@@ -120,7 +120,7 @@ describe("the README's error table", () => {
     const documented = new Map([...table.matchAll(/^\| (\d{3}) \| `(\w+)` \|/gm)].map((m) => [m[2], Number(m[1])]));
     for (const [code, status] of Object.entries(ERROR_STATUS)) expect([code, documented.get(code)]).toEqual([code, status]);
     // Codes raised by the HTTP layer itself (ApiError, body parsing, the auth guard, unknown routes).
-    const httpLayer = ['approval_not_found', 'bad_request', 'invalid_json', 'invalid_body', 'invalid_query', 'invalid_header', 'invalid_range', 'unauthorized', 'not_found', 'run_not_found', 'payload_too_large', 'unsupported_media_type', 'internal_error'];
+    const httpLayer = ['approval_not_found', 'bad_request', 'invalid_json', 'invalid_body', 'invalid_query', 'invalid_header', 'invalid_range', 'unauthorized', 'not_found', 'run_not_found', 'payload_too_large', 'request_timeout', 'unsupported_media_type', 'internal_error'];
     for (const code of documented.keys()) expect([code, code in ERROR_STATUS || httpLayer.includes(code)]).toEqual([code, true]);
   });
 });

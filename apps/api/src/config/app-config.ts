@@ -201,8 +201,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const breaker = { failureThreshold: intInRange(env, 'LLM_BREAKER_FAILURES', 5, 1, 1_000), cooldownMs: intInRange(env, 'LLM_BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000) };
   const memoryCaps = { maxMessages: intInRange(env, 'MEMORY_MAX_MESSAGES', 1_000, 1, 1_000_000), ttlMs: intInRange(env, 'MEMORY_TTL_DAYS', 30, 1, 3_650) * 86_400_000 };
   const checkpointTtlMs = duration(env, 'CHECKPOINT_TTL', DEFAULT_CHECKPOINT_TTL_MS, 1_000, MAX_CHECKPOINT_TTL_MS);
-  // A decision continues the run's checkpoint, so an approval cannot wait longer than it lives.
-  const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, checkpointTtlMs, 'CHECKPOINT_TTL');
+  // A decision, the expiry's denial included, continues the run from its checkpoint: an approval may
+  // wait at most half the checkpoint's life, so the continuation still finds the checkpoint alive.
+  const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, Math.floor(checkpointTtlMs / 2), 'half of CHECKPOINT_TTL');
 
   const bodyTimeoutMs = intInRange(env, 'BODY_TIMEOUT_MS', BODY_TIMEOUT_MS, 100, 600_000);
 
