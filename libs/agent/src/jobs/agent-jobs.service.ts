@@ -23,7 +23,7 @@ import { ApprovalFlow } from './approval-flow.js';
 import { runJobOptions } from './job-options.js';
 import { runReplicated } from './replicated.js';
 import { decideRefusal, visible } from './approval-access.js';
-import { compareStreamIds, parseStreamId } from './stream-id.js';
+import { compareStreamIds, InvalidLastEventIdError, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 import { isRunId, RunNotFoundError } from './run-not-found.error.js';
 
@@ -263,8 +263,11 @@ export class AgentJobs implements OnModuleInit {
     const after = afterId === '0' ? '0-0' : afterId;
     const record = await this.registry.get(owner, runId);
     if (!record) return undefined;
-    if (FINAL_STATUSES.has(record.status)) {
-      const last = await this.events.last(owner, runId);
+    const final = FINAL_STATUSES.has(record.status);
+    const last = final || after !== '0-0' ? await this.events.last(owner, runId) : undefined;
+    // An id past the newest event was never sent: following from it would silently skip everything still to come.
+    if (last && after !== '0-0' && compareStreamIds(after, last.id) > 0) throw new InvalidLastEventIdError();
+    if (final) {
       // The log has expired but the record has not: the record's final status is the whole stream.
       if (!last) return after === '0-0' ? { upToDate: false, events: single({ id: '0-1', event: { type: 'status', status: record.status, text: record.text, error: record.error } }) } : { upToDate: true, events: single() };
       if (isFinal(last.event) && compareStreamIds(last.id, after) <= 0) return { upToDate: true, events: single() };
