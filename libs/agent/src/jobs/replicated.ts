@@ -14,8 +14,11 @@ import { hashTag } from './dedicated-connection.js';
 export async function replicated(redis: Redis | Cluster, key: string, timeoutMs = 1_000): Promise<void> {
   if (!redis.isCluster) return;
   const cluster = redis as Cluster;
-  // ioredis' own slot map (refreshed on MOVED and failover) names the master that holds the slot.
-  const [owner] = (cluster as unknown as { slots: string[][] }).slots[keySlot(key)] ?? [];
+  // ioredis' own slot map (refreshed on MOVED and failover) names the master that holds the slot and
+  // its replicas (CLUSTER SLOTS leaves failed ones out). Without one, as right after a failover, WAIT
+  // could only time out: every acknowledgement would pay the whole timeout for nothing.
+  const [owner, ...replicas] = (cluster as unknown as { slots: string[][] }).slots[keySlot(key)] ?? [];
+  if (!replicas.length) return;
   const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
   await node?.wait(1, timeoutMs).catch(() => undefined);
 }
