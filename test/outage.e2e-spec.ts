@@ -43,6 +43,8 @@ describe('queued runs during a provider outage', () => {
       const finals = await Promise.all(runIds.map((id) => runSettled(api, id, KEYS.acmeAlice, 30_000)));
       expect(finals.map((r) => r.status)).toEqual(Array(20).fill('completed'));
       expect(finals.every((r) => r.text === 'back again')).toBe(true);
+      // Waiting out the outage spent no attempt: JOBS_ATTEMPTS is 2, and each run took at most that.
+      expect(Math.max(...finals.map((r) => r.attempts as number))).toBeLessThanOrEqual(2);
     } finally {
       await api.close();
     }
@@ -56,6 +58,8 @@ describe('queued runs during a provider outage', () => {
       const final = await runSettled(api, runId, KEYS.acmeAlice, 30_000);
       expect(final.status).toBe('failed');
       expect(['provider_unavailable', 'provider_error']).toContain((final.error as { code: string }).code);
+      // However many times it went back to wait, it spent at most JOBS_ATTEMPTS (2).
+      expect(final.attempts).toBeLessThanOrEqual(2);
     } finally {
       await api.close();
     }

@@ -24,6 +24,8 @@ export interface AgentRunJob {
   outputSchema?: Record<string, unknown>;
   /** When the provider outage this run is waiting out began (ms). */
   outageSince?: number;
+  /** How often this job went back to wait out an outage: each comes back as a delivery BullMQ counts, and none is an attempt. */
+  outageWaits?: number;
 }
 
 export interface AgentJobsOptions {

@@ -129,15 +129,17 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const d = job.data;
     // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
     // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
-    // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts).
-    const attempts = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+    // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts);
+    // the run's attempts leave out the deliveries that followed an outage wait, which spend none.
+    const deliveries = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+    const attempts = Math.max(1, deliveries - (d.outageWaits ?? 0));
     const continues = d.answer !== undefined || !!d.decision;
     // The first job of a run leaves its trace, so a later continuation can link to it.
     const fields: RunPatch = { startedAt: now(), attempts, ...(continues ? { answered: null } : trace ? { trace } : {}) };
     const claim = new RunClaim(this.registry, owner, d.runId, fields, controller);
     // A fresh job claims its run with the stream's first write (see RunClaim); any other claims first,
     // in one script that also says whether a cancel came meanwhile (it then aborts the controller).
-    const fresh = attempts === 1 && !continues;
+    const fresh = deliveries === 1 && !continues;
     const recorder = this.events.recorder(owner, d.runId, fresh ? { opening: claim.open } : {});
     if (!fresh) await claim.open([]);
     if (claim.refused) return { status: 'skipped' };
@@ -189,7 +191,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
         if (left > 0) {
           const waitMs = Math.min(left, MAX_WAIT_MS, Math.max(MIN_WAIT_MS, err.retryAfterMs ?? this.options.backoffMs ?? 1_000));
           await this.mark(claim, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
-          await job.updateData({ ...d, outageSince: since });
+          await job.updateData({ ...d, outageSince: since, outageWaits: (d.outageWaits ?? 0) + 1 });
           await job.moveToDelayed(Date.now() + waitMs, token);
           throw new DelayedError();
         }
