@@ -35,6 +35,32 @@ async function queueApp(imports: Parameters<typeof Module>[0]['imports']) {
 }
 
 describe('AgentJobsModule', () => {
+  it('ends a live stream with a final event when its run is erased mid-turn, and frees its slot', async () => {
+    const { app, jobs, as, until } = await queueApp([
+      AgentModule.forRoot({ agents: { slow: { provider: mock({ reply: 'too late', delayMs: 30_000 }), model: 'm' }, quick: { provider: mock({ reply: 'ok' }), model: 'm' } } }),
+      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:`, maxStreamsPerTenant: 1 }),
+    ]);
+    try {
+      const { runId } = await as(() => jobs.enqueue('slow', { message: 'hi', conversationId: 'c-erased' }));
+      await until(runId, 'running');
+      const follow = await as(() => jobs.follow(runId, '0', new AbortController().signal));
+      const seen: unknown[] = [];
+      const ended = (async () => {
+        for await (const { event } of follow!.events) seen.push(event);
+      })();
+      await as(() => app.get(AgentService).clearConversation('c-erased'));
+      await ended;
+      expect(seen.at(-1)).toMatchObject({ type: 'status', status: 'cancelled', error: { code: 'run_erased' } });
+      // Its slot went with it: the tenant's one stream may be opened again.
+      const { runId: next } = await as(() => jobs.enqueue('quick', { message: 'again' }));
+      await until(next, 'completed');
+      const again = await as(() => jobs.follow(next, '0', new AbortController().signal));
+      for await (const _ of again!.events);
+    } finally {
+      await app.close();
+    }
+  }, 20_000);
+
   it("keeps the model's finishReason on the run record and its final event, as the library result has it", async () => {
     const { app, jobs, as, until } = await queueApp([
       AgentModule.forRoot({ agents: { cut: { provider: mock({ reply: { text: 'cut off mid-sent', finishReason: 'length' } }), model: 'm' } } }),

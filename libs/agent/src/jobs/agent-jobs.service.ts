@@ -26,6 +26,7 @@ import { decideRefusal, visible } from './approval-access.js';
 import { compareStreamIds, InvalidLastEventIdError, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 import { isRunId, RunNotFoundError } from './run-not-found.error.js';
+import { followLive } from './follow-live.js';
 
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */
@@ -287,47 +288,9 @@ export class AgentJobs implements OnModuleInit {
     };
     // The slot is freed when the stream ends or the client leaves, even if iteration never started.
     signal.addEventListener('abort', release, { once: true });
-    return { upToDate: false, events: this.live(owner, runId, after, signal, release) };
+    return { upToDate: false, events: followLive({ events: this.events, hub: this.hub, registry: this.registry }, owner, runId, after, signal, release) };
   }
 
-  private async *live(owner: RequestIdentity, runId: string, after: string, signal: AbortSignal, release: () => void): AsyncGenerator<StoredRunEvent> {
-    const queue: StoredRunEvent[] = [];
-    let wakeUp: (() => void) | undefined;
-    let stop: (() => void) | undefined;
-    const onAbort = () => wakeUp?.();
-    signal.addEventListener('abort', onAbort);
-    try {
-      // What is stored already comes from the shared connection; the hub follows from the last of it.
-      let cursor = after;
-      for (;;) {
-        const stored = await this.events.read(owner, runId, cursor);
-        for (const e of stored) {
-          yield e;
-          cursor = e.id;
-          if (isFinal(e.event)) return;
-        }
-        if (stored.length < 1000) break;
-      }
-      stop = this.hub.watch(this.events.key(owner, runId), cursor, (events) => {
-        queue.push(...events);
-        wakeUp?.();
-      });
-      while (!signal.aborted) {
-        const next = queue.shift();
-        if (!next) {
-          await new Promise<void>((resolve) => (wakeUp = resolve));
-          wakeUp = undefined;
-          continue;
-        }
-        yield next;
-        if (isFinal(next.event)) return;
-      }
-    } finally {
-      stop?.();
-      signal.removeEventListener('abort', onAbort);
-      release();
-    }
-  }
 
   /** The caller's tenant's approvals the caller may see: those they asked for, and those they may decide (newest first). */
   async listApprovals(status?: 'pending' | 'decided'): Promise<ApprovalRecord[]> {

@@ -339,6 +339,11 @@ export class RunRegistry {
     };
   }
 
+  /** Whether the owner's run is still there (an erasure removes it); one EXISTS, for followers that wait. */
+  async exists(owner: RequestIdentity, runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(owner, runId))) === 1;
+  }
+
   /** The run as its owner sees it; undefined for an unknown run or someone else's. */
   async get(owner: RequestIdentity, runId: string): Promise<RunRecord | undefined> {
     const raw = await this.redis.hgetall(this.key(owner, runId));
