@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../apps/api/src/create-app.js';
@@ -70,4 +71,27 @@ export function parseSse(text: string): Array<{ id: string; type: string; data: 
       const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
       return { id: field('id'), type: field('event'), data: JSON.parse(field('data')) as Record<string, unknown> };
     });
+}
+
+/** Every key and value in Redis that contains `needle`, as "key: content". */
+export async function redisHolding(redis: Redis, needle: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      const content =
+        type === 'string' ? await redis.get(key)
+        : type === 'hash' ? JSON.stringify(await redis.hgetall(key))
+        : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
+        : type === 'set' ? JSON.stringify(await redis.smembers(key))
+        : type === 'zset' ? JSON.stringify(await redis.zrange(key, '0', '-1'))
+        : type === 'stream' ? JSON.stringify(await redis.xrange(key, '-', '+'))
+        : '';
+      if (key.includes(needle) || content?.includes(needle)) found.push(`${key}: ${content}`);
+    }
+  } while (cursor !== '0');
+  return found;
 }

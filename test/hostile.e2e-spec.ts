@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import type { Response } from 'supertest';
 import { startRedis } from './redis-server.js';
-import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, parseSse, redisHolding, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 
@@ -27,28 +27,6 @@ const env = (redisUrl: string, extra: Record<string, string> = {}) => ({
 const expectError = (res: Response, status: number, code: string) => expect([res.status, res.body?.error?.code]).toEqual([status, code]);
 const nestedObject = (levels: number) => `${'{"a":'.repeat(levels)}{}${'}'.repeat(levels)}`;
 
-/** Every key and value in Redis that contains `needle`, as "key: content". */
-async function redisHolding(redis: Redis, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      const content =
-        type === 'string' ? await redis.get(key)
-        : type === 'hash' ? JSON.stringify(await redis.hgetall(key))
-        : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
-        : type === 'set' ? JSON.stringify(await redis.smembers(key))
-        : type === 'zset' ? JSON.stringify(await redis.zrange(key, '0', '-1'))
-        : type === 'stream' ? JSON.stringify(await redis.xrange(key, '-', '+'))
-        : '';
-      if (key.includes(needle) || content?.includes(needle)) found.push(`${key}: ${content}`);
-    }
-  } while (cursor !== '0');
-  return found;
-}
 
 describe('hostile input', () => {
   // A Redis of its own: the suite counts its client connections and scans all of its keys.

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
-import { API_KEYS, bearer, createDatabase, eventually, KEYS, runSettled, SECRET, startApi } from './harness.js';
+import { Redis } from 'ioredis';
+import { API_KEYS, bearer, createDatabase, eventually, KEYS, redisHolding, runSettled, SECRET, startApi } from './harness.js';
 
 // Queued runs are where production traffic goes: during a provider outage they must wait, not fail.
 describe('queued runs during a provider outage', () => {
@@ -54,12 +55,20 @@ describe('queued runs during a provider outage', () => {
     fake.respond = (): FakeReply => ({ kind: 'error', status: 503, message: 'down for good' });
     const api = await startApi(env({ JOBS_OUTAGE_MAX_MS: '2000' }));
     try {
-      const { runId } = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'doomed' })).body;
+      const needle = `doomed-${randomUUID()}`;
+      const { runId } = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: needle })).body;
       const final = await runSettled(api, runId, KEYS.acmeAlice, 30_000);
       expect(final.status).toBe('failed');
       expect(['provider_unavailable', 'provider_error']).toContain((final.error as { code: string }).code);
       // However many times it went back to wait, it spent at most JOBS_ATTEMPTS (2).
       expect(final.attempts).toBeLessThanOrEqual(2);
+      // The failed job BullMQ keeps holds no trace of what the caller sent.
+      const redis = new Redis(process.env.REDIS_URL!);
+      try {
+        expect(await redisHolding(redis, needle)).toEqual([]);
+      } finally {
+        redis.quit();
+      }
     } finally {
       await api.close();
     }

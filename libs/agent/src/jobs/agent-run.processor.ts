@@ -202,6 +202,9 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       }
       this.logger.warn(`run ${d.runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
       await this.mark(claim, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }, recorder).catch(() => undefined);
+      // BullMQ keeps a failed job until a later failure prunes it: its payload keeps the ids, not the caller's words.
+      const { message: _message, answer: _answer, outputSchema: _schema, ...ids } = d;
+      await job.updateData({ ...ids, message: '' }).catch(() => undefined);
       throw new UnrecoverableError(error.code);
     }
   }
