@@ -41,6 +41,13 @@ describe('compileUntrustedSchema (schemas from requests)', () => {
     refused({ type: 'string', pattern: '(?=a)a' }, /output schema refused/);
   });
 
+  it('checks each pattern of a schema with its own expression (they all used the first one)', () => {
+    const s = compileUntrustedSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^a$' }, b: { type: 'string', pattern: '^b$' } }, patternProperties: { '^x-': { pattern: '^x$' } } });
+    expect(s.validate({ a: 'a', b: 'b', 'x-1': 'x' }).ok).toBe(true);
+    expect(s.validate({ b: 'a' }).ok).toBe(false);
+    expect(s.validate({ 'x-1': 'a' }).ok).toBe(false);
+  });
+
   it('bounds size, depth and object count before compiling', () => {
     refused({ type: 'object', description: 'x'.repeat(70_000) }, /larger than 65536 bytes/);
     refused(nested(40), /deeper than 32/);

@@ -1,8 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { RE2JS } from 're2js';
 import { InvalidOutputSchemaError } from '../agent.errors.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
 import { describeErrors, type CompiledOutputSchema } from './output-schema.js';
+import { re2Engine } from './re2-engine.js';
 
 /** What a schema from a request may cost before it is compiled. */
 export interface SchemaLimits {
@@ -120,19 +120,12 @@ function checkKeywords(root: Json): void {
   }
 }
 
-// Patterns run on RE2's linear-time engine: `(a+)+$` costs the same as `a+$`. RE2 refuses
-// backreferences and lookaround, which then makes the schema invalid.
-function re2(pattern: string): { test(s: string): boolean } {
-  const compiled = RE2JS.compile(pattern);
-  return { test: (s: string) => compiled.test(s) };
-}
-
 /**
  * A new compiler for each schema: what one request's schema registers (`$id`, definitions) can
  * never be seen or claimed by another's, and nothing accumulates in a shared instance.
  */
 function isolatedCompile(schema: Json): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: false, logger: false, code: { regExp: re2 as never } });
+  const ajv = new Ajv({ allErrors: true, strict: false, logger: false, code: { regExp: re2Engine() } });
   try {
     return ajv.compile(schema as object);
   } catch (err) {
