@@ -1,5 +1,5 @@
 import { InvalidOutputSchemaError } from '../agent.errors.js';
-import { definitionsOf, isObject, resolveRef, subschemasOf, type Json } from './schema-structure.js';
+import { definitionsOf, eachSubschema, isObject, resolveRef, type Json } from './schema-structure.js';
 
 // Keywords that would let one request's schema reach beyond itself or run code asynchronously.
 const REFUSED = ['$async', '$dynamicRef', '$recursiveRef', '$dynamicAnchor', '$recursiveAnchor', '$anchor'];
@@ -21,10 +21,11 @@ export function checkKeywords(root: Json): void {
     if (Object.hasOwn(schema, '$schema') && !(atRoot && typeof schema.$schema === 'string' && DRAFT_07.test(schema.$schema))) {
       throw new InvalidOutputSchemaError('$schema must be draft-07, at the root');
     }
-    const parts = subschemasOf(schema);
-    const same = Object.hasOwn(schema, '$ref') ? [resolveRef(root, schema.$ref), ...parts.inPlace] : parts.inPlace;
+    const same = Object.hasOwn(schema, '$ref') ? [resolveRef(root, schema.$ref)] : [];
+    const below = definitionsOf(schema);
+    eachSubschema(schema, (child, placement) => (placement === 'in-place' ? same : below).push(child));
     inPlace.set(schema, same);
-    for (const child of [...same, ...parts.below, ...definitionsOf(schema)]) pending.push([child, false]);
+    for (const child of [...same, ...below]) pending.push([child, false]);
   }
   refuseInPlaceCycles(inPlace);
 }

@@ -13,26 +13,28 @@ const IN_PLACE_LIST = ['allOf', 'anyOf', 'oneOf'];
 const DESCEND_ONE = ['additionalProperties', 'additionalItems', 'contains', 'propertyNames', 'items'];
 const DESCEND_MAP = ['properties', 'patternProperties'];
 
-/** A schema's subschemas: those applied to the same value (its $ref aside) and those applied to a part of it. */
-export interface Subschemas {
-  inPlace: Json[];
-  below: Json[];
-}
+/** Whether a subschema applies to the same value as its parent, or to a part of it. */
+export type Placement = 'in-place' | 'below';
 
-export function subschemasOf(schema: SchemaObject): Subschemas {
-  const inPlace: Json[] = [];
-  for (const key of IN_PLACE_ONE) if (Object.hasOwn(schema, key)) inPlace.push(schema[key]);
-  for (const key of IN_PLACE_LIST) if (Array.isArray(schema[key])) inPlace.push(...(schema[key] as Json[]));
+// A property name appears in the generated code as a JSON pointer (percent-encoded: up to 3 bytes
+// per byte) and as a data path, so its step costs up to four times its UTF-8 length.
+const nameBytes = (name: string) => 4 * Buffer.byteLength(name);
+
+/**
+ * Calls `visit` for each subschema of a schema with where it applies and the bytes its step adds to
+ * the schema and data paths that Ajv writes into the generated code for every subschema below it.
+ */
+export function eachSubschema(schema: SchemaObject, visit: (child: Json, placement: Placement, pathBytes: number) => void): void {
+  for (const key of IN_PLACE_ONE) if (Object.hasOwn(schema, key)) visit(schema[key], 'in-place', key.length + 1);
+  for (const key of IN_PLACE_LIST) if (Array.isArray(schema[key])) (schema[key] as Json[]).forEach((child) => visit(child, 'in-place', key.length + 8));
   const deps = schema.dependencies;
-  if (isObject(deps)) inPlace.push(...Object.values(deps).filter((d) => !Array.isArray(d)));
-  const below: Json[] = [];
+  if (isObject(deps)) for (const [name, dep] of Object.entries(deps)) if (!Array.isArray(dep)) visit(dep, 'in-place', 14 + nameBytes(name));
   for (const key of DESCEND_ONE) {
     const v = schema[key];
-    if (Array.isArray(v)) below.push(...v);
-    else if (v !== undefined) below.push(v);
+    if (Array.isArray(v)) v.forEach((child) => visit(child, 'below', 2 * key.length + 16));
+    else if (v !== undefined) visit(v, 'below', 2 * key.length + 2);
   }
-  for (const key of DESCEND_MAP) if (isObject(schema[key])) below.push(...Object.values(schema[key] as SchemaObject));
-  return { inPlace, below };
+  for (const key of DESCEND_MAP) if (isObject(schema[key])) for (const [name, child] of Object.entries(schema[key] as SchemaObject)) visit(child, 'below', key.length + 2 + nameBytes(name));
 }
 
 /** Definitions: not compiled where they stand, but walked so every schema in the text is checked. */
