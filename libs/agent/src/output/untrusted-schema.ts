@@ -25,11 +25,13 @@ export interface SchemaLimits {
   maxPatternCost: number;
 }
 
-// Measured by bench/schema-compile.bench.js on the 2-core development machine with both cores
-// shared (2026-12-01), CPU per compile, median (min): 500 expanded nodes 23-26 (15-20) ms, 750 31
-// (27), 1,000 26-42 (16-28); 1 MiB of paths about 10 ms more; 2,000 pattern instructions 4-15 ms.
-// 500 nodes with the other two at their limits stays near 40 ms there, half that on an idle core.
-// Issue 31's 50 references to 880 properties is 44,152 nodes: 11.3 s to compile before, refused in 5.5 ms now.
+// Measured by bench/schema-compile.bench.js (2026-12-07, the 2-core development machine shared
+// with other work, load 4-5), CPU per compile, median (min): 250 expanded nodes 9-14 (5-8) ms, 500
+// 16-25 (15-16), 750 21-34 (19), 1,000 30-56 (26-29); a MiB of paths about 10 ms more; 2,000
+// pattern instructions 3-13 ms. The worst admissible schema (478 nodes, 1.0 MB of paths, 1,934
+// pattern instructions) takes 25-28 (17-19) ms: 500 keeps every compile well under 50 ms there.
+// Issue 31's 50 references to 880 properties expand to 44,152 nodes: 5-12 s to compile before, now
+// refused in 2-6 ms.
 export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxNodes: 1_000, maxExpandedNodes: 500, maxPathBytes: 1024 * 1024, maxPatternCost: 2_000 };
 
 /** Nesting depth and object count of a JSON value, walked without recursion (a hostile value may be very deep). */
