@@ -41,6 +41,13 @@ describe('compileUntrustedSchema (schemas from requests)', () => {
     refused({ type: 'string', pattern: '(?=a)a' }, /output schema refused/);
   });
 
+  it('checks each pattern of a schema with its own expression (they all used the first one)', () => {
+    const s = compileUntrustedSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^a$' }, b: { type: 'string', pattern: '^b$' } }, patternProperties: { '^x-': { pattern: '^x$' } } });
+    expect(s.validate({ a: 'a', b: 'b', 'x-1': 'x' }).ok).toBe(true);
+    expect(s.validate({ b: 'a' }).ok).toBe(false);
+    expect(s.validate({ 'x-1': 'a' }).ok).toBe(false);
+  });
+
   it('bounds size, depth and object count before compiling', () => {
     refused({ type: 'object', description: 'x'.repeat(70_000) }, /larger than 65536 bytes/);
     refused(nested(40), /deeper than 32/);
@@ -49,6 +56,22 @@ describe('compileUntrustedSchema (schemas from requests)', () => {
     // A megabyte of allOf never reaches the compiler.
     refused({ allOf: Array.from({ length: 20_000 }, (_, i) => ({ minLength: i })) }, /more than 1000 objects/);
     expect(() => compileUntrustedSchema(nested(10))).not.toThrow();
+  });
+
+  it('bounds what compiling would cost, measured from the text before compiling', () => {
+    const props = (n: number, leaf: () => object = () => ({ type: 'string' })) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, leaf()]));
+    // 600 properties are 602 schema nodes: fewer than 1,000 objects, more than the compiler is given.
+    refused({ type: 'object', properties: props(600) }, /it has 602 schema nodes, over the limit of 500/);
+    // Keywords count, not objects: forty subschemas of fifteen keywords each.
+    const busy = () => ({ type: 'string', minLength: 1, maxLength: 9, minimum: 0, maximum: 9, multipleOf: 1, minItems: 0, maxItems: 3, uniqueItems: true, minProperties: 0, maxProperties: 3, required: ['a'], enum: ['a'], const: 'a', not: true });
+    refused({ type: 'object', properties: props(40, busy) }, /schema nodes, over the limit of 500/);
+    // A 30 KB property name is written into the path of every subschema below it.
+    refused({ type: 'object', properties: { ['x'.repeat(30_000)]: { type: 'object', properties: props(100) } } }, /property names.*over the limit of 1,048,576/);
+    // Seven characters that compile to a thousand instructions, three times.
+    refused({ type: 'object', properties: { a: { pattern: 'a{1000}' }, b: { pattern: 'b{1000}' }, c: { pattern: 'c{1000}' } } }, /patterns compile to about [\d,]+ RE2 instructions, over the limit of 2,000/);
+    expect(() => compileUntrustedSchema({ type: 'object', properties: props(400) })).not.toThrow();
+    // Each limit can be replaced.
+    expect(() => compileUntrustedSchema({ type: 'object', properties: props(600) }, { maxExpandedNodes: 1_000 })).not.toThrow();
   });
 
   it('resolves only local references and keeps each schema in its own compiler', () => {

@@ -1,8 +1,13 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { RE2JS } from 're2js';
 import { InvalidOutputSchemaError } from '../agent.errors.js';
 import { canonicalJson } from '../checkpoint/canonical-json.js';
 import { describeErrors, type CompiledOutputSchema } from './output-schema.js';
+import { patternCost, patternsOf } from './pattern-cost.js';
+import { re2Engine } from './re2-engine.js';
+import { measureExpansion, type Expansion } from './schema-expansion.js';
+import { checkKeywords } from './schema-keywords.js';
+import { isObject, type Json } from './schema-structure.js';
+import { ValidatorCache } from './validator-cache.js';
 
 /** What a schema from a request may cost before it is compiled. */
 export interface SchemaLimits {
@@ -12,22 +17,22 @@ export interface SchemaLimits {
   maxDepth: number;
   /** Objects anywhere in the schema (each may be a subschema); @default 1,000 */
   maxNodes: number;
+  /** Schema nodes once every $ref is expanded: keywords that compile to code (measureExpansion); @default 500 */
+  maxExpandedNodes: number;
+  /** Bytes of schema and data paths over those nodes (long property names repeat below them); @default 1,048,576 */
+  maxPathBytes: number;
+  /** RE2 instructions of the schema's distinct patterns (patternCost, an upper bound); @default 2,000 */
+  maxPatternCost: number;
 }
 
-export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxNodes: 1_000 };
-
-// Keywords whose subschemas apply to the same value (so a reference cycle through them never ends)
-// and keywords whose subschemas apply to a part of it (so recursion is bounded by the value's depth).
-const IN_PLACE_ONE = ['not', 'if', 'then', 'else'];
-const IN_PLACE_LIST = ['allOf', 'anyOf', 'oneOf'];
-const DESCEND_ONE = ['additionalProperties', 'additionalItems', 'contains', 'propertyNames', 'items'];
-const DESCEND_MAP = ['properties', 'patternProperties', 'definitions', '$defs'];
-// Keywords that would let one request's schema reach beyond itself or run code asynchronously.
-const REFUSED = ['$async', '$dynamicRef', '$recursiveRef', '$dynamicAnchor', '$recursiveAnchor', '$anchor'];
-const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+// Measured by bench/schema-compile.bench.js (2026-12-07, the 2-core development machine shared
+// with other work, load 4-5), CPU per compile, median (min): 250 expanded nodes 9-14 (5-8) ms, 500
+// 16-25 (15-16), 750 21-34 (19), 1,000 30-56 (26-29); a MiB of paths about 10 ms more; 2,000
+// pattern instructions 3-13 ms. The worst admissible schema (478 nodes, 1.0 MB of paths, 1,934
+// pattern instructions) takes 25-28 (17-19) ms: 500 keeps every compile well under 50 ms there.
+// Issue 31's 50 references to 880 properties expand to 44,152 nodes: 5-12 s to compile before, now
+// refused in 2-6 ms.
+export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxNodes: 1_000, maxExpandedNodes: 500, maxPathBytes: 1024 * 1024, maxPatternCost: 2_000 };
 
 /** Nesting depth and object count of a JSON value, walked without recursion (a hostile value may be very deep). */
 function measure(value: unknown, limits: SchemaLimits): void {
@@ -42,97 +47,43 @@ function measure(value: unknown, limits: SchemaLimits): void {
   }
 }
 
-/** The schema object a local reference points at ('#' or a JSON pointer '#/...'); refuses anything else. */
-function resolveRef(root: Json, ref: unknown): Json {
-  if (typeof ref !== 'string' || (ref !== '#' && !ref.startsWith('#/'))) throw new InvalidOutputSchemaError('only local references ("#" or "#/...") are allowed');
-  let target: Json | undefined = root;
-  if (ref !== '#') {
-    for (const raw of ref.slice(2).split('/')) {
-      let token: string;
-      try {
-        token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-      } catch {
-        throw new InvalidOutputSchemaError(`reference ${JSON.stringify(ref)} is malformed`);
-      }
-      target = Array.isArray(target) ? target[Number(token)] : isObject(target) && Object.hasOwn(target, token) ? target[token] : undefined;
-      if (target === undefined) break;
-    }
+const count = (n: number) => (n > Number.MAX_SAFE_INTEGER ? `more than ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}` : n.toLocaleString('en-US'));
+
+/** Refuses a schema whose compiled form would cost more than its limits allow, before compiling it. */
+function checkCost(schema: Json, limits: SchemaLimits): { expansion: Expansion; patternCost: number } {
+  const expansion = measureExpansion(schema);
+  if (expansion.nodes > limits.maxExpandedNodes) {
+    const what = expansion.throughRefs ? 'expands to' : 'has';
+    throw new InvalidOutputSchemaError(`it ${what} ${count(expansion.nodes)} schema nodes${expansion.throughRefs ? ' through $ref' : ''}, over the limit of ${count(limits.maxExpandedNodes)}`);
   }
-  if (!isObject(target) && typeof target !== 'boolean') throw new InvalidOutputSchemaError(`reference ${JSON.stringify(ref)} points at no schema`);
-  return target;
+  if (expansion.pathBytes > limits.maxPathBytes) {
+    throw new InvalidOutputSchemaError(`its property names, repeated in the path of every schema below them, come to ${count(expansion.pathBytes)} bytes, over the limit of ${count(limits.maxPathBytes)}`);
+  }
+  let patterns = 0;
+  for (const pattern of patternsOf(schema)) patterns += patternCost(pattern);
+  if (patterns > limits.maxPatternCost) throw new InvalidOutputSchemaError(`its patterns compile to about ${count(patterns)} RE2 instructions, over the limit of ${count(limits.maxPatternCost)}`);
+  return { expansion, patternCost: patterns };
 }
 
-/**
- * Checks the keywords of every subschema: no asynchronous or dynamic keywords, `$id` only at the
- * root, `$schema` only draft-07, local references only, and no reference cycle that applies to the
- * same value (`{"allOf":[{"$ref":"#"}]}` would recurse until the stack overflows on any input).
- */
-function checkKeywords(root: Json): void {
-  const inPlace = new Map<Json, Json[]>();
-  const pending: Array<[Json, boolean]> = [[root, true]];
-  while (pending.length) {
-    const [schema, atRoot] = pending.pop()!;
-    if (!isObject(schema) || inPlace.has(schema)) continue;
-    const same: Json[] = [];
-    inPlace.set(schema, same);
-    for (const key of REFUSED) if (Object.hasOwn(schema, key)) throw new InvalidOutputSchemaError(`the keyword ${key} is not allowed`);
-    if (!atRoot && (Object.hasOwn(schema, '$id') || Object.hasOwn(schema, 'id'))) throw new InvalidOutputSchemaError('$id is allowed only at the root');
-    if (Object.hasOwn(schema, '$schema') && !(atRoot && typeof schema.$schema === 'string' && DRAFT_07.test(schema.$schema))) {
-      throw new InvalidOutputSchemaError('$schema must be draft-07, at the root');
-    }
-    if (Object.hasOwn(schema, '$ref')) same.push(resolveRef(root, schema.$ref));
-    for (const key of IN_PLACE_ONE) if (Object.hasOwn(schema, key)) same.push(schema[key]);
-    for (const key of IN_PLACE_LIST) if (Array.isArray(schema[key])) same.push(...(schema[key] as Json[]));
-    const deps = schema.dependencies;
-    if (isObject(deps)) same.push(...Object.values(deps).filter((d) => !Array.isArray(d)));
-    const below: Json[] = [];
-    for (const key of DESCEND_ONE) {
-      const v = schema[key];
-      if (Array.isArray(v)) below.push(...v);
-      else if (v !== undefined) below.push(v);
-    }
-    for (const key of DESCEND_MAP) if (isObject(schema[key])) below.push(...Object.values(schema[key] as Record<string, Json>));
-    for (const child of [...same, ...below]) pending.push([child, false]);
+// Draft-07 rules are checked once, by one shared validator of the meta-schema (compiling the
+// meta-schema in every isolated compiler cost more than most schemas' own compile).
+let meta: { ajv: Ajv; validate: ValidateFunction } | undefined;
+function checkDraft07(schema: Json): void {
+  if (!meta) {
+    const ajv = new Ajv({ strict: false, logger: false });
+    meta = { ajv, validate: ajv.getSchema('http://json-schema.org/draft-07/schema')! };
   }
-  // Depth-first search for a cycle among same-value edges (iterative: white/grey/black colouring).
-  const state = new Map<Json, 1 | 2>();
-  for (const start of inPlace.keys()) {
-    if (state.has(start)) continue;
-    const stack: Array<[Json, number]> = [[start, 0]];
-    state.set(start, 1);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const edges = inPlace.get(top[0]) ?? [];
-      if (top[1] >= edges.length) {
-        state.set(top[0], 2);
-        stack.pop();
-        continue;
-      }
-      const next = edges[top[1]++];
-      if (!isObject(next)) continue;
-      const seen = state.get(next);
-      if (seen === 1) throw new InvalidOutputSchemaError('it references itself without descending into the value (an endless loop)');
-      if (seen === undefined) {
-        state.set(next, 1);
-        stack.push([next, 0]);
-      }
-    }
-  }
-}
-
-// Patterns run on RE2's linear-time engine: `(a+)+$` costs the same as `a+$`. RE2 refuses
-// backreferences and lookaround, which then makes the schema invalid.
-function re2(pattern: string): { test(s: string): boolean } {
-  const compiled = RE2JS.compile(pattern);
-  return { test: (s: string) => compiled.test(s) };
+  if (!meta.validate(schema)) throw new InvalidOutputSchemaError(`schema is invalid: ${meta.ajv.errorsText(meta.validate.errors)}`.slice(0, 300));
 }
 
 /**
  * A new compiler for each schema: what one request's schema registers (`$id`, definitions) can
- * never be seen or claimed by another's, and nothing accumulates in a shared instance.
+ * never be seen or claimed by another's, and nothing accumulates in a shared instance. References
+ * compile to functions called where they stand (never copied in), required and enum lists to loops,
+ * and the code unoptimised: what compiling costs then follows the schema's text and measured expansion.
  */
 function isolatedCompile(schema: Json): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: false, logger: false, code: { regExp: re2 as never } });
+  const ajv = new Ajv({ allErrors: true, strict: false, logger: false, validateSchema: false, inlineRefs: false, loopRequired: 1, loopEnum: 1, code: { regExp: re2Engine(), optimize: false } });
   try {
     return ajv.compile(schema as object);
   } catch (err) {
@@ -140,28 +91,42 @@ function isolatedCompile(schema: Json): ValidateFunction {
   }
 }
 
+/** Compiled schemas kept at most, and their estimated heap at most (a worst case is about 1 MB). */
 const MAX_CACHED = 100;
-const cache = new Map<string, CompiledOutputSchema>();
+const MAX_CACHED_BYTES = 32 * 1024 * 1024;
+const cache = new ValidatorCache<CompiledOutputSchema>(MAX_CACHED, MAX_CACHED_BYTES);
+
+// Heap a cached schema holds, measured by bench/schema-compile.bench.js: its parsed object (about
+// three times its text) and its canonical text; about 64 bytes of code per expanded node; about
+// 350 bytes per RE2 instruction of its patterns (re2js programs are objects); Ajv's own 8 KB.
+const estimatedHeap = (textBytes: number, cost: { expansion: Expansion; patternCost: number }) => 8 * 1024 + 4 * textBytes + 64 * cost.expansion.nodes + 350 * cost.patternCost;
+
+/** How full the cache of compiled schemas is: entries and estimated bytes, with their bounds. */
+export function untrustedSchemaCache(): { size: number; bytes: number; maxSize: number; maxBytes: number } {
+  return { size: cache.size, bytes: cache.bytes, maxSize: MAX_CACHED, maxBytes: MAX_CACHED_BYTES };
+}
 
 /**
  * Compiles a JSON Schema that came from outside (a request body): bounded in size, depth and
  * object count, local references only, no `$async`, regular expressions on a linear-time engine,
- * each in its own compiler. Throws `InvalidOutputSchemaError` (`invalid_output_schema`) before
- * compiling anything over the limits. Compiled schemas are shared by identical text (a small LRU):
- * an isolated compile depends only on the text, so sharing leaks nothing between callers.
+ * each in its own compiler. What compiling it would cost is measured first, from its text: its
+ * size once every reference is expanded, the paths written for it and its patterns' programs.
+ * Throws `InvalidOutputSchemaError` (`invalid_output_schema`) before compiling anything over the
+ * limits (DEFAULT_SCHEMA_LIMITS, each replaceable). Compiled schemas are shared by identical text
+ * (an LRU bounded in entries and estimated bytes): an isolated compile depends only on the text, so
+ * sharing leaks nothing between callers.
  */
-export function compileUntrustedSchema(schema: unknown, limits: SchemaLimits = DEFAULT_SCHEMA_LIMITS): CompiledOutputSchema {
+export function compileUntrustedSchema(schema: unknown, overrides: Partial<SchemaLimits> = {}): CompiledOutputSchema {
+  const limits = { ...DEFAULT_SCHEMA_LIMITS, ...overrides };
   if (!isObject(schema)) throw new InvalidOutputSchemaError('it must be a JSON object');
   measure(schema, limits);
   const text = canonicalJson(schema);
   if (Buffer.byteLength(text) > limits.maxBytes) throw new InvalidOutputSchemaError(`it is larger than ${limits.maxBytes} bytes`);
-  const hit = cache.get(text);
-  if (hit) {
-    cache.delete(text);
-    cache.set(text, hit);
-    return hit;
-  }
   checkKeywords(schema);
+  const cost = checkCost(schema, limits);
+  const hit = cache.get(text);
+  if (hit) return hit;
+  checkDraft07(schema);
   const validate = isolatedCompile(schema);
   const compiled: CompiledOutputSchema = {
     text,
@@ -175,7 +140,6 @@ export function compileUntrustedSchema(schema: unknown, limits: SchemaLimits = D
       }
     },
   };
-  cache.set(text, compiled);
-  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(text, compiled, estimatedHeap(Buffer.byteLength(text), cost));
   return compiled;
 }
