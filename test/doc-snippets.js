@@ -1,4 +1,4 @@
-// Every TypeScript block of the READMEs as a file of the consumer app, so CI type-checks the docs
+// Every TypeScript (and TSX) block of the READMEs as a file of the consumer app, so CI type-checks the docs
 // against the packed packages exactly as a user would paste them.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,12 +8,12 @@ export function readmes() {
   return ['README.md', ...readdirSync('libs').map((lib) => join('libs', lib, 'README.md'))];
 }
 
-/** The ```ts blocks of one Markdown text, with the line each starts on. */
+/** The ```ts and ```tsx blocks of one Markdown text, with the line each starts on and its file ending. */
 export function tsBlocks(markdown) {
   const blocks = [];
-  const fence = /^```(ts|typescript)\s*$([\s\S]*?)^```\s*$/gm;
+  const fence = /^```(ts|typescript|tsx)\s*$([\s\S]*?)^```\s*$/gm;
   for (const m of markdown.matchAll(fence)) {
-    blocks.push({ line: markdown.slice(0, m.index).split('\n').length + 1, code: m[2].replace(/^\n/, '') });
+    blocks.push({ line: markdown.slice(0, m.index).split('\n').length + 1, code: m[2].replace(/^\n/, ''), ext: m[1] === 'tsx' ? 'tsx' : 'ts' });
   }
   return blocks;
 }
@@ -30,9 +30,9 @@ export function writeDocSnippets(dir) {
   for (const file of readmes()) {
     const folder = join(dir, file.replace(/\/?README\.md$/, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase() || 'readme');
     mkdirSync(folder, { recursive: true });
-    for (const { line, code } of tsBlocks(readFileSync(file, 'utf8'))) {
-      const named = /^\/\/ ([\w.-]+\.ts)\b/.exec(code)?.[1];
-      const path = join(folder, named ?? `L${line}.ts`);
+    for (const { line, code, ext } of tsBlocks(readFileSync(file, 'utf8'))) {
+      const named = /^\/\/ ([\w.-]+\.tsx?)\b/.exec(code)?.[1];
+      const path = join(folder, named ?? `L${line}.${ext}`);
       writeFileSync(path, `${code}\nexport {};\n// ${file}, line ${line}\n`);
       paths.push(path);
     }

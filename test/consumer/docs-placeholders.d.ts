@@ -2,7 +2,6 @@
 // and secrets. Declared here, never defined, so only their types are checked.
 declare const provider: import('@agentnest/providers').LLMProvider;
 declare const model: string;
-declare const name: string;
 declare const redis: import('ioredis').Redis;
 declare const memory: import('@agentnest/memory').MemoryStore;
 declare const tools: import('@agentnest/agent').Tool[];
