@@ -39,22 +39,24 @@ function classify(cp: number): string {
   return ch;
 }
 
-/** A cache bounded in size: hostile text may hold every code point once. */
-function cached<T>(compute: (cp: number) => T): (cp: number) => T {
-  const seen = new Map<number, T>();
+/** A function of a code point, cached: a table for the Basic Multilingual Plane, a bounded map above it (hostile text may hold every code point once). */
+export function perCodePoint<T>(compute: (cp: number) => T): (cp: number) => T {
+  const bmp = new Array<T | undefined>(0x10000);
+  const astral = new Map<number, T>();
   return (cp) => {
-    let value = seen.get(cp);
+    if (cp < 0x10000) return (bmp[cp] ??= compute(cp));
+    let value = astral.get(cp);
     if (value === undefined) {
       value = compute(cp);
-      if (seen.size < 65_536) seen.set(cp, value);
+      if (astral.size < 65_536) astral.set(cp, value);
     }
     return value;
   };
 }
 
-const viewOf = cached(classify);
-const markOf = cached((cp) => MARK.test(String.fromCodePoint(cp)));
-const wordOf = cached((cp) => WORD.test(String.fromCodePoint(cp)));
+const viewOf = perCodePoint(classify);
+const markOf = perCodePoint((cp) => MARK.test(String.fromCodePoint(cp)));
+const wordOf = perCodePoint((cp) => WORD.test(String.fromCodePoint(cp)));
 
 /** What a code point (already NFKC) becomes in the view: '' when it is invisible. */
 export function canonicalChar(cp: number): string {

@@ -1,4 +1,5 @@
-import { canonicalChar, isMark, isWordChar } from './canonical-char.js';
+import { canonicalChar, isMark, isWordChar, perCodePoint } from './canonical-char.js';
+import { IntBuffer } from './int-buffer.js';
 
 /** A text as guardrails read it, and the way back to the original. */
 export interface NormalisedText {
@@ -19,63 +20,55 @@ const NOT_PLAIN = /[^\n\r\x20-\x5b\x5d-\x7e]/g;
 // Unicode's stream-safe text format: at most 30 marks on a character, which bounds each NFKC call.
 const MAX_MARKS = 30;
 const isAsciiDigit = (cp: number) => cp >= 48 && cp <= 57;
+const isPlainUnit = (unit: number) => (unit >= 0x20 && unit <= 0x7e && unit !== 0x5c) || unit === 10 || unit === 13;
 
 const codePointsView = (segment: string) => {
   let out = '';
   for (const ch of segment.normalize('NFKC')) out += canonicalChar(ch.codePointAt(0)!);
   return out;
 };
-const singleViews = new Map<number, string>();
-/** One character's view, cached (bounded: hostile text may hold every code point once). */
-function singleView(cp: number): string {
-  let view = singleViews.get(cp);
-  if (view === undefined) {
-    view = codePointsView(String.fromCodePoint(cp));
-    if (singleViews.size < 65_536) singleViews.set(cp, view);
-  }
-  return view;
-}
+/** One character's view. */
+const singleView = perCodePoint((cp) => codePointsView(String.fromCodePoint(cp)));
 
 /**
  * Where each part of the view came from. A part is aligned (view character k came from original
  * character from + k) or one segment (all of it came from from..to, as NFKC's 'ﬁ' → 'fi' does).
  */
 class OffsetMap {
-  private readonly viewAt: number[] = [];
-  private readonly from: number[] = [];
-  private readonly to: number[] = [];
-  private readonly aligned: boolean[] = [];
+  private readonly viewAt = new IntBuffer();
+  private readonly from = new IntBuffer();
+  private readonly to = new IntBuffer();
+  private readonly aligned = new IntBuffer();
 
-  constructor(private readonly viewLength: () => number, private readonly textLength: number) {}
+  constructor(private readonly textLength: number) {}
 
   add(viewAt: number, from: number, to: number, aligned: boolean): void {
     const last = this.viewAt.length - 1;
     // Consecutive aligned parts with nothing dropped between them are one part: plain text costs one entry.
-    if (aligned && last >= 0 && this.aligned[last] && this.to[last] === from && this.viewAt[last] + (this.to[last] - this.from[last]) === viewAt) {
-      this.to[last] = to;
+    if (aligned && last >= 0 && this.aligned.at(last) && this.to.at(last) === from && this.viewAt.at(last) + (this.to.at(last) - this.from.at(last)) === viewAt) {
+      this.to.set(last, to);
       return;
     }
     this.viewAt.push(viewAt);
     this.from.push(from);
     this.to.push(to);
-    this.aligned.push(aligned);
+    this.aligned.push(aligned ? 1 : 0);
   }
 
-  toOriginal(start: number, end: number): { start: number; end: number } {
-    const length = this.viewLength();
-    start = Math.max(0, Math.min(start, length));
-    end = Math.max(start, Math.min(end, length));
+  toOriginal(viewLength: number, start: number, end: number): { start: number; end: number } {
+    start = Math.max(0, Math.min(start, viewLength));
+    end = Math.max(start, Math.min(end, viewLength));
     if (start === end) {
-      const at = start === length ? this.textLength : this.originalStart(start);
+      const at = start === viewLength ? this.textLength : this.originalStart(start);
       return { start: at, end: at };
     }
     const last = this.find(end - 1);
-    return { start: this.originalStart(start), end: this.aligned[last] ? this.from[last] + (end - this.viewAt[last]) : this.to[last] };
+    return { start: this.originalStart(start), end: this.aligned.at(last) ? this.from.at(last) + (end - this.viewAt.at(last)) : this.to.at(last) };
   }
 
   private originalStart(at: number): number {
     const part = this.find(at);
-    return this.aligned[part] ? this.from[part] + (at - this.viewAt[part]) : this.from[part];
+    return this.aligned.at(part) ? this.from.at(part) + (at - this.viewAt.at(part)) : this.from.at(part);
   }
 
   private find(at: number): number {
@@ -83,7 +76,7 @@ class OffsetMap {
     let high = this.viewAt.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (this.viewAt[mid] <= at) low = mid;
+      if (this.viewAt.at(mid) <= at) low = mid;
       else high = mid - 1;
     }
     return low;
@@ -99,28 +92,29 @@ const identity = (text: string): NormalisedText => ({ text, toOriginal: (start, 
 export function normalise(text: string): NormalisedText {
   NOT_PLAIN.lastIndex = 0;
   if (!NOT_PLAIN.test(text)) return identity(text);
-  const parts: string[] = [];
-  let length = 0;
-  const map = new OffsetMap(() => length, text.length);
-  const hidden = new Set<number>();
+  const units = new IntBuffer();
+  const map = new OffsetMap(text.length);
+  const hiddenAt = new IntBuffer();
   let dropped = false;
   // Marks stay on letters (ö decomposed is still ö) and go elsewhere (a mark on a digit only decorates it).
   let onLetter = false;
-  const emit = (view: string, from: number, to: number, aligned: boolean) => {
-    if (dropped) hidden.add(length);
+  const emit = (from: number, to: number, view: string, aligned: boolean) => {
+    if (dropped) hiddenAt.push(units.length);
     dropped = false;
-    map.add(length, from, to, aligned);
-    parts.push(view);
-    length += view.length;
+    map.add(units.length, from, to, aligned);
+    for (let k = 0; k < view.length; k++) units.push(view.charCodeAt(k));
   };
   let i = 0;
   while (i < text.length) {
-    NOT_PLAIN.lastIndex = i;
-    let plainEnd = NOT_PLAIN.exec(text)?.index ?? text.length;
+    let plainEnd = i;
+    if (isPlainUnit(text.charCodeAt(i))) {
+      NOT_PLAIN.lastIndex = i;
+      plainEnd = NOT_PLAIN.exec(text)?.index ?? text.length;
+    }
     // A mark after plain text composes with the character before it: that character starts the segment.
     if (plainEnd < text.length && plainEnd > i && isMark(text.codePointAt(plainEnd)!)) plainEnd--;
     if (plainEnd > i) {
-      emit(text.slice(i, plainEnd), i, plainEnd, true);
+      emit(i, plainEnd, text.slice(i, plainEnd), true);
       onLetter = isWordChar(text.charCodeAt(plainEnd - 1)) && !isAsciiDigit(text.charCodeAt(plainEnd - 1));
       i = plainEnd;
       continue;
@@ -147,10 +141,13 @@ export function normalise(text: string): NormalisedText {
       onLetter = isWordChar(c) && !isAsciiDigit(c);
       kept += ch;
     }
-    if (kept) emit(kept, i, end, kept.length === 1 && end - i === 1);
+    if (kept) emit(i, end, kept, kept.length === 1 && end - i === 1);
     // What was dropped came after what was kept (marks follow their character).
     if (!kept || markDropped) dropped = true;
     i = end;
   }
-  return { text: parts.join(''), toOriginal: (start, end) => map.toOriginal(start, end), hiddenBefore: (at) => hidden.has(at) };
+  const viewLength = units.length;
+  const hidden = new Uint8Array(viewLength + 1);
+  for (const at of hiddenAt.values()) hidden[at] = 1;
+  return { text: units.toText(), toOriginal: (start, end) => map.toOriginal(viewLength, start, end), hiddenBefore: (at) => hidden[at] === 1 };
 }
