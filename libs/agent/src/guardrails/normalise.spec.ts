@@ -42,8 +42,9 @@ describe('normalise', () => {
   it('composes marks on letters and drops marks that only decorate a digit or a separator', () => {
     expect(normalise('jo\u0308rg').text).toBe('jörg');
     expect(normalise('4\ufe0f\u20e31\u0301-\u0332').text).toBe('41-');
-    // Marks on a letter that do not compose stay with it.
+    // Marks on a letter that do not compose stay with it; Hangul jamo compose into their syllable.
     expect(normalise('q\u0307').text).toBe('q\u0307');
+    expect(normalise('\u1100\u1173\u11af').text).toBe('글');
   });
 
   it('maps every view character back to the whole original character it came from', () => {

@@ -20,6 +20,8 @@ const NOT_PLAIN = /[^\n\r\x20-\x5b\x5d-\x7e]/g;
 // Unicode's stream-safe text format: at most 30 marks on a character, which bounds each NFKC call.
 const MAX_MARKS = 30;
 const isAsciiDigit = (cp: number) => cp >= 48 && cp <= 57;
+// Hangul vowel and final jamo compose with what comes before them, as combining marks do.
+const composesWithPrevious = (cp: number) => isMark(cp) || (cp >= 0x1161 && cp <= 0x1175) || (cp >= 0x11a8 && cp <= 0x11c2);
 const isPlainUnit = (unit: number) => (unit >= 0x20 && unit <= 0x7e && unit !== 0x5c) || unit === 10 || unit === 13;
 
 const codePointsView = (segment: string) => {
@@ -123,7 +125,7 @@ export function normalise(text: string): NormalisedText {
     let end = i + (cp > 0xffff ? 2 : 1);
     for (let marks = 0; end < text.length && marks < MAX_MARKS; marks++) {
       const next = text.codePointAt(end)!;
-      if (!isMark(next)) break;
+      if (!composesWithPrevious(next)) break;
       end += next > 0xffff ? 2 : 1;
     }
     const mapped = end - i === (cp > 0xffff ? 2 : 1) ? singleView(cp) : codePointsView(text.slice(i, end));
