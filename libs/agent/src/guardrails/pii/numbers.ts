@@ -1,5 +1,5 @@
 import { luhn, luhnTerm } from './checksums.js';
-import { forEachDigitRun, groupBounds, type DigitRun } from './digit-runs.js';
+import { forEachDigitRun, type DigitRun } from './digit-runs.js';
 import { isDateRun } from './lookalikes.js';
 import { isLetterAt, type Scan } from './scan.js';
 
@@ -24,8 +24,8 @@ const isSsn = (d: string) => !/^(000|666|9)/.test(d) && d.slice(3, 5) !== '00' &
 
 /**
  * Reads one run of digits: a card (Luhn-checked) when the whole run is one; else a phone number
- * (9 to 15 digits) or an SSN (3-2-4); a run too long for either is split at its widest separators
- * ("… 4567 / 555 …"), or searched for the cards it holds.
+ * (9 to 15 digits) or an SSN (3-2-4); a longer run is read as the cards and numbers that cover
+ * most of its digits.
  */
 class RunReader {
   constructor(
@@ -34,65 +34,54 @@ class RunReader {
     private readonly kinds: NumberKinds,
   ) {}
 
-  read(piece: Piece): void {
-    const length = piece.to - piece.from;
-    if (this.kinds.card && length >= CARD.min && length <= CARD.max && luhn(this.digits(piece))) return this.report(piece, 'CARD');
-    if (length <= PHONE.max) return this.readShort(piece);
-    const parts = this.splitAtWidest(piece);
-    if (parts) return parts.forEach((part) => this.read(part));
-    let next = piece.from;
-    for (const card of this.kinds.card ? this.cardsWithin(piece) : []) {
-      this.readShort({ from: next, to: card.from });
-      this.report(card, 'CARD');
-      next = card.to;
-    }
-    this.readShort({ from: next, to: piece.to });
+  read(): void {
+    const whole = { from: 0, to: this.run.at.length };
+    const length = whole.to;
+    // A number after a '+' is international: a phone number, whatever its check digit says.
+    const card = this.kinds.card && length >= CARD.min && length <= CARD.max && luhn(this.digits(whole)) && !(length <= PHONE.max && this.leadLength() && this.kinds.phone);
+    if (card) return this.report(whole, 'CARD');
+    if (length > PHONE.max) return this.readLong(length);
+    const label = this.shortLabel(whole);
+    if (label) this.report(whole, label);
   }
 
-  /** At most 15 digits: an SSN when grouped 3-2-4 and valid, else a phone number from 9 digits up. */
-  private readShort(piece: Piece): void {
+  /** What 9 to 15 digits are: an SSN when grouped 3-2-4 and valid, else a phone number (unless part of a code). */
+  private shortLabel(piece: Piece): 'SSN' | 'PHONE' | undefined {
     const length = piece.to - piece.from;
-    if (length < PHONE.min || length > PHONE.max) return;
-    const bounds = groupBounds(this.run, piece.from, piece.to);
-    const sizes = bounds.slice(1).map((b, k) => b - bounds[k]).join(',');
-    if (this.kinds.ssn && sizes === '3,2,4' && isSsn(this.digits(piece))) return this.report(piece, 'SSN');
-    if (this.kinds.phone && !this.partOfCode(piece)) this.report(piece, 'PHONE');
+    if (length < PHONE.min || length > PHONE.max) return undefined;
+    if (this.kinds.ssn && length === 9 && this.groupedAsSsn(piece.from) && isSsn(this.digits(piece))) return 'SSN';
+    return this.kinds.phone && !this.partOfCode(piece) ? 'PHONE' : undefined;
   }
 
-  /** Splits where the separators are widest, when they are not all alike; undefined when they are. */
-  private splitAtWidest(piece: Piece): Piece[] | undefined {
-    let widest = 0;
-    let narrowest = Infinity;
-    for (let i = piece.from + 1; i < piece.to; i++) {
-      const w = this.run.weight[i];
-      if (w > 0) {
-        widest = Math.max(widest, w);
-        narrowest = Math.min(narrowest, w);
-      }
-    }
-    if (widest <= narrowest) return undefined;
-    const parts: Piece[] = [];
-    let from = piece.from;
-    for (let i = piece.from + 1; i < piece.to; i++) {
-      if (this.run.weight[i] !== widest) continue;
-      parts.push({ from, to: i });
-      from = i;
-    }
-    parts.push({ from, to: piece.to });
-    return parts;
+  /** Grouped 3-2-4: separators before the 4th and 7th digits and nowhere else; invisible ones count only when there is nothing visible. */
+  private groupedAsSsn(from: number): boolean {
+    const inner = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => this.run.weight[from + k]);
+    const least = inner.some((w) => w > 1) ? 2 : 1;
+    return inner.every((w, k) => (k === 2 || k === 4) === w >= least);
   }
 
   /**
-   * The cards in a long run, starting and ending on its group boundaries, that cover the most
-   * digits: the cards of a list, a card beside other numbers. Linear: each boundary looks back at
-   * most 19 digits. Indexed by digit: covered[x] is the most digits cards cover before digit x.
+   * A run too long for one number: the cards (on any of its group boundaries) and numbers (between
+   * its widest separators, when they are wider than the rest: "555-123-4567 / 555-765-4321") that
+   * cover the most digits; a tie goes to the numbers. A run with all its separators alike, such as a
+   * 16-digit number that fails the card check, stays as it is. Linear: each boundary looks back at
+   * most 19 digits; covered[x] is the most digits found before digit x.
    */
-  private cardsWithin(piece: Piece): Piece[] {
+  private readLong(size: number): void {
     const { weight, digits } = this.run;
-    const size = piece.to - piece.from;
-    const isBound = (x: number) => x === 0 || x === size || weight[piece.from + x] > 0;
+    let widest = 0;
+    let narrowest = Infinity;
+    for (let i = 1; i < size; i++) {
+      if (weight[i] > 0) {
+        widest = Math.max(widest, weight[i]);
+        narrowest = Math.min(narrowest, weight[i]);
+      }
+    }
+    const isBound = (x: number) => x === 0 || x === size || weight[x] > 0;
+    const isCut = (x: number) => x === 0 || x === size || (widest > narrowest && weight[x] === widest);
     const covered = new Int32Array(size + 1);
     const startOf = new Int32Array(size + 1).fill(-1);
+    const labelOf: Array<string | undefined> = [];
     let previous = 0;
     for (let x = 1; x <= size; x++) {
       if (!isBound(x)) continue;
@@ -100,21 +89,23 @@ class RunReader {
       previous = x;
       let sum = 0;
       for (let d = x - 1, length = 1; d >= 0 && length <= CARD.max; d--, length++) {
-        sum += luhnTerm(digits.charCodeAt(piece.from + d) - 48, length - 1);
-        if (length >= CARD.min && sum % 10 === 0 && isBound(d) && covered[d] + length > covered[x]) {
-          covered[x] = covered[d] + length;
-          startOf[x] = d;
-        }
+        sum += luhnTerm(digits.charCodeAt(d) - 48, length - 1);
+        if (!isBound(d) || covered[d] + length <= covered[x]) continue;
+        const short = length >= PHONE.min && length <= PHONE.max && isCut(x) && isCut(d) ? this.shortLabel({ from: d, to: x }) : undefined;
+        const label = short ?? (this.kinds.card && length >= CARD.min && sum % 10 === 0 ? 'CARD' : undefined);
+        if (!label) continue;
+        covered[x] = covered[d] + length;
+        startOf[x] = d;
+        labelOf[x] = label;
       }
     }
-    const cards: Piece[] = [];
     for (let x = size; x > 0; ) {
-      if (startOf[x] >= 0) {
-        cards.push({ from: piece.from + startOf[x], to: piece.from + x });
+      if (startOf[x] < 0) x--;
+      else {
+        this.report({ from: startOf[x], to: x }, labelOf[x]!);
         x = startOf[x];
-      } else x--;
+      }
     }
-    return cards.reverse();
   }
 
   /** Part of a code such as ORD-2024-000123: letters touch the run's edge, or reach it through one - or _. */
@@ -139,11 +130,20 @@ class RunReader {
     let start = run.at[piece.from];
     const end = run.at[piece.to - 1] + 1;
     if (label === 'PHONE' && piece.from === 0) {
-      // The phone's own punctuation before its first digit: "(555) 123-4567", "+1 555 …".
-      if (scan.text[start - 1] === '(' && scan.isFree(start - 1) && scan.text.slice(start, end).includes(')')) start--;
-      if (scan.text[start - 1] === '+' && scan.isFree(start - 1)) start--;
+      // The phone's own punctuation before its first digit: "+1 555 …", "+ 44 …", "+(44) …", "(555) 123-4567".
+      const lead = this.leadLength();
+      if (lead) start -= lead;
+      else if (scan.text[start - 1] === '(' && scan.isFree(start - 1) && scan.text.slice(start, end).includes(')')) start--;
     }
     scan.report(start, end, label, this.digits(piece));
+  }
+
+  /** How long the '+' before the run's first digit is, with what stands between them ("+", "+ (", "+-"); 0 without one. */
+  private leadLength(): number {
+    const { scan } = this;
+    const start = this.run.at[0];
+    const lead = /\+[ ()./_-]{0,3}$/.exec(scan.text.slice(Math.max(0, start - 4), start));
+    return lead && scan.isFreeRange(start - lead[0].length, start) ? lead[0].length : 0;
   }
 
   private digits(piece: Piece): string {
@@ -154,6 +154,6 @@ class RunReader {
 /** Finds cards, SSNs and phone numbers in the view's runs of digits (runs of dates are left alone). */
 export function findNumbers(scan: Scan, kinds: NumberKinds): void {
   forEachDigitRun(scan, (run) => {
-    if (run.at.length >= PHONE.min && !isDateRun(scan, run)) new RunReader(scan, run, kinds).read({ from: 0, to: run.at.length });
+    if (run.at.length >= PHONE.min && !isDateRun(scan, run)) new RunReader(scan, run, kinds).read();
   });
 }
