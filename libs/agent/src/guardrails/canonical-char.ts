@@ -15,7 +15,7 @@ const DASH_LIKE = new Set([0x2d7, 0x2043, 0x2212, 0x2796, 0x23af, 0x2500, 0x2501
 const DOTS = new Set([0xb7, 0x387, 0x589, 0x6d4, 0x16eb, 0x2027, 0x2219, 0x22c5, 0x2e31, 0x3002, 0x30fb]);
 const SLASHES = new Set([0x5c, 0x2044, 0x2215, 0x2216, 0x2571, 0x2572, 0x27cb, 0x27cd, 0x29f5, 0x29f8, 0x29f9, 0xfe68]);
 
-// ASCII: itself, a tab a space, other control characters dropped (newlines stay: they end a line).
+// ASCII: itself; a tab becomes a space and a backslash a slash; other control characters go (newlines stay: they end a line).
 const ASCII = Array.from({ length: 128 }, (_, c) => (c === 9 ? ' ' : c === 10 || c === 13 ? String.fromCharCode(c) : c < 32 || c === 127 ? '' : c === 0x5c ? '/' : String.fromCharCode(c)));
 
 /** The value (0 to 9) of a decimal digit of any script: Unicode encodes each script's digits as ten in a row from zero, so the zero is found by walking down. */

@@ -95,7 +95,9 @@ export class PiiRedactor {
       out += text.slice(last, from) + placeholder;
       last = end;
     }
-    return { text: out + text.slice(last), counts, restore };
+    // Counts in the detectors' order, whatever the text's: the reason reads the same for the same findings.
+    const ordered = [...PII_KINDS.map((k) => k.toUpperCase()), ...this.patterns.map((p) => p.label)].filter((label) => counts[label]);
+    return { text: out + text.slice(last), counts: Object.fromEntries(ordered.map((label) => [label, counts[label]])), restore };
   }
 
   // In a fixed order, each taking what it finds from those after it: addresses before the numbers in
