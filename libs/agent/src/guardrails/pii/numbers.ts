@@ -17,6 +17,7 @@ interface Piece {
 }
 
 const CARD = { min: 13, max: 19 };
+const LABELS = ['', 'CARD', 'SSN', 'PHONE'];
 const PHONE = { min: 9, max: 15 };
 
 /** US social security number rules: no area 000, 666 or 9xx, no group 00, no serial 0000. */
@@ -53,7 +54,7 @@ class RunReader {
     return this.kinds.phone && !this.partOfCode(piece) ? 'PHONE' : undefined;
   }
 
-  /** Grouped 3-2-4: separators before the 4th and 7th digits and nowhere else; invisible ones count only when there is nothing visible. */
+  /** Grouped 3-2-4: separators before the 4th and 6th digits and nowhere else; invisible ones count only when there is nothing visible. */
   private groupedAsSsn(from: number): boolean {
     const inner = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => this.run.weight[from + k]);
     const least = inner.some((w) => w > 1) ? 2 : 1;
@@ -63,9 +64,9 @@ class RunReader {
   /**
    * A run too long for one number: the cards (on any of its group boundaries) and numbers (between
    * its widest separators, when they are wider than the rest: "555-123-4567 / 555-765-4321") that
-   * cover the most digits; a tie goes to the numbers. A run with all its separators alike, such as a
-   * 16-digit number that fails the card check, stays as it is. Linear: each boundary looks back at
-   * most 19 digits; covered[x] is the most digits found before digit x.
+   * cover the most digits; a stretch that could be either is a number. A run with its separators
+   * all alike, such as a 16-digit number that fails the card check, stays as it is. Linear: each
+   * boundary looks back at most 19 digits; covered[x] is the most digits found before digit x.
    */
   private readLong(size: number): void {
     const { weight, digits } = this.run;
@@ -81,7 +82,7 @@ class RunReader {
     const isCut = (x: number) => x === 0 || x === size || (widest > narrowest && weight[x] === widest);
     const covered = new Int32Array(size + 1);
     const startOf = new Int32Array(size + 1).fill(-1);
-    const labelOf: Array<string | undefined> = [];
+    const labelOf = new Uint8Array(size + 1);
     let previous = 0;
     for (let x = 1; x <= size; x++) {
       if (!isBound(x)) continue;
@@ -96,13 +97,13 @@ class RunReader {
         if (!label) continue;
         covered[x] = covered[d] + length;
         startOf[x] = d;
-        labelOf[x] = label;
+        labelOf[x] = LABELS.indexOf(label);
       }
     }
     for (let x = size; x > 0; ) {
       if (startOf[x] < 0) x--;
       else {
-        this.report({ from: startOf[x], to: x }, labelOf[x]!);
+        this.report({ from: startOf[x], to: x }, LABELS[labelOf[x]]);
         x = startOf[x];
       }
     }
