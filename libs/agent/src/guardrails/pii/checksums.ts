@@ -18,11 +18,3 @@ export function luhn(digits: string): boolean {
 export function mod97Step(rest: number, unit: number): number {
   return unit <= 57 ? (rest * 10 + (unit - 48)) % 97 : (rest * 100 + ((unit | 32) - 87)) % 97;
 }
-
-/** Whether an IBAN (ASCII letters and digits, no spaces) has the right check digits: moved to the end, the whole is 1 mod 97. */
-export function ibanChecks(code: string): boolean {
-  let rest = 0;
-  for (let i = 4; i < code.length; i++) rest = mod97Step(rest, code.charCodeAt(i));
-  for (let i = 0; i < 4; i++) rest = mod97Step(rest, code.charCodeAt(i));
-  return rest === 1;
-}
