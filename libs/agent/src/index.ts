@@ -28,6 +28,7 @@ export { agentTool, HANDOFF_PREFIX, type AgentRef, type AgentToolOptions, type T
 export { checkTeam, subConversationIds } from './team/team-graph.js';
 export { pass, rewrite, trip, type Guardrail, type GuardrailInput, type GuardrailOptions, type GuardrailStage, type GuardrailTrip, type GuardrailVerdict } from './guardrails/guardrail.js';
 export { PII_KINDS, piiRedaction, PiiRedactor, type PiiKind, type PiiRedactionOptions } from './guardrails/pii-redaction.js';
+export { normalise, type NormalisedText } from './guardrails/normalise.js';
 export { maxInput, type InputLimits, type MaxInputOptions } from './guardrails/max-input.js';
 export { toolResultGuard, type ToolResultGuardOptions } from './guardrails/tool-result-guard.js';
 export { modelGuardrail, type ModelGuardrailOptions } from './guardrails/model-guardrail.js';

@@ -2,6 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { RE2JS } from 're2js';
 import { AgentConfigError } from '../agent.errors.js';
 import { pass, rewrite, type Guardrail } from './guardrail.js';
+import { normalise } from './normalise.js';
+import { findEmails } from './pii/email.js';
+import { findIbans } from './pii/iban.js';
+import { protectUuids } from './pii/lookalikes.js';
+import { findNinos } from './pii/nino.js';
+import { findNumbers } from './pii/numbers.js';
+import { Scan } from './pii/scan.js';
 
 /**
  * Personal data the redaction finds: emails, phone numbers (any 9 to 15 digits written as one
@@ -14,7 +21,12 @@ export const PII_KINDS: readonly PiiKind[] = ['email', 'iban', 'card', 'ssn', 'n
 export interface PiiRedactionOptions {
   /** @default every kind */
   kinds?: PiiKind[];
-  /** More patterns, by label (letters, digits, _): RE2 syntax, run in linear time (they may come from configuration). */
+  /**
+   * More patterns, by label (letters, digits, _): RE2 syntax, run in linear time (they may come
+   * from configuration). They run on the normalised text, after the built-in kinds: write them for
+   * ASCII digits and plain separators (`EMP-\d{6}` also finds `ＥＭＰ‐１２３４５６`); a match over
+   * what a built-in kind took is skipped.
+   */
   patterns?: Record<string, string>;
   /** Give the caller back what was redacted, in the reply of the same run only (the model, memory, events and logs keep the placeholders); @default false */
   restoreInReply?: boolean;
@@ -22,108 +34,89 @@ export interface PiiRedactionOptions {
   name?: string;
 }
 
-const digitsOf = (s: string) => s.replace(/\D/g, '');
-
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-function iban(raw: string): boolean {
-  const s = raw.replace(/ /g, '').toUpperCase();
-  if (s.length < 15 || s.length > 34) return false;
-  const rearranged = s.slice(4) + s.slice(0, 4);
-  let rest = 0;
-  for (const ch of rearranged) {
-    const value = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
-    for (const digit of value) rest = (rest * 10 + (digit.charCodeAt(0) - 48)) % 97;
-  }
-  return rest === 1;
-}
-
-// Each pattern starts only where a run of its characters starts (the lookbehind) and has bounded
-// repetition, so hostile input (long digit runs, '@' floods) costs linear time.
-const DETECTORS: Record<PiiKind, { pattern: RegExp; valid?: (match: string) => boolean }> = {
-  email: { pattern: /(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+/g },
-  iban: { pattern: /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])/g, valid: iban },
-  card: { pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?!\d)/g, valid: (m) => luhn(digitsOf(m)) },
-  ssn: { pattern: /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g },
-  nino: { pattern: /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g },
-  // 9 to 15 digits with common separators, not part of a longer run of digits (a card that failed its checksum stays a number).
-  phone: { pattern: /(?<![\w+]|\d[ ().-]{1,2})\+?\d(?:[ ().-]{0,2}\d){8,14}(?![ ().-]{0,2}\d)(?!\w)/g },
-};
-
 const LABEL = /^[A-Za-z]\w{0,31}$/;
 
-/** Finds and replaces personal data with placeholders (`[EMAIL_1]`, `[CARD_2]`, ...); the same value gets the same placeholder. */
+/** A custom pattern: compiled once, run on the normalised view. */
+interface CustomPattern {
+  label: string;
+  re: RE2JS;
+}
+
+/**
+ * Finds and replaces personal data with placeholders (`[EMAIL_1]`, `[CARD_2]`, ...); the same value
+ * (compared normalised) gets the same placeholder. Every detector, custom patterns included, reads
+ * the normalised view of the text (see normalise), and each finding replaces the whole original
+ * token it came from, however it was spaced, decorated or written.
+ */
 export class PiiRedactor {
-  private readonly detectors: Array<{ label: string; needs?: 'at' | 'digit'; replace(text: string, swap: (found: string) => string): string }>;
+  private readonly kinds: ReadonlySet<PiiKind>;
+  private readonly patterns: CustomPattern[] = [];
 
   constructor(private readonly options: Omit<PiiRedactionOptions, 'name'> = {}) {
     const kinds = options.kinds ?? PII_KINDS;
     for (const k of kinds) if (!PII_KINDS.includes(k)) throw new AgentConfigError(`unknown personal data kind "${k}" (one of ${PII_KINDS.join(', ')})`);
-    // Built-in kinds in a fixed order: IBANs and cards before phone numbers, whose digits they contain.
-    this.detectors = PII_KINDS.filter((k) => kinds.includes(k)).map((kind) => {
-      const { pattern, valid } = DETECTORS[kind];
-      return { label: kind.toUpperCase(), needs: kind === 'email' ? ('at' as const) : ('digit' as const), replace: (text, swap) => text.replace(pattern, (m) => (!valid || valid(m) ? swap(m) : m)) };
-    });
+    this.kinds = new Set(kinds);
     for (const [label, source] of Object.entries(options.patterns ?? {})) {
       if (!LABEL.test(label)) throw new AgentConfigError(`redaction pattern label "${label}" must be a letter then up to 31 letters, digits or _`);
-      let compiled: RE2JS;
       try {
-        compiled = RE2JS.compile(source);
+        this.patterns.push({ label: label.toUpperCase(), re: RE2JS.compile(source) });
       } catch (err) {
         throw new AgentConfigError(`redaction pattern "${label}" is not valid RE2: ${(err as Error).message}`);
       }
-      this.detectors.push({ label: label.toUpperCase(), replace: (text, swap) => replaceRe2(compiled, text, swap) });
     }
   }
 
   /** The text with every finding replaced, how many of each label, and the placeholders' originals. */
   redact(text: string): { text: string; counts: Record<string, number>; restore: Record<string, string> } {
+    const scan = new Scan(normalise(text));
+    this.detect(scan);
+    const findings = scan.found.map((f) => ({ ...f, ...scan.view.toOriginal(f.start, f.end) })).sort((a, b) => a.start - b.start);
     const restore: Record<string, string> = {};
     const counts: Record<string, number> = {};
     // Restorable placeholders carry a random tag, so one from an earlier run (in history) is never mistaken for this run's.
     const tag = this.options.restoreInReply ? `_${randomBytes(3).toString('hex')}` : '';
-    let out = text;
-    // Every built-in kind needs an '@' (emails) or a digit (the rest): most messages skip them all.
-    const has = { at: text.includes('@'), digit: /\d/.test(text) };
-    for (const { label, needs, replace } of this.detectors) {
-      if (needs && !has[needs]) continue;
-      const seen = new Map<string, string>();
-      out = replace(out, (found) => {
-        let placeholder = seen.get(found);
-        if (!placeholder) {
-          placeholder = `[${label}_${seen.size + 1}${tag}]`;
-          seen.set(found, placeholder);
-          restore[placeholder] = found;
-        }
-        counts[label] = (counts[label] ?? 0) + 1;
-        return placeholder;
-      });
+    const placeholders = new Map<string, string>();
+    const numbered: Record<string, number> = {};
+    let out = '';
+    let last = 0;
+    for (const { start, end, label, value } of findings) {
+      // One original character can stand for two findings' ends ('½' is "1/2"): the first placeholder holds it.
+      const from = Math.max(start, last);
+      if (from >= end) continue;
+      const key = `${label}\u0000${value}`;
+      let placeholder = placeholders.get(key);
+      if (!placeholder) {
+        numbered[label] = (numbered[label] ?? 0) + 1;
+        placeholder = `[${label}_${numbered[label]}${tag}]`;
+        placeholders.set(key, placeholder);
+        restore[placeholder] = text.slice(start, end);
+      }
+      counts[label] = (counts[label] ?? 0) + 1;
+      out += text.slice(last, from) + placeholder;
+      last = end;
     }
-    return { text: out, counts, restore };
+    // Counts in the detectors' order, whatever the text's: the reason reads the same for the same findings.
+    const ordered = [...PII_KINDS.map((k) => k.toUpperCase()), ...this.patterns.map((p) => p.label)].filter((label) => counts[label]);
+    return { text: out + text.slice(last), counts: Object.fromEntries(ordered.map((label) => [label, counts[label]])), restore };
   }
-}
 
-function replaceRe2(re: RE2JS, text: string, swap: (found: string) => string): string {
-  const m = re.matcher(text);
-  let out = '';
-  let last = 0;
-  while (m.find()) {
-    if (m.end() === m.start()) continue;
-    out += text.slice(last, m.start()) + swap(m.group() ?? '');
-    last = m.end();
+  // In a fixed order, each taking what it finds from those after it: addresses before the numbers in
+  // them, UUIDs out of reach, IBANs and cards before phone numbers, whose digits they contain.
+  private detect(scan: Scan): void {
+    const has = (kind: PiiKind) => this.kinds.has(kind);
+    if (has('email')) findEmails(scan);
+    protectUuids(scan);
+    if (has('iban')) findIbans(scan);
+    if (has('nino')) findNinos(scan);
+    if (has('card') || has('ssn') || has('phone')) findNumbers(scan, { card: has('card'), ssn: has('ssn'), phone: has('phone') });
+    for (const { label, re } of this.patterns) {
+      const m = re.matcher(scan.text);
+      while (m.find()) {
+        const [start, end] = [m.start(), m.end()];
+        if (end > start && scan.isFreeRange(start, end)) scan.report(start, end, label, m.group() ?? '');
+      }
+    }
   }
-  return out + text.slice(last);
 }
 
 /**
