@@ -1,4 +1,5 @@
 import { pass, rewrite, type Guardrail } from './guardrail.js';
+import { normalise } from './normalise.js';
 
 export interface ToolResultGuardOptions {
   /** `mark`: fence the whole result as data and say why; `strip`: remove the lines that look like instructions; @default 'mark' */
@@ -17,7 +18,12 @@ const INSTRUCTION_LIKE: RegExp[] = [
   /\b(?:send|forward|email|post|upload)\b[^\n]{0,40}\b(?:password|api key|secret|token|credentials?)\b/i,
 ];
 
-const suspicious = (text: string) => INSTRUCTION_LIKE.some((p) => p.test(text));
+// Read on the normalised view, as PII is: zero-width characters, fullwidth letters and other
+// compatibility forms cannot split or disguise a phrase (lookalike letters of other scripts still can).
+const suspicious = (text: string) => {
+  const view = normalise(text).text;
+  return INSTRUCTION_LIKE.some((p) => p.test(view));
+};
 
 /**
  * A tool guardrail against instructions smuggled into tool and MCP results (prompt injection):
