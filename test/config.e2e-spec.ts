@@ -99,6 +99,7 @@ describe('boot configuration', () => {
     ['MEMORY_MAX_MESSAGES', { MEMORY_MAX_MESSAGES: '0' }],
     ['MEMORY_TTL_DAYS', { MEMORY_TTL_DAYS: 'forever' }],
     ['MAX_STREAMS_PER_TENANT', { MAX_STREAMS_PER_TENANT: '0' }],
+    ['JOBS_MAX_PER_TENANT', { JOBS_MAX_PER_TENANT: '0' }],
     ['HOST', { HOST: 'not a host' }],
   ])('names %s for a chosen provider without what it needs, never echoing a secret', (variable, env) => {
     const err = configError(env as Record<string, string>);

@@ -353,5 +353,18 @@ describe('hostile input', () => {
         await capped.close();
       }
     });
+
+    it('holds a flood of queued runs to the tenant cap, atomically, while other tenants queue as usual', async () => {
+      const capped = await startApi(env(redis.url, { APP_ROLE: 'api', JOBS_MAX_PER_TENANT: '20', REDIS_KEY_PREFIX: `hostile-quota-${randomUUID()}:` }));
+      try {
+        const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => capped.http.post('/v1/agents/assistant/jobs').set(as(i % 2 ? KEYS.acmeAlice : KEYS.acmeBob)).send({ message: `flood ${i}` })));
+        const statuses = flood.map((r) => r.status);
+        expect([statuses.filter((s) => s === 202).length, statuses.filter((s) => s === 429).length]).toEqual([20, 180]);
+        for (const r of flood.filter((f) => f.status === 429)) expect([r.body.error.code, r.headers['retry-after']]).toEqual(['too_many_runs', '5']);
+        expect((await capped.http.post('/v1/agents/assistant/jobs').set(as(KEYS.globexAlice)).send({ message: 'mine' })).status).toBe(202);
+      } finally {
+        await capped.close();
+      }
+    });
   });
 });

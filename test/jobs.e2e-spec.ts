@@ -249,3 +249,42 @@ describe('queued runs against a real provider SDK: retries and separate worker p
     }
   });
 });
+
+describe('a per-tenant cap on queued + running runs (JOBS_MAX_PER_TENANT)', () => {
+  it('answers 429 too_many_runs with Retry-After past the cap, for that tenant only, and frees slots as runs are cancelled or finish', async () => {
+    const env = baseEnv({ JOBS_MAX_PER_TENANT: '2' });
+    // No worker yet: the runs stay queued.
+    const api = await startApi({ ...env, APP_ROLE: 'api' });
+    let worker: INestApplicationContext | undefined;
+    const enqueue = (key = KEYS.acmeAlice) => api.http.post('/v1/agents/assistant/jobs').set(bearer(key)).send({ message: 'queued' });
+    try {
+      const [first, second] = [await enqueue(), await enqueue(KEYS.acmeBob)];
+      expect([first.status, second.status]).toEqual([202, 202]);
+      const refused = await enqueue();
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body.error).toEqual({ code: 'too_many_runs', message: 'at most 2 queued or running runs per tenant; retry when one finishes' });
+      // A chat message queues a run too.
+      const chat = await api.http.post('/v1/agents/assistant/chat').set(bearer(KEYS.acmeAlice)).send({ id: 'capped-chat', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
+      expect([chat.status, chat.body.error?.code]).toEqual([429, 'too_many_runs']);
+      expect((await enqueue(KEYS.globexAlice)).status).toBe(202);
+
+      expect((await api.http.delete(`/v1/runs/${first.body.runId}`).set(bearer(KEYS.acmeAlice))).status).toBe(200);
+      const third = await enqueue();
+      expect(third.status).toBe(202);
+      expect((await enqueue()).status).toBe(429);
+
+      // The worker finishes both: their slots come back.
+      worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
+      await worker.init();
+      for (const [runId, key] of [[second.body.runId, KEYS.acmeBob], [third.body.runId, KEYS.acmeAlice]]) expect((await settled(api, runId, key)).body.status).toBe('completed');
+      // Without a worker again, so the new runs stay queued and fill the cap.
+      await worker.close();
+      worker = undefined;
+      expect([(await enqueue()).status, (await enqueue(KEYS.acmeBob)).status, (await enqueue()).status]).toEqual([202, 202, 429]);
+    } finally {
+      await worker?.close();
+      await api.close();
+    }
+  });
+});

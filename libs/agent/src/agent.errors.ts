@@ -87,6 +87,16 @@ export class TooManyStreamsError extends AgentError {
   }
 }
 
+/** A tenant has as many queued and running runs as it may; `retryAfterMs` says when to try again. */
+export class TooManyRunsError extends AgentError {
+  constructor(
+    readonly limit: number,
+    readonly retryAfterMs: number,
+  ) {
+    super('too_many_runs', `at most ${limit} queued or running runs per tenant; retry when one finishes`);
+  }
+}
+
 /** No tier could produce a value that matches the output schema. */
 export class OutputInvalidError extends AgentError {
   constructor(

@@ -2,7 +2,7 @@
 export { Agent } from './agent.js';
 export { DEFAULT_APPROVAL_TTL_MS, isPaused } from './agent.types.js';
 export type { AgentOptions, RunTools, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
-export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, GuardrailTrippedError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
+export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, GuardrailTrippedError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyRunsError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
 export { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger, type RevocationScope } from './checkpoint/checkpoint-ledger.js';

@@ -63,7 +63,7 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   /** Find or start a Redis on loopback at boot (development without REDIS_URL). */
   localRedis: boolean;
-  jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number; maxStreamsPerTenant: number; outageMaxMs: number };
+  jobs: { concurrency: number; attempts: number; backoffMs: number; lockMs: number; shutdownGraceMs: number; maxStreamsPerTenant: number; maxRunsPerTenant: number; outageMaxMs: number };
   /** The provider's circuit breaker (LLM_BREAKER_FAILURES, LLM_BREAKER_COOLDOWN_MS). */
   breaker: { failureThreshold: number; cooldownMs: number };
 }
@@ -196,6 +196,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     lockMs: intInRange(env, 'JOBS_LOCK_MS', 30_000, 500, 3_600_000),
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
     maxStreamsPerTenant: intInRange(env, 'MAX_STREAMS_PER_TENANT', 20, 1, 10_000),
+    maxRunsPerTenant: intInRange(env, 'JOBS_MAX_PER_TENANT', 100, 1, 100_000),
     outageMaxMs: intInRange(env, 'JOBS_OUTAGE_MAX_MS', 600_000, 0, 86_400_000),
   };
   const breaker = { failureThreshold: intInRange(env, 'LLM_BREAKER_FAILURES', 5, 1, 1_000), cooldownMs: intInRange(env, 'LLM_BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000) };

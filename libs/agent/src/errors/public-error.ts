@@ -1,7 +1,6 @@
 import { MemoryError } from '@agentnest/memory';
 import { CircuitOpenError, MockRepliesExhaustedError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
-import { AgentError } from '../agent.errors.js';
-import { OutputInvalidError } from '../agent.errors.js';
+import { AgentError, OutputInvalidError, TooManyRunsError } from '../agent.errors.js';
 
 /** What a client may be told about a failure: a stable code and a message that carries no upstream detail. */
 export interface PublicError {
@@ -34,6 +33,7 @@ export function isStoreUnavailable(error: unknown): boolean {
 export function publicError(error: unknown): PublicError {
   if (isStoreUnavailable(error)) return { code: 'store_unavailable', message: 'a backing store is unavailable; retry shortly', retryAfterMs: 1_000 };
   if (error instanceof OutputInvalidError) return { code: 'output_invalid', message: 'the model could not produce output that matches the schema, and no fallback served' };
+  if (error instanceof TooManyRunsError) return { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs };
   if (error instanceof AgentError || error instanceof MemoryError) return { code: error.code, message: error.message };
   if (error instanceof CircuitOpenError) return { code: 'provider_unavailable', message: 'the model provider is failing; calls are paused for a while', retryAfterMs: error.retryAfterMs };
   if (error instanceof RateLimitedError) return { code: 'rate_limited', message: 'the model call budget is spent for now', retryAfterMs: error.retryAfterMs };

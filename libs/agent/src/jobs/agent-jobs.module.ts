@@ -11,6 +11,7 @@ import { RunStreamHub } from './run-stream-hub.js';
 import { ApprovalRegistry } from './approval-registry.js';
 import { ApprovalFlow } from './approval-flow.js';
 import { AgentChat } from './chat/agent-chat.service.js';
+import { TenantRunQuota } from './tenant-run-quota.js';
 
 /** Holds the options and connections once, for both this module and BullMQ's root module. */
 @Module({})
@@ -47,6 +48,7 @@ export class AgentJobsModule extends AgentJobsConfigurableModule {
       { provide: RunEvents, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new RunEvents({ redis: c.client, ...opts(o) }) },
       { provide: RunStreamHub, inject: [AgentJobsConnections], useFactory: (c: AgentJobsConnections) => new RunStreamHub({ redis: c.client }) },
       { provide: ApprovalRegistry, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new ApprovalRegistry({ redis: c.client, ...opts(o) }) },
+      { provide: TenantRunQuota, inject: [AGENT_JOBS_OPTIONS, AgentJobsConnections], useFactory: (o: AgentJobsModuleOptions, c: AgentJobsConnections) => new TenantRunQuota(c.client, o.maxRunsPerTenant, o.prefix) },
       ApprovalFlow,
       AgentJobs,
       AgentChat,

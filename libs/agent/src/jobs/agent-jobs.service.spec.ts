@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { RequestContext } from '../context/request-context.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { AgentService } from '../nest/agent.service.js';
+import { TooManyRunsError } from '../agent.errors.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentRunJob } from './agent-run.job.js';
 import { RunEvents } from './run-events.js';
@@ -14,15 +15,17 @@ import { ApprovalFlow } from './approval-flow.js';
 import { ApprovalRegistry } from './approval-registry.js';
 import type { ModuleRef } from '@nestjs/core';
 import { RunRegistry } from './run-registry.js';
+import { TenantRunQuota } from './tenant-run-quota.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
 afterAll(() => redis.quit());
 
-function jobsOn(queue: Queue<AgentRunJob>, prefix: string) {
+function jobsOn(queue: Queue<AgentRunJob>, prefix: string, maxRunsPerTenant?: number) {
   const tenant = new TenantContext(new RequestContext());
   const agents = { has: () => true, registerEraser: () => undefined } as unknown as AgentService;
   const [registry, events, approvals] = [new RunRegistry({ redis, prefix }), new RunEvents({ redis, prefix }), new ApprovalRegistry({ redis, prefix })];
-  const jobs = new AgentJobs(queue, registry, events, new RunStreamHub({ redis }), approvals, new ApprovalFlow(queue, registry, events, approvals, {}), { get: () => agents } as unknown as ModuleRef, tenant, {});
+  const quota = new TenantRunQuota(redis, maxRunsPerTenant, prefix);
+  const jobs = new AgentJobs(queue, registry, events, new RunStreamHub({ redis }), approvals, new ApprovalFlow(queue, registry, events, approvals, quota, {}), quota, { get: () => agents } as unknown as ModuleRef, tenant, {});
   return { jobs, registry, events, as: <T>(fn: () => Promise<T>, who = { tenant: 'acme', principal: 'alice' }) => tenant.run(who, fn) };
 }
 
@@ -47,7 +50,11 @@ describe('AgentJobs.enqueue', () => {
     const enqueue = () => as(() => jobs.enqueue('assistant', { message: 'pay' }, { idempotencyKey: 'order-1' }));
 
     await expect(enqueue()).rejects.toThrow('queue unavailable');
+    // The failed enqueue gave its slot back.
+    const counted = async () => (await redis.keys(`${prefix}active-runs:*`)).length && redis.zcard((await redis.keys(`${prefix}active-runs:*`))[0]!);
+    expect(await counted()).toBe(0);
     const retried = await enqueue();
+    expect(await counted()).toBe(1);
     expect(retried.existing).toBe(false);
     expect(added).toEqual([retried.runId]);
     const again = await enqueue();
@@ -84,6 +91,41 @@ describe('AgentJobs.cancel', () => {
     } finally {
       await worker.close(true);
       await held.quit();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
+
+describe('AgentJobs and the per-tenant cap', () => {
+  it("refuses a tenant's run past its cap with too_many_runs, gives the slot back on cancel and erase, and never counts another tenant's runs", async () => {
+    const prefix = `test:jobs:${randomUUID()}:`;
+    const queue = new Queue<AgentRunJob>('runs', { connection: redis, prefix: `{${prefix}bull}` });
+    try {
+      const { jobs, as } = jobsOn(queue, prefix, 3);
+      const bob = { tenant: 'acme', principal: 'bob' };
+      const first = await as(() => jobs.enqueue('assistant', { message: 'one', conversationId: 'c1' }));
+      await as(() => jobs.enqueue('assistant', { message: 'two', conversationId: 'c2' }));
+      // The cap is the tenant's, whichever of its principals queued.
+      await as(() => jobs.enqueue('assistant', { message: 'three', conversationId: 'c2' }), bob);
+      const refused = as(() => jobs.enqueue('assistant', { message: 'four' }));
+      await expect(refused).rejects.toBeInstanceOf(TooManyRunsError);
+      await expect(refused).rejects.toMatchObject({ code: 'too_many_runs', limit: 3, retryAfterMs: 5_000 });
+      // An idempotent retry of a run that exists is answered, not refused; a new key is refused and stays free.
+      await expect(as(() => jobs.enqueue('assistant', { message: 'five' }, { idempotencyKey: 'k' }))).rejects.toMatchObject({ code: 'too_many_runs' });
+      // Another tenant has its own count.
+      await as(() => jobs.enqueue('assistant', { message: 'other' }), { tenant: 'globex', principal: 'alice' });
+
+      await as(() => jobs.cancel(first.runId));
+      const fifth = await as(() => jobs.enqueue('assistant', { message: 'five' }, { idempotencyKey: 'k' }));
+      expect(await as(() => jobs.enqueue('assistant', { message: 'five' }, { idempotencyKey: 'k' }))).toMatchObject({ runId: fifth.runId, existing: true });
+      await expect(as(() => jobs.enqueue('assistant', { message: 'six' }))).rejects.toMatchObject({ code: 'too_many_runs' });
+
+      // Bob's erasure of his conversation frees his run's slot.
+      expect(await as(() => jobs.erase(bob, { conversationId: 'c2' }), bob)).toBe(1);
+      await as(() => jobs.enqueue('assistant', { message: 'six' }));
+      await expect(as(() => jobs.enqueue('assistant', { message: 'seven' }))).rejects.toMatchObject({ code: 'too_many_runs' });
+    } finally {
       await queue.obliterate({ force: true });
       await queue.close();
     }

@@ -26,6 +26,7 @@ import { decideRefusal, visible } from './approval-access.js';
 import { compareStreamIds, InvalidLastEventIdError, parseStreamId } from './stream-id.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 import { isRunId, RunNotFoundError } from './run-not-found.error.js';
+import { TenantRunQuota } from './tenant-run-quota.js';
 import { followLive } from './follow-live.js';
 
 export interface EnqueueOptions {
@@ -65,6 +66,7 @@ export class AgentJobs implements OnModuleInit {
     private readonly hub: RunStreamHub,
     private readonly approvals: ApprovalRegistry,
     private readonly flow: ApprovalFlow,
+    private readonly quota: TenantRunQuota,
     private readonly moduleRef: ModuleRef,
     private readonly tenant: TenantContext,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
@@ -118,13 +120,18 @@ export class AgentJobs implements OnModuleInit {
       ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
       trace: this.tracer.capture(opts.traceparent),
     };
+    let admitted = false;
     try {
+      // Counted before it exists, so two instances cannot both take the tenant's last slot.
+      await this.quota.admit(owner, runId);
+      admitted = true;
       // The record, its indexes and its first event: one script, one round trip.
       await this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }, { type: 'status', status: 'queued' });
       await this.queue.add('run', job, runJobOptions(this.options, runId, opts));
       await runReplicated(this.registry, owner, runId, this.queue);
     } catch (err) {
-      // Nothing was queued: free the key so the client's retry of this request is not stuck on a dead run.
+      // Nothing was queued: free the slot, and the key so the client's retry of this request is not stuck on a dead run.
+      if (admitted) await this.quota.release(owner, [runId]).catch(() => undefined);
       if (opts.idempotencyKey !== undefined) await this.registry.releaseIdempotencyKey(owner, opts.idempotencyKey, runId).catch(() => undefined);
       throw err;
     }
@@ -141,6 +148,7 @@ export class AgentJobs implements OnModuleInit {
     // One script is the lock: of an answer and a cancel (or two answers), exactly one leaves 'paused'.
     const jobId = await this.registry.answer(owner, runId);
     if (jobId === undefined) throw new RunNotFoundError();
+    await this.quota.enter(owner, runId);
     await this.events.append(owner, runId, { type: 'status', status: 'queued' });
     const job: AgentRunJob = { runId, agent: record.agent, tenant: owner.tenant, principal: owner.principal, roles: owner.roles ? [...owner.roles] : undefined, conversationId: record.conversationId, message: '', answer, trace: this.tracer.capture() };
     await this.queue.add('resume', job, runJobOptions(this.options, jobId));
@@ -188,6 +196,7 @@ export class AgentJobs implements OnModuleInit {
     try {
       const previous = await this.registry.cancel(owner, runId);
       if (previous === undefined) throw new RunNotFoundError();
+      await this.quota.release(owner, [runId]);
       // Its approval is settled too, so approvers no longer see it waiting (a decision racing the cancel loses either way).
       const pause = target.pauseData as ApprovalPauseData | undefined;
       if (previous === 'paused' && pause?.kind === 'approval') await this.approvals.decide(owner.tenant, pause.approvalId, 'denied', owner.principal ?? '', 'the run was cancelled').catch(() => undefined);
@@ -214,6 +223,7 @@ export class AgentJobs implements OnModuleInit {
    */
   async erase(owner: RequestIdentity, scope: { conversationId?: string }): Promise<number> {
     const erased = await this.registry.erase(owner, scope);
+    await this.quota.release(owner, erased.map((run) => run.runId));
     await Promise.all(
       erased.map(async (run) => {
         // A queued run's job may be held by a worker already (a fresh run claims itself with its first write).

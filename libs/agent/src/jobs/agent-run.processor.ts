@@ -19,6 +19,7 @@ import { ApprovalFlow } from './approval-flow.js';
 import type { ApprovalPauseData } from '../tools/approval.js';
 import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from './run-registry.js';
 import { RunClaim } from './run-claim.js';
+import { TenantRunQuota } from './tenant-run-quota.js';
 
 /** Failures worth another attempt (5xx, timeouts, network; outages wait instead); anything else (bad input, policy, bugs) fails the run at once. */
 function retryable(err: unknown): boolean {
@@ -60,6 +61,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     private readonly events: RunEvents,
     private readonly approvals: ApprovalRegistry,
     private readonly flow: ApprovalFlow,
+    private readonly quota: TenantRunQuota,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {
     super();
@@ -229,9 +231,13 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     }
   }
 
-  /** Moves the worker's run to `to` and tells its live stream, with the run's events not written yet, in one round trip. */
+  /**
+   * Moves the worker's run to `to` and tells its live stream, with the run's events not written yet,
+   * in one round trip. A run that leaves the queue for good or pauses stops counting against its tenant's cap.
+   */
   private async mark(claim: RunClaim, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
     await claim.finish(to, fields, [...(await recorder.drain()), event]);
+    if (to !== 'queued') await this.quota.release(claim.owner, [claim.runId]);
   }
 
   private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined, recorder: RunStreamRecorder): Promise<RunResult> {

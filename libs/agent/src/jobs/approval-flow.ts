@@ -13,6 +13,7 @@ import { runReplicated } from './replicated.js';
 import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
 import { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
+import { TenantRunQuota } from './tenant-run-quota.js';
 
 /** The queued run an approval belongs to. */
 export interface ApprovalRun {
@@ -35,6 +36,7 @@ export class ApprovalFlow {
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     private readonly approvals: ApprovalRegistry,
+    private readonly quota: TenantRunQuota,
     @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
   ) {}
 
@@ -69,6 +71,7 @@ export class ApprovalFlow {
     const owner = approval.requestedBy;
     const jobId = await this.registry.answer(owner, approval.runId);
     if (jobId === undefined) return false;
+    await this.quota.enter(owner, approval.runId);
     const decision = status === 'approved' ? 'approve' : 'deny';
     await this.events.append(owner, approval.runId, { type: 'approval.decided', approvalId: approval.approvalId, toolCallId: approval.toolCallId, decision, ...(approver ? { by: approver.principal } : { expired: true }), ...(reason ? { reason } : {}) });
     await this.events.append(owner, approval.runId, { type: 'status', status: 'queued' });

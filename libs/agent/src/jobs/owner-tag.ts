@@ -24,10 +24,14 @@ export function ownerTag(owner: RequestIdentity): string {
  * a run's record, its event stream and the owner's indexes sit in one Redis Cluster slot and one
  * script may touch them together.
  */
+/** The key of a run's record, from its owner's tag (what the tenant's run quota keeps of the owner). */
+export const runRecordKey = (prefix: string, tag: string, runId: string): string => `${prefix}run:{${tag}}:${runId}`;
+
 export function ownerKeys(prefix: string, owner: RequestIdentity) {
-  const t = `{${ownerTag(owner)}}`;
+  const tag = ownerTag(owner);
+  const t = `{${tag}}`;
   return {
-    record: (runId: string) => `${prefix}run:${t}:${runId}`,
+    record: (runId: string) => runRecordKey(prefix, tag, runId),
     events: (runId: string) => `${prefix}run-events:${t}:${runId}`,
     /** Every run of the owner, scored by creation time. */
     runs: `${prefix}runs:${t}`,

@@ -22,8 +22,8 @@ export class RunClaim {
 
   constructor(
     private readonly registry: RunRegistry,
-    private readonly owner: RequestIdentity,
-    private readonly runId: string,
+    readonly owner: RequestIdentity,
+    readonly runId: string,
     /** What the claim sets: start time, attempts, trace. */
     private readonly fields: RunPatch,
     /** Aborted when the claim is refused (the run was erased) or finds a cancel request. */

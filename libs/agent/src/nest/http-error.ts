@@ -49,6 +49,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   store_unavailable: 503,
   invalid_last_event_id: 400,
   too_many_streams: 429,
+  too_many_runs: 429,
   approval_forbidden: 403,
   guardrail_tripped: 422,
   invalid_chat_request: 400,
