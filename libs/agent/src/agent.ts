@@ -24,6 +24,7 @@ import { callModel, checkRunBudget, plannedDrop } from './run/model-call.js';
 import { refreshSummary } from './run/summary.js';
 import { GuardrailTripped, type GuardrailTrip } from './guardrails/guardrail.js';
 import { screen } from './guardrails/screen.js';
+import { screenAnswer, screenReason, screenStage } from './guardrails/side-channels.js';
 import { gatedCall, reparse, screenContext, screenMessage } from './guardrails/run-guardrails.js';
 import { describeToolWork } from './run/history-view.js';
 import { TokenEstimator } from './run/context-window.js';
@@ -223,6 +224,17 @@ export class Agent {
   }
 
   /**
+   * An approver's reason as it may be recorded, before any run reads it: this agent's input
+   * guardrails, as the approver (a tripped one withholds the reason). For a service that records
+   * decisions outside the run, as AgentJobs does in the approval and its events.
+   */
+  async screenApprovalReason(reason: string, approver: MemoryIdentity, roles: readonly string[] = []): Promise<string> {
+    const state = this.newState(randomUUID(), approver, [], {}, [...roles]);
+    // No run is reported: the guardrails' decisions stay out of any run's events.
+    return screenReason({ ...this.context(state), emit: () => undefined }, reason);
+  }
+
+  /**
    * Decides a tool call that waits for an approval (in this agent or in an agent it called as a
    * tool). The approver must be of the same tenant, hold one of the approver roles, and (unless the
    * rule allows it) not be the caller who asked. Approved, the tool runs with exactly the arguments
@@ -313,8 +325,8 @@ export class Agent {
     this.emit(state, { type: 'resume', toolCallId, tool, identity: body.identity, via: action.kind });
     if (sub) return this.resumeAgentCall(state, body, calls, call, sub, action, attemptKey);
     if (action.kind === 'answer') {
-      // A human's answer reaches the model like a message: the input guardrails see it first.
-      const content = this.options.guardrails?.input?.length ? (await screen(this.options.guardrails.input, asContent(action.answer), screenContext(this.context(state), 'input'))).text : asContent(action.answer);
+      // A person's answer: the input guardrails as for a message, then the tool guardrails as for a result.
+      const content = await screenAnswer(this.context(state), asContent(action.answer), tool);
       const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content };
       this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
       return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });
@@ -322,12 +334,13 @@ export class Agent {
     const approval = body.pending.approval!;
     const expired = !(this.now() < Date.parse(approval.expiresAt));
     const approved = action.approve && !expired;
-    const reason = expired ? 'the approval expired' : action.reason;
+    const reason = expired ? 'the approval expired' : action.reason && (await screenReason(this.context(state), action.reason));
     const who = action.approver;
     this.emit(state, { type: 'approval.decided', approvalId: approval.id, toolCallId, tool, decision: approved ? 'approve' : 'deny', ...(who ? { approver: who } : {}), ...(reason ? { reason } : {}), expired });
     if (approved) return this.continueTurn(state, calls, { ...body.results }, new Set([toolCallId]));
     const by = who ? ` by ${who.principal ?? 'an approver'}` : '';
-    const denied: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: `denied${by}${reason ? `: ${reason}` : ''}` };
+    // The approver's words reach the model as the call's result: fenced by the tool guardrails like any result.
+    const denied: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content: await screenStage(this.context(state), 'tool', `denied${by}${reason ? `: ${reason}` : ''}`, tool) };
     this.emit(state, { type: 'tool.end', toolCallId, tool, result: denied.content, isError: false, durationMs: 0 });
     return this.continueTurn(state, calls, { ...body.results, [toolCallId]: denied });
   }
@@ -345,8 +358,10 @@ export class Agent {
     const result = await this.scope(state, start, () => target.reopen(sub, { signal: state.signal, attemptKey, tools: state.runTools }, state.roles, action, link));
     const outcome = this.rollUp(state, target, result, sub.usage, sub.costUsd);
     if ('paused' in outcome) return this.pause(state, { results: {}, paused: { call, ...outcome.paused } }, { ...body.results });
-    this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: outcome.content, isError: outcome.isError ?? false, durationMs: performance.now() - started });
-    const message: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: outcome.content, ...(outcome.isError ? { isError: true } : {}) };
+    // A sub-agent's reply is a result like any other: the tool guardrails see it, as they do when the call does not pause.
+    const content = await screenStage(this.context(state), 'tool', outcome.content, call.name);
+    this.emit(state, { type: 'tool.end', toolCallId: call.id, tool: call.name, result: content, isError: outcome.isError ?? false, durationMs: performance.now() - started });
+    const message: ToolResultMessage = { role: 'tool', toolCallId: call.id, name: call.name, content, ...(outcome.isError ? { isError: true } : {}) };
     return this.continueTurn(state, calls, { ...body.results, [call.id]: message });
   }
 

@@ -329,7 +329,8 @@ export class AgentJobs implements OnModuleInit {
     if (refusal) throw new ApprovalForbiddenError(refusal);
     const expired = !(Date.now() < Date.parse(approval.expiresAt));
     const status = decision.decision === 'approve' && !expired ? 'approved' : 'denied';
-    const reason = expired ? 'the approval expired' : decision.reason;
+    // Redacted before the approval, its events and the continuation's payload keep it; the run fences it when the model reads it.
+    const reason = expired ? 'the approval expired' : decision.reason && (await this.agents.screenApprovalReason(approval.agent, decision.reason, { tenant: caller.tenant, principal: caller.principal, conversationId: approval.conversationId }, caller.roles));
     if (!(await this.flow.settle(approval, status, caller, reason))) return undefined;
     return { approvalId, runId: approval.runId, status };
   }

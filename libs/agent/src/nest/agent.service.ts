@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { validateIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
+import { validateIdentity, type MemoryIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
 import { agentTool } from '../team/team-tool.js';
 import { checkTeam, subConversationIds } from '../team/team-graph.js';
@@ -235,6 +235,11 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   async decide(name: string, checkpoint: unknown, decision: ApprovalDecision, opts: Omit<AgentCallOptions, 'identity'> & { approver: DecideOptions['approver']; attemptKey?: string; outputSchema?: OutputSchema }): Promise<RunResult> {
     const { agent } = this.registered(name);
     return agent.decide(checkpoint, decision, { approver: opts.approver, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.runTools });
+  }
+
+  /** An approver's reason, through the agent's input guardrails, before it is recorded (see Agent.screenApprovalReason). */
+  screenApprovalReason(name: string, reason: string, approver: MemoryIdentity, roles?: readonly string[]): Promise<string> {
+    return this.registered(name).agent.screenApprovalReason(reason, approver, roles);
   }
 
   /** Settles a call whose approval expired undecided, as denied; the run continues as the caller who asked (see Agent.expire). */
