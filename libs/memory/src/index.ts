@@ -3,7 +3,7 @@ export type { MemoryIdentity } from './memory-identity.js';
 export { decodeIdentityKey, encodeIdentityKey, encodeOptionalField, encodeScopePrefix } from './identity-key.js';
 export { CrossTenantAccessError, InvalidIdentityError, MemoryError, MissingPeerDependencyError, StoreUnavailableError } from './memory.errors.js';
 export { setDriverImporter } from './load-peer.js';
-export { DEFAULT_LOAD_LIMIT, isSearchable } from './memory-store.js';
+export { DEFAULT_LOAD_LIMIT, DEFAULT_MAX_IDEMPOTENCY_KEYS, isSearchable } from './memory-store.js';
 export type { AppendOptions, LoadOptions, MemoryAuditEvent, MemoryAuditSink, MemoryMessage, MemoryStore, SearchableMemoryStore, SearchHit, SearchOptions } from './memory-store.js';
 export { assertOwnedBy } from './store-guards.js';
 export { InMemoryStore } from './stores/in-memory.store.js';

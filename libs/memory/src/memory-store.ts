@@ -20,6 +20,9 @@ export interface AppendOptions {
   /**
    * Applies the append at most once per conversation: a retried or replayed append with the same
    * key (the agent uses its runId) is skipped, so a job that dies after writing never writes twice.
+   * Stores remember the newest keys of each conversation only (`maxIdempotencyKeys`, default
+   * {@link DEFAULT_MAX_IDEMPOTENCY_KEYS}): a key that many newer keyed appends have pushed out is
+   * applied again.
    */
   idempotencyKey?: string;
 }
@@ -83,3 +86,11 @@ export function isSearchable(store: MemoryStore): store is SearchableMemoryStore
 }
 
 export const DEFAULT_LOAD_LIMIT = 50;
+
+/**
+ * How many append idempotency keys a store keeps per conversation (the newest). A key exists for a
+ * retry of the same run, which comes seconds or minutes later, not after a thousand newer runs of
+ * the same conversation; without a cap the keys would grow by one per run forever, even when
+ * maxMessages bounds the messages.
+ */
+export const DEFAULT_MAX_IDEMPOTENCY_KEYS = 1_000;

@@ -4,7 +4,7 @@ import { describeMemoryStoreProperties } from '../testing/describe-memory-store-
 import { InMemoryStore } from './in-memory.store.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
 import { encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
-import type { MemoryAuditEvent } from '../memory-store.js';
+import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type MemoryAuditEvent } from '../memory-store.js';
 
 describeMemoryStore('InMemoryStore', { create: () => new InMemoryStore() });
 
@@ -73,6 +73,43 @@ describe('InMemoryStore caps', () => {
     // Forgetting a tenant empties only its own conversations.
     expect(await store.forgetTenant('flood')).toBe(flood);
     expect(await kept('quiet', 4)).toBe(4);
+  });
+});
+
+describe('InMemoryStore append idempotency keys', () => {
+  const id = { tenant: 't', principal: 'p', conversationId: 'c' };
+  const user = (content: string) => ({ role: 'user' as const, content });
+  // The store's own bookkeeping, read raw: the keys it holds for the conversation, oldest first.
+  const appliedOf = (store: InMemoryStore) => {
+    const tenants = (store as unknown as { tenants: Map<string, Map<string, { applied: Set<string> }>> }).tenants;
+    const record = tenants.get(encodeScopePrefix(id.tenant))?.get(encodeIdentityKey(id));
+    return record && [...record.applied];
+  };
+
+  it('keeps the newest maxIdempotencyKeys: a recent retry writes nothing, a key pushed out is applied again, and erasing drops them', async () => {
+    const store = new InMemoryStore({ maxIdempotencyKeys: 3 });
+    for (const run of ['r1', 'r2', 'r3', 'r4', 'r5']) await store.append(id, [user(run)], { idempotencyKey: run });
+    expect(appliedOf(store)).toEqual(['r3', 'r4', 'r5']);
+    await store.append(id, [user('r3 retried')], { idempotencyKey: 'r3' });
+    await store.append(id, [user('r5 retried')], { idempotencyKey: 'r5' });
+    expect((await store.load(id)).map((m) => m.content)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    // By design: r1 fell off after three newer keyed appends, so its retry writes again (and pushes out r3).
+    await store.append(id, [user('r1 retried')], { idempotencyKey: 'r1' });
+    expect((await store.load(id)).map((m) => m.content)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r1 retried']);
+    expect(appliedOf(store)).toEqual(['r4', 'r5', 'r1']);
+    await store.clear(id);
+    expect(appliedOf(store)).toBeUndefined();
+    expect(() => new InMemoryStore({ maxIdempotencyKeys: 0 })).toThrow(/maxIdempotencyKeys/);
+  });
+
+  it(`keeps ${DEFAULT_MAX_IDEMPOTENCY_KEYS} keys per conversation by default, whatever maxMessages`, async () => {
+    const store = new InMemoryStore({ maxMessages: 2 });
+    const extra = 5;
+    for (let i = 0; i < DEFAULT_MAX_IDEMPOTENCY_KEYS + extra; i++) await store.append(id, [user(String(i))], { idempotencyKey: `run-${i}` });
+    const applied = appliedOf(store)!;
+    expect(applied).toHaveLength(DEFAULT_MAX_IDEMPOTENCY_KEYS);
+    expect(applied[0]).toBe(`run-${extra}`);
+    expect(applied.at(-1)).toBe(`run-${DEFAULT_MAX_IDEMPOTENCY_KEYS + extra - 1}`);
   });
 });
 

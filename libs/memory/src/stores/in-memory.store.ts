@@ -1,7 +1,7 @@
 import { encodeIdentityKey, encodeScopePrefix } from '../identity-key.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import { MemoryError } from '../memory.errors.js';
-import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
+import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type AppendOptions, type LoadOptions, type MemoryAuditSink, type MemoryMessage, type SearchableMemoryStore, type SearchHit, type SearchOptions } from '../memory-store.js';
 import { copyMessage } from './copy-message.js';
 import { assertOwnedBy, cosine, resolveIdempotencyKey, pageOf, resolveLimit, resolveOffset, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 
@@ -9,6 +9,7 @@ interface ConversationRecord {
   identity: MemoryIdentity;
   messages: MemoryMessage[];
   embeddings: Array<number[] | undefined>;
+  /** Idempotency keys of applied appends, oldest first (a Set iterates in insertion order). */
   applied: Set<string>;
   /** When an idle conversation expires (ms), with ttlMs. */
   expiresAt?: number;
@@ -21,6 +22,8 @@ export interface InMemoryStoreOptions {
   maxMessages?: number;
   /** A conversation not appended to for this long is gone; @default never */
   ttlMs?: number;
+  /** Keep at most this many append idempotency keys per conversation (oldest dropped); @default 1,000 (DEFAULT_MAX_IDEMPOTENCY_KEYS) */
+  maxIdempotencyKeys?: number;
   /** The clock for ttlMs (tests); @default Date.now */
   now?: () => number;
   /**
@@ -43,10 +46,12 @@ export class InMemoryStore implements SearchableMemoryStore {
   private readonly tenants = new Map<string, Map<string, ConversationRecord>>();
   private total = 0;
   private readonly maxConversations: number;
+  private readonly maxIdempotencyKeys: number;
 
   constructor(private readonly options: InMemoryStoreOptions = {}) {
     this.maxConversations = options.maxConversations ?? DEFAULT_MAX_CONVERSATIONS;
-    for (const k of ['maxMessages', 'ttlMs', 'maxConversations'] as const) {
+    this.maxIdempotencyKeys = options.maxIdempotencyKeys ?? DEFAULT_MAX_IDEMPOTENCY_KEYS;
+    for (const k of ['maxMessages', 'ttlMs', 'maxConversations', 'maxIdempotencyKeys'] as const) {
       const v = options[k];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new MemoryError('invalid_config', `InMemoryStore ${k} must be a positive integer`);
     }
@@ -140,6 +145,8 @@ export class InMemoryStore implements SearchableMemoryStore {
     if (once !== undefined) {
       if (record.applied.has(once)) return;
       record.applied.add(once);
+      // One key in, at most one out: the first in iteration order is the oldest.
+      if (record.applied.size > this.maxIdempotencyKeys) record.applied.delete(record.applied.values().next().value!);
     }
     record.messages.push(...batch);
     record.embeddings.push(...embeddings);

@@ -47,6 +47,14 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
         WITH CHECK (tenant_id = current_setting('agentnest.tenant', true));
     `,
   },
+  {
+    version: 3,
+    // Each append keeps only the newest keys of its conversation: this index finds the cut-off by
+    // walking them newest first, and the rows beyond it, without sorting the conversation's keys.
+    sql: `
+      CREATE INDEX agentnest_appends_newest ON agentnest_appends (tenant_id, principal_id, conversation_id, applied_at, idempotency_key);
+    `,
+  },
 ];
 
 /** Applies pending migrations under an advisory lock, so concurrent instances booting together do it once. */

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
 import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { PostgresStore } from './postgres.store.js';
-import type { MemoryMessage } from '../memory-store.js';
+import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type MemoryMessage } from '../memory-store.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 8 });
 const store = new PostgresStore({ pool });
@@ -51,7 +51,7 @@ describe('PostgresStore specifics', () => {
     const results = await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
     expect(results.flat()).toEqual([]);
     const { rows } = await pool.query('SELECT version FROM agentnest_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
   });
 
   it('has tenant_id in every index, and row-level security forced on the table', async () => {
@@ -96,6 +96,64 @@ describe('PostgresStore specifics', () => {
       ['kittens', 's2'],
     ]);
     expect(hits[0].score).toBeCloseTo(1, 5);
+  });
+
+  // The store's bookkeeping read raw, as the table owner's admin role (row-level security aside).
+  const admin = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as R[];
+    } finally {
+      await client.end();
+    }
+  };
+  const keysOf = async (conversationId: string) => (await admin<{ k: string }>(`SELECT idempotency_key AS k FROM agentnest_appends WHERE conversation_id = $1 ORDER BY applied_at, idempotency_key`, [conversationId])).map((r) => r.k);
+  const messageCount = async (conversationId: string) => (await admin<{ n: number }>(`SELECT count(*)::int AS n FROM agentnest_messages WHERE conversation_id = $1`, [conversationId]))[0].n;
+
+  it('keeps the newest maxIdempotencyKeys rows per conversation: a recent retry writes nothing, a key pushed out is applied again, erasing deletes them', async () => {
+    const capped = new PostgresStore({ pool, maxIdempotencyKeys: 3 });
+    const id = { ...alice, conversationId: 'keys-capped' };
+    const say = (run: string) => capped.append(id, [msg(run)], { idempotencyKey: run });
+    for (const run of ['r1', 'r2', 'r3', 'r4', 'r5']) await say(run);
+    expect(await keysOf(id.conversationId)).toEqual(['r3', 'r4', 'r5']);
+    await say('r3');
+    await say('r5');
+    expect(await messageCount(id.conversationId)).toBe(5);
+    // By design: r1 fell off after three newer keyed appends, so its retry writes again (and pushes out r3).
+    await say('r1');
+    expect(await messageCount(id.conversationId)).toBe(6);
+    expect(await keysOf(id.conversationId)).toEqual(['r4', 'r5', 'r1']);
+    await capped.clear(id);
+    expect(await keysOf(id.conversationId)).toEqual([]);
+    await say('r6');
+    expect(await capped.forgetPrincipal({ tenant: alice.tenant, principal: alice.principal })).toBeGreaterThanOrEqual(1);
+    expect(await keysOf(id.conversationId)).toEqual([]);
+    expect(() => new PostgresStore({ pool, maxIdempotencyKeys: 0 })).toThrow(/maxIdempotencyKeys/);
+  });
+
+  it('still deduplicates against rows written before the cap, and trims them first', async () => {
+    const capped = new PostgresStore({ pool, maxIdempotencyKeys: 3 });
+    const id = { ...alice, conversationId: 'keys-legacy' };
+    // Rows as the earlier version wrote them: applied_at the transaction's now(), here an hour ago.
+    await admin(`INSERT INTO agentnest_appends (tenant_id, principal_id, conversation_id, idempotency_key, applied_at) SELECT '=pg-acme', '=alice', $1, k, now() - interval '1 hour' FROM unnest($2::text[]) k`, [id.conversationId, ['old-1', 'old-2']]);
+    await capped.append(id, [msg('old-2 retried')], { idempotencyKey: 'old-2' });
+    expect(await messageCount(id.conversationId)).toBe(0);
+    for (const run of ['new-1', 'new-2']) await capped.append(id, [msg(run)], { idempotencyKey: run });
+    expect(await keysOf(id.conversationId)).toEqual(['old-2', 'new-1', 'new-2']);
+    expect(await messageCount(id.conversationId)).toBe(2);
+  });
+
+  it(`keeps ${DEFAULT_MAX_IDEMPOTENCY_KEYS} keys per conversation by default, whatever maxMessages`, async () => {
+    const capped = new PostgresStore({ pool, maxMessages: 2 });
+    const id = { ...alice, conversationId: 'keys-default' };
+    const extra = 5;
+    for (let i = 0; i < DEFAULT_MAX_IDEMPOTENCY_KEYS + extra; i++) await capped.append(id, [msg(String(i))], { idempotencyKey: `run-${i}` });
+    const keys = await keysOf(id.conversationId);
+    expect(keys).toHaveLength(DEFAULT_MAX_IDEMPOTENCY_KEYS);
+    expect(keys[0]).toBe(`run-${extra}`);
+    expect(keys.at(-1)).toBe(`run-${DEFAULT_MAX_IDEMPOTENCY_KEYS + extra - 1}`);
+    expect(await messageCount(id.conversationId)).toBe(2);
   });
 
   it('opens its own pool from a URL, migrating when asked', async () => {

@@ -2,7 +2,7 @@ import type { PgPool as Pool, PgPoolClient as PoolClient } from './postgres.clie
 import { encodeIdentityKey, encodeOptionalField as col } from '../identity-key.js';
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
-import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, SearchableMemoryStore, SearchHit, SearchOptions } from '../memory-store.js';
+import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type AppendOptions, type LoadOptions, type MemoryAuditSink, type MemoryMessage, type SearchableMemoryStore, type SearchHit, type SearchOptions } from '../memory-store.js';
 import { MemoryError } from '../memory.errors.js';
 import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 import { migrate } from './postgres.migrations.js';
@@ -15,6 +15,8 @@ export interface PostgresStoreOptions {
   maxMessages?: number;
   /** Messages older than this are neither loaded nor kept (deleted at the conversation's next append); @default never */
   ttlMs?: number;
+  /** Keep at most this many append idempotency keys per conversation (oldest deleted at each keyed append); @default 1,000 (DEFAULT_MAX_IDEMPOTENCY_KEYS) */
+  maxIdempotencyKeys?: number;
 }
 
 // Optional ids are stored with encodeOptionalField ('~' absent, '=' + value), so '' and absent differ.
@@ -35,19 +37,19 @@ export class PostgresStore implements SearchableMemoryStore {
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.pool = options.pool;
-    for (const k of ['maxMessages', 'ttlMs'] as const) {
+    for (const k of ['maxMessages', 'ttlMs', 'maxIdempotencyKeys'] as const) {
       const v = options[k];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new MemoryError('invalid_config', `PostgresStore ${k} must be a positive integer`);
     }
   }
 
   /** A store with its own pool (ended by `close()`); pg is loaded on demand. Runs migrations when asked. */
-  static async fromUrl(url: string, opts: { migrate?: boolean; onAudit?: MemoryAuditSink; max?: number; maxMessages?: number; ttlMs?: number } = {}): Promise<PostgresStore> {
+  static async fromUrl(url: string, opts: { migrate?: boolean; onAudit?: MemoryAuditSink; max?: number; maxMessages?: number; ttlMs?: number; maxIdempotencyKeys?: number } = {}): Promise<PostgresStore> {
     const pg = await loadDriver<{ default: { Pool: new (o: object) => Pool } }>('pg', 'PostgresStore');
     const pool = new pg.default.Pool({ connectionString: url, max: opts.max ?? 10 });
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    const store = new PostgresStore({ pool, onAudit: opts.onAudit, maxMessages: opts.maxMessages, ttlMs: opts.ttlMs });
+    const store = new PostgresStore({ pool, onAudit: opts.onAudit, maxMessages: opts.maxMessages, ttlMs: opts.ttlMs, maxIdempotencyKeys: opts.maxIdempotencyKeys });
     store.owned = true;
     if (opts.migrate) await store.migrate();
     return store;
@@ -123,8 +125,10 @@ export class PostgresStore implements SearchableMemoryStore {
       // Serialise appends to one conversation so each batch gets contiguous sequence numbers.
       await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [encodeIdentityKey(id)]);
       if (once !== undefined) {
+        // clock_timestamp(), not now() (the transaction's start): taken under the lock, it orders the
+        // conversation's keys as they were applied, which the cap below relies on.
         const marked = await c.query(
-          `INSERT INTO agentnest_appends (tenant_id, principal_id, conversation_id, idempotency_key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+          `INSERT INTO agentnest_appends (tenant_id, principal_id, conversation_id, idempotency_key, applied_at) VALUES ($1, $2, $3, $4, clock_timestamp()) ON CONFLICT DO NOTHING`,
           [t, p, id.conversationId, once],
         );
         if (marked.rowCount === 0) return;
@@ -136,8 +140,17 @@ export class PostgresStore implements SearchableMemoryStore {
          ORDER BY u.i`,
         [t, p, id.conversationId, batch.map((m) => JSON.stringify(m)), embeddings.map((v) => (v ? JSON.stringify(v) : null)), embeddings.map((v) => (v ? Math.hypot(...v) : null))],
       );
-      const { maxMessages, ttlMs } = this.options;
-      // Caps are applied where the conversation grows, under the same lock: expired, then beyond the newest maxMessages.
+      const { maxMessages, ttlMs, maxIdempotencyKeys } = this.options;
+      // Caps are applied where the conversation grows, under the same lock: expired, then beyond the
+      // newest maxMessages, and idempotency keys beyond the newest maxIdempotencyKeys.
+      if (once !== undefined) {
+        await c.query(
+          `DELETE FROM agentnest_appends WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3 AND (applied_at, idempotency_key) <= (
+             SELECT applied_at, idempotency_key FROM agentnest_appends WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3
+             ORDER BY applied_at DESC, idempotency_key DESC OFFSET $4 LIMIT 1)`,
+          [t, p, id.conversationId, maxIdempotencyKeys ?? DEFAULT_MAX_IDEMPOTENCY_KEYS],
+        );
+      }
       if (ttlMs !== undefined) {
         await c.query(`DELETE FROM agentnest_messages WHERE tenant_id = $1 AND principal_id = $2 AND conversation_id = $3 AND created_at <= now() - $4::bigint * interval '1 millisecond'`, [t, p, id.conversationId, ttlMs]);
       }

@@ -4,7 +4,8 @@ import { Cluster, Redis } from 'ioredis';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
 import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
-import type { MemoryAuditEvent } from '../memory-store.js';
+import type { MemoryIdentity } from '../memory-identity.js';
+import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type MemoryAuditEvent } from '../memory-store.js';
 import { RedisStore } from './redis.store.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
@@ -90,6 +91,85 @@ describe('RedisStore specifics', () => {
     await client.quit();
     const connectionChatter = new Set(['hello', 'client', 'info', 'select', 'quit', 'ping']);
     expect(seen.filter((c) => !connectionChatter.has(c))).toEqual(['multi', 'rpush', 'ltrim', 'pexpire', 'exec', 'lrange']);
+  });
+
+  // The conversation's list and applied-keys keys, as the store names them.
+  const keysOf = (store: RedisStore, id: MemoryIdentity) => {
+    const list = (store as unknown as { keyOf(id: MemoryIdentity): string }).keyOf(id);
+    return { list, applied: `${list}:applied` };
+  };
+  const say = (store: RedisStore, run: string) => store.append(alice, [{ role: 'user', content: run }], { idempotencyKey: run });
+
+  it.each([
+    ['one Redis', () => redis],
+    ['a cluster', () => cluster],
+  ])('on %s keeps the newest maxIdempotencyKeys in a sorted set with the list’s TTL, and erasing drops them', async (_where, client) => {
+    const store = new RedisStore({ redis: client(), prefix: freshPrefix(), maxIdempotencyKeys: 3, ttlMs: 60_000 });
+    const { list, applied } = keysOf(store, alice);
+    for (const run of ['r1', 'r2', 'r3', 'r4', 'r5']) await say(store, run);
+    expect(await client().zrange(applied, 0, '-1')).toEqual(['r3', 'r4', 'r5']);
+    expect(await client().pttl(applied)).toBeGreaterThan(50_000);
+    await say(store, 'r3');
+    await say(store, 'r5');
+    expect(await client().llen(list)).toBe(5);
+    // By design: r1 fell off after three newer keyed appends, so its retry writes again (and pushes out r3).
+    await say(store, 'r1');
+    expect(await client().lrange(list, 0, -1)).toHaveLength(6);
+    expect(await client().zrange(applied, 0, '-1')).toEqual(['r4', 'r5', 'r1']);
+    await store.clear(alice);
+    expect(await client().exists(list, applied)).toBe(0);
+    expect(() => new RedisStore({ redis, maxIdempotencyKeys: 0 })).toThrow(/maxIdempotencyKeys/);
+  });
+
+  it(`keeps ${DEFAULT_MAX_IDEMPOTENCY_KEYS} keys per conversation by default, whatever maxMessages`, async () => {
+    const store = new RedisStore({ redis, prefix: freshPrefix(), maxMessages: 2 });
+    const extra = 5;
+    for (let i = 0; i < DEFAULT_MAX_IDEMPOTENCY_KEYS + extra; i++) await say(store, `run-${i}`);
+    const { list, applied } = keysOf(store, alice);
+    expect(await redis.zcard(applied)).toBe(DEFAULT_MAX_IDEMPOTENCY_KEYS);
+    expect(await redis.zrange(applied, 0, '0')).toEqual([`run-${extra}`]);
+    expect(await redis.zrange(applied, -1, '-1')).toEqual([`run-${DEFAULT_MAX_IDEMPOTENCY_KEYS + extra - 1}`]);
+    expect(await redis.llen(list)).toBe(2);
+  });
+
+  it('still deduplicates against a plain set written by an earlier version, then turns it into the capped sorted set', async () => {
+    const store = new RedisStore({ redis, prefix: freshPrefix(), maxIdempotencyKeys: 10 });
+    const { list, applied } = keysOf(store, alice);
+    await say(store, 'seed');
+    await redis.del(applied);
+    await redis.sadd(applied, 'old-1', 'old-2', 'old-3');
+    await redis.pexpire(applied, 60_000);
+    await say(store, 'old-2');
+    expect(await redis.type(applied)).toBe('set'); // a duplicate is answered from the old set as it is
+    await say(store, 'new-1');
+    expect(await redis.llen(list)).toBe(2);
+    expect(await redis.type(applied)).toBe('zset');
+    // The old keys are older than any new one; the set's TTL is kept though this store sets none.
+    expect(await redis.zrange(applied, 0, '-1', 'WITHSCORES')).toEqual(['old-1', '0', 'old-2', '0', 'old-3', '0', 'new-1', '1']);
+    expect(await redis.pttl(applied)).toBeGreaterThan(50_000);
+    await say(store, 'old-3');
+    await say(store, 'new-1');
+    expect(await redis.llen(list)).toBe(2);
+    await store.clear(alice);
+    expect(await redis.exists(list, applied)).toBe(0);
+  });
+
+  it('keeps at most maxIdempotencyKeys of an old plain set, and forgetting a tenant removes one', async () => {
+    const store = new RedisStore({ redis, prefix: freshPrefix(), maxIdempotencyKeys: 3 });
+    const bob = { ...alice, principal: 'bob' };
+    for (const id of [alice, bob]) {
+      const { list, applied } = keysOf(store, id);
+      await redis.rpush(list, JSON.stringify([id.tenant, id.principal, id.conversationId, { role: 'user', content: 'before' }]));
+      await redis.sadd(applied, ...Array.from({ length: 50 }, (_, i) => `old-${i}`));
+    }
+    await say(store, 'new-1');
+    const { applied } = keysOf(store, alice);
+    expect(await redis.zcard(applied)).toBe(3);
+    expect(await redis.zrange(applied, -1, '-1')).toEqual(['new-1']);
+    // bob's conversation was never appended to again: its old set is still a set, and goes with the tenant.
+    expect(await redis.type(keysOf(store, bob).applied)).toBe('set');
+    expect(await store.forgetTenant('acme')).toBe(2);
+    expect(await redis.exists(keysOf(store, bob).applied, applied)).toBe(0);
   });
 
   it('opens its own connection from a URL and closes it', async () => {

@@ -4,7 +4,7 @@ import { decodeIdentityKey, encodeIdentityKey, encodeScopePrefix } from '../iden
 import { loadDriver } from '../load-peer.js';
 import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import { MemoryError } from '../memory.errors.js';
-import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
+import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type AppendOptions, type LoadOptions, type MemoryAuditSink, type MemoryMessage, type MemoryStore } from '../memory-store.js';
 import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, validateMessages, validateScopeField } from '../store-guards.js';
 
 export interface RedisStoreOptions {
@@ -16,6 +16,8 @@ export interface RedisStoreOptions {
   ttlMs?: number;
   /** Keep at most this many messages per conversation (oldest dropped); @default unlimited */
   maxMessages?: number;
+  /** Keep at most this many append idempotency keys per conversation (oldest dropped); @default 1,000 (DEFAULT_MAX_IDEMPOTENCY_KEYS) */
+  maxIdempotencyKeys?: number;
   /** Keys per SCAN step and per UNLINK batch when forgetting; @default 500 */
   scanCount?: number;
   onAudit?: MemoryAuditSink;
@@ -25,13 +27,35 @@ export interface RedisStoreOptions {
 type Element = [tenant: string | null, principal: string | null, conversationId: string, message: MemoryMessage];
 
 const TAG_LENGTH = 22;
-// The set of applied idempotency keys sits beside the list. An encoded identity key never ends in an
+// The applied idempotency keys sit beside the list. An encoded identity key never ends in an
 // unescaped ':', so "<identity key>:applied" cannot be the key of another conversation.
 const APPLIED = ':applied';
 
-// KEYS: list, applied set. ARGV: idempotency key, maxMessages (0 = none), ttlMs (0 = none), elements...
-const APPEND_ONCE = `if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
+// KEYS: list, applied keys. ARGV: idempotency key, maxMessages (0 = none), ttlMs (0 = none), keys
+// kept, elements...
+// The applied keys are a sorted set scored by arrival (the newest score + 1), so the oldest beyond
+// `keys kept` can be trimmed. A conversation written by an earlier version holds a plain set there,
+// in no order: the script answers from it first, then turns it into the sorted set at score 0 (older
+// than any key added since), keeping its TTL and at most `keys kept` of its members, picked at random
+// as their age is unknown. ZADDs go 500 members at a time: unpack() is limited by Lua's C stack.
+const APPEND_ONCE = `local applied, once, kept = KEYS[2], ARGV[1], tonumber(ARGV[4])
+if redis.call('TYPE', applied).ok == 'set' then
+  if redis.call('SISMEMBER', applied, once) == 1 then return 0 end
+  local ttl = redis.call('PTTL', applied)
+  local old = redis.call('SRANDMEMBER', applied, kept)
+  redis.call('UNLINK', applied)
+  for i = 1, #old, 500 do
+    local batch = {}
+    for j = i, math.min(i + 499, #old) do batch[#batch + 1] = 0 batch[#batch + 1] = old[j] end
+    redis.call('ZADD', applied, unpack(batch))
+  end
+  if ttl > 0 then redis.call('PEXPIRE', applied, ttl) end
+end
+if redis.call('ZSCORE', applied, once) then return 0 end
+local newest = redis.call('ZRANGE', applied, -1, -1, 'WITHSCORES')
+redis.call('ZADD', applied, (tonumber(newest[2]) or 0) + 1, once)
+redis.call('ZREMRANGEBYRANK', applied, 0, -kept - 1)
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 5))
 if tonumber(ARGV[2]) > 0 then redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1) end
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
 return 1`;
@@ -62,7 +86,10 @@ export class RedisStore implements MemoryStore {
     this.owned = owned;
     if (/[{}]/.test(this.prefix)) throw new MemoryError('invalid_config', 'RedisStore prefix must not contain { or }');
     if (options.ttlMs !== undefined && !(Number.isInteger(options.ttlMs) && options.ttlMs > 0)) throw new MemoryError('invalid_config', 'RedisStore ttlMs must be a positive integer');
-    if (options.maxMessages !== undefined && !(Number.isInteger(options.maxMessages) && options.maxMessages > 0)) throw new MemoryError('invalid_config', 'RedisStore maxMessages must be a positive integer');
+    for (const k of ['maxMessages', 'maxIdempotencyKeys'] as const) {
+      const v = options[k];
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new MemoryError('invalid_config', `RedisStore ${k} must be a positive integer`);
+    }
   }
 
   /** A store with its own connection (closed by `close()`); ioredis is loaded on demand. */
@@ -103,7 +130,8 @@ export class RedisStore implements MemoryStore {
     const elements = batch.map((m) => JSON.stringify([id.tenant ?? null, id.principal ?? null, id.conversationId, m] satisfies Element));
     if (once !== undefined) {
       // One script: the marker and the batch land together or not at all, still one round trip.
-      await (this.redis as Scripted).agentnestAppendOnce(key, key + APPLIED, once, this.options.maxMessages ?? 0, this.options.ttlMs ?? 0, ...elements);
+      const { maxMessages, ttlMs, maxIdempotencyKeys } = this.options;
+      await (this.redis as Scripted).agentnestAppendOnce(key, key + APPLIED, once, maxMessages ?? 0, ttlMs ?? 0, maxIdempotencyKeys ?? DEFAULT_MAX_IDEMPOTENCY_KEYS, ...elements);
       return;
     }
     // One MULTI: the batch lands contiguously with its trim and expiry, in one round trip.
