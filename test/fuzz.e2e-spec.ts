@@ -57,7 +57,17 @@ const schemaLike: fc.Arbitrary<unknown> = fc.oneof(
   ),
   fc.jsonValue({ maxDepth: 4 }),
   fc.integer({ min: 1, max: 3_000 }).map((n) => ({ allOf: Array.from({ length: n }, (_, i) => ({ minLength: i })) })),
+  // References fanned out over one wide definition: small text, large once expanded (the 24 KB shape is 50 x 880).
+  fc.tuple(fc.integer({ min: 1, max: 900 }), fc.integer({ min: 1, max: 60 })).map(([width, refs]) => ({
+    type: 'object',
+    definitions: { wide: { type: 'object', properties: Object.fromEntries(Array.from({ length: width }, (_, i) => [`p${i}`, { type: 'string' }])) } },
+    properties: Object.fromEntries(Array.from({ length: refs }, (_, i) => [`r${i}`, { $ref: '#/definitions/wide' }])),
+  })),
 );
+/** A valid body plus n unknown fields: what the error message costs must not grow with n. */
+const unknownFields = fc.oneof({ weight: 40, arbitrary: fc.constant(20) }, { weight: 8, arbitrary: fc.constant(2_000) }, { weight: 1, arbitrary: fc.constant(60_000) }).map((n) => JSON.stringify({ message: 'hi', ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, i])) }));
+/** Last-Event-IDs a stream never sent: far past its newest event, or at the edge of what parses. */
+const futureEventId = fc.constantFrom('9999999999999-0', `${Date.now() + 3_600_000}-0`, '18446744073709551615-18446744073709551615', '1-99999999999999999999');
 
 /** Valid-looking values for a JSON Schema (the request schemas are simple: objects of strings). */
 function fromSchema(schema: Json | undefined, name = ''): fc.Arbitrary<unknown> {
@@ -145,7 +155,7 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
     expect(operations.length).toBeGreaterThanOrEqual(12);
 
     const paramValue = (name: string): fc.Arbitrary<string> => {
-      const real = name === 'runId' ? [completed, paused, randomUUID()] : name === 'agent' ? ['assistant'] : name === 'conversationId' ? ['fuzz', 'c1'] : [];
+      const real = name === 'runId' ? [completed, paused, randomUUID()] : name === 'agent' ? ['assistant'] : name === 'conversationId' ? ['fuzz', 'c1', 'jane.doe@example.com'] : [];
       return fc.oneof({ weight: 8, arbitrary: real.length ? fc.constantFrom(...real) : garbageString }, { weight: 2, arbitrary: garbageString }, { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%ED%A0%80', '..%2f..%2f', '%2e%2e') });
     };
     const queryValue = (p: Operation['params'][number]): fc.Arbitrary<string> =>
@@ -166,6 +176,7 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
         { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v)) },
         { weight: 1, arbitrary: garbageString },
         { weight: 1, arbitrary: hugeString },
+        { weight: 1, arbitrary: unknownFields },
         { weight: 1, arbitrary: fc.constant(undefined) },
       );
       return fc
@@ -178,7 +189,7 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
           ),
           contentType: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', undefined) }),
           encoding: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('gzip', 'br', 'identity') }),
-          extra: fc.record({ 'last-event-id': headerGarbage.map(headerSafe), 'idempotency-key': headerGarbage.map(headerSafe), traceparent: headerGarbage.map(headerSafe) }, { requiredKeys: [] }),
+          extra: fc.record({ 'last-event-id': fc.oneof({ weight: 3, arbitrary: headerGarbage.map(headerSafe) }, { weight: 1, arbitrary: futureEventId }), 'idempotency-key': headerGarbage.map(headerSafe), traceparent: headerGarbage.map(headerSafe) }, { requiredKeys: [] }),
           body: bodies,
         })
         .map(({ params, query, auth: authorization, contentType, encoding, extra, body }) => {
@@ -198,6 +209,7 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
     const byOperation: Record<string, Record<string, number>> = {};
     const fiveHundreds: string[] = [];
     let slowest = 0;
+    let largestError = 0;
 
     // /health is probed all along; it must stay up and quick.
     let fuzzing = true;
@@ -223,7 +235,12 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
         // A live event stream stays open by design: its headers are the answer.
         let code = '';
         if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) await res.body?.cancel();
-        else code = /"code":"(\w+)"/.exec(await res.text())?.[1] ?? '';
+        else {
+          const text = await res.text();
+          code = /"code":"(\w+)"/.exec(text)?.[1] ?? '';
+          // An error says what is wrong in a few lines, however much was sent.
+          if (res.status >= 400) largestError = Math.max(largestError, Buffer.byteLength(text));
+        }
         const cls = `${Math.floor(res.status / 100)}xx`;
         byClass[cls] = (byClass[cls] ?? 0) + 1;
         const outcome = code ? `${res.status} ${code}` : String(res.status);
@@ -241,7 +258,7 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
     // The figures go into the issue note.
     console.log(
       `fuzz: ${requests.length} requests over ${operations.length} operations in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(byClass)}; ` +
-        `slowest answer ${slowest.toFixed(0)} ms; /health ${healthTimes.length} probes, p50 ${sortedHealth[Math.floor(sortedHealth.length / 2)]?.toFixed(1)} ms, max ${sortedHealth.at(-1)?.toFixed(1)} ms; ` +
+        `slowest answer ${slowest.toFixed(0)} ms; largest error body ${largestError} bytes; /health ${healthTimes.length} probes, p50 ${sortedHealth[Math.floor(sortedHealth.length / 2)]?.toFixed(1)} ms, max ${sortedHealth.at(-1)?.toFixed(1)} ms; ` +
         `unhandled rejections ${rejections.length}\n${Object.entries(byOperation).map(([op, s]) => `  ${op}: ${JSON.stringify(s)}`).join('\n')}`,
     );
     expect(requests.length).toBeGreaterThanOrEqual(10_000);
@@ -249,6 +266,7 @@ describe('fuzz: generated requests against every OpenAPI operation', () => {
     expect(rejections).toEqual([]);
     // Bounds that only a hang or a frozen event loop can break (typical answers take milliseconds).
     expect(slowest).toBeLessThan(10_000);
+    expect(largestError).toBeLessThan(4_096);
     expect(sortedHealth.at(-1)!).toBeLessThan(3_000);
     expect((await api.http.get('/health')).status).toBe(200);
   }, 240_000);
