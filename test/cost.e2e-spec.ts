@@ -56,6 +56,49 @@ describe('tenant budgets and usage over HTTP', () => {
   });
 });
 
+describe('honest tenant holds over HTTP', () => {
+  let api: Api;
+  beforeAll(async () => {
+    // Cheap input, dear output: 1,024 output tokens ($0.2048) would not fit acme's $0.05, nor 64 ($0.0128) globex's $0.01.
+    api = await startApi(env({ LLM_PRICING: JSON.stringify({ 'demo-1': { input: 1, output: 200 } }), TENANT_BUDGETS: JSON.stringify({ acme: { dailyUsd: 0.05 }, globex: { dailyUsd: 0.01 } }) }));
+  });
+  afterAll(() => api.close());
+  const run = (key: string, message: string) => api.http.post('/v1/agents/assistant/runs').set(bearer(key)).send({ message });
+  const usage = async (key: string) => (await api.http.get('/v1/usage').set(bearer(key))).body;
+
+  it("answers a tenant's first call within a small budget, its reply cut at the output the budget could hold", async () => {
+    // The demo model echoes the message: ~750 tokens, more than the budget leaves room for.
+    const res = await run(KEYS.acmeAlice, 'please say all of this back to me '.repeat(90));
+    expect(res.status).toBe(200);
+    const limited = (res.body.narrative as string[]).map((l) => /^Reply limited to (\d+) tokens \(of 1024\): that is what the tenant's daily budget has left$/.exec(l)).find(Boolean);
+    expect(limited).toBeTruthy();
+    const granted = Number(limited![1]);
+    expect(granted).toBeGreaterThanOrEqual(64);
+    expect(res.body).toMatchObject({ status: 'completed', finishReason: 'length', usage: { outputTokens: granted } });
+
+    const acme = await usage(KEYS.acmeBob);
+    expect(acme.rows).toEqual([expect.objectContaining({ calls: 1, inputTokens: res.body.usage.inputTokens, outputTokens: granted })]);
+    expect(acme.totals.costUsd).toBeCloseTo((res.body.usage.inputTokens * 1 + granted * 200) / 1e6, 6);
+    expect(acme.totals.costUsd).toBeLessThanOrEqual(0.05);
+
+    // What is left cannot hold a small reply: refused with the stable code, and told the truth.
+    const next = await run(KEYS.acmeBob, 'and once more');
+    expect(next.status).toBe(402);
+    expect(next.body.error.code).toBe('budget_exhausted');
+    expect(next.body.error.message).toMatch(/^this model call would exceed the tenant's daily budget of \$0\.05: it needs at least \$0\.01\d*, and \$0\.04\d* of it is spent$/);
+    expect((await usage(KEYS.acmeAlice)).rows).toEqual(acme.rows);
+  });
+
+  it('refuses a call bigger than the whole budget as "would exceed", never "spent", with nothing used', async () => {
+    const res = await run(KEYS.globexAlice, 'hello');
+    expect(res.status).toBe(402);
+    expect(res.body.error.code).toBe('budget_exhausted');
+    expect(res.body.error.message).toMatch(/^this model call would exceed the tenant's daily budget of \$0\.01: it needs at least \$0\.01\d*, and none of it is used yet$/);
+    expect(res.body.error.message).not.toMatch(/is spent/);
+    expect(await usage(KEYS.globexAlice)).toMatchObject({ rows: [], totals: { costUsd: 0 } });
+  });
+});
+
 describe('per-run budget over HTTP', () => {
   let api: Api;
   beforeAll(async () => {

@@ -13,12 +13,34 @@ export interface TenantBudgets {
   tenants?: Record<string, TenantBudget>;
 }
 
+/**
+ * What a model call asks the ledger to hold. Its input is known before the call (a fixed cost); its
+ * output is not, so the hold pays for a number of output tokens and the call is then sent with no more
+ * room than that (maxTokens), which is what keeps the hold honest.
+ */
+export interface HoldRequest {
+  /** The input's estimated cost: fixed once the request is built. */
+  fixedUsd: number;
+  /** The price of one output token. */
+  perOutputTokenUsd: number;
+  /** The output tokens the call would like: its maxTokens, or DEFAULT_OUTPUT_ESTIMATE without one. */
+  wantOutputTokens: number;
+}
+
 /** Money held for one model call until it settles. */
 export interface Reservation {
   tenant: string;
   day: string;
   month: string;
+  /** Micro-USD held: the fixed part and the granted output tokens at their price. */
   estimateMicros: number;
+  /** Output tokens the hold pays for: all that were wanted, or fewer when the budget left is tight. */
+  grantedOutputTokens: number;
+  /**
+   * The tenant's limit with the least room left, which sized the grant. When set, the call must be
+   * sent with maxTokens = grantedOutputTokens; absent when the tenant has no limit (the call goes as asked).
+   */
+  limit?: 'day' | 'month';
 }
 
 /** What one model call actually cost, recorded against the tenant's usage. */
@@ -43,25 +65,107 @@ export interface UsageRow {
 }
 
 /**
- * Per-tenant spend, shared by every instance: a model call first reserves its estimated cost (refused
- * when it would pass the tenant's daily or monthly limit), then settles with the actual cost.
+ * Per-tenant spend, shared by every instance: a model call first reserves what it may cost (its input,
+ * and as many output tokens as the tenant's daily and monthly limits leave room for), is sent capped at
+ * that many output tokens, then settles with the actual cost.
  */
 export interface CostLedger {
   /** True when some tenant has a limit: every agent then needs a price for its model. */
   readonly budgeted: boolean;
-  /** Holds `estimateUsd` of the tenant's budget; throws BudgetExhaustedError when it does not fit. */
-  reserve(tenant: string, estimateUsd: number): Promise<Reservation>;
+  /**
+   * Holds the fixed cost and as many of the wanted output tokens as the room left allows (see sizeHold),
+   * checking and taking in one atomic step; throws BudgetExhaustedError when not even the fixed cost and
+   * MIN_OUTPUT_TOKENS fit.
+   */
+  reserve(tenant: string, hold: HoldRequest): Promise<Reservation>;
   /** Replaces the hold with the actual cost and records usage; without a charge (the call failed) the hold is released. */
   settle(reservation: Reservation, charge?: LedgerCharge): Promise<void>;
   /** The tenant's usage by day, agent and model, for days `from`..`to` (YYYY-MM-DD, inclusive). */
   usage(tenant: string, range: { from: string; to: string }): Promise<UsageRow[]>;
 }
 
+/** Where the tenant's budget stood when a call was refused (USD). */
+export interface BudgetStanding {
+  limitUsd: number;
+  /** Settled spend of the period. */
+  spentUsd: number;
+  /** Held for calls not settled yet. */
+  heldUsd: number;
+  /** The least the refused call needed: its input and MIN_OUTPUT_TOKENS of output. */
+  neededUsd: number;
+}
+
 /** The tenant's daily or monthly budget cannot cover the next model call. */
 export class BudgetExhaustedError extends AgentError {
-  constructor(readonly period: 'day' | 'month') {
-    super('budget_exhausted', `the tenant's ${period === 'day' ? 'daily' : 'monthly'} budget is spent`);
+  constructor(
+    readonly period: 'day' | 'month',
+    readonly standing?: BudgetStanding,
+  ) {
+    super('budget_exhausted', refusal(period, standing));
   }
+}
+
+/**
+ * Says "spent" only when settled spend reached the limit; otherwise the call is bigger than what is
+ * left, and the message says how much is spent and held so a tenant at $0 of usage is not told
+ * its budget is gone.
+ */
+function refusal(period: 'day' | 'month', s: BudgetStanding | undefined): string {
+  const budget = `the tenant's ${period === 'day' ? 'daily' : 'monthly'} budget`;
+  if (!s) return `${budget} cannot cover this model call`;
+  if (s.spentUsd >= s.limitUsd) return `${budget} of ${formatUsd(s.limitUsd)} is spent`;
+  const used = [s.spentUsd > 0 ? `${formatUsd(s.spentUsd)} of it is spent` : '', s.heldUsd > 0 ? `${formatUsd(s.heldUsd)} is held for calls in progress` : ''].filter(Boolean).join(' and ');
+  return `this model call would exceed ${budget} of ${formatUsd(s.limitUsd)}: it needs at least ${formatUsd(s.neededUsd)}, and ${used || 'none of it is used yet'}`;
+}
+
+/** USD for people: cents from a dollar up, else 4 significant digits, at least 2 decimals ($0.40, $0.0213), never float noise. */
+export function formatUsd(usd: number): string {
+  if (!Number.isFinite(usd)) return `$${usd}`;
+  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
+  const [whole, decimals = ''] = Number(usd.toPrecision(4)).toFixed(12).replace(/0+$/, '').split('.');
+  return `$${whole}.${decimals.padEnd(2, '0')}`;
+}
+
+/**
+ * Fewest output tokens worth sending a call for: below this a reply cannot hold a sentence or one tool
+ * call with its arguments, so the call would spend its input cost on a cut-off answer. A call that
+ * wants fewer needs only what it wants.
+ */
+export const MIN_OUTPUT_TOKENS = 64;
+
+/** A hold in the ledgers' units: whole micro-USD for the fixed part, fractional micro-USD per output token. */
+export interface HoldMicros {
+  fixed: number;
+  perToken: number;
+  want: number;
+  least: number;
+}
+
+export function holdMicros(hold: HoldRequest): HoldMicros {
+  const want = Number.isFinite(hold.wantOutputTokens) ? Math.max(1, Math.floor(hold.wantOutputTokens)) : 1;
+  // Rounded to a billionth of a micro-dollar: $15/M is 15, not 15.000000000000002, so grants are not a token short.
+  const perToken = Math.max(0, Math.round((hold.perOutputTokenUsd || 0) * 1e15) / 1e9);
+  return { fixed: Math.max(0, toMicros(hold.fixedUsd || 0, true)), perToken, want, least: Math.min(MIN_OUTPUT_TOKENS, want) };
+}
+
+/**
+ * Sizes a hold against `room` micro-USD left (undefined: no limit): every wanted output token if they
+ * fit, else as many as do; undefined when not even the fixed part and `least` tokens fit. The Redis
+ * ledger's script does the same arithmetic; a ledger of your own can call this inside its atomic step.
+ */
+export function sizeHold(h: HoldMicros, room: number | undefined): { grantedOutputTokens: number; micros: number } | undefined {
+  const cost = (tokens: number) => h.fixed + Math.ceil(tokens * h.perToken);
+  if (room === undefined) return { grantedOutputTokens: h.want, micros: cost(h.want) };
+  let granted = h.perToken > 0 ? Math.min(h.want, Math.floor((room - h.fixed) / h.perToken)) : h.want;
+  // The division may round up to a whole token that does not quite fit.
+  if (granted > 0 && cost(granted) > room) granted--;
+  if (granted < h.least || cost(granted) > room) return undefined;
+  return { grantedOutputTokens: granted, micros: cost(granted) };
+}
+
+/** The refusal of hold `h` under the period's `limitUsd`, where `used` micro-USD are spent or held and `held` of them held. */
+export function refuseHold(period: 'day' | 'month', limitUsd: number, used: number, held: number, h: HoldMicros): BudgetExhaustedError {
+  return new BudgetExhaustedError(period, { limitUsd, spentUsd: (used - held) / 1e6, heldUsd: held / 1e6, neededUsd: (h.fixed + Math.ceil(h.least * h.perToken)) / 1e6 });
 }
 
 /** USD as whole micro-dollars, so concurrent sums never drift; estimates round up, charges to nearest. */

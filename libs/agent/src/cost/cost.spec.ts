@@ -7,7 +7,7 @@ import { AgentConfigError } from '../agent.errors.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { defineTool } from '../tools/tool.js';
 import { BudgetExhaustedError, period, type CostLedger } from './cost-ledger.js';
-import { estimateCostUsd } from './estimate.js';
+import { estimateCostUsd, holdFor } from './estimate.js';
 import { addUsage, costOf, noUsage, usageSince } from './pricing.js';
 import { InMemoryCostLedger } from './in-memory-cost-ledger.js';
 import { RedisCostLedger } from './redis-cost-ledger.js';
@@ -18,6 +18,8 @@ const usage = { inputTokens: 1000, outputTokens: 500, totalTokens: 1500 };
 const step = defineTool({ name: 'step', description: 'one more step', inputSchema: { type: 'object' }, execute: () => 'done' });
 const alwaysTools = () => mock({ respond: () => ({ toolCalls: [{ name: 'step', args: {} }] }), usage });
 const acme = { tenant: 'acme', principal: 'alice', conversationId: 'c' };
+/** A hold of a fixed cost only (no output priced): the plain "does $x fit" question. */
+const fixed = (usd: number) => ({ fixedUsd: usd, perOutputTokenUsd: 0, wantOutputTokens: 1 });
 
 describe('run costBudget', () => {
   it('halts at the next step boundary once spent, with status budget_exceeded and the events to show it', async () => {
@@ -96,6 +98,13 @@ describe('estimateCostUsd', () => {
     expect(estimateCostUsd({ ...req, maxTokens: undefined }, pricingTable.m)).toBeCloseTo((1000 + 1024 * 2) / 1e6, 12);
     expect(estimateCostUsd(req, undefined)).toBe(0);
   });
+
+  it('splits a hold into the fixed input and the output tokens wanted at their price', () => {
+    const req = { model: 'm', system: 'x'.repeat(400), messages: [{ role: 'user' as const, content: 'y'.repeat(3600) }], maxTokens: 1000 };
+    expect(holdFor(req, pricingTable.m)).toEqual({ fixedUsd: expect.closeTo(0.001, 12), perOutputTokenUsd: 2e-6, wantOutputTokens: 1000 });
+    expect(holdFor({ ...req, maxTokens: undefined }, pricingTable.m).wantOutputTokens).toBe(1024);
+    expect(holdFor(req, undefined)).toEqual({ fixedUsd: 0, perOutputTokenUsd: 0, wantOutputTokens: 1000 });
+  });
 });
 
 const redis = new Redis(process.env.REDIS_URL!);
@@ -132,7 +141,8 @@ describe.each(ledgers)('%s', (_, make) => {
     const events: AgentEvent[] = [];
     const refused = agent();
     refused.attach({ onEvent: (e) => events.push(e) });
-    await expect(refused.run({ message: 'hi', identity: acme })).rejects.toMatchObject({ code: 'budget_exhausted', period: 'day' });
+    // Settled spend reached the limit: only now is the budget called spent.
+    await expect(refused.run({ message: 'hi', identity: acme })).rejects.toMatchObject({ code: 'budget_exhausted', period: 'day', message: "the tenant's daily budget of $0.01 is spent" });
     expect(provider.callCount).toBe(calls);
     expect(events.find((e) => e.type === 'budget.exceeded')).toMatchObject({ scope: 'tenant', action: 'halt', period: 'day' });
     expect(await agent().run({ message: 'hi', identity: { ...acme, tenant: 'globex' } })).toMatchObject({ status: 'completed' });
@@ -140,12 +150,13 @@ describe.each(ledgers)('%s', (_, make) => {
 
   it('enforces a monthly budget the same way, and a tenant override over the default', async () => {
     const ledger = make({ default: { monthlyUsd: 0.003 }, tenants: { globex: { dailyUsd: 1 } } });
-    await ledger.settle(await ledger.reserve('acme', 0.002), { agent: 'a', model: 'm', usage, costUsd: 0.002 });
-    const err = await ledger.reserve('acme', 0.0015).catch((e: unknown) => e);
+    await ledger.settle(await ledger.reserve('acme', fixed(0.002)), { agent: 'a', model: 'm', usage, costUsd: 0.002 });
+    const err = await ledger.reserve('acme', fixed(0.0015)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BudgetExhaustedError);
     expect((err as BudgetExhaustedError).period).toBe('month');
+    expect((err as Error).message).toBe("this model call would exceed the tenant's monthly budget of $0.003: it needs at least $0.0015, and $0.002 of it is spent");
     // globex has its own (daily) budget instead of the default monthly one.
-    await expect(ledger.reserve('globex', 0.5)).resolves.toMatchObject({ tenant: 'globex' });
+    await expect(ledger.reserve('globex', fixed(0.5))).resolves.toMatchObject({ tenant: 'globex', limit: 'day' });
   });
 
   it('releases the hold of a failed call and records usage by day, agent and model', async () => {
@@ -158,18 +169,18 @@ describe.each(ledgers)('%s', (_, make) => {
       { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1100, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201 },
     ]);
     expect(await ledger.usage('globex', { from: day, to: day })).toEqual([]);
-    // 0.00201 spent: another call's ~0.001 hold still fits under 0.0025? No: 0.00201 + 0.001008 > 0.0025.
-    await expect(ledger.reserve('acme', 0.001)).rejects.toBeInstanceOf(BudgetExhaustedError);
-    await expect(ledger.reserve('acme', 0.0004)).resolves.toMatchObject({ tenant: 'acme' });
+    // 0.00201 spent, the failed calls' holds all given back: 0.00049 is left.
+    await expect(ledger.reserve('acme', fixed(0.0005))).rejects.toMatchObject({ standing: { spentUsd: 0.00201, heldUsd: 0 } });
+    await expect(ledger.reserve('acme', fixed(0.00049))).resolves.toMatchObject({ tenant: 'acme' });
   });
 });
 
 describe('RedisCostLedger across instances', () => {
-  it('200 parallel runs from two instances never overspend by more than one in-flight estimate', async () => {
+  it('200 parallel runs from two instances never overspend: each call is capped at the output its hold paid for', async () => {
     const prefix = `ledger-race-${randomUUID()}:`;
     const budgets = { default: { dailyUsd: 0.05 } };
     const instances = [new RedisCostLedger({ redis, budgets, prefix }), new RedisCostLedger({ redis: other, budgets, prefix })];
-    // Actual usage varies per call like a real model's: the prompt as sent, and any output up to maxTokens.
+    // Actual usage varies per call like a real model's: the prompt as sent, and any output up to maxTokens (the mock cuts there).
     let n = 0;
     const provider = mock({ respond: (req) => ({ text: 'ok', usage: { inputTokens: Math.ceil(req.messages[0].content.length / 4), outputTokens: 100 + ((n++ * 37) % 500) } }), delayMs: 2 });
     const agentOn = (ledger: RedisCostLedger) => Agent.create({ name: 'a', provider, model: 'm', pricingTable, ledger, maxTokens: 600 });
@@ -181,11 +192,12 @@ describe('RedisCostLedger across instances', () => {
     const { day } = period();
     const [row] = await instances[0].usage('acme', { from: day, to: day });
     expect(row.calls).toBe(ok);
-    const estimate = estimateCostUsd({ model: 'm', messages: [{ role: 'user', content: 'spend' }], maxTokens: 600 }, pricingTable.m);
-    expect(row.costUsd).toBeLessThanOrEqual(0.05 + estimate);
+    expect(row.costUsd).toBeLessThanOrEqual(0.05);
+    // Late calls got less than the 600 tokens they wanted instead of a refusal.
+    expect(provider.calls.some((c) => c.maxTokens! < 600)).toBe(true);
     // Every hold was settled: what is left is exactly the limit minus what was charged.
     const left = 0.05 - row.costUsd;
-    if (left > 0.00001) await expect(instances[1].reserve('acme', left - 0.00001)).resolves.toMatchObject({ tenant: 'acme' });
-    await expect(instances[1].reserve('acme', Math.max(left, 0) + 0.00001)).rejects.toBeInstanceOf(BudgetExhaustedError);
+    if (left > 0.00001) await expect(instances[1].reserve('acme', fixed(left - 0.00001))).resolves.toMatchObject({ tenant: 'acme' });
+    await expect(instances[1].reserve('acme', fixed(Math.max(left, 0) + 0.00001))).rejects.toBeInstanceOf(BudgetExhaustedError);
   });
 });

@@ -1,17 +1,28 @@
 import { toUsage, type LLMRequest } from '@agentnest/providers';
+import type { HoldRequest } from './cost-ledger.js';
 import { costOf, type ModelPrice } from './pricing.js';
 import { fixedChars } from '../run/context-window.js';
 
-/** Output tokens assumed for a call that sets no maxTokens. */
+/**
+ * Output tokens wanted by a call that sets no maxTokens. Under a tenant limit the call is then sent
+ * with at most this many (the hold pays for no more), so set the agent's maxTokens for longer replies.
+ */
 export const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 /**
- * What a call may cost before it is made, for budget holds: input at ~4 characters a token over the
- * whole prompt, output at the request's maxTokens (the most the model may write).
+ * What a call asks the tenant ledger to hold: its input at ~4 characters a token over the whole
+ * prompt (fixed), and up to the request's maxTokens of output at the output price.
  */
-export function estimateCostUsd(request: LLMRequest, price: ModelPrice | undefined): number {
-  if (!price) return 0;
+export function holdFor(request: LLMRequest, price: ModelPrice | undefined): HoldRequest {
+  const wantOutputTokens = request.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE;
+  if (!price) return { fixedUsd: 0, perOutputTokenUsd: 0, wantOutputTokens };
   let chars = fixedChars(request);
   for (const m of request.messages) chars += m.content.length + (m.role === 'assistant' && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
-  return costOf(toUsage({ inputTokens: Math.ceil(chars / 4), outputTokens: request.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE }), price);
+  return { fixedUsd: costOf(toUsage({ inputTokens: Math.ceil(chars / 4), outputTokens: 0 }), price), perOutputTokenUsd: price.output / 1_000_000, wantOutputTokens };
+}
+
+/** The most a call may cost before it is made: its input and every output token it may write (maxTokens, or DEFAULT_OUTPUT_ESTIMATE). */
+export function estimateCostUsd(request: LLMRequest, price: ModelPrice | undefined): number {
+  const hold = holdFor(request, price);
+  return hold.fixedUsd + hold.wantOutputTokens * hold.perOutputTokenUsd;
 }

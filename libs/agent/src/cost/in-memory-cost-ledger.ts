@@ -1,8 +1,11 @@
-import { BudgetExhaustedError, budgetFor, hasLimits, chargeCounters, daysBetween, period, toMicros, usageRow, type CostLedger, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
+import { budgetFor, hasLimits, chargeCounters, daysBetween, holdMicros, period, refuseHold, sizeHold, toMicros, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 
 /** The ledger of one process (development, tests); RedisCostLedger shares it across instances. */
 export class InMemoryCostLedger implements CostLedger {
+  /** Micro-USD spent and held, per tenant and day or month. */
   private readonly spent = new Map<string, number>();
+  /** The part of `spent` held for calls not settled yet, so a refusal can tell spent from held. */
+  private readonly held = new Map<string, number>();
   private readonly counters = new Map<string, Map<string, Record<string, number>>>();
 
   readonly budgeted: boolean;
@@ -11,23 +14,38 @@ export class InMemoryCostLedger implements CostLedger {
     this.budgeted = hasLimits(budgets);
   }
 
-  async reserve(tenant: string, estimateUsd: number): Promise<Reservation> {
+  /** Synchronous from reading the room to taking the hold, so concurrent calls of this process cannot both take the same room. */
+  async reserve(tenant: string, hold: HoldRequest): Promise<Reservation> {
     const { day, month } = period();
-    const estimateMicros = toMicros(estimateUsd, true);
+    const h = holdMicros(hold);
     const budget = budgetFor(this.budgets, tenant);
-    const dayKey = `${tenant}\u0000d${day}`;
-    const monthKey = `${tenant}\u0000m${month}`;
-    if (budget.dailyUsd !== undefined && (this.spent.get(dayKey) ?? 0) + estimateMicros > toMicros(budget.dailyUsd)) throw new BudgetExhaustedError('day');
-    if (budget.monthlyUsd !== undefined && (this.spent.get(monthKey) ?? 0) + estimateMicros > toMicros(budget.monthlyUsd)) throw new BudgetExhaustedError('month');
-    this.add(dayKey, estimateMicros);
-    this.add(monthKey, estimateMicros);
-    return { tenant, day, month, estimateMicros };
+    const keys = { day: `${tenant}\u0000d${day}`, month: `${tenant}\u0000m${month}` };
+    const limits = { day: budget.dailyUsd, month: budget.monthlyUsd };
+    // The limit with the least room left decides: what fits under it fits under the other.
+    let limit: 'day' | 'month' | undefined;
+    let room: number | undefined;
+    for (const p of ['day', 'month'] as const) {
+      const usd = limits[p];
+      if (usd === undefined) continue;
+      const left = toMicros(usd) - (this.spent.get(keys[p]) ?? 0);
+      if (room === undefined || left < room) [limit, room] = [p, left];
+    }
+    const sized = sizeHold(h, room);
+    // Only a limit refuses, so `limit` is set here.
+    if (!sized) throw refuseHold(limit!, limits[limit!]!, this.spent.get(keys[limit!]) ?? 0, this.held.get(keys[limit!]) ?? 0, h);
+    for (const key of [keys.day, keys.month]) {
+      add(this.spent, key, sized.micros);
+      add(this.held, key, sized.micros);
+    }
+    return { tenant, day, month, estimateMicros: sized.micros, grantedOutputTokens: sized.grantedOutputTokens, ...(limit ? { limit } : {}) };
   }
 
   async settle(r: Reservation, charge?: LedgerCharge): Promise<void> {
     const delta = (charge ? toMicros(charge.costUsd) : 0) - r.estimateMicros;
-    this.add(`${r.tenant}\u0000d${r.day}`, delta);
-    this.add(`${r.tenant}\u0000m${r.month}`, delta);
+    for (const key of [`${r.tenant}\u0000d${r.day}`, `${r.tenant}\u0000m${r.month}`]) {
+      add(this.spent, key, delta);
+      add(this.held, key, -r.estimateMicros);
+    }
     if (!charge) return;
     const days = this.counters.get(r.tenant) ?? new Map<string, Record<string, number>>();
     this.counters.set(r.tenant, days);
@@ -46,7 +64,8 @@ export class InMemoryCostLedger implements CostLedger {
       .sort((a, b) => a.day.localeCompare(b.day) || a.agent.localeCompare(b.agent) || a.model.localeCompare(b.model));
   }
 
-  private add(key: string, micros: number): void {
-    this.spent.set(key, (this.spent.get(key) ?? 0) + micros);
-  }
+}
+
+function add(counters: Map<string, number>, key: string, micros: number): void {
+  counters.set(key, (counters.get(key) ?? 0) + micros);
 }

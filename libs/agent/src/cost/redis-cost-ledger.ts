@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { BudgetExhaustedError, budgetFor, hasLimits, chargeCounters, daysBetween, period, toMicros, usageRow, type CostLedger, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
+import { budgetFor, hasLimits, chargeCounters, daysBetween, holdMicros, period, refuseHold, toMicros, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 
 export interface RedisCostLedgerOptions {
   redis: Redis | Cluster;
@@ -11,20 +11,39 @@ export interface RedisCostLedgerOptions {
   usageRetentionDays?: number;
 }
 
-// KEYS: day spent, month spent. ARGV: estimate, day limit, month limit (-1 = none), day ttl, month ttl (ms).
-// Checks both limits and takes the estimate from both in one step, so instances never race past a limit.
-const RESERVE = `local e = tonumber(ARGV[1])
-local d = tonumber(redis.call('GET', KEYS[1]) or '0')
-local m = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[2]) >= 0 and d + e > tonumber(ARGV[2]) then return 'day' end
-if tonumber(ARGV[3]) >= 0 and m + e > tonumber(ARGV[3]) then return 'month' end
-redis.call('INCRBY', KEYS[1], e)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('INCRBY', KEYS[2], e)
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return 'ok'`;
+// KEYS: day and month spend (settled and held), day and month held. ARGV: fixed micro-USD, micro-USD per
+// output token, output tokens wanted, fewest worth sending, day and month limits (-1 = none), day and month ttl (ms).
+// Sizes the hold like sizeHold() against the tighter limit and takes it from both periods in one step, so
+// instances never race past a limit. Answers {1, limit, granted tokens, held micro-USD}, or {0, limit, spend,
+// held} of the limit that refused (limit: 1 day, 2 month, 0 none).
+const RESERVE = `local fixed, per, want, least = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local room, bound = nil, 0
+for i = 1, 2 do
+  local limit = tonumber(ARGV[4 + i])
+  if limit >= 0 then
+    local left = limit - tonumber(redis.call('GET', KEYS[i]) or '0')
+    if room == nil or left < room then room, bound = left, i end
+  end
+end
+local function cost(n) return fixed + math.ceil(n * per) end
+local granted = want
+if room ~= nil then
+  if per > 0 then granted = math.min(want, math.floor((room - fixed) / per)) end
+  if granted > 0 and cost(granted) > room then granted = granted - 1 end
+  if granted < least or cost(granted) > room then
+    return {0, bound, tonumber(redis.call('GET', KEYS[bound]) or '0'), tonumber(redis.call('GET', KEYS[bound + 2]) or '0')}
+  end
+end
+local held = string.format('%d', cost(granted))
+for i = 1, 2 do
+  redis.call('INCRBY', KEYS[i], held)
+  redis.call('PEXPIRE', KEYS[i], ARGV[6 + i])
+  redis.call('INCRBY', KEYS[i + 2], held)
+  redis.call('PEXPIRE', KEYS[i + 2], ARGV[6 + i])
+end
+return {1, bound, granted, tonumber(held)}`;
 
-type Scripted = (Redis | Cluster) & { agentnestLedgerReserve(dayKey: string, monthKey: string, ...args: Array<string | number>): Promise<string> };
+type Scripted = (Redis | Cluster) & { agentnestLedgerHold(...keysAndArgs: Array<string | number>): Promise<[number, number, number, number]> };
 const DAY_MS = 86_400_000;
 
 /** The tenant ledger in Redis: spend in integer micro-USD per tenant and UTC day/month, usage per day in a hash. */
@@ -37,7 +56,8 @@ export class RedisCostLedger implements CostLedger {
   constructor(private readonly options: RedisCostLedgerOptions) {
     this.budgeted = hasLimits(options.budgets);
     this.redis = options.redis as Scripted;
-    if (!this.redis.agentnestLedgerReserve) this.redis.defineCommand('agentnestLedgerReserve', { numberOfKeys: 2, lua: RESERVE });
+    // Defined once per client: several ledgers may share one.
+    if (!this.redis.agentnestLedgerHold) this.redis.defineCommand('agentnestLedgerHold', { numberOfKeys: 4, lua: RESERVE });
     this.prefix = options.prefix ?? 'agentnest:';
   }
 
@@ -46,22 +66,31 @@ export class RedisCostLedger implements CostLedger {
     return `${this.prefix}ledger:{${createHash('sha256').update(tenant).digest('base64url').slice(0, 22)}}`;
   }
 
-  async reserve(tenant: string, estimateUsd: number): Promise<Reservation> {
+  async reserve(tenant: string, hold: HoldRequest): Promise<Reservation> {
     const { day, month } = period();
-    const estimateMicros = toMicros(estimateUsd, true);
+    const h = holdMicros(hold);
     const budget = budgetFor(this.options.budgets, tenant);
     const limit = (usd: number | undefined) => (usd === undefined ? -1 : toMicros(usd));
     const base = this.base(tenant);
     // Spend keys outlive their period a little, so a late settle still finds them.
-    const verdict = await this.redis.agentnestLedgerReserve(`${base}:d:${day}`, `${base}:m:${month}`, estimateMicros, limit(budget.dailyUsd), limit(budget.monthlyUsd), 2 * DAY_MS, 32 * DAY_MS);
-    if (verdict === 'day' || verdict === 'month') throw new BudgetExhaustedError(verdict);
-    return { tenant, day, month, estimateMicros };
+    const [ok, bound, a, b] = await this.redis.agentnestLedgerHold(...this.keys(base, day, month), h.fixed, h.perToken, h.want, h.least, limit(budget.dailyUsd), limit(budget.monthlyUsd), 2 * DAY_MS, 32 * DAY_MS);
+    const tightest = bound === 1 ? 'day' : bound === 2 ? 'month' : undefined;
+    // Refused: a and b are the spend (settled and held) and the held part of the tightest limit's period.
+    if (!ok) throw refuseHold(tightest!, (tightest === 'day' ? budget.dailyUsd : budget.monthlyUsd)!, a, b, h);
+    // Granted: a output tokens, b micro-USD held.
+    return { tenant, day, month, estimateMicros: b, grantedOutputTokens: a, ...(tightest ? { limit: tightest } : {}) };
+  }
+
+  /** Day spend, month spend, day held, month held: one hash tag, so one script and one MULTI may touch them all. */
+  private keys(base: string, day: string, month: string): [string, string, string, string] {
+    return [`${base}:d:${day}`, `${base}:m:${month}`, `${base}:dh:${day}`, `${base}:mh:${month}`];
   }
 
   async settle(r: Reservation, charge?: LedgerCharge): Promise<void> {
     const base = this.base(r.tenant);
     const delta = (charge ? toMicros(charge.costUsd) : 0) - r.estimateMicros;
-    const tx = this.redis.multi().incrby(`${base}:d:${r.day}`, delta).incrby(`${base}:m:${r.month}`, delta);
+    const [daySpend, monthSpend, dayHeld, monthHeld] = this.keys(base, r.day, r.month);
+    const tx = this.redis.multi().incrby(daySpend, delta).incrby(monthSpend, delta).incrby(dayHeld, -r.estimateMicros).incrby(monthHeld, -r.estimateMicros);
     if (charge) {
       const key = `${base}:usage:${r.day}`;
       for (const [field, n] of Object.entries(chargeCounters(charge))) if (n) tx.hincrby(key, `${charge.agent}\u0000${charge.model}\u0000${field}`, n);

@@ -20,8 +20,12 @@ export interface EventIdentity {
 
 export type AgentEventBody =
   | { type: 'run.start'; identity: EventIdentity; message: string }
-  /** `droppedMessages`: earlier messages left out so the request fits the model's context window. */
-  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number; maxTokens?: number; temperature?: number; droppedMessages?: number }
+  /**
+   * `maxTokens` as sent; `capped` when the tenant's budget left room for fewer output tokens than the call
+   * wanted (`wanted`), under its daily or monthly limit (`period`). `droppedMessages`: earlier messages
+   * left out so the request fits the model's context window.
+   */
+  | { type: 'llm.request'; iteration: number; model: string; messageCount: number; toolCount: number; maxTokens?: number; temperature?: number; droppedMessages?: number; capped?: { wanted: number; period: 'day' | 'month' } }
   /** The provider said the request was too long: it is sent again without `droppedMessages` more earlier messages. */
   | { type: 'llm.refit'; iteration: number; code: 'context_length'; droppedMessages: number }
   /** A piece of reply text as the model streams it (only for runs started with `stream: true`). */
@@ -49,8 +53,12 @@ export type AgentEventBody =
   | { type: 'output'; tier: 'model' | 'repair' | 'fallback' | 'canned' | 'none'; failures: string[] }
   /** The cost of one model call and of the run so far (USD, from the pricing table). */
   | { type: 'cost.tick'; iteration: number; model: string; costUsd: number; totalUsd: number }
-  /** A budget ran out: the run's costBudget (`scope: 'run'`) or the tenant's daily/monthly budget (`scope: 'tenant'`). */
-  | { type: 'budget.exceeded'; scope: 'run' | 'tenant'; action: 'warn' | 'halt'; limitUsd?: number; spentUsd?: number; period?: 'day' | 'month' }
+  /**
+   * A budget ran out: the run's costBudget (`scope: 'run'`), or the tenant's daily/monthly budget cannot
+   * cover the next call (`scope: 'tenant'`: `spentUsd` settled, `heldUsd` held for calls in progress,
+   * `neededUsd` the least the call needed; spent only when `spentUsd` reached `limitUsd`).
+   */
+  | { type: 'budget.exceeded'; scope: 'run' | 'tenant'; action: 'warn' | 'halt'; limitUsd?: number; spentUsd?: number; heldUsd?: number; neededUsd?: number; period?: 'day' | 'month' }
   /** A guardrail's decision on the message, the reply or a tool's result (never the text itself). */
   | { type: 'guardrail'; guardrail: string; stage: 'input' | 'output' | 'tool'; action: 'pass' | 'rewrite' | 'trip'; reason?: string; tool?: string; durationMs: number }
   | { type: 'run.end'; status: 'completed' | 'paused' | 'budget_exceeded' | 'blocked'; text?: string; usage: Usage; costUsd: number; iterations: number; stoppedEarly: boolean; durationMs: number }

@@ -1,4 +1,5 @@
 import type { ProviderEvent } from '@agentnest/providers';
+import { formatUsd } from '../cost/cost-ledger.js';
 import type { AgentEvent, Recorder } from './agent-event.js';
 
 /** @default 200 characters of any quoted value */
@@ -17,6 +18,14 @@ const ms = (d: number) => `${d < 10 ? d.toFixed(1) : Math.round(d)} ms`;
 // Dollars to the millionth, without float noise ($0.03, not $0.030000000000000002).
 const usd = (n: number) => `$${Number(n.toFixed(6))}`;
 const calls = (n: number) => `${n} model call${n === 1 ? '' : 's'}`;
+
+/** The tenant budget's refusal: "spent" only when settled spend reached the limit. */
+function tenantRefusal(e: Extract<AgentEvent, { type: 'budget.exceeded' }>): string {
+  const budget = `Tenant ${e.period === 'month' ? 'monthly' : 'daily'} budget`;
+  if (e.limitUsd === undefined) return `${budget} cannot cover the next model call: not sent`;
+  if ((e.spentUsd ?? 0) >= e.limitUsd) return `${budget} of ${formatUsd(e.limitUsd)} spent: no more model calls`;
+  return `${budget} of ${formatUsd(e.limitUsd)} would be exceeded by the next model call (it needs at least ${formatUsd(e.neededUsd ?? 0)}; ${formatUsd(e.spentUsd ?? 0)} spent, ${formatUsd(e.heldUsd ?? 0)} held): not sent`;
+}
 
 /** @default 10,000 lines kept by one recorder (an attached one sees every run of its agent) */
 const MAX_LINES = 10_000;
@@ -71,8 +80,11 @@ export class NarrativeRecorder implements Recorder {
         return [event.parentRunId ? `Asked: ${quote(event.message)}` : `User: ${quote(event.message)}`];
       case 'memory.read':
         return event.count ? [`Recalled ${event.count} earlier message${event.count === 1 ? '' : 's'} of this conversation`] : undefined;
-      case 'llm.request':
-        return event.droppedMessages ? [`Left out the ${event.droppedMessages} oldest message${event.droppedMessages === 1 ? '' : 's'} of this conversation to fit the model's context window`] : undefined;
+      case 'llm.request': {
+        const lines = event.droppedMessages ? [`Left out the ${event.droppedMessages} oldest message${event.droppedMessages === 1 ? '' : 's'} of this conversation to fit the model's context window`] : [];
+        if (event.capped) lines.push(`Reply limited to ${event.maxTokens} tokens (of ${event.capped.wanted}): that is what the tenant's ${event.capped.period === 'day' ? 'daily' : 'monthly'} budget has left`);
+        return lines.length ? lines : undefined;
+      }
       case 'llm.refit':
         return [`The request was too long for the model: sending it again without ${event.droppedMessages} more earlier message${event.droppedMessages === 1 ? '' : 's'}`];
       case 'memory.summary':
@@ -94,7 +106,7 @@ export class NarrativeRecorder implements Recorder {
         return [
           event.scope === 'run'
             ? `Run budget of ${usd(event.limitUsd ?? 0)} exceeded (${usd(event.spentUsd ?? 0)} spent): ${event.action === 'halt' ? 'stopping here' : 'going on (warn only)'}`
-            : `Tenant ${event.period === 'month' ? 'monthly' : 'daily'} budget spent: no more model calls`,
+            : tenantRefusal(event),
         ];
       case 'pause':
         return [`Paused in ${event.tool}: waiting for ${quote(JSON.stringify(event.pauseData))}`];

@@ -1,7 +1,7 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse } from '@agentnest/providers';
 import { consumeStream, raceAbort } from '../abort.js';
 import { BudgetExhaustedError, type CostLedger, type Reservation } from '../cost/cost-ledger.js';
-import { estimateCostUsd } from '../cost/estimate.js';
+import { holdFor } from '../cost/estimate.js';
 import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
@@ -83,13 +83,24 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
 /** Sends one built request and accounts for it. */
 async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
   const { state } = ctx;
-  const { request } = built;
-  const { model, maxTokens, temperature, provider } = ctx.options;
+  const { model, temperature, provider } = ctx.options;
   const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
-  const requested: AgentEventBody = { type: 'llm.request', iteration: state.iterations, model, messageCount: request.messages.length, toolCount: final ? 0 : tools.length, maxTokens, temperature, ...(built.dropped ? { droppedMessages: built.dropped } : {}) };
-  ctx.emit(requested);
-  const holding = reserve(ctx, request, pricingTable?.[model]);
+  // Held before the call is announced, so the event shows the maxTokens actually sent.
+  const holding = reserve(ctx, built.request, pricingTable?.[model]);
   const reservation = holding && (await holding);
+  const request = reservation ? reservation.request : built.request;
+  const requested: AgentEventBody = {
+    type: 'llm.request',
+    iteration: state.iterations,
+    model,
+    messageCount: request.messages.length,
+    toolCount: final ? 0 : tools.length,
+    maxTokens: request.maxTokens,
+    temperature,
+    ...(built.dropped ? { droppedMessages: built.dropped } : {}),
+    ...(reservation?.capped ? { capped: reservation.capped } : {}),
+  };
+  ctx.emit(requested);
   const started = performance.now();
   const iteration = state.iterations;
   const callOptions: CallOptions = {
@@ -132,20 +143,36 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   return response;
 }
 
+interface Held {
+  ledger: CostLedger;
+  held: Reservation;
+  /** The request to send: capped at the granted output tokens when a tenant limit sized the hold. */
+  request: LLMRequest;
+  /** Set when the budget left granted fewer output tokens than the call wanted. */
+  capped?: { wanted: number; period: 'day' | 'month' };
+}
+
 /**
- * Holds the call's estimated cost against the tenant's budget; refuses the call when it is spent.
- * Undefined (nothing to wait for) without a ledger or a tenant; chained, not async, as every call
- * of every run comes through here.
+ * Holds what the call may cost against the tenant's budget and caps its output at what was held;
+ * refuses the call when not even a small reply fits. Undefined (nothing to wait for) without a
+ * ledger or a tenant; chained, not async, as every call of every run comes through here.
  */
-function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<{ ledger: CostLedger; held: Reservation }> | undefined {
+function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<Held> | undefined {
   const { state } = ctx;
   const ledger = ctx.options.ledger ?? state.inherited.ledger;
   const tenant = state.identity.tenant;
   if (!ledger || tenant === undefined) return undefined;
-  return raceAbort(ledger.reserve(tenant, estimateCostUsd(request, price)), signal).then(
-    (held) => ({ ledger, held }),
+  const hold = holdFor(request, price);
+  return raceAbort(ledger.reserve(tenant, hold), signal).then(
+    (held): Held => {
+      // Without a limit nothing was sized: the call goes as asked.
+      if (!held.limit) return { ledger, held, request };
+      // The provider may not write more than was paid for: that is what makes the hold a bound on spend.
+      const sent = { ...request, maxTokens: held.grantedOutputTokens };
+      return { ledger, held, request: sent, ...(held.grantedOutputTokens < hold.wantOutputTokens ? { capped: { wanted: hold.wantOutputTokens, period: held.limit } } : {}) };
+    },
     (err: unknown) => {
-      if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period });
+      if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period, ...err.standing });
       throw err;
     },
   );
@@ -182,7 +209,7 @@ export async function sideCall(ctx: RunContext, provider: LLMProvider, request: 
   const reservation = holding && (await holding);
   let response: LLMResponse;
   try {
-    response = await raceAbort(provider.complete(request, { signal, tenant: state.identity.tenant }), signal);
+    response = await raceAbort(provider.complete(reservation ? reservation.request : request, { signal, tenant: state.identity.tenant }), signal);
   } catch (err) {
     if (reservation) await reservation.ledger.settle(reservation.held).catch(() => undefined);
     throw err;

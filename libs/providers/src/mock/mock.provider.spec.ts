@@ -44,6 +44,16 @@ describe('mock()', () => {
     expect((await p.complete(req())).usage).toEqual({ inputTokens: 10, outputTokens: 99, totalTokens: 109, inputTokenDetails: { noCacheTokens: 5, cacheReadTokens: 5 } });
   });
 
+  it("cuts a reply longer than the request's maxTokens as a vendor would, and leaves one that fits alone", async () => {
+    const p = mock({ replies: ['x'.repeat(100), { toolCalls: [{ name: 'echo', args: { text: 'y'.repeat(200) } }] }, { text: 'short', usage: { outputTokens: 900 } }, 'fits'] });
+    expect(await p.complete({ ...req('abcd'), maxTokens: 10 })).toMatchObject({ text: 'x'.repeat(40), finishReason: 'length', usage: { inputTokens: 1, outputTokens: 10, totalTokens: 11 } });
+    // A tool call cut off in its arguments is no call.
+    expect(await p.complete({ ...req(), maxTokens: 10 })).toMatchObject({ text: '', toolCalls: [], finishReason: 'length', usage: { outputTokens: 10 } });
+    // Scripted usage is cut too: a vendor never reports more output than it was allowed.
+    expect(await p.complete({ ...req(), maxTokens: 300 })).toMatchObject({ text: 'short', finishReason: 'length', usage: { outputTokens: 300 } });
+    expect(await p.complete({ ...req(), maxTokens: 1 })).toMatchObject({ text: 'fits', finishReason: 'stop', usage: { outputTokens: 1 } });
+  });
+
   it('rejects ambiguous or empty configuration', () => {
     expect(() => mock({})).toThrow(ProviderConfigError);
     expect(() => mock({ reply: 'a', replies: ['b'] })).toThrow(ProviderConfigError);

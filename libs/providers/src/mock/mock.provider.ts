@@ -25,7 +25,7 @@ export interface MockOptions {
   replies?: MockAnswer[];
   /** Computes the answer from the request (deterministic demos, assertions on what was sent). */
   respond?: (req: LLMRequest, callNumber: number) => MockAnswer | Promise<MockAnswer>;
-  /** Usage reported for every call; @default estimated at 4 characters per token */
+  /** Usage reported for every call; @default estimated at 4 characters per token. Output past the request's maxTokens is cut there (finish reason 'length'), as a vendor would. */
   usage?: MockUsage;
   /** Latency of each call, honouring AbortSignal; @default 0 */
   delayMs?: number;
@@ -59,6 +59,17 @@ function requestText(req: LLMRequest): string {
  * and schemas are shared (callers treat them as values; a deep copy would cost more than the call).
  */
 const copyRequest = (req: LLMRequest): LLMRequest => ({ ...req, messages: req.messages.map((m) => ({ ...m })), ...(req.tools ? { tools: [...req.tools] } : {}) });
+
+/**
+ * A reply longer than the request's maxTokens, as a vendor cuts it: that many output tokens, the text
+ * that fits (4 characters a token) and finish reason 'length'. Tool calls are dropped, as a call cut off
+ * in its arguments is no call.
+ */
+function cutAt(response: LLMResponse, maxTokens: number): LLMResponse {
+  const cap = Math.max(0, Math.floor(maxTokens));
+  const usage = { ...response.usage, outputTokens: cap, totalTokens: response.usage.inputTokens + cap };
+  return { ...response, text: response.text.slice(0, cap * 4), toolCalls: [], usage, finishReason: 'length' };
+}
 
 /** A complete in-process provider for development and tests: scripted text, tool calls, usage, finish reasons, delay and streaming. */
 export function mock(options: MockOptions): MockProvider {
@@ -96,7 +107,7 @@ export function mock(options: MockOptions): MockProvider {
       ...options.usage,
       ...answer.usage,
     };
-    return {
+    const response: LLMResponse = {
       text,
       toolCalls,
       usage: toUsage({ inputTokens, outputTokens, ...inputTokenDetails }),
@@ -104,6 +115,7 @@ export function mock(options: MockOptions): MockProvider {
       model: req.model,
       provider: name,
     };
+    return req.maxTokens !== undefined && response.usage.outputTokens > req.maxTokens ? cutAt(response, req.maxTokens) : response;
   }
 
   async function* stream(req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
