@@ -70,7 +70,7 @@ describe('honest tenant holds over HTTP', () => {
     // The demo model echoes the message: ~750 tokens, more than the budget leaves room for.
     const res = await run(KEYS.acmeAlice, 'please say all of this back to me '.repeat(90));
     expect(res.status).toBe(200);
-    const limited = (res.body.narrative as string[]).map((l) => /^Reply limited to (\d+) tokens \(of 1024\): that is what the tenant's daily budget has left$/.exec(l)).find(Boolean);
+    const limited = (res.body.narrative as string[]).map((l) => /^Reply limited to (\d+) tokens \(of 4096\): that is what the tenant's daily budget has left$/.exec(l)).find(Boolean);
     expect(limited).toBeTruthy();
     const granted = Number(limited![1]);
     expect(granted).toBeGreaterThanOrEqual(64);

@@ -95,14 +95,14 @@ describe('estimateCostUsd', () => {
   it('prices the whole prompt at ~4 characters a token and the output at maxTokens', () => {
     const req = { model: 'm', system: 'x'.repeat(400), messages: [{ role: 'user' as const, content: 'y'.repeat(3600) }], maxTokens: 1000 };
     expect(estimateCostUsd(req, pricingTable.m)).toBeCloseTo((1000 * 1 + 1000 * 2) / 1e6, 12);
-    expect(estimateCostUsd({ ...req, maxTokens: undefined }, pricingTable.m)).toBeCloseTo((1000 + 1024 * 2) / 1e6, 12);
+    expect(estimateCostUsd({ ...req, maxTokens: undefined }, pricingTable.m)).toBeCloseTo((1000 + 4096 * 2) / 1e6, 12);
     expect(estimateCostUsd(req, undefined)).toBe(0);
   });
 
   it('splits a hold into the fixed input and the output tokens wanted at their price', () => {
     const req = { model: 'm', system: 'x'.repeat(400), messages: [{ role: 'user' as const, content: 'y'.repeat(3600) }], maxTokens: 1000 };
     expect(holdFor(req, pricingTable.m)).toEqual({ fixedUsd: expect.closeTo(0.001, 12), perOutputTokenUsd: 2e-6, wantOutputTokens: 1000 });
-    expect(holdFor({ ...req, maxTokens: undefined }, pricingTable.m).wantOutputTokens).toBe(1024);
+    expect(holdFor({ ...req, maxTokens: undefined }, pricingTable.m).wantOutputTokens).toBe(4096);
     expect(holdFor(req, undefined)).toEqual({ fixedUsd: 0, perOutputTokenUsd: 0, wantOutputTokens: 1000 });
   });
 });

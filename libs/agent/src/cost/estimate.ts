@@ -6,8 +6,9 @@ import { fixedChars } from '../run/context-window.js';
 /**
  * Output tokens wanted by a call that sets no maxTokens. Under a tenant limit the call is then sent
  * with at most this many (the hold pays for no more), so set the agent's maxTokens for longer replies.
+ * The Anthropic adapter's own default: a budget cuts no reply shorter than that vendor would unasked.
  */
-export const DEFAULT_OUTPUT_ESTIMATE = 1024;
+export const DEFAULT_OUTPUT_ESTIMATE = 4096;
 
 /**
  * What a call asks the tenant ledger to hold: its input at ~4 characters a token over the whole
