@@ -236,8 +236,9 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
    * in one round trip. A run that leaves the queue for good or pauses stops counting against its tenant's cap.
    */
   private async mark(claim: RunClaim, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
-    await claim.finish(to, fields, [...(await recorder.drain()), event]);
-    if (to !== 'queued') await this.quota.release(claim.owner, [claim.runId]);
+    const events = [...(await recorder.drain()), event];
+    // Sent together: the release needs nothing from the finish (a slot freed a moment early is harmless).
+    await Promise.all([claim.finish(to, fields, events), to === 'queued' ? undefined : this.quota.release(claim.owner, [claim.runId])]);
   }
 
   private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined, recorder: RunStreamRecorder): Promise<RunResult> {
