@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Agent, defineTool, NarrativeRecorder } from '@agentnest/agent';
-import { InMemoryStore, type MemoryMessage } from '@agentnest/memory';
-import { anthropic, bedrock, openai, type LLMProvider, type LLMRequest } from '@agentnest/providers';
+import { randomUUID } from 'node:crypto';
+import { Agent, defineTool, NarrativeRecorder, summaryConversationId, type AgentEvent } from '@agentnest/agent';
+import { InMemoryStore, PostgresStore, RedisStore, type MemoryMessage } from '@agentnest/memory';
+import { anthropic, bedrock, mock, openai, type LLMProvider, type LLMRequest } from '@agentnest/providers';
 import { AnthropicFake, BedrockFake, OpenAIFake } from '@agentnest/providers/testing';
+import { createDatabase } from './harness.js';
 
 // The retry after a context-length error, through each vendor's real SDK against its wire fake
 // answering with that vendor's own error.
@@ -60,5 +62,45 @@ describe.each(vendors)('a context-length error from $name', ({ fake, error, prov
     await memory.append(identity, history(3));
     const agent = Agent.create({ name: 'a', provider: provider(fake.origin), model: 'model-x', memory, tools: [lookup] });
     await expect(agent.run({ message: 'and now?', identity })).rejects.toMatchObject({ code: 'context_length' });
+  });
+});
+
+// A conversation summaries were turned on for late, on the stores that page it back with offsets in their own queries.
+describe.each([
+  ['redis', () => RedisStore.fromUrl(process.env.REDIS_URL!, { prefix: `e2e-summary-${randomUUID()}:` })],
+  ['postgres', async () => PostgresStore.fromUrl(await createDatabase(), { migrate: true })],
+])('summaries of a 2,884-message conversation on %s', (_store, open) => {
+  it('take in every message left out, oldest first and each once, over a few runs', async () => {
+    const memory = await open();
+    try {
+      const chat = { tenant: 'acme', principal: 'alice', conversationId: 'long-chat' };
+      await memory.append(
+        chat,
+        Array.from({ length: 1_442 }, (_, t): MemoryMessage[] => [
+          { role: 'user', content: `question ${t}: ${'words '.repeat(30)}` },
+          { role: 'assistant', content: `answer ${t}` },
+        ]).flat(),
+      );
+      const given: string[] = [];
+      const summarizer = mock({ respond: (req) => (given.push(...req.messages[0].content.split('New messages:\n')[1].split('\n')), `summary ${given.length}`) });
+      const model = mock({ reply: 'ok' });
+      const agent = Agent.create({ name: 'a', provider: model, model: 'm', memory, context: { window: 2_000, replyTokens: 200, summarize: { provider: summarizer, model: 'cheap', maxTokens: 100 } } });
+      let remaining: number | undefined;
+      let runs = 0;
+      do {
+        remaining = undefined;
+        const onEvent = (e: AgentEvent) => void (e.type === 'memory.summary' && (remaining = e.remaining));
+        await agent.run({ message: `run ${runs++}`, identity: chat, recorders: [{ onEvent }] });
+      } while (remaining && runs < 8);
+      expect(runs).toBe(3);
+      const all = await memory.load(chat, { limit: 10_000 });
+      const shown = model.calls.at(-1)!.messages[0];
+      const leftOut = all.slice(0, all.findIndex((m) => m.role === shown.role && m.content === shown.content));
+      expect(leftOut.length).toBeGreaterThan(2_800);
+      expect(given).toEqual(leftOut.map((m) => `${m.role}: ${m.content}`));
+      expect(await memory.load({ ...chat, conversationId: summaryConversationId('long-chat') }, { limit: 100 })).toHaveLength(15);
+    } finally {
+      await memory.close();
+    }
   });
 });

@@ -114,7 +114,7 @@ export class OTelRecorder implements Recorder {
         this.runs.get(e.runId)?.span.addEvent(`agentnest.${e.type}`, { store: e.store, count: e.count });
         return;
       case 'memory.summary':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.memory.summary', { store: e.store, summarized: e.summarized });
+        this.runs.get(e.runId)?.span.addEvent('agentnest.memory.summary', { store: e.store, summarized: e.summarized, batches: e.batches, ...(e.remaining ? { remaining: e.remaining } : {}) });
         return;
       case 'tool.denied':
         this.runs.get(e.runId)?.span.addEvent('agentnest.tool_denied', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.policy.rule': e.rule });

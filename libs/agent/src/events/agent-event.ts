@@ -38,8 +38,12 @@ export type AgentEventBody =
   | { type: 'memory.read'; store: string; count: number }
   | { type: 'memory.write'; store: string; count: number }
   | { type: 'memory.recall'; store: string; count: number }
-  /** The conversation's summary took in `summarized` more messages that no longer fit the window. */
-  | { type: 'memory.summary'; store: string; summarized: number }
+  /**
+   * The conversation's summary took in `summarized` more messages that no longer fit the window, in
+   * `batches` summariser calls; `remaining` more that it does not cover yet are left for later runs
+   * (a run makes a bounded number of calls, or stopped at its budget or an error after these).
+   */
+  | { type: 'memory.summary'; store: string; summarized: number; batches: number; remaining?: number }
   | { type: 'pause'; toolCallId: string; tool: string; pauseData: unknown }
   /** A tool call waits for an approval (audit: who asked for what, who may approve, until when). */
   | { type: 'approval.requested'; approvalId: string; toolCallId: string; tool: string; argsHash: string; requestedBy: { tenant?: string; principal?: string }; approverRoles: string[]; expiresAt: string }

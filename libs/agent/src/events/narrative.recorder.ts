@@ -87,8 +87,10 @@ export class NarrativeRecorder implements Recorder {
       }
       case 'llm.refit':
         return [`The request was too long for the model: sending it again without ${event.droppedMessages} more earlier message${event.droppedMessages === 1 ? '' : 's'}`];
-      case 'memory.summary':
-        return [`Summarized ${event.summarized} earlier message${event.summarized === 1 ? '' : 's'} that no longer fit the model's window`];
+      case 'memory.summary': {
+        const more = [event.batches > 1 ? `in ${event.batches} batches` : '', event.remaining ? `${event.remaining} more left for later runs` : ''].filter(Boolean).join('; ');
+        return [`Summarized ${event.summarized} earlier message${event.summarized === 1 ? '' : 's'} that no longer fit the model's window${more ? ` (${more})` : ''}`];
+      }
       case 'memory.recall':
         return event.count ? [`Recalled ${event.count} related message${event.count === 1 ? '' : 's'} from earlier conversations`] : undefined;
       case 'llm.response': {

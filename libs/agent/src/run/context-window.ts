@@ -30,7 +30,7 @@ export interface ContextOptions {
   replyTokens?: number;
   /** More model windows by id prefix, over CONTEXT_WINDOWS. */
   windows?: Record<string, number>;
-  /** Summarise history that falls out of the window, once per shift, and show the summary to the model; needs memory. */
+  /** Summarise history that falls out of the window (in batches, a few per run) and show the summary to the model; needs memory. */
   summarize?: SummaryOptions;
   /** Counts tokens exactly (`await openaiTokenCounter()` for OpenAI models); @default an estimate calibrated by the vendor's reported counts */
   tokenizer?: TokenCounter;
@@ -40,7 +40,7 @@ export interface ContextOptions {
 export interface SummaryOptions {
   /** @default the agent's provider */
   provider?: LLMProvider;
-  /** @default the agent's model */
+  /** @default the agent's model. Another model's window (which bounds each summariser call) comes from `windows` or CONTEXT_WINDOWS, else 16,000 tokens are assumed. */
   model?: string;
   /** Longest summary, in tokens (also kept free in the window for it); @default 500 */
   maxTokens?: number;
