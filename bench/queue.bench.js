@@ -120,7 +120,7 @@ async function agentVariant(name, memory, target) {
   const shared = connect({ maxRetriesPerRequest: 1 });
   const imports = [
     AgentModule.forRoot({ isGlobal: true, agents: { echo: { provider: mock({ reply: 'ok', keepCalls: 0 }), model: 'demo-1' } }, memory: memory(shared) }),
-    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ redis: { client: shared, queueConnection: connect({ maxRetriesPerRequest: null }) }, prefix, concurrency: CONCURRENCY }) }),
+    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ redis: { client: shared, queueConnection: connect({ maxRetriesPerRequest: null }) }, prefix, concurrency: CONCURRENCY, maxRunsPerTenant: 1_000_000 }) }),
   ];
   class BenchModule {}
   Module({ imports })(BenchModule);

@@ -7,6 +7,7 @@ import type { AgentEvent } from '../events/agent-event.js';
 import { askHuman } from '../tools/ask-human.js';
 import { defineTool } from '../tools/tool.js';
 import { agentTool } from '../team/team-tool.js';
+import { summaryConversationId } from '../run/summary.js';
 import { trip, type GuardrailOptions } from './guardrail.js';
 import { piiRedaction } from './pii-redaction.js';
 import { toolResultGuard } from './tool-result-guard.js';
@@ -76,5 +77,28 @@ describe('side channels pass the guardrails', () => {
     const [stored] = await toolMessages(memory);
     expect(stored).toMatch(FENCE);
     expect(stored).toContain(INJECTION);
+  });
+});
+
+describe('a conversation summary passes the output guardrails before it is kept', () => {
+  const history = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `turn ${i}: ${'words '.repeat(40)}` }));
+  const setup = async (summaryText: string, output: GuardrailOptions['output']) => {
+    const memory = new InMemoryStore();
+    await memory.append(alice, history);
+    const summarizer = mock({ respond: () => summaryText });
+    const agent = Agent.create({ name: 'a', provider: mock({ respond: () => 'ok' }), model: 'm', memory, guardrails: { output }, context: { window: 2_000, replyTokens: 200, summarize: { provider: summarizer, model: 'cheap', maxTokens: 100 } } });
+    await agent.run({ message: 'next', identity: alice });
+    return (await memory.load({ ...alice, conversationId: summaryConversationId(alice.conversationId) }, { limit: 10 })).map((m) => m.content);
+  };
+
+  it('keeps the redacted summary', async () => {
+    const pii = piiRedaction();
+    expect(await setup(`the user is ${EMAIL}`, [{ name: 'pii', check: (input) => pii.check(input) }])).toEqual(['the user is [EMAIL_1]']);
+  });
+
+  it('keeps no summary an output guardrail trips on', async () => {
+    expect(await setup('a summary', [{ name: 'never', check: ({ text }) => (text === 'a summary' ? trip('no summaries') : { action: 'pass' }) }])).toEqual([]);
+    // Not vacuous: the same setup keeps a summary the guardrail passes.
+    expect(await setup('another summary', [{ name: 'never', check: ({ text }) => (text === 'a summary' ? trip('no summaries') : { action: 'pass' }) }])).toEqual(['another summary']);
   });
 });

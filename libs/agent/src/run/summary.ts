@@ -1,6 +1,8 @@
 import type { LLMMessage } from '@agentnest/providers';
 import { describeToolWork } from './history-view.js';
 import { checkRunBudget, sideCall } from './model-call.js';
+import { GuardrailTripped } from '../guardrails/guardrail.js';
+import { screenStage } from '../guardrails/side-channels.js';
 import type { RunContext } from './run-state.js';
 import { DEFAULT_SUMMARY_TOKENS, windowFor } from './context-window.js';
 import { findBacklog, fingerprint, type Backlog } from './summary-backlog.js';
@@ -112,9 +114,16 @@ export async function refreshSummary(ctx: RunContext, history?: LLMMessage[], dr
       // What the vendor counted calibrates the next batch's estimate, as it does the agent's own calls.
       ctx.estimator.observe(model, SUMMARY_PROMPT.length + prompt.length, response.usage.inputTokens);
       const through = fingerprint(backlog.messages, end - 1);
+      // A summary is the model's words kept and read again: the output guardrails see it as they see a reply.
+      // One that trips is not kept; the summary so far stays, and a later run tries again.
+      const text = await screenStage(ctx, 'output', response.text).catch((err: unknown) => {
+        if (err instanceof GuardrailTripped) return undefined;
+        throw err;
+      });
+      if (text === undefined) break;
       // Keyed by the run and where the batch stops: a retried job writes a batch it redoes once, and goes on from the last one stored.
-      await memory.append(where, [{ role: 'assistant', content: response.text, summary: { through } }], { idempotencyKey: `${state.runId}:${through}` });
-      state.summary = response.text;
+      await memory.append(where, [{ role: 'assistant', content: text, summary: { through } }], { idempotencyKey: `${state.runId}:${through}` });
+      state.summary = text;
       done = end;
       batches++;
       // The run's own budget spent: the rest waits for a later run.
