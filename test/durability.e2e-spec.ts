@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
 
@@ -28,6 +29,8 @@ describe('durable queued runs with worker processes', () => {
       ANTHROPIC_BASE_URL: fake.origin,
       JOBS_LOCK_MS: '1000',
       JOBS_BACKOFF_MS: '10',
+      // One tenant queues all 1,000 runs at once here.
+      JOBS_MAX_PER_TENANT: '2000',
     };
     api = await startApi({ ...env, APP_ROLE: 'api' });
   }, 120_000);
@@ -120,6 +123,14 @@ describe('durable queued runs with worker processes', () => {
         runIds.slice(i, i + 100).map((_, j) => api.http.get(`/v1/conversations/durable-many-${i + j}/messages`).set(bearer(KEYS.acmeAlice))),
       );
       pages.forEach((page, j) => expect(page.body.messages.map((m: { content: string }) => m.content)).toEqual([`job ${i + j}`, `done: job ${i + j}`]));
+    }
+    // Every slot of the tenant's cap came back, the runs that killed workers held included.
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      const counted = async () => (await Promise.all((await redis.keys(`${env.REDIS_KEY_PREFIX}active-runs:*`)).map((k) => redis.zcard(k)))).reduce((a, b) => a + b, 0);
+      await until(async () => (await counted()) === 0, 10_000);
+    } finally {
+      redis.disconnect();
     }
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await Promise.all(children.map(exited));
