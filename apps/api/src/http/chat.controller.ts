@@ -26,6 +26,7 @@ export class ChatController {
   @ApiResponse({ status: 403, description: 'Responding to your own approval (separation of duties)', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'The chat is still writing a reply, or waits for an answer to a tool call', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 429, description: 'A new message would queue a run past the tenant\'s JOBS_MAX_PER_TENANT (too_many_runs); Retry-After says when to try again', schema: ERROR_RESPONSE })
   async send(@Param('agent') agent: string, @Body(new JsonSchemaPipe(CHAT_REQUEST)) body: unknown, @Res() res: Response): Promise<void> {
     const { chatId, turn } = chatTurn(body);
     // Everything that can be refused is refused before the stream starts (a status code, not an error part).

@@ -67,4 +67,8 @@ describe('TenantRunQuota', () => {
     await quota.admit(alice, 'y');
     expect(await counted(prefix)).toEqual([1]);
   });
+
+  it.each([0, -1, 1.5, NaN, null, '3'])('refuses maxRunsPerTenant %p when built', (max) => {
+    expect(() => new TenantRunQuota(redis, max as number)).toThrow('maxRunsPerTenant must be a whole number of at least 1');
+  });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
 import type { RequestIdentity } from '../context/request-identity.js';
-import { TooManyRunsError } from '../agent.errors.js';
+import { AgentConfigError, TooManyRunsError } from '../agent.errors.js';
 import { ownerTag, runRecordKey } from './owner-tag.js';
 
 /** @default 100 queued + running runs per tenant */
@@ -48,6 +48,8 @@ export class TenantRunQuota {
     prefix = 'agentnest:',
     private readonly now: () => number = Date.now,
   ) {
+    // A NaN would turn the cap off and a null break the script: a bad setting fails at boot, as the service's variable does.
+    if (!Number.isSafeInteger(max) || max < 1) throw new AgentConfigError(`maxRunsPerTenant must be a whole number of at least 1 (got ${String(max)})`);
     this.redis = redis as Scripted;
     if (!this.redis.agentnestQuotaAdmit) this.redis.defineCommand('agentnestQuotaAdmit', { numberOfKeys: 1, lua: ADMIT });
     this.prefix = prefix;
