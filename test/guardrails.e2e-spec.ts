@@ -133,6 +133,23 @@ describe('per-tenant guardrails from GUARDRAILS over HTTP: direct, queued and ch
     expect((await api.http.get('/v1/conversations/cfg-q/messages').set(bearer(KEYS.acmeAlice))).body.messages).toEqual([]);
   });
 
+  it('an answer a guardrail trips on is 422 and uses nothing up: the run still waits, direct or queued, and a shorter answer continues it', async () => {
+    const as = bearer(KEYS.acmeAlice);
+    const direct = (await api.http.post('/v1/agents/assistant/runs').set(as).send({ message: 'please ask me something' })).body;
+    expect(direct.status).toBe('paused');
+    const refused = await api.http.post('/v1/agents/assistant/runs/resume').set(as).send({ checkpoint: direct.checkpoint, answer: LONG });
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'guardrail_tripped']);
+    expect((await api.http.post('/v1/agents/assistant/runs/resume').set(as).send({ checkpoint: direct.checkpoint, answer: 'blue' })).body).toMatchObject({ status: 'completed' });
+
+    const { runId } = (await api.http.post('/v1/agents/assistant/jobs').set(as).send({ message: 'please ask me something' })).body;
+    expect((await runSettled(api, runId)).status).toBe('paused');
+    const queued = await api.http.post(`/v1/runs/${runId}/resume`).set(as).send({ answer: LONG });
+    expect([queued.status, queued.body.error.code]).toEqual([422, 'guardrail_tripped']);
+    expect((await api.http.get(`/v1/runs/${runId}`).set(as)).body.status).toBe('paused');
+    expect((await api.http.post(`/v1/runs/${runId}/resume`).set(as).send({ answer: 'blue' })).status).toBe(202);
+    expect(await runSettled(api, runId)).toMatchObject({ status: 'completed' });
+  });
+
   it('a chat turn that trips ends with an error part the AI SDK client shows', async () => {
     await api.app.listen(0, '127.0.0.1');
     const transport = new DefaultChatTransport({ api: `${await api.app.getUrl()}/v1/agents/assistant/chat`, headers: bearer(KEYS.acmeAlice) });

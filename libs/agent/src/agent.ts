@@ -24,7 +24,7 @@ import { callModel, checkRunBudget, plannedDrop } from './run/model-call.js';
 import { refreshSummary } from './run/summary.js';
 import { GuardrailTripped, type GuardrailTrip } from './guardrails/guardrail.js';
 import { screen } from './guardrails/screen.js';
-import { screenAnswer, screenReason, screenStage } from './guardrails/side-channels.js';
+import { prescreenAnswer, screenAnswer, screenReason, screenStage, type ScreenedAnswer } from './guardrails/side-channels.js';
 import { gatedCall, reparse, screenContext, screenMessage } from './guardrails/run-guardrails.js';
 import { describeToolWork } from './run/history-view.js';
 import { TokenEstimator } from './run/context-window.js';
@@ -71,7 +71,8 @@ const wellFormed = (turn: LLMMessage[]): LLMMessage[] => {
 };
 
 /** What continues a paused run at the call that paused it (in the innermost agent). */
-type PendingAction = { kind: 'answer'; answer: unknown } | { kind: 'decision'; approve: boolean; reason?: string; approver?: { tenant?: string; principal?: string } };
+/** How a pause is continued; an answer carries what the input guardrails made of it (`by` the agent that screened it). */
+type PendingAction = { kind: 'answer'; answer: unknown; screened?: ScreenedAnswer & { by: Agent } } | { kind: 'decision'; approve: boolean; reason?: string; approver?: { tenant?: string; principal?: string } };
 
 /**
  * An agent: a model, a system prompt and tools, run in a loop until the model answers without
@@ -220,7 +221,19 @@ export class Agent {
       throw new CheckpointIdentityError();
     }
     if (innermost(body).pending.approval) throw new CheckpointInvalidError('this run waits for an approval: decide it with decide()');
-    return this.reopen(body, opts, opts.identity?.roles ?? body.roles, { kind: 'answer', answer });
+    const roles = opts.identity?.roles ?? body.roles;
+    // Screened before the checkpoint is claimed: an answer a guardrail trips on is refused, and the pause can be answered again.
+    const screened = await this.screenAnswer(answer, body.identity, roles);
+    return this.reopen(body, opts, roles, { kind: 'answer', answer: screened.text, screened: { ...screened, by: this } });
+  }
+
+  /**
+   * A person's answer to a pause through this agent's input guardrails, before anything is claimed
+   * or queued: throws GuardrailTrippedError when one trips (nothing is used up; answer again).
+   */
+  async screenAnswer(answer: unknown, identity: MemoryIdentity, roles: readonly string[] = []): Promise<ScreenedAnswer> {
+    const state = this.newState(randomUUID(), identity, [], {}, [...roles]);
+    return prescreenAnswer({ ...this.context(state), emit: () => undefined }, asContent(answer));
   }
 
   /**
@@ -326,7 +339,7 @@ export class Agent {
     if (sub) return this.resumeAgentCall(state, body, calls, call, sub, action, attemptKey);
     if (action.kind === 'answer') {
       // A person's answer: the input guardrails as for a message, then the tool guardrails as for a result.
-      const content = await screenAnswer(this.context(state), asContent(action.answer), tool);
+      const content = await screenAnswer(this.context(state), asContent(action.answer), tool, action.screened?.by === this ? action.screened : undefined);
       const answered: ToolResultMessage = { role: 'tool', toolCallId, name: tool, content };
       this.emit(state, { type: 'tool.end', toolCallId, tool, result: answered.content, isError: false, durationMs: 0 });
       return this.continueTurn(state, calls, { ...body.results, [toolCallId]: answered });

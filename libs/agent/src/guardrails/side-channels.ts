@@ -1,3 +1,5 @@
+import { GuardrailTrippedError } from '../agent.errors.js';
+import type { AgentEventBody } from '../events/agent-event.js';
 import type { RunContext } from '../run/run-state.js';
 import { GuardrailTripped, type GuardrailStage } from './guardrail.js';
 import { screenContext } from './run-guardrails.js';
@@ -13,13 +15,46 @@ export async function screenStage(ctx: RunContext, stage: GuardrailStage, text: 
   return guards?.length ? (await screen(guards, text, screenContext(ctx, stage, tool))).text : text;
 }
 
+/** An answer that passed the input guardrails before its checkpoint was claimed, with what they decided and replaced. */
+export interface ScreenedAnswer {
+  text: string;
+  restore: Record<string, string>;
+  decisions: AgentEventBody[];
+}
+
+/**
+ * A person's answer to a pause through the input guardrails, before anything is claimed or queued:
+ * one a guardrail trips on is refused (GuardrailTrippedError), and the pause can be answered again.
+ * The decisions are kept for the run's events, which do not exist yet.
+ */
+export async function prescreenAnswer(ctx: RunContext, text: string): Promise<ScreenedAnswer> {
+  const guards = ctx.options.guardrails?.input;
+  if (!guards?.length) return { text, restore: {}, decisions: [] };
+  const decisions: AgentEventBody[] = [];
+  try {
+    const screened = await screen(guards, text, { ...screenContext(ctx, 'input'), emit: (d) => decisions.push(d) });
+    return { ...screened, decisions };
+  } catch (err) {
+    if (err instanceof GuardrailTripped) throw new GuardrailTrippedError(err.trip.guardrail, err.trip.stage, err.trip.reason);
+    throw err;
+  }
+}
+
 /**
  * A person's words that the model reads as a tool call's result (an answer to askHuman, a chat
- * client's tool output): the input guardrails first, as for any message a person sends, then the
- * tool guardrails, as for any result (text that reads like instructions is fenced as data).
+ * client's tool output): the input guardrails first, as for any message a person sends (unless
+ * `screened` says they ran already), then the tool guardrails, as for any result (text that reads
+ * like instructions is fenced as data). Placeholders join the run's, for the caller's reply.
  */
-export async function screenAnswer(ctx: RunContext, text: string, tool: string): Promise<string> {
-  return screenStage(ctx, 'tool', await screenStage(ctx, 'input', text), tool);
+export async function screenAnswer(ctx: RunContext, text: string, tool: string, screened?: ScreenedAnswer): Promise<string> {
+  let input = screened;
+  if (input) for (const d of input.decisions) ctx.emit(d);
+  else {
+    const guards = ctx.options.guardrails?.input;
+    input = guards?.length ? { ...(await screen(guards, text, screenContext(ctx, 'input'))), decisions: [] } : { text, restore: {}, decisions: [] };
+  }
+  if (Object.keys(input.restore).length) ctx.state.restore = { ...ctx.state.restore, ...input.restore };
+  return screenStage(ctx, 'tool', input.text, tool);
 }
 
 /**

@@ -145,6 +145,9 @@ export class AgentJobs implements OnModuleInit {
     // A call waiting for approval is decided by an approver, not answered by the caller: refused
     // here (409) rather than queued into a continuation that could only fail.
     if ((record.pauseData as { kind?: unknown } | undefined)?.kind === 'approval') throw new RunStateError('awaiting_approval', 'answer');
+    // An answer a guardrail trips on is refused now (422), while the run still waits: the worker would only end it blocked.
+    // The payload keeps the answer as given, as it does a message: the worker screens it again and restores placeholders in the reply.
+    if (record.status === 'paused') await this.agents.screenAnswer(record.agent, answer, { tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId }, owner.roles);
     // One script is the lock: of an answer and a cancel (or two answers), exactly one leaves 'paused'.
     const jobId = await this.registry.answer(owner, runId);
     if (jobId === undefined) throw new RunNotFoundError();

@@ -237,6 +237,11 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return agent.decide(checkpoint, decision, { approver: opts.approver, signal: opts.signal, stream: opts.stream, attemptKey: opts.attemptKey, outputSchema: opts.outputSchema, recorders: opts.recorders, tools: this.runTools });
   }
 
+  /** A person's answer to a pause through the agent's input guardrails; GuardrailTrippedError when one trips (see Agent.screenAnswer). */
+  async screenAnswer(name: string, answer: unknown, identity: MemoryIdentity, roles?: readonly string[]): Promise<string> {
+    return (await this.registered(name).agent.screenAnswer(answer, identity, roles)).text;
+  }
+
   /** An approver's reason, through the agent's input guardrails, before it is recorded (see Agent.screenApprovalReason). */
   screenApprovalReason(name: string, reason: string, approver: MemoryIdentity, roles?: readonly string[]): Promise<string> {
     return this.registered(name).agent.screenApprovalReason(reason, approver, roles);
