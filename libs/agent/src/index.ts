@@ -46,6 +46,7 @@ export type { ApprovalPauseData } from './tools/approval.js';
 export type { ApprovalRequirement, PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
 export { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './output/untrusted-schema.js';
+export { compileUntrustedSchemaInTurn } from './output/schema-turns.js';
 export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';
 export { mcpClient } from './mcp/mcp-client.js';
 export type { McpClientOptions, McpTransportOptions } from './mcp/mcp-client.js';

@@ -14,7 +14,7 @@ import { findAgentService } from './find-agent-service.js';
 import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
-import { compileUntrustedSchema } from '../output/untrusted-schema.js';
+import { compileUntrustedSchemaInTurn } from '../output/schema-turns.js';
 import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
 import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
 import { RunStreamHub } from './run-stream-hub.js';
@@ -95,7 +95,7 @@ export class AgentJobs implements OnModuleInit {
     const owner = this.tenant.get() ?? {};
     if (!owner.tenant) throw new TenantRequiredError();
     // A bad schema is the caller's 400 now, not a failed run later (the worker compiles it again, from cache when it can).
-    if (input.outputSchema !== undefined) compileUntrustedSchema(input.outputSchema);
+    if (input.outputSchema !== undefined) await compileUntrustedSchemaInTurn(input.outputSchema, owner.tenant);
     let runId: string = randomUUID();
     if (opts.idempotencyKey !== undefined) {
       const claim = await this.registry.claimIdempotencyKey(owner, opts.idempotencyKey, { agent, input }, runId);

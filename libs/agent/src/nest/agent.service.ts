@@ -10,7 +10,8 @@ import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import { InMemoryCheckpointLedger, type CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
-import type { OutputSchema } from '../output/output-schema.js';
+import { isZod, type OutputSchema } from '../output/output-schema.js';
+import { compileUntrustedSchemaInTurn } from '../output/schema-turns.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
@@ -200,19 +201,23 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       const caller = this.caller(input.identity);
       const { agent } = this.registered(name);
       const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
-      return agent.run({
-        message: input.message,
-        identity,
-        // A conversation started here has nothing to load yet.
-        newConversation: input.conversationId === undefined || input.newConversation,
-        signal: input.signal,
-        runId: input.runId,
-        stream: input.stream,
-        roles: this.roles(input.identity),
-        outputSchema: input.outputSchema,
-        recorders: input.recorders,
-        tools: this.runTools,
-      });
+      const start = () =>
+        agent.run({
+          message: input.message,
+          identity,
+          // A conversation started here has nothing to load yet.
+          newConversation: input.conversationId === undefined || input.newConversation,
+          signal: input.signal,
+          runId: input.runId,
+          stream: input.stream,
+          roles: this.roles(input.identity),
+          outputSchema: input.outputSchema,
+          recorders: input.recorders,
+          tools: this.runTools,
+        });
+      // A JSON Schema (from a request, say) compiles in turn with every other (see schema-turns); the run then finds it cached.
+      const schema = input.outputSchema;
+      return schema !== undefined && !isZod(schema) ? compileUntrustedSchemaInTurn(schema, caller.tenant).then(start) : start();
     });
   }
 

@@ -20,7 +20,7 @@ export interface CompiledOutputSchema {
   readonly text: string;
 }
 
-const isZod = (s: OutputSchema): s is ZodLike => typeof (s as ZodLike).safeParse === 'function';
+export const isZod = (s: OutputSchema): s is ZodLike => typeof (s as ZodLike).safeParse === 'function';
 
 // An agent's own schemas are code, compiled once each in one shared compiler. Schemas that come
 // from requests never reach it: they go through compileUntrustedSchema (untrusted-schema.ts).
