@@ -250,7 +250,7 @@ describe('queued runs against a real provider SDK: retries and separate worker p
   });
 });
 
-describe('a per-tenant cap on queued + running runs (JOBS_MAX_PER_TENANT)', () => {
+describe('a per-tenant cap on unfinished runs (JOBS_MAX_PER_TENANT)', () => {
   it('answers 429 too_many_runs with Retry-After past the cap, for that tenant only, and frees slots as runs are cancelled or finish', async () => {
     const env = baseEnv({ JOBS_MAX_PER_TENANT: '2' });
     // No worker yet: the runs stay queued.
@@ -263,7 +263,7 @@ describe('a per-tenant cap on queued + running runs (JOBS_MAX_PER_TENANT)', () =
       const refused = await enqueue();
       expect(refused.status).toBe(429);
       expect(refused.headers['retry-after']).toBe('5');
-      expect(refused.body.error).toEqual({ code: 'too_many_runs', message: 'at most 2 queued or running runs per tenant; retry when one finishes' });
+      expect(refused.body.error).toEqual({ code: 'too_many_runs', message: 'at most 2 unfinished (queued, running or paused) runs per tenant; retry when one finishes' });
       // A chat message queues a run too.
       const chat = await api.http.post('/v1/agents/assistant/chat').set(bearer(KEYS.acmeAlice)).send({ id: 'capped-chat', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
       expect([chat.status, chat.body.error?.code]).toEqual([429, 'too_many_runs']);
@@ -284,6 +284,24 @@ describe('a per-tenant cap on queued + running runs (JOBS_MAX_PER_TENANT)', () =
       expect([(await enqueue()).status, (await enqueue(KEYS.acmeBob)).status, (await enqueue()).status]).toEqual([202, 202, 429]);
     } finally {
       await worker?.close();
+      await api.close();
+    }
+  });
+
+  it('counts paused runs too: parking runs paused and answering them all cannot go past the cap', async () => {
+    const api = await startApi(baseEnv({ JOBS_MAX_PER_TENANT: '3' }));
+    const as = bearer(KEYS.acmeAlice);
+    try {
+      const runIds: string[] = [];
+      for (let i = 0; i < 3; i++) runIds.push((await api.http.post('/v1/agents/assistant/jobs').set(as).send({ message: 'please ask me something' })).body.runId);
+      for (const runId of runIds) expect((await settled(api, runId)).body.status).toBe('paused');
+      const refused = await api.http.post('/v1/agents/assistant/jobs').set(as).send({ message: 'please ask me something' });
+      expect([refused.status, refused.body.error.code]).toEqual([429, 'too_many_runs']);
+      // Answers are never refused; once the runs end, their slots come back.
+      for (const runId of runIds) expect((await api.http.post(`/v1/runs/${runId}/resume`).set(as).send({ answer: 'blue' })).status).toBe(202);
+      for (const runId of runIds) expect((await settled(api, runId)).body.status).toBe('completed');
+      expect((await api.http.post('/v1/agents/assistant/jobs').set(as).send({ message: 'hello' })).status).toBe(202);
+    } finally {
       await api.close();
     }
   });

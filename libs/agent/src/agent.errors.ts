@@ -87,13 +87,13 @@ export class TooManyStreamsError extends AgentError {
   }
 }
 
-/** A tenant has as many queued and running runs as it may; `retryAfterMs` says when to try again. */
+/** A tenant has as many unfinished (queued, running or paused) runs as it may; `retryAfterMs` says when to try again. */
 export class TooManyRunsError extends AgentError {
   constructor(
     readonly limit: number,
     readonly retryAfterMs: number,
   ) {
-    super('too_many_runs', `at most ${limit} queued or running runs per tenant; retry when one finishes`);
+    super('too_many_runs', `at most ${limit} unfinished (queued, running or paused) runs per tenant; retry when one finishes`);
   }
 }
 

@@ -26,7 +26,7 @@ export class JobsController {
   @ApiResponse({ status: 400, description: 'Invalid body, output schema or Idempotency-Key', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 404, description: 'Unknown agent', schema: ERROR_RESPONSE })
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with another body', schema: ERROR_RESPONSE })
-  @ApiResponse({ status: 429, description: 'The tenant has JOBS_MAX_PER_TENANT queued and running runs (too_many_runs); Retry-After says when to try again', schema: ERROR_RESPONSE })
+  @ApiResponse({ status: 429, description: 'The tenant has JOBS_MAX_PER_TENANT unfinished (queued, running or paused) runs (too_many_runs); Retry-After says when to try again', schema: ERROR_RESPONSE })
   async enqueue(
     @Param('agent') agent: string,
     @Body(new JsonSchemaPipe(SYNC_RUN_REQUEST)) body: { message: string; conversationId?: string; responseFormat?: { schema: Record<string, unknown> } },

@@ -121,6 +121,12 @@ describe('AgentJobs and the per-tenant cap', () => {
       expect(await as(() => jobs.enqueue('assistant', { message: 'five' }, { idempotencyKey: 'k' }))).toMatchObject({ runId: fifth.runId, existing: true });
       await expect(as(() => jobs.enqueue('assistant', { message: 'six' }))).rejects.toMatchObject({ code: 'too_many_runs' });
 
+      // At the cap, parallel requests with one new key are all refused: none is told of a run that never exists.
+      const racing = await Promise.allSettled(Array.from({ length: 4 }, () => as(() => jobs.enqueue('assistant', { message: 'race' }, { idempotencyKey: 'race' }))));
+      expect(racing.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'queued'))).toEqual(Array(4).fill('too_many_runs'));
+      // A bad identity is refused before the key is bound, so its retry is refused the same way.
+      for (let i = 0; i < 2; i++) await expect(as(() => jobs.enqueue('assistant', { message: 'x', conversationId: 'bad\ud800' }, { idempotencyKey: 'bad' }))).rejects.toMatchObject({ code: 'invalid_identity' });
+
       // Bob's erasure of his conversation frees his run's slot.
       expect(await as(() => jobs.erase(bob, { conversationId: 'c2' }), bob)).toBe(1);
       await as(() => jobs.enqueue('assistant', { message: 'six' }));

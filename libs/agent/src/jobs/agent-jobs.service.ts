@@ -94,48 +94,59 @@ export class AgentJobs implements OnModuleInit {
     if (!this.agents.has(agent)) throw new UnknownAgentError(agent);
     const owner = this.tenant.get() ?? {};
     if (!owner.tenant) throw new TenantRequiredError();
-    // A bad schema is the caller's 400 now, not a failed run later (the worker compiles it again, from cache when it can).
-    if (input.outputSchema !== undefined) await compileUntrustedSchemaInTurn(input.outputSchema, owner.tenant);
-    let runId: string = randomUUID();
-    if (opts.idempotencyKey !== undefined) {
-      const claim = await this.registry.claimIdempotencyKey(owner, opts.idempotencyKey, { agent, input }, runId);
-      if (claim.existing) {
-        const known = await this.registry.get(owner, claim.runId);
-        return { runId: claim.runId, status: known?.status ?? 'queued', existing: true };
-      }
-      runId = claim.runId;
-    }
     const conversationId = input.conversationId ?? randomUUID();
     // The worker would refuse a bad identity; refusing it here makes it the caller's 400 instead of a failed run.
     validateIdentity({ tenant: owner.tenant, principal: owner.principal, conversationId });
-    const job: AgentRunJob = {
-      runId,
-      agent,
-      tenant: owner.tenant,
-      principal: owner.principal,
-      roles: owner.roles ? [...owner.roles] : undefined,
-      conversationId,
-      ...(input.conversationId === undefined ? { newConversation: true as const } : {}),
-      message: input.message,
-      ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
-      trace: this.tracer.capture(opts.traceparent),
-    };
-    let admitted = false;
+    const runId = randomUUID();
+    // A retry of a request that queued a run is answered with that run, at the cap or not.
+    if (opts.idempotencyKey !== undefined) {
+      const bound = await this.registry.idempotency.bound(owner, opts.idempotencyKey, { agent, input });
+      if (bound) return this.existing(owner, bound);
+    }
+    // Counted before anything is compiled or written: a refused request costs one script, and two instances cannot both take the last slot.
+    await this.quota.admit(owner, runId);
+    let claimed = false;
     try {
-      // Counted before it exists, so two instances cannot both take the tenant's last slot.
-      await this.quota.admit(owner, runId);
-      admitted = true;
+      // A bad schema is the caller's 400 now, not a failed run later (the worker compiles it again, from cache when it can).
+      if (input.outputSchema !== undefined) await compileUntrustedSchemaInTurn(input.outputSchema, owner.tenant);
+      if (opts.idempotencyKey !== undefined) {
+        const claim = await this.registry.idempotency.claim(owner, opts.idempotencyKey, { agent, input }, runId);
+        if (claim.existing) {
+          // Another request with the same key got there first: its run, and this slot back.
+          await this.quota.release(owner, [runId]);
+          return this.existing(owner, claim.runId);
+        }
+        claimed = true;
+      }
+      const job: AgentRunJob = {
+        runId,
+        agent,
+        tenant: owner.tenant,
+        principal: owner.principal,
+        roles: owner.roles ? [...owner.roles] : undefined,
+        conversationId,
+        ...(input.conversationId === undefined ? { newConversation: true as const } : {}),
+        message: input.message,
+        ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
+        trace: this.tracer.capture(opts.traceparent),
+      };
       // The record, its indexes and its first event: one script, one round trip.
-      await this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: opts.idempotencyKey !== undefined ? this.registry.idempotencyKey(owner, opts.idempotencyKey) : undefined, outputSchema: input.outputSchema }, { type: 'status', status: 'queued' });
+      await this.registry.create(owner, { runId, agent, conversationId }, { jobId: runId, idempotencyKey: claimed ? this.registry.idempotency.key(owner, opts.idempotencyKey!) : undefined, outputSchema: input.outputSchema }, { type: 'status', status: 'queued' });
       await this.queue.add('run', job, runJobOptions(this.options, runId, opts));
       await runReplicated(this.registry, owner, runId, this.queue);
     } catch (err) {
       // Nothing was queued: free the slot, and the key so the client's retry of this request is not stuck on a dead run.
-      if (admitted) await this.quota.release(owner, [runId]).catch(() => undefined);
-      if (opts.idempotencyKey !== undefined) await this.registry.releaseIdempotencyKey(owner, opts.idempotencyKey, runId).catch(() => undefined);
+      await this.quota.release(owner, [runId]).catch(() => undefined);
+      if (claimed) await this.registry.idempotency.release(owner, opts.idempotencyKey!, runId).catch(() => undefined);
       throw err;
     }
     return { runId, status: 'queued', existing: false };
+  }
+
+  /** What an enqueue answers when its Idempotency-Key already queued a run. */
+  private async existing(owner: RequestIdentity, runId: string): Promise<{ runId: string; status: RunRecord['status']; existing: true }> {
+    const known = await this.registry.get(owner, runId);
+    return { runId, status: known?.status ?? 'queued', existing: true };
   }
 
   /** Answers the caller's paused run: the continuation is queued; a second answer, or one after a cancel, is a RunStateError. */
@@ -173,6 +184,8 @@ export class AgentJobs implements OnModuleInit {
     const run = { runId: paused.runId, agent, conversationId: paused.conversationId };
     const { usage } = paused;
     await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
+    // Counted like any paused run, never refused: the direct run already happened, and its approval must not be lost.
+    await this.quota.enter(owner, paused.runId);
     await this.flow.request(run, { pauseData: pause, checkpoint: paused.checkpoint });
     await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause, usage, toolCallId: pause.toolCallId });
     return { runId: paused.runId, status: 'paused' };

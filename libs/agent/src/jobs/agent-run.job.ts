@@ -41,7 +41,7 @@ export interface AgentJobsOptions {
   shutdownGraceMs?: number;
   /** How long a queued run waits out a provider outage (open circuit, spent budget, overload) before it fails; each wait follows the provider's retry-after, without spending an attempt; @default 600000 */
   outageMaxMs?: number;
-  /** Queued + running runs one tenant may have, across every instance; more are refused with TooManyRunsError (429 `too_many_runs`); @default 100 */
+  /** Unfinished (queued, running or paused) runs one tenant may have, across every instance; more are refused with TooManyRunsError (429 `too_many_runs`); @default 100 */
   maxRunsPerTenant?: number;
   /** Live event streams (SSE) one tenant may hold open in one process; @default 20 */
   maxStreamsPerTenant?: number;

@@ -233,12 +233,13 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   /**
    * Moves the worker's run to `to` and tells its live stream, with the run's events not written yet,
-   * in one round trip. A run that leaves the queue for good or pauses stops counting against its tenant's cap.
+   * in one round trip. A run that ends stops counting against its tenant's cap; a paused one still
+   * counts (its continuation is never refused, so parking runs paused must not make room).
    */
   private async mark(claim: RunClaim, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
     const events = [...(await recorder.drain()), event];
     // Sent together: the release needs nothing from the finish (a slot freed a moment early is harmless).
-    await Promise.all([claim.finish(to, fields, events), to === 'queued' ? undefined : this.quota.release(claim.owner, [claim.runId])]);
+    await Promise.all([claim.finish(to, fields, events), to === 'queued' || to === 'paused' ? undefined : this.quota.release(claim.owner, [claim.runId])]);
   }
 
   private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined, recorder: RunStreamRecorder): Promise<RunResult> {

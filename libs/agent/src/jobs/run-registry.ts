@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { ownerKeys } from './owner-tag.js';
+import { IdempotencyKeys } from './idempotency-keys.js';
 import { dedicatedConnection } from './dedicated-connection.js';
 import { replicated } from './replicated.js';
 import { AgentError } from '../agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import { canonicalJson } from '../checkpoint/canonical-json.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from './run-events.js';
 import { currentRunFields, type RunRecord, type RunStatus } from './run-record.js';
@@ -30,13 +29,6 @@ export class RunStateError extends AgentError {
   }
 }
 
-/** Same Idempotency-Key with a different body: the caller is reusing a key for another request. */
-export class IdempotencyConflictError extends AgentError {
-  constructor() {
-    super('idempotency_conflict', 'this Idempotency-Key was already used with a different request body');
-  }
-}
-
 /** Fields to change on a run; null removes one. */
 export type RunPatch = { [K in keyof RunRecord]?: RunRecord[K] | null } & { checkpoint?: Checkpoint | null; jobId?: string; trace?: string; answered?: null; approval?: string };
 
@@ -57,8 +49,6 @@ export interface RunRegistryOptions {
   /** The run event streams' bounds, for the events a status change appends (the same as RunEvents'). */
   events?: Pick<RunEventsOptions, 'maxEvents' | 'ttlMs'>;
 }
-
-const IDEMPOTENCY_TTL_S = 24 * 3600;
 
 // Moves a run to ARGV[1] only if its status is one of the statuses that follow the six counts and
 // bounds. ARGV[2] events, ARGV[3] statuses, ARGV[4] field/value strings to set; ARGV[5] max events
@@ -132,8 +122,6 @@ function stateError(err: unknown, action: string): unknown {
 /** A stored run's tenant and principal are the asking owner's (checked on every read, beside the owner-scoped key). */
 const ownedBy = (stored: { tenant?: string | null; principal?: string | null }, owner: RequestIdentity) => stored.tenant === (owner.tenant ?? '') && stored.principal === (owner.principal ?? '');
 
-const tag = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
-
 /**
  * Queued runs in Redis, one hash per run under its tenant's key space: a run is found only by the
  * tenant and principal that queued it, so another tenant's runId reads exactly like an unknown one.
@@ -155,6 +143,7 @@ export class RunRegistry {
       this.redis.defineCommand('agentnestRunCancel', { numberOfKeys: 1, lua: CANCEL });
     }
     this.prefix = options.prefix ?? 'agentnest:';
+    this.idempotency = new IdempotencyKeys(this.redis, this.prefix);
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
     this.stream = [options.events?.maxEvents ?? DEFAULT_MAX_EVENTS, options.events?.ttlMs ?? DEFAULT_EVENTS_TTL_MS];
   }
@@ -163,32 +152,8 @@ export class RunRegistry {
     return ownerKeys(this.prefix, owner).record(runId);
   }
 
-  /**
-   * Claims an Idempotency-Key for this caller for 24 h: returns the runId already bound to it when the
-   * body is the same, throws IdempotencyConflictError when it differs, or binds `runId` and returns it.
-   */
-  async claimIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, body: unknown, runId: string): Promise<{ runId: string; existing: boolean }> {
-    const key = this.idempotencyKey(owner, idempotencyKey);
-    // Canonical: the same fields in another order are the same request.
-    const bodyHash = tag(canonicalJson(body));
-    const set = await this.redis.set(key, JSON.stringify({ runId, bodyHash }), 'EX', IDEMPOTENCY_TTL_S, 'NX');
-    if (set === 'OK') return { runId, existing: false };
-    const bound = JSON.parse((await this.redis.get(key)) ?? '{}') as { runId?: string; bodyHash?: string };
-    if (bound.bodyHash !== bodyHash || !bound.runId) throw new IdempotencyConflictError();
-    return { runId: bound.runId, existing: true };
-  }
-
-  /** The Redis key that binds one Idempotency-Key of this owner to a run. */
-  idempotencyKey(owner: RequestIdentity, idempotencyKey: string): string {
-    return ownerKeys(this.prefix, owner).idempotency(tag(idempotencyKey));
-  }
-
-  /** Frees a key whose request failed before its run was queued, so the client's retry can go through. */
-  async releaseIdempotencyKey(owner: RequestIdentity, idempotencyKey: string, runId: string): Promise<void> {
-    const key = this.idempotencyKey(owner, idempotencyKey);
-    const bound = JSON.parse((await this.redis.get(key)) ?? '{}') as { runId?: string };
-    if (bound.runId === runId) await this.redis.del(key);
-  }
+  /** The owner's Idempotency-Keys, in the same Redis. */
+  readonly idempotency: IdempotencyKeys;
 
   /**
    * Records a new queued run and appends `event` (its first) to its stream, in one round trip;

@@ -5,7 +5,7 @@ import type { RequestIdentity } from '../context/request-identity.js';
 import { AgentConfigError, TooManyRunsError } from '../agent.errors.js';
 import { ownerTag, runRecordKey } from './owner-tag.js';
 
-/** @default 100 queued + running runs per tenant */
+/** @default 100 unfinished (queued, running or paused) runs per tenant */
 export const DEFAULT_MAX_RUNS_PER_TENANT = 100;
 /**
  * How long an entry counts without being released: a run still queued after a day stops holding a
@@ -31,10 +31,11 @@ type Scripted = (Redis | Cluster) & { agentnestQuotaAdmit(key: string, now: numb
 const tenantTag = (tenant: string | undefined) => createHash('sha256').update(encodeOptionalField(tenant)).digest('base64url').slice(0, 22);
 
 /**
- * How many queued and running runs each tenant has, shared by every instance: a Redis sorted set per
- * tenant of `<owner tag>:<runId>`, scored by when the entry stops counting. Enqueueing admits (or
- * refuses with TooManyRunsError); a run leaves the count when it finishes, pauses, is cancelled or
- * is erased, and comes back when a continuation is queued. The set sits in the tenant's own slot, not
+ * How many unfinished runs (queued, running or paused) each tenant has, shared by every instance: a
+ * Redis sorted set per tenant of `<owner tag>:<runId>`, scored by when the entry stops counting.
+ * Enqueueing admits (or refuses with TooManyRunsError); a run leaves the count when it finishes, is
+ * cancelled or is erased. A paused run keeps its place: its continuation is never refused (an answer
+ * is not lost to the cap), so pausing must not make room. The set sits in the tenant's own slot, not
  * the owner's, so admission is a round trip of its own.
  */
 export class TenantRunQuota {
@@ -71,18 +72,18 @@ export class TenantRunQuota {
     if ((await this.redis.agentnestQuotaAdmit(key, this.now(), LEASE_MS, this.max, member)) < 0) throw new TooManyRunsError(this.max, RETRY_AFTER_MS);
   }
 
-  /** Counts a continuation of a paused run again, without refusing it: the human's answer is never lost to the cap. */
+  /** Counts a run without refusing it (a continuation, whose paused run normally still counts; an adopted direct run): an answer is never lost to the cap. */
   async enter(owner: RequestIdentity, runId: string): Promise<void> {
     const key = this.key(owner.tenant);
     await this.redis.multi().zadd(key, this.now() + LEASE_MS, this.member(owner, runId)).pexpire(key, LEASE_MS).exec();
   }
 
-  /** The run no longer counts (finished, paused, cancelled, erased, or never queued). */
+  /** The run no longer counts (finished, cancelled, erased, or never queued). */
   async release(owner: RequestIdentity, runIds: string[]): Promise<void> {
     if (runIds.length) await this.redis.zrem(this.key(owner.tenant), ...runIds.map((runId) => this.member(owner, runId)));
   }
 
-  /** Drops the tenant's entries whose record is missing or not queued/running; true when any was dropped. Throttled per tenant. */
+  /** Drops the tenant's entries whose record is missing or finished; true when any was dropped. Throttled per tenant. */
   private async reconcile(tenant: string | undefined): Promise<boolean> {
     const key = this.key(tenant);
     const at = this.now();
@@ -96,7 +97,7 @@ export class TenantRunQuota {
       // Each record sits in its owner's slot: single commands, not one pipeline, so a Cluster routes each.
       const statuses = await Promise.all(batch.map((m) => this.redis.hget(this.recordKey(m), 'status')));
       batch.forEach((m, n) => {
-        if (statuses[n] !== 'queued' && statuses[n] !== 'running') stale.push(m);
+        if (statuses[n] !== 'queued' && statuses[n] !== 'running' && statuses[n] !== 'paused') stale.push(m);
       });
     }
     if (stale.length) await this.redis.zrem(key, ...stale);
