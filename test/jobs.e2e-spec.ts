@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
 import { createWorker } from '../apps/api/src/create-app.js';
-import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { Redis } from 'ioredis';
+import { API_KEYS, bearer, eventually, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 /** One Redis, or the test run's real 6-node cluster (test/redis-cluster.js): the queue must work the same on both. */
 const BACKENDS: Array<[string, () => Record<string, string>]> = [
@@ -302,6 +303,29 @@ describe('a per-tenant cap on unfinished runs (JOBS_MAX_PER_TENANT)', () => {
       for (const runId of runIds) expect((await settled(api, runId)).body.status).toBe('completed');
       expect((await api.http.post('/v1/agents/assistant/jobs').set(as).send({ message: 'hello' })).status).toBe(202);
     } finally {
+      await api.close();
+    }
+  });
+
+  it("ends a run BullMQ gave up on because its workers kept dying: failed worker_lost, its slot back, the caller's words gone from the job", async () => {
+    const env = baseEnv({ JOBS_MAX_PER_TENANT: '1' });
+    const api = await startApi({ ...env, APP_ROLE: 'api' });
+    const redis = new Redis(process.env.REDIS_URL!);
+    let worker: INestApplicationContext | undefined;
+    try {
+      const { runId } = (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'my secret plan' })).body;
+      // What BullMQ's stalled check writes once a job stalled more than maxStalledCount times; the next worker to take it fails it unrun.
+      const jobKey = `{${env.REDIS_KEY_PREFIX}bull}:agentnest-runs:${runId}`;
+      expect(await redis.hset(jobKey, 'defa', 'job stalled more than allowable limit')).toBe(1);
+      worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
+      await worker.init();
+      expect((await settled(api, runId)).body).toMatchObject({ status: 'failed', error: { code: 'worker_lost' } });
+      await eventually('the payload blanked', async () => (JSON.parse((await redis.hget(jobKey, 'data')) ?? '{}').message === '' ? true : undefined));
+      expect(await redis.hget(jobKey, 'data')).not.toContain('secret plan');
+      expect((await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'next' })).status).toBe(202);
+    } finally {
+      redis.disconnect();
+      await worker?.close();
       await api.close();
     }
   });

@@ -43,6 +43,12 @@ const MAX_WAIT_MS = 60_000;
 
 const now = () => new Date().toISOString();
 
+/** A failed job's payload as BullMQ keeps it: the ids, not the caller's words. */
+function blankedPayload(d: AgentRunJob): AgentRunJob {
+  const { message: _message, answer: _answer, outputSchema: _schema, decision, ...ids } = d;
+  return { ...ids, message: '', ...(decision ? { decision: { decision: decision.decision, approver: decision.approver } } : {}) };
+}
+
 type Continuation = Awaited<ReturnType<RunRegistry['continuation']>>;
 
 /** Runs queued agent runs (and continuations of paused ones) as the tenant that queued them, recording each outcome. */
@@ -76,7 +82,22 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     this.worker.concurrency = this.options.concurrency ?? 4;
     // Connection trouble is logged once by the app's Redis connection; BullMQ would print each retry.
     this.worker.on('error', () => undefined);
+    // A job whose workers died mid-run more often than maxStalledCount is failed by BullMQ without
+    // reaching process(): its run would say running for ever, hold its tenant's slot and keep the message.
+    this.worker.on('failed', (job) => {
+      if (job?.deferredFailure && !job.data.expireApproval) void this.lost(job).catch(() => undefined);
+    });
     this.stopListening = await this.registry.onCancel((runId) => this.running.get(runId)?.abort(new Error('cancelled')));
+  }
+
+  /** Ends the run of a job BullMQ gave up on (its workers kept dying): failed, its slot back, its payload blanked. */
+  private async lost(job: Job<AgentRunJob>): Promise<void> {
+    const d = job.data;
+    const owner = { tenant: d.tenant, principal: d.principal };
+    const error = { code: 'worker_lost', message: 'the workers running this run stopped mid-run too often; it was not started again' };
+    this.logger.warn(`run ${d.runId} failed: worker_lost (${job.deferredFailure})`);
+    await this.registry.transition(owner, d.runId, ['queued', 'running'], 'failed', { error, finishedAt: now() }, { events: [{ type: 'status', status: 'failed', error }] }).catch(() => undefined);
+    await Promise.all([this.quota.release(owner, [d.runId]), job.updateData(blankedPayload(d))]);
   }
 
   /** Stops taking jobs and lets active runs finish while Redis and the stores are still open. */
@@ -205,8 +226,7 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
       this.logger.warn(`run ${d.runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
       await this.mark(claim, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }, recorder).catch(() => undefined);
       // BullMQ keeps a failed job until a later failure prunes it: its payload keeps the ids, not the caller's words.
-      const { message: _message, answer: _answer, outputSchema: _schema, ...ids } = d;
-      await job.updateData({ ...ids, message: '' }).catch(() => undefined);
+      await job.updateData(blankedPayload(d)).catch(() => undefined);
       throw new UnrecoverableError(error.code);
     }
   }
