@@ -33,10 +33,13 @@ describe('request logs of the compiled service', () => {
     await http.get('/v1/conversations/jane.doe%40example.com/messages').set(bearer(KEYS.acmeAlice)).expect(200);
     await http.delete('/v1/conversations/jane.doe@example.com').set(bearer(KEYS.acmeAlice)).expect(200);
     await http.get('/v1/agents/assistant/chat/jane.doe-chat/stream').set(bearer(KEYS.acmeAlice));
+    // Nor what a client puts in any other segment of a path: a 404 is logged too.
+    await http.get('/v1/runs/jane3.logged@example.com').set(bearer(KEYS.acmeAlice)).expect(404);
+    await http.get('/nope/4111111111111111').set(bearer(KEYS.acmeAlice)).expect(404);
     await http.get('/health').expect(200);
     const requests = await eventually('every request line', async () => {
       const found = lines().filter((l) => l.msg === 'request completed');
-      return found.length >= 5 ? found : undefined;
+      return found.length >= 7 ? found : undefined;
     });
     expect(requests).toEqual([
       expect.objectContaining({ level: 30, req: { method: 'POST', path: '/v1/agents/assistant/runs' }, res: { statusCode: 200 }, responseTime: expect.any(Number) }),
@@ -44,11 +47,13 @@ describe('request logs of the compiled service', () => {
       expect.objectContaining({ req: { method: 'GET', path: '/v1/conversations/:conversationId/messages' } }),
       expect.objectContaining({ req: { method: 'DELETE', path: '/v1/conversations/:conversationId' } }),
       expect.objectContaining({ req: { method: 'GET', path: '/v1/agents/assistant/chat/:chatId/stream' } }),
+      expect.objectContaining({ req: { method: 'GET', path: '/v1/runs/:id' }, res: { statusCode: 404 } }),
+      expect.objectContaining({ req: { method: 'GET', path: '/:id/:id' }, res: { statusCode: 404 } }),
     ]);
     // Health probes are not logged; neither the key, the query nor the message reach the output.
     expect(JSON.stringify(requests)).not.toContain('/health');
     const out = service.output();
-    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this', 'jane.doe']) expect(out).not.toContain(secret);
+    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this', 'jane.doe', 'jane3', '4111111111111111']) expect(out).not.toContain(secret);
     // Nest's own lines (the routes it mapped) are JSON lines with their context.
     expect(lines()).toContainEqual(expect.objectContaining({ context: 'NestApplication', msg: 'Nest application successfully started' }));
   });

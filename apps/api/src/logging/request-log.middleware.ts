@@ -12,12 +12,27 @@ const CLIENT_IDS: Array<[RegExp, string]> = [
   [/^(\/v1\/conversations\/)[^/]+/, '$1:conversationId'],
   [/^(\/v1\/agents\/[^/]+\/chat\/)[^/]+/, '$1:chatId'],
 ];
+// Any other segment is kept only if it is one of the routes' own words, an id the service made (a
+// UUID, a continuation's `-r<n>`), an agent's name or a file of the console or the docs: a client can
+// put anything in a path (`/v1/runs/jane@example.com`, `/nope/4111111111111111`), and a 404 is logged too.
+const WORDS = new Set(['v1', 'agents', 'runs', 'jobs', 'resume', 'events', 'chat', 'stream', 'approvals', 'conversations', 'messages', 'memory', 'usage', 'me', 'health', 'console', 'docs', 'openapi.json']);
+const SERVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:-r\d{1,6})?$/i;
+const AGENT_NAME = /^[A-Za-z][\w-]{0,63}$/;
+const ASSET = /^[\w.-]{1,80}\.(?:js|css|html|png|svg|ico|map|json)$/;
 
-/** The request's path as logged: no query string, and no id a client chose. */
+/** The request's path as logged: no query string, and no id or word a client chose. */
 export function loggedPath(originalUrl: string): string {
   let path = originalUrl.split('?', 1)[0];
   for (const [id, name] of CLIENT_IDS) path = path.replace(id, name);
-  return path;
+  const segments = path.split('/');
+  return segments
+    .map((segment, i) => {
+      if (!segment || segment.startsWith(':') || WORDS.has(segment) || SERVICE_ID.test(segment)) return segment;
+      if (segments[i - 1] === 'agents' && AGENT_NAME.test(segment)) return segment;
+      if ((segments[1] === 'console' || segments[1] === 'docs') && ASSET.test(segment)) return segment;
+      return ':id';
+    })
+    .join('/');
 }
 
 export function requestLog(logger: Logger) {
