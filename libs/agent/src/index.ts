@@ -27,6 +27,7 @@ export { defineTool } from './tools/tool.js';
 export { agentTool, HANDOFF_PREFIX, type AgentRef, type AgentToolOptions, type TeamMember } from './team/team-tool.js';
 export { checkTeam, subConversationIds } from './team/team-graph.js';
 export { pass, rewrite, trip, type Guardrail, type GuardrailInput, type GuardrailOptions, type GuardrailStage, type GuardrailTrip, type GuardrailVerdict } from './guardrails/guardrail.js';
+export type { ScreenedAnswer } from './guardrails/side-channels.js';
 export { PII_KINDS, piiRedaction, PiiRedactor, type PiiKind, type PiiRedactionOptions } from './guardrails/pii-redaction.js';
 export { normalise, type NormalisedText } from './guardrails/normalise.js';
 export { maxInput, type InputLimits, type MaxInputOptions } from './guardrails/max-input.js';
