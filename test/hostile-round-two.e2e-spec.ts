@@ -25,7 +25,7 @@ describe('hostile input, round two (issue 31)', () => {
   let base: string;
   beforeAll(async () => {
     redis = await startRedis();
-    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_URL: redis.url, MEMORY_STORE: 'redis', JOBS_BACKOFF_MS: '10', BODY_TIMEOUT_MS: '400' });
+    api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, REDIS_URL: redis.url, MEMORY_STORE: 'redis', JOBS_BACKOFF_MS: '10' });
     await api.app.listen(0, '127.0.0.1');
     base = await api.app.getUrl();
   }, 30_000);
@@ -96,19 +96,27 @@ describe('hostile input, round two (issue 31)', () => {
   });
 
   it('closes a body that trickles in past BODY_TIMEOUT_MS with 408 request_timeout', async () => {
-    const { port } = new URL(base);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(`POST /v1/agents/assistant/runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.acmeAlice}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"message":`);
-        // One byte now and then: never the whole body.
-        const drip = setInterval(() => socket.write(' '), 100);
-        socket.on('close', () => clearInterval(drip));
+    // An instance of its own with a short timeout: the floods above must not race it on a busy machine.
+    const slow = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, BODY_TIMEOUT_MS: '400' });
+    let answer: string;
+    try {
+      await slow.app.listen(0, '127.0.0.1');
+      const { port } = new URL(await slow.app.getUrl());
+      answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(`POST /v1/agents/assistant/runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.acmeAlice}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"message":`);
+          // One byte now and then: never the whole body.
+          const drip = setInterval(() => socket.write(' '), 100);
+          socket.on('close', () => clearInterval(drip));
+        });
+        let got = '';
+        socket.on('data', (d) => (got += d.toString()));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
       });
-      let got = '';
-      socket.on('data', (d) => (got += d.toString()));
-      socket.on('close', () => resolve(got));
-      socket.on('error', reject);
-    });
+    } finally {
+      await slow.close();
+    }
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(answer).toContain('"code":"request_timeout"');
   });
