@@ -8,7 +8,7 @@ import { API_KEYS, bearer, KEYS, runSettled, SECRET, startApi, type Api } from '
 // no 5xx, no crash or unhandled rejection, every answer's headers within a bound, and /health
 // answering quickly all the while.
 
-const PER_OPERATION = 800;
+const PER_OPERATION = 600;
 const CONCURRENCY = 16;
 const SEED = 20261126;
 
