@@ -52,8 +52,8 @@ export function readChain(scan: Scan, start: number, max: number, allowed: (inde
     const unusual = options.unusual && !isAsciiAlnum(text.charCodeAt(next)) ? unusualSeparatorEnd(scan, k + 1, 'code') : -1;
     if (unusual >= 0) {
       // A second kind of unusual separator ends the chain: one code is written one way.
-      if (separator && text.slice(k + 1, unusual) !== separator) break;
-      separator = text.slice(k + 1, unusual);
+      if (separator && (unusual - k - 1 !== separator.length || !text.startsWith(separator, k + 1))) break;
+      separator ||= text.slice(k + 1, unusual);
       next = unusual;
       kind = 2;
     }
