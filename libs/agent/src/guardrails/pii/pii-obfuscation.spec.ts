@@ -110,7 +110,7 @@ const phoneGroups = (n: number) =>
     }
     for (; left > 4; left -= 4) sizes.push(4);
     sizes.push(left);
-    if (sizes.every((size) => size === 2)) sizes.splice(-2, 2, 4);
+    if (sizes.every((size) => size < 3)) sizes.splice(-2, 2, 4);
     return sizes;
   });
 /** A phone number's digits after '+': a country code of 1 to 3 digits, then the groups. */
