@@ -9,6 +9,7 @@ import { protectUuids } from './pii/lookalikes.js';
 import { findNinos } from './pii/nino.js';
 import { findNumbers } from './pii/numbers.js';
 import { Scan } from './pii/scan.js';
+import { findSeparatedNumbers } from './pii/separated.js';
 
 /**
  * Personal data the redaction finds: emails, phone numbers (any 9 to 15 digits written as one
@@ -108,7 +109,11 @@ export class PiiRedactor {
     protectUuids(scan);
     if (has('iban')) findIbans(scan);
     if (has('nino')) findNinos(scan);
-    if (has('card') || has('ssn') || has('phone')) findNumbers(scan, { card: has('card'), ssn: has('ssn'), phone: has('phone') });
+    if (has('card') || has('ssn') || has('phone')) {
+      const kinds = { card: has('card'), ssn: has('ssn'), phone: has('phone') };
+      findSeparatedNumbers(scan, kinds);
+      findNumbers(scan, kinds);
+    }
     for (const { label, re } of this.patterns) {
       const m = re.matcher(scan.text);
       while (m.find()) {

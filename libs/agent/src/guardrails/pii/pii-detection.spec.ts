@@ -41,6 +41,26 @@ describe('PII redaction on the normalised view', () => {
     expect(redact('nino ＡＢ １２ ３４ ５６ Ｃ, AB-12-34-56-C')).toBe('nino [NINO_1], [NINO_1]');
   });
 
+  it.each([
+    ['commas', 'card 4111,1111,1111,1111.', 'card [CARD_1].'],
+    ['pipes', 'card 4111|1111|1111|1111', 'card [CARD_1]'],
+    ['line breaks', 'card\n4111\n1111\n1111\n1111\nthanks', 'card\n[CARD_1]\nthanks'],
+    ['CR LF and U+2028', 'card 4111\r\n1111\r\n1111\r\n1111 and 4111\u20281111\u20281111\u20281111', 'card [CARD_1] and [CARD_1]'],
+    ['an x', 'card 4111x1111x1111x1111', 'card [CARD_1]'],
+    ['bullets, quotes and fullwidth commas', "4111•1111•1111•1111 or 4111'1111'1111'1111 or 4111’1111’1111’1111 or 4111，1111，1111，1111", '[CARD_1] or [CARD_1] or [CARD_1] or [CARD_1]'],
+    ['Amex grouping and colons', 'amex 3782:822463:10005', 'amex [CARD_1]'],
+  ])('finds a card in its printed grouping with %s', (_, text, expected) => {
+    expect(redact(text)).toBe(expected);
+  });
+
+  it('finds the other kinds written with list separators, lookalikes, O for zero, line breaks and lower case', () => {
+    expect(redact('phone +44 2O 7946 O958, +44,20,7946,0958, +44|20|7946|0958 or +44\n20\n7946\n0958')).toBe('phone [PHONE_1], [PHONE_1], [PHONE_1] or [PHONE_1]');
+    expect(redact('iban DE89\n3704\n0044\n0532\n0130\n00, DE89,3704,0044,0532,0130,00, DE89|3704|0044|0532|0130|00!')).toBe('iban [IBAN_1], [IBAN_1], [IBAN_1]!');
+    expect(redact('iban ДЕ89 3704 0044 0532 0130 00 and GВ82 WEST 1234 5698 7654 32')).toBe('iban [IBAN_1] and [IBAN_2]');
+    expect(redact('mail jane\n@example.com, jane   @   example.com, jane@example . com.')).toBe('mail [EMAIL_1], [EMAIL_1], [EMAIL_1].');
+    expect(redact('ssn 078,05,1120; nino jg103759a, JG\n10\n37\n59\nA')).toBe('ssn [SSN_1]; nino [NINO_1], [NINO_1]');
+  });
+
   it('reads long runs of digits as the numbers in them', () => {
     expect(redact('two 555-123-4567 / 555-765-4321')).toBe('two [PHONE_1] / [PHONE_2]');
     expect(redact('ssn and phone 123-45-6789 555-123-4567')).toBe('ssn and phone [SSN_1] [PHONE_1]');

@@ -79,6 +79,89 @@ const emailWritten = (value: string) =>
     ),
   );
 
+// Separators a list is written with too (see separators.ts): found only in each kind's printed
+// grouping, one separator throughout. What follows such a list with the same separator and a
+// digit continues it, so these cases stand apart from the text by delimiters that do not.
+const UNUSUAL = [',', '|', ':', ';', '+', '*', '~', '#', "'", '’', '•', '，', '\n', '\r', '\r\n', '\u2028', ' , ', ' | '];
+const LIST_SAFE_DELIMITERS = [' « ', ' » ', '! ', '? '];
+const inGroups = (value: string, sizes: number[]) => sizes.map((n, k) => value.slice(sizes.slice(0, k).reduce((a, b) => a + b, 0), sizes.slice(0, k + 1).reduce((a, b) => a + b, 0)));
+/** Groups of `value`, each obfuscated within (digits of any script, invisible characters), joined by one separator. */
+const printed = (value: string, sizes: number[], separators: string[]) =>
+  fc.tuple(fc.constantFrom(...separators), ...inGroups(value, sizes).map((group) => obfuscated(group, INVISIBLE))).map(([separator, ...groups]) => groups.join(separator));
+
+const CARD_GROUPINGS: Record<number, number[]> = { 14: [4, 6, 4], 15: [4, 6, 5], 16: [4, 4, 4, 4], 19: [4, 4, 4, 4, 3] };
+const ISSUERS = ['4', '51', '55', '2221', '2720', '34', '37', '36', '35', '6011', '65'];
+const printedCard = fc
+  .tuple(fc.constantFrom(14, 15, 16, 19), fc.constantFrom(...ISSUERS))
+  .chain(([n, issuer]) => digits(n - 1 - issuer.length, n - 1 - issuer.length).map((rest) => issuer + rest))
+  .map((body) => body + luhnCheckDigit(body));
+const cardWithListSeparators = (v: string) => printed(v, CARD_GROUPINGS[v.length], [...UNUSUAL, 'x', '×']);
+const ssnWithListSeparators = (v: string) => printed(v, [3, 2, 4], [...UNUSUAL, 'x']);
+
+/** Sizes that print `n` digits as a phone number's groups: 2 to 4 digits each, one at least of 3 or 4. */
+const phoneGroups = (n: number) =>
+  fc.array(fc.integer({ min: 2, max: 4 }), { minLength: 8, maxLength: 8 }).map((picks) => {
+    const sizes: number[] = [];
+    let left = n;
+    for (const pick of picks) {
+      if (left <= 4) break;
+      sizes.push(Math.min(pick, left - 2));
+      left -= sizes.at(-1)!;
+    }
+    for (; left > 4; left -= 4) sizes.push(4);
+    sizes.push(left);
+    if (sizes.every((size) => size < 3)) sizes.splice(-2, 2, 4);
+    return sizes;
+  });
+/** A phone number's digits after '+': a country code of 1 to 3 digits, then the groups. */
+const printedPhone = (v: string) => fc.integer({ min: 1, max: 3 }).chain((cc) => phoneGroups(v.length - cc).map((sizes) => [v.slice(0, cc), ...inGroups(v.slice(cc), sizes)]));
+const phoneWithListSeparators = (v: string) =>
+  fc.tuple(printedPhone(v), fc.constantFrom(...UNUSUAL.filter((s) => !s.includes(' ') && s !== '+'))).chain(([groups, separator]) => fc.tuple(...groups.map((g) => obfuscated(g, INVISIBLE))).map((written) => `+${written.join(separator)}`));
+/** Some zeros as the letter O (in any of its forms), each group keeping a digit; spaced or dashed as usual. */
+const phoneWithOhs = (v: string) =>
+  fc.tuple(printedPhone(v), fc.constantFrom(' ', '-', ' - ', '.'), fc.array(fc.boolean(), { minLength: v.length, maxLength: v.length })).chain(([groups, separator, coins]) => {
+    let k = 0;
+    const ohs = groups.map((g, i) => (i === 0 ? g : [...g].map((c, j) => (c === '0' && coins[k++] && j > 0 ? 'O' : c)).join('')));
+    const first = ohs.findIndex((g, i) => i > 0 && g.slice(1).includes('0'));
+    if (!ohs.some((g) => g.includes('O')) && first > 0) ohs[first] = ohs[first][0] + ohs[first].slice(1).replace('0', 'O');
+    return fc.tuple(...ohs.map((g) => obfuscated(g, INVISIBLE))).map((written) => `+${written.join(separator)}`);
+  });
+const phoneWithZero = phone.map((p) => p.replace('+', '')).filter((p) => p.slice(1).includes('0') && p.length >= 9);
+
+const LOOKALIKE: Record<string, string[]> = { B: ['В', 'Β'], D: ['Д'], E: ['Е', 'Ε'], I: ['І', 'Ι'], T: ['Т', 'Τ'], C: ['С'], H: ['Н', 'Η'], P: ['Р', 'Ρ'], O: ['О', 'Ο'], S: ['Ѕ'], N: ['Ν'] };
+const countryLetter = (c: string) => fc.constantFrom(c, ...(LOOKALIKE[c] ?? []));
+/** An IBAN in groups of four, one separator (a list's, or a space) between them, perhaps Cyrillic or Greek lookalikes in its country code. */
+const ibanWithListSeparators = (v: string) =>
+  fc
+    .tuple(fc.constantFrom(...UNUSUAL, ' '), countryLetter(v[0]), countryLetter(v[1]), obfuscated(v.slice(2, 4), INVISIBLE), ...inGroups(v, Array.from({ length: Math.ceil(v.length / 4) }, (_, k) => Math.min(4, v.length - 4 * k))).slice(1).map((g) => obfuscated(g, INVISIBLE)))
+    .map(([separator, a, b, check, ...groups]) => [a + b + check, ...groups].join(separator));
+
+const FIRST = [...'ABCEGHJKLMNOPRSTWXYZ'];
+const SECOND = [...'ABCEGHJKLMNPRSTWXYZ'];
+const nino = fc
+  .tuple(fc.constantFrom(...FIRST), fc.constantFrom(...SECOND), digits(6, 6), fc.constantFrom(...'ABCD'))
+  .filter(([a, b]) => !['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ'].includes(a + b))
+  .map(([a, b, d, c]) => `${a}${b}${d}${c}`);
+/** Capitals in groups 2-2-2-2-1 with any one separator, or lower case written as one word (fullwidth too). */
+const ninoWritten = (v: string) =>
+  fc.oneof(
+    fc.tuple(fc.constantFrom(' ', '-', ...UNUSUAL), fc.boolean(), ...[2, 4, 6].map((k) => obfuscated(v.slice(k, k + 2), INVISIBLE))).map(([sep, wide, ...pairs]) => {
+      const letter = (c: string) => (wide ? String.fromCodePoint(0xff21 + c.charCodeAt(0) - 65) : c);
+      return [letter(v[0]) + letter(v[1]), ...pairs, letter(v[8])].join(sep);
+    }),
+    fc.tuple(obfuscated(v.slice(2, 8), INVISIBLE), fc.boolean()).map(([d, wide]) => {
+      const letter = (c: string) => (wide ? String.fromCodePoint(0xff41 + c.charCodeAt(0) - 65) : c.toLowerCase());
+      return `${letter(v[0])}${letter(v[1])}${d}${letter(v[8])}`;
+    }),
+  );
+
+/** An address with a line break or three spaces by its '@', or spaces around its domain's dots (after a tight '@'). */
+const emailWithBreaks = (value: string) =>
+  fc.oneof(fc.tuple(fc.constantFrom('\n@', '\r\n@', '\u2028@', '   @   ', '@\n', ' \n @'), fc.constant('.')), fc.tuple(fc.constant('@'), fc.constantFrom(' . ', ' .', '   .   '))).map(([at, dot]) => {
+    const [local, domain] = value.split('@');
+    return `${local}${at}${domain.split('.').join(dot)}`;
+  });
+
 const VOCABULARY = ['call', 'mail', 'me', 'at', 'card', 'tel', 'IBAN', 'ORD-2024-000123', '2026-11-26', 'v1.2.3', '#12', 'x@y', '@', '+', 'jörg', '42', '12:30', '$1,234.56', 'ok.', '(see)'];
 const TEXT_CHARS = [...'abcdefghijklmnopqrstuvwxyzéöüßЖж中文한ا0123456789,.;:!?()-@+ '];
 const text = fc.array(fc.oneof(fc.constantFrom(...VOCABULARY), fc.string({ unit: fc.constantFrom(...TEXT_CHARS), minLength: 1, maxLength: 8 })), { maxLength: 6 }).map((w) => w.join(' '));
@@ -119,8 +202,8 @@ const redactor = new PiiRedactor();
  * from neither, each occurrence is replaced whole (the text around it untouched) by a placeholder
  * with an accepted label, and both by the same one.
  */
-function holdsFor(kind: string, value: fc.Arbitrary<string>, written: (v: string) => fc.Arbitrary<string>, labels: string[]) {
-  const delimiter = fc.constantFrom(...DELIMITERS);
+function holdsFor(kind: string, value: fc.Arbitrary<string>, written: (v: string) => fc.Arbitrary<string>, labels: string[], delimiters = DELIMITERS) {
+  const delimiter = fc.constantFrom(...delimiters);
   const cases = value.chain((v) => fc.record({ value: fc.constant(v), first: written(v), second: written(v), around: fc.tuple(text, delimiter, delimiter, text, delimiter, delimiter, text) }));
   it(`${kind}: never read back, replaced whole, the same value by the same placeholder (${RUNS} runs)`, () => {
     fc.assert(
@@ -146,6 +229,16 @@ describe('redaction of obfuscated personal data (property-based)', () => {
   holdsFor('IBANs (valid check digits)', iban, (v) => obfuscated(v), ['IBAN']);
   holdsFor('SSNs (3-2-4, dashes of any kind)', ssn, ssnWritten, ['SSN']);
   holdsFor('emails (international local parts and domains)', email, emailWritten, ['EMAIL']);
+  holdsFor('UK national insurance numbers (capitals spaced any way, lower case as one word)', nino, ninoWritten, ['NINO'], LIST_SAFE_DELIMITERS);
+});
+
+describe('redaction of personal data written with list separators (property-based)', () => {
+  holdsFor('cards (issuer prefix, Luhn-valid) in their printed grouping', printedCard, cardWithListSeparators, ['CARD'], LIST_SAFE_DELIMITERS);
+  holdsFor('SSNs (3-2-4)', ssn, ssnWithListSeparators, ['SSN'], LIST_SAFE_DELIMITERS);
+  holdsFor('IBANs in groups of four, lookalike country letters', iban, ibanWithListSeparators, ['IBAN'], LIST_SAFE_DELIMITERS);
+  holdsFor('emails with line breaks or spaces by the @ and dots', email.filter((e) => /\p{L}/u.test(e.split('@')[1].split('.')[0])), emailWithBreaks, ['EMAIL']);
+  holdsFor('phone numbers after + with list separators', phone.map((p) => p.replace('+', '')).filter((p) => p.length >= 9), phoneWithListSeparators, ['PHONE'], LIST_SAFE_DELIMITERS);
+  holdsFor('phone numbers after + with the letter O for zeros', phoneWithZero, phoneWithOhs, ['PHONE']);
 });
 
 describe('redaction through an agent with memory and recorders (property-based)', () => {
