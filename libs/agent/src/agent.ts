@@ -232,8 +232,7 @@ export class Agent {
    * or queued: throws GuardrailTrippedError when one trips (nothing is used up; answer again).
    */
   async screenAnswer(answer: unknown, identity: MemoryIdentity, roles: readonly string[] = []): Promise<ScreenedAnswer> {
-    const state = this.newState(randomUUID(), identity, [], {}, [...roles]);
-    return prescreenAnswer({ ...this.context(state), emit: () => undefined }, asContent(answer));
+    return prescreenAnswer(this.outsideRun(identity, roles), asContent(answer));
   }
 
   /**
@@ -242,9 +241,12 @@ export class Agent {
    * decisions outside the run, as AgentJobs does in the approval and its events.
    */
   async screenApprovalReason(reason: string, approver: MemoryIdentity, roles: readonly string[] = []): Promise<string> {
-    const state = this.newState(randomUUID(), approver, [], {}, [...roles]);
-    // No run is reported: the guardrails' decisions stay out of any run's events.
-    return screenReason({ ...this.context(state), emit: () => undefined }, reason);
+    return screenReason(this.outsideRun(approver, roles), reason);
+  }
+
+  /** A context for guardrails run outside any run, as `identity`: nothing is reported (no run's events exist to take it). */
+  private outsideRun(identity: MemoryIdentity, roles: readonly string[]): RunContext {
+    return { ...this.context(this.newState(randomUUID(), identity, [], {}, [...roles])), emit: () => undefined };
   }
 
   /**
