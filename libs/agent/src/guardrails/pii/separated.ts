@@ -3,15 +3,17 @@ import type { NumberKinds } from './numbers.js';
 import { listAfter, listBefore, unusualSeparatorEnd } from './separators.js';
 import { isDigitAt, isWordAt, type Scan } from './scan.js';
 
-// Cards, SSNs and phone numbers whose groups are parted by an unusual separator (a comma, a pipe, a
-// line break...: see separators.ts), and phone numbers with the letter O for a zero. Lists of
-// numbers are written the same way, so each is accepted only in the exact shape of its kind, and
-// not as an item of a longer list.
+// Cards and phone numbers whose groups are parted by an unusual separator (a comma, a pipe, a line
+// break...: see separators.ts), and phone numbers with the letter O for a zero. Lists of numbers are
+// written the same way, so each is accepted only in the exact shape of its kind, and not as an item
+// of a longer list. Not SSNs: three numbers of 3, 2 and 4 digits ("Scores: 120, 45, 1300",
+// "widget,250,11,2024") are ordinary data far more often than a disguised SSN.
 
 /** How cards are printed: 4-4-4-4, 4-6-5 and 4-6-4 (Amex, Diners), 4-4-4-4-3. */
 const CARD_SHAPES = ['4,4,4,4', '4,6,5', '4,6,4', '4,4,4,4,3'];
-const SSN_SHAPE = '3,2,4';
 const PHONE = { min: 9, max: 15 };
+/** Digits a phone number parted by list separators needs: a signed list ("+20,30,40,500") is shorter than a number with its country code. */
+const LISTED_PHONE_MIN = 10;
 // Groups read before a run is surely a list (one more than the longest shape).
 const MAX_GROUPS = 5;
 // What an ordinary digit run holds between two digits (digit-runs.ts): groups next to one of these and a digit are part of a longer number.
@@ -29,8 +31,6 @@ function hasIssuerPrefix(digits: string): boolean {
   const four = Number(digits.slice(0, 4));
   return four >= 2221 && four <= 2720;
 }
-
-const isSsn = (d: string) => !/^(000|666|9)/.test(d) && d.slice(3, 5) !== '00' && d.slice(5) !== '0000';
 
 /** Groups of digits joined by one unusual separator: their sizes, where the last starts and ends, and whether something continues them. */
 interface Groups {
@@ -66,8 +66,8 @@ function readGroups(scan: Scan, start: number): Groups {
   }
 }
 
-/** Finds cards (Luhn-checked, with an issuer's prefix) and SSNs written with unusual separators. */
-function findGroupedNumbers(scan: Scan, kinds: NumberKinds): void {
+/** Finds cards (Luhn-checked, with an issuer's prefix) written with unusual separators. */
+function findGroupedCards(scan: Scan): void {
   const { text } = scan;
   for (let i = 0; i < text.length; i++) {
     if (!isDigitAt(text, i) || !scan.isFree(i) || isDigitAt(text, i - 1)) continue;
@@ -79,8 +79,7 @@ function findGroupedNumbers(scan: Scan, kinds: NumberKinds): void {
       continue;
     }
     const { shape, digits } = groups;
-    if (kinds.card && CARD_SHAPES.includes(shape) && hasIssuerPrefix(digits) && luhn(digits)) scan.report(i, groups.end, 'CARD', digits);
-    else if (kinds.ssn && shape === SSN_SHAPE && isSsn(digits)) scan.report(i, groups.end, 'SSN', digits);
+    if (CARD_SHAPES.includes(shape) && hasIssuerPrefix(digits) && luhn(digits)) scan.report(i, groups.end, 'CARD', digits);
     else {
       i = next;
       continue;
@@ -142,7 +141,7 @@ function readPhone(scan: Scan, plus: number): { end: number; digits: string } | 
     // A signed list ("+10,20,30,40,50") has no subscriber group of three or four digits, nor spaces within its separators ("+10, 20, …").
     const groups = sizes.slice(1);
     const grouped = groups.length >= 2 && sizes[0] <= 3 && groups.every((n) => n >= 2 && n <= 4) && groups.some((n) => n >= 3) && !separator.includes(' ');
-    return grouped ? { end, digits } : undefined;
+    return grouped && digits.length >= LISTED_PHONE_MIN ? { end, digits } : undefined;
   }
 }
 
@@ -160,6 +159,6 @@ function findSpelledPhones(scan: Scan): void {
 
 /** Runs before the digit runs (numbers.ts), which would read these numbers' groups as short numbers apart. */
 export function findSeparatedNumbers(scan: Scan, kinds: NumberKinds): void {
-  if (kinds.card || kinds.ssn) findGroupedNumbers(scan, kinds);
+  if (kinds.card) findGroupedCards(scan);
   if (kinds.phone) findSpelledPhones(scan);
 }
