@@ -298,6 +298,10 @@ describe('a per-tenant cap on unfinished runs (JOBS_MAX_PER_TENANT)', () => {
       for (const runId of runIds) expect((await settled(api, runId)).body.status).toBe('paused');
       const refused = await api.http.post('/v1/agents/assistant/jobs').set(as).send({ message: 'please ask me something' });
       expect([refused.status, refused.body.error.code]).toEqual([429, 'too_many_runs']);
+      // A direct run that pauses for an approval would be kept as one more paused run: refused at the cap too.
+      const direct = await api.http.post('/v1/agents/assistant/runs').set(as).send({ message: 'refund 25' });
+      expect([direct.status, direct.body.error?.code]).toEqual([429, 'too_many_runs']);
+      expect((await api.http.get('/v1/approvals?status=pending').set(bearer(KEYS.acmeBob))).body.approvals).toEqual([]);
       // Answers are never refused; once the runs end, their slots come back.
       for (const runId of runIds) expect((await api.http.post(`/v1/runs/${runId}/resume`).set(as).send({ answer: 'blue' })).status).toBe(202);
       for (const runId of runIds) expect((await settled(api, runId)).body.status).toBe('completed');

@@ -36,24 +36,27 @@ describe('request logs of the compiled service', () => {
     // Nor what a client puts in any other segment of a path: a 404 is logged too.
     await http.get('/v1/runs/jane3.logged@example.com').set(bearer(KEYS.acmeAlice)).expect(404);
     await http.get('/nope/4111111111111111').set(bearer(KEYS.acmeAlice)).expect(404);
+    await http.get('/docs/jane5.doe.example.com.json').expect(404);
     await http.get('/health').expect(200);
     const requests = await eventually('every request line', async () => {
       const found = lines().filter((l) => l.msg === 'request completed');
-      return found.length >= 7 ? found : undefined;
+      return found.length >= 8 ? found : undefined;
     });
     expect(requests).toEqual([
       expect.objectContaining({ level: 30, req: { method: 'POST', path: '/v1/agents/assistant/runs' }, res: { statusCode: 200 }, responseTime: expect.any(Number) }),
-      expect.objectContaining({ level: 40, req: { method: 'POST', path: '/v1/agents/nobody/runs' }, res: { statusCode: 404 } }),
+      expect.objectContaining({ level: 40, req: { method: 'POST', path: '/v1/agents/:id/runs' }, res: { statusCode: 404 } }),
       expect.objectContaining({ req: { method: 'GET', path: '/v1/conversations/:conversationId/messages' } }),
       expect.objectContaining({ req: { method: 'DELETE', path: '/v1/conversations/:conversationId' } }),
-      expect.objectContaining({ req: { method: 'GET', path: '/v1/agents/assistant/chat/:chatId/stream' } }),
+      // A 404 keeps no agent name either: it may be none of ours.
+      expect.objectContaining({ req: { method: 'GET', path: '/v1/agents/:id/chat/:chatId/stream' }, res: { statusCode: 404 } }),
       expect.objectContaining({ req: { method: 'GET', path: '/v1/runs/:id' }, res: { statusCode: 404 } }),
       expect.objectContaining({ req: { method: 'GET', path: '/:id/:id' }, res: { statusCode: 404 } }),
+      expect.objectContaining({ req: { method: 'GET', path: '/docs/:id' }, res: { statusCode: 404 } }),
     ]);
     // Health probes are not logged; neither the key, the query nor the message reach the output.
     expect(JSON.stringify(requests)).not.toContain('/health');
     const out = service.output();
-    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this', 'jane.doe', 'jane3', '4111111111111111']) expect(out).not.toContain(secret);
+    for (const secret of [KEYS.acmeAlice, 'in-the-query', 'log this', 'jane.doe', 'jane3', 'jane5', '4111111111111111', 'nobody']) expect(out).not.toContain(secret);
     // Nest's own lines (the routes it mapped) are JSON lines with their context.
     expect(lines()).toContainEqual(expect.objectContaining({ context: 'NestApplication', msg: 'Nest application successfully started' }));
   });

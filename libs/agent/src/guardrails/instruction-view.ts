@@ -12,5 +12,7 @@ export function instructionView(text: string): string {
   return normalise(text)
     .text.normalize('NFD')
     .replace(/\p{M}+/gu, '')
-    .replace(LOOKALIKE, (c) => LOOKALIKES[c] ?? c);
+    .replace(LOOKALIKE, (c) => LOOKALIKES[c] ?? c)
+    // The dotless i of Turkish reads as an i, and no mark or table above makes it one.
+    .replace(/ı/g, 'i');
 }

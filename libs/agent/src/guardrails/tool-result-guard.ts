@@ -28,8 +28,12 @@ const suspicious = (text: string) => {
   return INSTRUCTION_LIKE.some((p) => p.test(view));
 };
 
-/** The fence's own markers, defused inside the text it fences: a forged one cannot end the fence. */
-const defuse = (text: string) => text.replace(/<</g, '‹‹').replace(/>>/g, '››');
+/**
+ * The fence's own markers, defused inside the text it fences: every character the guard reads as an
+ * angle bracket becomes a single guillemet, and invisible characters (which could part a pair) go, so
+ * no forged marker, fullwidth or split, can end the fence.
+ */
+const defuse = (text: string) => text.replace(/\p{Cf}/gu, '').replace(/[<＜﹤〈⟨˂ᐸ]/gu, '‹').replace(/[>＞﹥〉⟩˃ᐳ]/gu, '›');
 
 /**
  * A tool guardrail against instructions smuggled into tool and MCP results (prompt injection):

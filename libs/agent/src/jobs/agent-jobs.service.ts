@@ -183,9 +183,15 @@ export class AgentJobs implements OnModuleInit {
     if (pause.requestedBy.tenant !== owner.tenant || pause.requestedBy.principal !== owner.principal) throw new CheckpointIdentityError();
     const run = { runId: paused.runId, agent, conversationId: paused.conversationId };
     const { usage } = paused;
-    await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
-    // Counted like any paused run, never refused: the direct run already happened, and its approval must not be lost.
-    await this.quota.enter(owner, paused.runId);
+    // Counted like any paused run, and refused at the cap: its approval's decision would queue a run that is never refused.
+    // Nothing of it ran yet (the call waits for the approval); the caller is told 429 and may ask again.
+    await this.quota.admit(owner, paused.runId);
+    try {
+      await this.registry.create(owner, run, { jobId: paused.runId, outputSchema: opts.outputSchema, paused: { pauseData: pause, checkpoint: paused.checkpoint, usage, ...this.flow.link(pause) } });
+    } catch (err) {
+      await this.quota.release(owner, [paused.runId]).catch(() => undefined);
+      throw err;
+    }
     await this.flow.request(run, { pauseData: pause, checkpoint: paused.checkpoint });
     await this.events.append(owner, paused.runId, { type: 'status', status: 'paused', pauseData: pause, usage, toolCallId: pause.toolCallId });
     return { runId: paused.runId, status: 'paused' };
