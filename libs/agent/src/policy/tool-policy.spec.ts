@@ -74,4 +74,15 @@ describe('tool policy in a run', () => {
     expect(agent.allowedTools({ tenant: 'acme', principal: 'alice' }).map((t) => t.name)).toEqual(['clock']);
     expect(agent.allowedTools({ tenant: 'acme', principal: 'alice', roles: ['ops'] }).map((t) => t.name)).toEqual(['wipe_disk', 'clock']);
   });
+
+  it('names only the tools the caller may use when the model calls one that does not exist', async () => {
+    const tool = (name: string) => defineTool({ name, description: name, inputSchema: { type: 'object' }, execute: () => 'ok' });
+    const policy = { rules: [{ id: 'all', effect: 'allow' as const, tools: ['*'] }, { id: 'no-wipe-for-alice', effect: 'deny' as const, tools: ['wipe_*'], principals: ['alice'] }] };
+    const provider = mock({ respond: (req) => (req.messages.at(-1)!.role === 'tool' ? `model saw: ${req.messages.at(-1)!.content}` : { toolCalls: [{ name: 'nope', args: {} }] }) });
+    const agent = Agent.create({ name: 'a', provider, model: 'm', tools: [tool('wipe_disk'), tool('clock')], policy });
+    const r = await agent.run({ message: 'go', identity: { tenant: 'acme', principal: 'alice', conversationId: 'c' } });
+    expect(r.status === 'completed' && r.text).toBe('model saw: Error: unknown tool "nope". Available tools: clock.');
+    const bob = await agent.run({ message: 'go', identity: { tenant: 'acme', principal: 'bob', conversationId: 'c' } });
+    expect(bob.status === 'completed' && bob.text).toBe('model saw: Error: unknown tool "nope". Available tools: wipe_disk, clock.');
+  });
 });

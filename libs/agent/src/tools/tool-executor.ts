@@ -98,7 +98,8 @@ export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<str
       }
       const startEvent: AgentEventBody = { type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args };
       scope.emit(startEvent);
-      if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].join(', ') || 'none'}.`, true);
+      // Only the tools the caller may use are named: a policy-hidden tool's name must not reach the model this way either.
+      if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].filter((name) => scope.authorize?.(name).allowed ?? true).join(', ') || 'none'}.`, true);
       if (!valid) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate!)}`, true);
       const team = teamSpec(tool);
       if (team?.kind === 'handoff') {
