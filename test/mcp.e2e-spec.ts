@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Test } from '@nestjs/testing';
@@ -48,10 +48,10 @@ async function until(predicate: () => boolean, timeoutMs = 10_000) {
 }
 
 // The same behaviour from a real server over stdio, over streamable HTTP, and from the in-memory mock.
-const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Promise<void>; unlock(): Promise<void> }>]> = [
+const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Promise<void>; unlock(): Promise<void>; collide(): Promise<void> }>]> = [
   ['stdio (child process)', async () => {
     const source = stdio();
-    return { source, done: () => source.close(), unlock: async () => void (await runWith(source, [{ name: 'fixture__unlock', args: {} }])) };
+    return { source, done: () => source.close(), unlock: async () => void (await runWith(source, [{ name: 'fixture__unlock', args: {} }])), collide: async () => void (await runWith(source, [{ name: 'fixture__collide', args: {} }])) };
   }],
   ['streamable HTTP (loopback)', async () => {
     const server = await startHttpMcpServer();
@@ -64,6 +64,7 @@ const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Pro
         await server.close();
       },
       unlock: async () => void (await runWith(source, [{ name: 'fixture__unlock', args: {} }])),
+      collide: async () => void (await runWith(source, [{ name: 'fixture__collide', args: {} }])),
     };
   }],
   ['mockMcpClient', async () => {
@@ -83,7 +84,13 @@ const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Pro
       { name: 'unlock', handler: () => 'unlocked' },
     ];
     const source = mockMcpClient({ name: 'fixture', tools });
-    return { source, done: () => source.close(), unlock: async () => source.setTools([...tools, { name: 'secret', handler: () => 'the secret' }]) };
+    const unlocked = [...tools, { name: 'secret', handler: () => 'the secret' }];
+    return {
+      source,
+      done: () => source.close(),
+      unlock: async () => source.setTools(unlocked),
+      collide: async () => source.setTools([...unlocked, { name: 'dup_x', handler: () => 'underscore' }, { name: 'dup.x', handler: () => 'dot' }]),
+    };
   }],
 ];
 
@@ -141,6 +148,20 @@ describe.each(sources)('MCP tools: %s', (kind, make) => {
     // Unchanged tools survive a refresh as the same objects (their validators are not recompiled).
     if (kind !== 'mockMcpClient') expect(ctx.source.tools().find((t) => t.name === 'fixture__add')).toBe(add);
     expect((await runWith(ctx.source, [{ name: 'fixture__secret', args: {} }])).text).toBe('the secret');
+  });
+
+  it('keeps one tool per model-facing name when the server adds two that squeeze to the same one, so every run still starts', async () => {
+    const warned = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await ctx.collide();
+      await until(() => ctx.source.tools().some((t) => t.name === 'fixture__dup_x'));
+      expect(ctx.source.tools().filter((t) => t.name === 'fixture__dup_x')).toHaveLength(1);
+      // "dup.x" sorts before "dup_x": it keeps the name, in whichever order the server listed them.
+      expect((await runWith(ctx.source, [{ name: 'fixture__dup_x', args: {} }])).text).toBe('dot');
+      expect(warned).toHaveBeenCalledWith('MCP server "fixture": tool "dup_x" dropped: its name fixture__dup_x is already "dup.x"\'s', { code: 'AGENTNEST_MCP_TOOL_COLLISION' });
+    } finally {
+      warned.mockRestore();
+    }
   });
 });
 

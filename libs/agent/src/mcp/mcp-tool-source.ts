@@ -37,6 +37,25 @@ export function namespaced(server: string, tool: string): string {
   return `${server}__${tool.replace(/[^a-zA-Z0-9_-]/g, '_')}`.slice(0, 64);
 }
 
+/**
+ * A server's tools, one per model-facing name. Two of its names that squeeze to the same one (`dup.x`
+ * and `dup_x`, or two past 64 characters) made every run of the agent refuse to start, for every
+ * tenant, and a server can list such a pair whenever it likes. The tool whose own name sorts first
+ * keeps the name, whatever order the server lists them in; each other is dropped with a process
+ * warning (code AGENTNEST_MCP_TOOL_COLLISION) naming both.
+ */
+export function distinctTools<T extends { name: string }>(server: string, listed: readonly T[]): T[] {
+  const byName = new Map<string, T>();
+  for (const tool of [...listed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const name = namespaced(server, tool.name);
+    const kept = byName.get(name);
+    if (kept) process.emitWarning(`MCP server "${server}": tool "${tool.name}" dropped: its name ${name} is already "${kept.name}"'s`, { code: 'AGENTNEST_MCP_TOOL_COLLISION' });
+    else byName.set(name, tool);
+  }
+  // The server's own order otherwise, as before.
+  return listed.filter((t) => byName.get(namespaced(server, t.name)) === t);
+}
+
 /** The text the model gets for a tool result: text blocks joined, other blocks summarised. */
 export function resultText(result: McpToolResult): string {
   const parts = (result.content ?? []).map((c) => {

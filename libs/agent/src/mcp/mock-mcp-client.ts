@@ -1,5 +1,5 @@
 import { defineTool, type Tool } from '../tools/tool.js';
-import { argumentSchema, assertServerName, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import { argumentSchema, assertServerName, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export interface MockMcpTool {
   name: string;
@@ -35,7 +35,7 @@ class MockMcpClient implements McpToolSource {
   setTools(tools: MockMcpTool[]): void {
     this.definitions = tools;
     if (!this.connected) return;
-    this.current = tools.map((t) =>
+    this.current = distinctTools(this.name, tools).map((t) =>
       defineTool({
         name: namespaced(this.name, t.name),
         description: t.description || `${t.name} (MCP server ${this.name})`,
