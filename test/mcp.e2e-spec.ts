@@ -231,7 +231,7 @@ describe('MCP servers in the reference service (MCP_SERVERS)', () => {
   let api: Api;
   beforeAll(async () => {
     await fake.start();
-    const MCP_SERVERS = JSON.stringify({ fixture: { command: process.execPath, args: ['test/fixtures/mcp-server.js'] } });
+    const MCP_SERVERS = JSON.stringify({ fixture: { command: process.execPath, args: ['test/fixtures/mcp-server.js'], env: { FIXTURE_GREETING: 'write to jane.mcp\uff20example.com or call +44 20 7946 0958' } } });
     api = await startApi({ NODE_ENV: 'test', API_KEYS, CHECKPOINT_SECRET: SECRET, MCP_SERVERS, LLM_PROVIDER: 'anthropic', LLM_MODEL: 'claude-mcp', ANTHROPIC_API_KEY: 'sk-ant-mcp', ANTHROPIC_BASE_URL: fake.origin });
   }, 20_000);
   afterAll(async () => {
@@ -246,6 +246,17 @@ describe('MCP servers in the reference service (MCP_SERVERS)', () => {
     const run = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'add 20 and 22' });
     expect(run.body).toMatchObject({ status: 'completed', text: 'The sum is 42.' });
     expect(run.body.narrative.join('\n')).toMatch(/Tool fixture__add returned "42"/);
+  });
+
+  it('redacts personal data in what an MCP tool returns before the model, memory or the narrative see it (on by default)', async () => {
+    fake.enqueue({ toolCalls: [{ name: 'fixture__env', args: {} }] }, { text: 'Done.' });
+    const seen = fake.requests.length;
+    const run = await api.http.post('/v1/agents/assistant/runs').set(bearer(KEYS.acmeAlice)).send({ message: 'greet', conversationId: 'mcp-pii' });
+    expect(run.body).toMatchObject({ status: 'completed', text: 'Done.' });
+    const toModel = JSON.stringify(fake.requests.slice(seen).map((r) => r.body));
+    expect(toModel).toContain('write to [EMAIL_1] or call [PHONE_1]');
+    const stored = JSON.stringify((await api.http.get('/v1/conversations/mcp-pii/messages').set(bearer(KEYS.acmeAlice))).body);
+    for (const where of [toModel, stored, run.body.narrative.join('\n')]) expect(where).not.toMatch(/jane\.mcp|7946/);
   });
 
   it('refuses a malformed MCP_SERVERS at boot, naming the server', () => {

@@ -16,8 +16,11 @@ interface GuardrailsConfig extends GuardrailSettings {
   storeBlocked?: boolean;
 }
 
-/** Without GUARDRAILS: personal data is redacted from messages, and tool results that read like instructions are fenced. */
-const DEFAULT: GuardrailsConfig = { pii: {}, toolResults: 'mark' };
+/**
+ * Without GUARDRAILS: personal data is redacted from messages and from tool results (MCP servers'
+ * included: the model and memory see both), and tool results that read like instructions are fenced.
+ */
+const DEFAULT: GuardrailsConfig = { pii: { on: ['input', 'tool'] }, toolResults: 'mark' };
 const SETTINGS = new Set(['pii', 'maxInput', 'toolResults']);
 const STAGES = new Set<GuardrailStage>(['input', 'output', 'tool']);
 
