@@ -1,7 +1,7 @@
 import { loadPeer, MissingPeerDependencyError } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
 import { defineTool, type Tool } from '../tools/tool.js';
-import { argumentSchema, assertServerName, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, toolDescription, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export type McpTransportOptions =
   /** A local server started as a child process, spoken to over stdin/stdout. */
@@ -107,7 +107,7 @@ class McpClient implements McpToolSource {
         } while (cursor);
         // An unchanged tool keeps its Tool object, so its argument validator is not compiled again.
         const previous = new Map(this.current.map((t) => [this.signatures.get(t), t]));
-        this.current = distinctTools(this.name, listed).map((t) => {
+        this.current = distinctTools(this.name, boundedTools(this.name, listed)).map((t) => {
           const signature = JSON.stringify(t);
           const tool = previous.get(signature) ?? this.wrap(t);
           this.signatures.set(tool, signature);
@@ -123,7 +123,7 @@ class McpClient implements McpToolSource {
   private wrap(tool: SdkTool): Tool {
     return defineTool({
       name: namespaced(this.name, tool.name),
-      description: tool.description || `${tool.name} (MCP server ${this.name})`,
+      description: toolDescription(this.name, tool),
       inputSchema: argumentSchema(tool.inputSchema),
       execute: async (args, ctx) => {
         const client = this.client;

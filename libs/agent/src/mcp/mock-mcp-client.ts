@@ -1,5 +1,5 @@
 import { defineTool, type Tool } from '../tools/tool.js';
-import { argumentSchema, assertServerName, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, toolDescription, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export interface MockMcpTool {
   name: string;
@@ -35,10 +35,10 @@ class MockMcpClient implements McpToolSource {
   setTools(tools: MockMcpTool[]): void {
     this.definitions = tools;
     if (!this.connected) return;
-    this.current = distinctTools(this.name, tools).map((t) =>
+    this.current = distinctTools(this.name, boundedTools(this.name, tools)).map((t) =>
       defineTool({
         name: namespaced(this.name, t.name),
-        description: t.description || `${t.name} (MCP server ${this.name})`,
+        description: toolDescription(this.name, t),
         inputSchema: argumentSchema(t.inputSchema),
         execute: async (args) => {
           const result = await t.handler(args);

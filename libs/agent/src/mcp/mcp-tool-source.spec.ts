@@ -1,0 +1,34 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { MAX_MCP_DESCRIPTION, MAX_MCP_SCHEMA_BYTES } from './mcp-tool-source.js';
+import { mockMcpClient } from './mock-mcp-client.js';
+
+// What a server lists is cut to size before any model call carries it: every call of every tenant
+// sends the agent's tool declarations.
+
+describe("an MCP server's tool list", () => {
+  it('keeps descriptions to MAX_MCP_DESCRIPTION characters without control or invisible characters, and drops tools whose argument schema is too large', async () => {
+    const warned = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const huge = { type: 'object', properties: Object.fromEntries(Array.from({ length: 3_000 }, (_, i) => [`p${i}`, { type: 'string', description: 'x'.repeat(20) }])) };
+      expect(Buffer.byteLength(JSON.stringify(huge))).toBeGreaterThan(MAX_MCP_SCHEMA_BYTES);
+      const source = mockMcpClient({
+        name: 'srv',
+        tools: [
+          { name: 'chatty', description: `Adds.\u0000\u001b[31m\u200b Line two.\n${'y'.repeat(2_000_000)}`, handler: () => 'ok' },
+          { name: 'wide', inputSchema: huge, handler: () => 'ok' },
+          { name: 'plain', description: '   ', handler: () => 'ok' },
+        ],
+      });
+      await source.connect();
+      const tools = source.tools();
+      expect(tools.map((t) => t.name)).toEqual(['srv__chatty', 'srv__plain']);
+      const [chatty, plain] = tools;
+      expect(chatty.description).toHaveLength(MAX_MCP_DESCRIPTION);
+      expect(chatty.description.startsWith('Adds.[31m Line two.\ny')).toBe(true);
+      expect(plain.description).toBe('plain (MCP server srv)');
+      expect(warned).toHaveBeenCalledWith(expect.stringMatching(/^MCP server "srv": tool "wide" dropped: its argument schema has \d+ bytes, over 65536$/), { code: 'AGENTNEST_MCP_TOOL_TOO_LARGE' });
+    } finally {
+      warned.mockRestore();
+    }
+  });
+});
