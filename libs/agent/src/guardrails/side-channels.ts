@@ -3,7 +3,7 @@ import type { AgentEventBody } from '../events/agent-event.js';
 import type { RunContext } from '../run/run-state.js';
 import { GuardrailTripped, type GuardrailStage } from './guardrail.js';
 import { screenContext } from './run-guardrails.js';
-import { screen } from './screen.js';
+import { screen, type Screened } from './screen.js';
 
 // Text that reaches the model and memory without being a user's message or a tool's own result:
 // a person's answer to a paused call, an approver's reason, a sub-agent's reply after a resume. Each
@@ -16,10 +16,14 @@ export async function screenStage(ctx: RunContext, stage: GuardrailStage, text: 
 }
 
 /** An answer that passed the input guardrails before its checkpoint was claimed, with what they decided and replaced. */
-export interface ScreenedAnswer {
-  text: string;
-  restore: Record<string, string>;
+export interface ScreenedAnswer extends Screened {
   decisions: AgentEventBody[];
+}
+
+/** The input guardrails over `text`, with the placeholders they put in it (none when the agent has none). */
+async function screenInput(ctx: RunContext, text: string, emit = ctx.emit): Promise<Screened> {
+  const guards = ctx.options.guardrails?.input;
+  return guards?.length ? screen(guards, text, { ...screenContext(ctx, 'input'), emit }) : { text, restore: {} };
 }
 
 /**
@@ -28,12 +32,9 @@ export interface ScreenedAnswer {
  * The decisions are kept for the run's events, which do not exist yet.
  */
 export async function prescreenAnswer(ctx: RunContext, text: string): Promise<ScreenedAnswer> {
-  const guards = ctx.options.guardrails?.input;
-  if (!guards?.length) return { text, restore: {}, decisions: [] };
   const decisions: AgentEventBody[] = [];
   try {
-    const screened = await screen(guards, text, { ...screenContext(ctx, 'input'), emit: (d) => decisions.push(d) });
-    return { ...screened, decisions };
+    return { ...(await screenInput(ctx, text, (d) => decisions.push(d))), decisions };
   } catch (err) {
     if (err instanceof GuardrailTripped) throw new GuardrailTrippedError(err.trip.guardrail, err.trip.stage, err.trip.reason);
     throw err;
@@ -47,12 +48,8 @@ export async function prescreenAnswer(ctx: RunContext, text: string): Promise<Sc
  * like instructions is fenced as data). Placeholders join the run's, for the caller's reply.
  */
 export async function screenAnswer(ctx: RunContext, text: string, tool: string, screened?: ScreenedAnswer): Promise<string> {
-  let input = screened;
-  if (input) for (const d of input.decisions) ctx.emit(d);
-  else {
-    const guards = ctx.options.guardrails?.input;
-    input = guards?.length ? { ...(await screen(guards, text, screenContext(ctx, 'input'))), decisions: [] } : { text, restore: {}, decisions: [] };
-  }
+  for (const d of screened?.decisions ?? []) ctx.emit(d);
+  const input = screened ?? (await screenInput(ctx, text));
   if (Object.keys(input.restore).length) ctx.state.restore = { ...ctx.state.restore, ...input.restore };
   return screenStage(ctx, 'tool', input.text, tool);
 }
