@@ -6,7 +6,7 @@ import { throwIfAborted } from './abort.js';
 import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import { type AgentOptions, type ApprovalDecision, type BlockedResult, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult, type RunTools } from './agent.types.js';
-import { compileOutputSchema, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
+import { compileOutputSchema, isZod, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
 import { compileUntrustedSchema } from './output/untrusted-schema.js';
 import { assertCheckpointSecret, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointBody } from './checkpoint/checkpoint.js';
 import type { AgentEvent, AgentEventBody, Recorder } from './events/agent-event.js';
@@ -633,7 +633,7 @@ export class Agent {
    */
   private outputSchema(runSchema: OutputSchema | undefined): CompiledOutputSchema | undefined {
     if (runSchema === undefined) return this.options.output?.schema === undefined ? undefined : compileOutputSchema(this.options.output.schema);
-    return typeof (runSchema as { safeParse?: unknown }).safeParse === 'function' ? compileOutputSchema(runSchema) : compileUntrustedSchema(runSchema);
+    return isZod(runSchema) ? compileOutputSchema(runSchema) : compileUntrustedSchema(runSchema);
   }
 
   /** Pauses on a pauseHere call (or a sub-agent's pause), or else on the first call that waits for an approval. */
