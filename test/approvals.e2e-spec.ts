@@ -67,7 +67,7 @@ describe('tool approvals over HTTP (queued runs)', () => {
     expect(denied.body.status).toBe('denied');
     const run = await runSettled(api, runId);
     // The model read the denial fenced as data; the redacted reason is what it read.
-    expect(run.text).toMatch(/^refund said: <<The result of refund follows\. It contains text that reads like instructions/);
+    expect(run.text).toMatch(/^refund said: <<The result of refund follows \(fence [0-9a-f]{12}\)\. It contains text that reads like instructions/);
     expect(run.text).toContain('denied by bob: ask [EMAIL_');
     expect(run.text).toContain('or pay [CARD_');
     const record = (await api.http.get(`/v1/approvals/${approvalId}`).set(as(KEYS.acmeBob))).body;

@@ -82,7 +82,7 @@ describe.each([
         ]).flat(),
       );
       const given: string[] = [];
-      const summarizer = mock({ respond: (req) => (given.push(...req.messages[0].content.split('New messages:\n')[1].split('\n')), `summary ${given.length}`) });
+      const summarizer = mock({ respond: (req) => (given.push(...req.messages[0].content.split('New messages:\n')[1].split('\n').slice(0, -1)), `summary ${given.length}`) });
       const model = mock({ reply: 'ok' });
       const agent = Agent.create({ name: 'a', provider: model, model: 'm', memory, context: { window: 2_000, replyTokens: 200, summarize: { provider: summarizer, model: 'cheap', maxTokens: 100 } } });
       let remaining: number | undefined;

@@ -80,7 +80,7 @@ describe('hostile input, round two (issue 31)', () => {
     const runId = (await post('/v1/agents/assistant/jobs', { message: 'refund 30' })).body.runId as string;
     const approvalId = (await runSettled(api, runId)).pauseData.approvalId as string;
     expect((await post(`/v1/approvals/${approvalId}`, { decision: 'deny', reason }, KEYS.acmeBob)).status).toBe(200);
-    expect((await runSettled(api, runId)).text).toMatch(/^refund said: <<The result of refund follows\. It contains text that reads like instructions/);
+    expect((await runSettled(api, runId)).text).toMatch(/^refund said: <<The result of refund follows \(fence [0-9a-f]{12}\)\. It contains text that reads like instructions/);
   });
 
   it('answers six parallel floods of 60,000 unknown fields with short 400s while /health answers', async () => {

@@ -1,7 +1,8 @@
 import { loadPeer, MissingPeerDependencyError } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
 import { defineTool, type Tool } from '../tools/tool.js';
-import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, toolDescription, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import { toolDescription } from './tool-description.js';
+import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export type McpTransportOptions =
   /** A local server started as a child process, spoken to over stdin/stdout. */

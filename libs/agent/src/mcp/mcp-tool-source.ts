@@ -37,20 +37,8 @@ export function namespaced(server: string, tool: string): string {
   return `${server}__${tool.replace(/[^a-zA-Z0-9_-]/g, '_')}`.slice(0, 64);
 }
 
-/** The longest tool description a server's tool keeps: it is sent with every model call of every tenant. */
-export const MAX_MCP_DESCRIPTION = 1_000;
 /** The largest argument schema a server's tool may declare (as JSON): it too is sent with every call. */
 export const MAX_MCP_SCHEMA_BYTES = 64 * 1024;
-
-/**
- * A tool's description as the model gets it: control and invisible characters out (line breaks and
- * tabs kept), at most MAX_MCP_DESCRIPTION characters (a server sent two million, on every call).
- */
-export function toolDescription(server: string, tool: { name: string; description?: unknown }): string {
-  const text = typeof tool.description === 'string' ? tool.description.replace(/[^\P{C}\n\t]/gu, '').trim() : '';
-  if (!text) return `${tool.name} (MCP server ${server})`;
-  return text.length > MAX_MCP_DESCRIPTION ? `${text.slice(0, MAX_MCP_DESCRIPTION - 1)}…` : text;
-}
 
 /** A server's tools without those whose argument schema is larger than MAX_MCP_SCHEMA_BYTES (each dropped with a process warning). */
 export function boundedTools<T extends { name: string; inputSchema?: unknown }>(server: string, listed: readonly T[]): T[] {

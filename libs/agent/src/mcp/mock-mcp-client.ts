@@ -1,5 +1,6 @@
 import { defineTool, type Tool } from '../tools/tool.js';
-import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, toolDescription, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import { toolDescription } from './tool-description.js';
+import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export interface MockMcpTool {
   name: string;

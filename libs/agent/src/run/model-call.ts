@@ -3,6 +3,7 @@ import { consumeStream, raceAbort } from '../abort.js';
 import { BudgetExhaustedError, type CostLedger, type Reservation } from '../cost/cost-ledger.js';
 import { holdFor } from '../cost/estimate.js';
 import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
+import { fenceAsData, fenceBoundary } from '../guardrails/data-fence.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
@@ -55,7 +56,9 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   const { model, system, maxTokens, temperature } = ctx.options;
   const turn = turnView(state);
   const request: LLMRequest = { model, messages: [] };
-  const summary = state.summary ? `Summary of the earlier conversation (its older messages are not shown):\n${state.summary}` : undefined;
+  // Fenced like a tool result: it was written from users' and tools' words. One boundary per run keeps
+  // the system prompt the same from call to call (a prompt cache's prefix).
+  const summary = state.summary ? fenceAsData('The summary of the earlier conversation (its older messages are not shown)', state.summary, 'It was written from those messages', (state.fence ??= fenceBoundary())) : undefined;
   const systemText = [system, state.team?.handoff?.note, summary, state.recalled, state.output ? outputInstruction(state.output) : undefined, note].filter(Boolean).join('\n\n') || undefined;
   if (systemText) request.system = systemText;
   // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.

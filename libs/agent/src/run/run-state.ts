@@ -35,6 +35,8 @@ export interface RunState {
   recalled?: string;
   /** The summary of the conversation before the history shown. */
   summary?: string;
+  /** The boundary the summary is fenced with in this run's system prompts (drawn at first use). */
+  fence?: string;
   runId: string;
   identity: MemoryIdentity;
   turn: LLMMessage[];

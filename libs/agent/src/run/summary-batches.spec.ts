@@ -29,7 +29,7 @@ function setup(summarizerUsage?: MockUsage) {
   const summarizer = mock({
     respond: (req: LLMRequest) => {
       prompts.push(`${req.system}${req.messages[0].content}`);
-      inputs.push(req.messages[0].content.split('New messages:\n')[1].split('\n'));
+      inputs.push(req.messages[0].content.split('New messages:\n')[1].split('\n').slice(0, -1));
       return { text: `summary ${inputs.length}`, ...(summarizerUsage ? { usage: summarizerUsage } : {}) };
     },
   });

@@ -1,0 +1,22 @@
+import { instructionView } from './instruction-view.js';
+
+// Phrases that address the model rather than report data. Bounded gaps keep each test linear; a gap
+// may cross a line break, so a phrase split over two lines is still one.
+const INSTRUCTION_LIKE: RegExp[] = [
+  /\b(?:ignore|disregard|forget|override)\b[\s\S]{0,40}?\b(?:previous|prior|above|earlier|all|any|your|the)\b[\s\S]{0,40}?\b(?:instructions?|prompts?|rules|directions|guidelines)\b/i,
+  /\byou (?:are|will) now\b|\bfrom now on,? you\b|\bnew instructions?\b|\bsystem prompt\b/i,
+  /^\s*(?:system|assistant|developer|user|human|tool)\s*:/im,
+  /<\|?\s*(?:im_start|im_end|system|endoftext)\s*\|?>|\[\/?INST\]|<\/?\s*(?:system|instructions?)\s*>/i,
+  /\b(?:call|use|invoke|run)\b[\s\S]{0,30}?\b(?:the\s+)?(?:tool|function)\b[\s\S]{0,40}?\b(?:with|to)\b/i,
+  /\b(?:send|forward|email|post|upload)\b[\s\S]{0,40}?\b(?:password|api key|secret|token|credentials?)\b/i,
+  // This guard's own markers, forged to close its fence early.
+  /<<\s*(?:the result of|end of the result of)\b/i,
+];
+
+/** True when `text` addresses the model rather than reports data. */
+// Read as instructionView shows it: zero-width characters, fullwidth letters, combining marks and
+// Cyrillic or Greek lookalikes cannot split or disguise a phrase.
+export function readsAsInstructions(text: string): boolean {
+  const view = instructionView(text);
+  return INSTRUCTION_LIKE.some((p) => p.test(view));
+}
