@@ -93,7 +93,7 @@ export class AppModule {
             const mcpServers = app.mcpServers.map((s) => mcpClient(s));
             // Checkpoints are single-use and revocable across every instance that shares Redis.
             const checkpointLedger = redis.client ? new RedisCheckpointLedger({ redis: redis.client, prefix: app.redisPrefix }) : undefined;
-            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs, approvalTtlMs: app.approvalTtlMs, guardrails: app.guardrails };
+            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs, approvalTtlMs: app.approvalTtlMs, guardrails: app.guardrails, access: app.agentAccess };
           },
         }),
       ],

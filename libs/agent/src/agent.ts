@@ -15,7 +15,8 @@ import { RecorderSet } from './events/recorder-set.js';
 import { NarrativeRecorder } from './events/narrative.recorder.js';
 import { narrated } from './run/narrated.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
-import { PolicyEngine, type PolicySubject } from './policy/tool-policy.js';
+import { AgentAccess } from './policy/agent-access.js';
+import { PolicyEngine, type PolicyDecision, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
@@ -92,6 +93,7 @@ export class Agent {
   private readonly estimator: TokenEstimator;
   private readonly maxIterations: number;
   private readonly policy?: PolicyEngine;
+  private readonly access?: AgentAccess;
   private readonly checkpoints: CheckpointLedger;
   private readonly now: () => number;
 
@@ -118,13 +120,24 @@ export class Agent {
     this.handsOff = !!options.handoffs?.length;
     this.estimator = new TokenEstimator(options.context?.tokenizer);
     if (options.policy) this.policy = new PolicyEngine(options.policy);
+    if (options.access) this.access = options.access instanceof AgentAccess ? options.access : new AgentAccess(options.access);
     this.now = options.now ?? Date.now;
     this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger(this.now);
   }
 
   /** The tools this caller may use under the agent's policy (all of them without a policy), `extra` (a run's own tools) included. */
   allowedTools(subject: PolicySubject, extra?: Tool[]): Tool[] {
-    return [...this.toolsWith(extra).values()].filter((t) => !this.policy || this.policy.decide(t.name, subject).allowed);
+    return [...this.toolsWith(extra).values()].filter((t) => this.decideTool(t.name, t, subject).allowed);
+  }
+
+  /** The tool policy's decision on a tool and, for a handoff or agent tool, the access policy's on the agent it reaches (which comes first). */
+  private decideTool(name: string, tool: Tool | undefined, subject: PolicySubject): PolicyDecision {
+    const spec = this.access && teamSpec(tool);
+    if (spec) {
+      const reached = this.access!.decide(this.resolve(spec.target)?.name ?? refName(spec.target), subject);
+      if (!reached.allowed) return reached;
+    }
+    return this.policy ? this.policy.decide(name, subject) : { allowed: true };
   }
 
   /**
@@ -198,7 +211,8 @@ export class Agent {
       const message = await screenMessage(this.context(state), input.message);
       let history = input.newConversation ? [] : await loadHistory(this.context(state));
       // The agent that answered the conversation's last turn still holds it: it answers this one.
-      const holder = state.team && this.holderOf(history);
+      // Unless the caller may not call it now: the entry agent answers instead.
+      const holder = state.team && this.holderOf(history, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles });
       if (holder) {
         this.emit(state, { type: 'handoff', from: this.name, to: holder.name, reason: `${holder.name} holds this conversation`, held: true });
         state.team = { entry: this.name, active: holder.name, visited: [holder.name] };
@@ -452,7 +466,7 @@ export class Agent {
       refuseHandoff: (spec) => this.refuseHandoff(state, spec),
       roles: state.roles,
       approved,
-      ...(this.policy ? { authorize: (tool: string) => this.policy!.decide(tool, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
+      ...(this.policy || this.access ? { authorize: (tool: string) => this.decideTool(tool, state.tools.get(tool), { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
     });
   }
 
@@ -502,10 +516,10 @@ export class Agent {
   }
 
   /** The agent that answered the last turn of this conversation, when it is another one this agent hands off to. */
-  private holderOf(history: LLMMessage[]): Agent | undefined {
+  private holderOf(history: LLMMessage[], subject: PolicySubject): Agent | undefined {
     const last = history.findLast((m) => m.role === 'assistant');
     const name = last?.role === 'assistant' ? last.agent : undefined;
-    return name && name !== this.name ? this.reachable(name) : undefined;
+    return name && name !== this.name && (!this.access || this.access.allows(name, subject)) ? this.reachable(name) : undefined;
   }
 
   /** Why the model may not hand off to the spec's agent now, as text it can act on; undefined when it may. */
@@ -718,10 +732,10 @@ export class Agent {
    * history that names undeclared tools; such a call was refused and audited).
    */
   private offeredTools(state: RunState): Tool[] {
-    if (!this.policy) return [...state.tools.values()];
+    if (!this.policy && !this.access) return [...state.tools.values()];
     const subject = { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles };
     const called = new Set(state.turn.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.name) : [])));
-    return [...state.tools.values()].filter((t) => called.has(t.name) || this.policy!.decide(t.name, subject).allowed);
+    return [...state.tools.values()].filter((t) => called.has(t.name) || this.decideTool(t.name, t, subject).allowed);
   }
 
   /** The view of one run that its steps (model call, output tiers, memory) work with. */

@@ -5,6 +5,7 @@ import type { CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import type { CostLedger } from './cost/cost-ledger.js';
 import type { PricingTable } from './cost/pricing.js';
 import type { ToolPolicy } from './policy/tool-policy.js';
+import type { AgentAccess, AgentAccessPolicy } from './policy/agent-access.js';
 import type { OutputInvalidError } from './agent.errors.js';
 import type { OutputSchema } from './output/output-schema.js';
 import type { Tool } from './tools/tool.js';
@@ -57,6 +58,12 @@ export interface AgentOptions {
   output?: OutputOptions;
   /** Who may call which tool; checked before every tool call. */
   policy?: ToolPolicy;
+  /**
+   * Who may reach which agent through this one's handoffs and agent tools (AgentService also checks it
+   * on direct calls); one the caller may not reach is never offered to the model. Share one AgentAccess
+   * across a team, or give the policy.
+   */
+  access?: AgentAccess | AgentAccessPolicy;
   /** Semantic recall: related earlier messages of the same tenant and principal, from any conversation, join the prompt. Needs a searchable memory store. */
   recall?: RecallOptions;
   /**

@@ -43,6 +43,8 @@ export { TenantContext } from './context/tenant-context.js';
 export type { RequestIdentity } from './context/request-identity.js';
 export { noopJobTracer, type JobSpan, type JobTracer, type TraceCarrier, type TracedJob } from './tracing/job-tracer.js';
 export { PolicyEngine } from './policy/tool-policy.js';
+export { AgentAccess } from './policy/agent-access.js';
+export type { AgentAccessPolicy, AgentAccessRule } from './policy/agent-access.js';
 export type { ApprovalPauseData } from './tools/approval.js';
 export type { ApprovalRequirement, PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';

@@ -1,11 +1,11 @@
 import { telemetryWanted } from '@agentnest/observability';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type GuardrailOptions, type McpClientOptions, type ToolPolicy } from '@agentnest/agent';
+import { DEFAULT_APPROVAL_TTL_MS, DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS, MIN_CHECKPOINT_SECRET_LENGTH, type GuardrailOptions, type McpClientOptions, type ToolPolicy, type AgentAccessPolicy } from '@agentnest/agent';
 import { ApiKeyRegistry, DEV_API_KEYS, parseApiKeys } from './api-keys.js';
 import { ConfigError } from './config.error.js';
 import { BODY_TIMEOUT_MS } from '../http/json-body.middleware.js';
 import { loadCostConfig, type CostConfig } from './cost-config.js';
-import { loadToolPolicy } from './policy-config.js';
+import { loadAgentAccess, loadToolPolicy } from './policy-config.js';
 import { loadGuardrails } from './guardrails-config.js';
 import { loadMcpServers } from './mcp-config.js';
 import { awsCredentials, loadLlmConfig, url, type AwsCredentials, type LlmConfig } from './llm-config.js';
@@ -39,6 +39,8 @@ export interface AppConfig {
   mcpServers: McpClientOptions[];
   /** The demo agents' tool policy (TOOL_POLICY). */
   toolPolicy?: ToolPolicy;
+  /** Who may call which agent (AGENT_ACCESS). */
+  agentAccess?: AgentAccessPolicy;
   /** Guardrails of every agent, per tenant (GUARDRAILS). */
   guardrails?: GuardrailOptions;
   /** pino level for the JSON logs. */
@@ -153,6 +155,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const llm = loadLlmConfig(env);
   const cost = loadCostConfig(env, [llm.primary.model]);
   const toolPolicy = loadToolPolicy(env.TOOL_POLICY);
+  const agentAccess = loadAgentAccess(env.AGENT_ACCESS);
   const guardrails = loadGuardrails(env.GUARDRAILS);
   const mcpServers = loadMcpServers(env.MCP_SERVERS);
 
@@ -208,5 +211,5 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
 
   const bodyTimeoutMs = intInRange(env, 'BODY_TIMEOUT_MS', BODY_TIMEOUT_MS, 100, 600_000);
 
-  return { breaker, host, bodyTimeoutMs, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', telemetry: telemetryWanted(env), jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+  return { breaker, host, bodyTimeoutMs, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, agentAccess, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', telemetry: telemetryWanted(env), jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
 }

@@ -91,7 +91,7 @@ export class AgentJobs implements OnModuleInit {
   }
 
   async enqueue(agent: string, input: { message: string; conversationId?: string; outputSchema?: Record<string, unknown> }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
-    if (!this.agents.has(agent)) throw new UnknownAgentError(agent);
+    if (!this.agents.mayCall(agent)) throw new UnknownAgentError(agent);
     const owner = this.tenant.get() ?? {};
     if (!owner.tenant) throw new TenantRequiredError();
     const conversationId = input.conversationId ?? randomUUID();

@@ -6,6 +6,7 @@ import type { Recorder } from '../events/agent-event.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Tool } from '../tools/tool.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
+import type { AgentAccessPolicy } from '../policy/agent-access.js';
 
 /** One registered agent: the `Agent.create` options it shares (same meaning and defaults), tools by object or name, MCP servers by name. A fresh `Agent` is built from it for every run. */
 export interface AgentDefinition
@@ -58,4 +59,10 @@ export interface AgentModuleOptions {
   maxAgentDepth?: number;
   /** Guardrails of every agent, run before each agent's own (a guardrail sees the caller, so per-tenant rules are code in it). */
   guardrails?: GuardrailOptions;
+  /**
+   * Which agents a caller may call: directly (run, stream, queued runs, chat) and through another
+   * agent's handoff or agent tool. An agent a caller may not call is, to that caller, an agent that
+   * does not exist (`agent_not_found`, absent from list()); @default every agent, for everyone
+   */
+  access?: AgentAccessPolicy;
 }

@@ -16,6 +16,7 @@ import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
+import { AgentAccess } from '../policy/agent-access.js';
 import { AGENT_MEMORY_STORE } from './agent.constants.js';
 import type { AgentDefinition, AgentModuleOptions } from './agent-module.options.js';
 import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
@@ -90,6 +91,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private readonly mcp = new Map<string, McpToolSource>();
   private readonly erasers: Eraser[] = [];
   private readonly checkpoints: CheckpointLedger;
+  private readonly access?: AgentAccess;
 
   constructor(
     @Inject(AGENT_MODULE_OPTIONS) private readonly options: AgentModuleOptions,
@@ -98,6 +100,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     private readonly tenant: TenantContext,
   ) {
     this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger();
+    if (options.access) this.access = new AgentAccess(options.access);
   }
 
   /** Lets another module (the jobs module) erase its copies of a caller's data with every erasure. */
@@ -147,13 +150,14 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   /** The agents, each with only the tools the caller may use under its policy. */
   list(opts: { identity?: RequestIdentity } = {}): AgentSummary[] {
     const subject = { ...this.caller(opts.identity), roles: this.roles(opts.identity) };
-    return [...this.agents].map(([name, { agent, definition: d }]) => ({
+    const callable = (name: string) => !this.access || this.access.allows(name, subject);
+    return [...this.agents].filter(([name]) => callable(name)).map(([name, { agent, definition: d }]) => ({
       name,
       description: d.description,
       model: d.model,
       provider: d.provider.name,
       tools: agent.allowedTools(subject, this.mcpTools(d)).map(({ name: toolName, description, inputSchema }) => ({ name: toolName, description, inputSchema })),
-      handoffs: [...(d.handoffs ?? [])],
+      handoffs: (d.handoffs ?? []).filter(callable),
     }));
   }
 
@@ -196,9 +200,16 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return this.agents.has(name);
   }
 
+  /** True when the agent is registered and the caller (the request context's, or `identity`) may call it under `access`. */
+  mayCall(name: string, identity?: RequestIdentity): boolean {
+    return this.agents.has(name) && (!this.access || this.access.allows(name, { ...this.caller(identity), roles: this.roles(identity) }));
+  }
+
   run(name: string, input: AgentRunInput): Promise<RunResult> {
     return promised(() => {
       const caller = this.caller(input.identity);
+      // One the caller may not call is, to them, one that does not exist.
+      if (!this.mayCall(name, input.identity)) throw new UnknownAgentError(name);
       const { agent } = this.registered(name);
       const identity = { ...caller, conversationId: input.conversationId ?? randomUUID() };
       const start = () =>
@@ -356,6 +367,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
       agents: (other) => this.agents.get(other)?.agent,
       maxAgentDepth: this.options.maxAgentDepth,
       guardrails: withModuleGuardrails(this.options.guardrails, d.guardrails),
+      access: this.access,
     });
     for (const r of this.options.recorders ?? []) agent.attach(r);
     return agent;
