@@ -55,4 +55,11 @@ describe('agent access through handoffs and agent tools', () => {
       expect(billingModel.calls).toHaveLength(1);
     }
   });
+
+  it('names only the agents the caller may reach when the model calls a tool that does not exist', async () => {
+    const { front } = setup(steered('nope', {}));
+    expect(text(await front.run({ message: 'hi', identity: alice }))).toBe('got: Error: unknown tool "nope". Available tools: none.');
+    const { front: financeFront } = setup(steered('nope', {}));
+    expect(text(await financeFront.run({ message: 'hi', identity: alice, roles: ['finance'] }))).toBe('got: Error: unknown tool "nope". Available tools: billing, transfer_to_billing.');
+  });
 });
