@@ -22,7 +22,7 @@ afterAll(() => redis.quit());
 
 function jobsOn(queue: Queue<AgentRunJob>, prefix: string, maxRunsPerTenant?: number) {
   const tenant = new TenantContext(new RequestContext());
-  const agents = { has: () => true, registerEraser: () => undefined } as unknown as AgentService;
+  const agents = { has: () => true, mayCall: () => true, registerEraser: () => undefined } as unknown as AgentService;
   const [registry, events, approvals] = [new RunRegistry({ redis, prefix }), new RunEvents({ redis, prefix }), new ApprovalRegistry({ redis, prefix })];
   const quota = new TenantRunQuota(redis, maxRunsPerTenant, prefix);
   const jobs = new AgentJobs(queue, registry, events, new RunStreamHub({ redis }), approvals, new ApprovalFlow(queue, registry, events, approvals, quota, {}), quota, { get: () => agents } as unknown as ModuleRef, tenant, {});
