@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { type LLMProvider, type StreamEvent } from '@agentnest/providers';
+import { anthropic, type LLMProvider, type StreamEvent } from '@agentnest/providers';
+import { AnthropicFake } from '@agentnest/providers/testing';
 import { Agent } from '../agent.js';
 import type { HoldRequest } from './cost-ledger.js';
 import { InMemoryCostLedger } from './in-memory-cost-ledger.js';
@@ -77,6 +78,29 @@ describe('a model call that fails after the vendor started billing', () => {
     const [row] = await ledger.usage('acme', { from: today(), to: today() });
     expect(row).toMatchObject({ agent: 'writer', model: 'm', calls: 1, estimatedCalls: 1, outputTokens: 100 });
     expect(row.costUsd).toBeGreaterThan(100 * 2e-6);
+  });
+
+  it('over a real SDK: a stream aborted after some text is charged as estimated, within its hold', async () => {
+    const fake = await new AnthropicFake('sk-ant-lease').start();
+    try {
+      // The vendor sends some text, then stalls mid-answer until the caller gives up.
+      fake.respond = () => ({ text: 'twenty characters!! and a lot more that never arrives', holdAfterEvents: 6, release: new Promise(() => undefined) });
+      const ledger = new InMemoryCostLedger({ default: { dailyUsd: 1 } });
+      const agent = Agent.create({ name: 'writer', provider: anthropic({ apiKey: 'sk-ant-lease', baseURL: fake.origin }), model: 'm', pricingTable, ledger });
+      const ac = new AbortController();
+      let seen = '';
+      const onEvent = (e: { type: string; delta?: string }) => {
+        if (e.type !== 'llm.delta') return;
+        seen += e.delta;
+        if (seen.length >= 20) setTimeout(() => ac.abort(new Error('client went away')), 0);
+      };
+      await expect(agent.run({ message: 'hello', identity, stream: true, signal: ac.signal, recorders: [{ onEvent }] })).rejects.toThrow();
+      const [row] = await ledger.usage('acme', { from: today(), to: today() });
+      expect(row).toMatchObject({ calls: 1, estimatedCalls: 1, outputTokens: Math.ceil(seen.length / 4) });
+      expect(row.costUsd).toBeGreaterThan(0);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('releases the hold of a call that failed before its first token', async () => {
