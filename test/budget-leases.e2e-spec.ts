@@ -94,7 +94,7 @@ describe('tenant budgets across instances and crashes', () => {
     const sent = (inFlight.body as { max_tokens: number }).max_tokens;
     // While it is in flight the live process renews its lease (its expiry moves on by the server's clock), and nothing is charged.
     const [leases] = await redis.keys(`${prefix}ledger:*:lx`);
-    const expiry = async () => Number((await redis.zrange(leases, 0, 0, 'WITHSCORES'))[1]);
+    const expiry = async () => Number((await redis.zrange(leases, '0', '0', 'WITHSCORES'))[1]);
     const first = await expiry();
     await eventually('the lease to be renewed twice', async () => ((await expiry()) > first + 500 ? true : undefined), { timeoutMs: 10_000 });
     expect((await usage(api)).rows).toEqual([]);
