@@ -39,7 +39,7 @@ describe('tenant budgets and usage over HTTP', () => {
     const today = new Date().toISOString().slice(0, 10);
     const input = ok.reduce((n, u) => n + u.inputTokens, 0);
     const output = ok.reduce((n, u) => n + u.outputTokens, 0);
-    expect(usage.body.rows).toEqual([{ day: today, agent: 'assistant', model: 'demo-1', calls: ok.length, inputTokens: input, outputTokens: output, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: expect.any(Number) }]);
+    expect(usage.body.rows).toEqual([{ day: today, agent: 'assistant', model: 'demo-1', calls: ok.length, inputTokens: input, outputTokens: output, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: expect.any(Number), unsettledCalls: 0, estimatedCalls: 0 }]);
     expect(usage.body.rows[0].costUsd).toBeCloseTo((input * 100 + output * 200) / 1e6, 6);
     expect(usage.body.totals.costUsd).toBeLessThanOrEqual(0.4);
     // Another tenant sees only its own line.

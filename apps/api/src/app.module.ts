@@ -84,9 +84,9 @@ export class AppModule {
           inject: [ConfigService, RedisConnection, MEMORY_STORE],
           useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {
             const app = cs.getOrThrow<AppConfig>('app');
-            const { tenantBudgets: budgets } = app.cost;
+            const { tenantBudgets: budgets, holdLeaseMs: leaseMs } = app.cost;
             // Usage is always recorded; limits apply when tenant budgets are configured.
-            const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix }) : new InMemoryCostLedger(budgets);
+            const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix, leaseMs }) : new InMemoryCostLedger(budgets, { leaseMs });
             // One OTel recorder for every run, when telemetry is on (without it, it would build spans nobody exports on every run).
             const recorders = app.telemetry ? [new OTelRecorder({ captureContent: app.telemetryCaptureContent })] : [];
             const agents = demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy, app.mcpServers.map((s) => s.name));

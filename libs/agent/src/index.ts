@@ -14,10 +14,11 @@ export type { EventLogger, LogDomain, LoggingOptions } from './events/logging.re
 export { StatusRecorder } from './events/status.recorder.js';
 export type { StatusListener } from './events/status.recorder.js';
 export { costOf } from './cost/pricing.js';
-export { BudgetExhaustedError, holdMicros, MIN_OUTPUT_TOKENS, refuseHold, sizeHold } from './cost/cost-ledger.js';
+export { BudgetExhaustedError, DEFAULT_LEASE_MS, holdMicros, MIN_OUTPUT_TOKENS, refuseHold, sizeHold } from './cost/cost-ledger.js';
 export type { BudgetStanding, CostLedger, HoldMicros, HoldRequest, LedgerCharge, Reservation, TenantBudget, TenantBudgets, UsageRow } from './cost/cost-ledger.js';
 export { DEFAULT_OUTPUT_ESTIMATE, estimateCostUsd, holdFor } from './cost/estimate.js';
 export { InMemoryCostLedger } from './cost/in-memory-cost-ledger.js';
+export type { InMemoryCostLedgerOptions } from './cost/in-memory-cost-ledger.js';
 export { RedisCostLedger } from './cost/redis-cost-ledger.js';
 export type { RedisCostLedgerOptions } from './cost/redis-cost-ledger.js';
 export type { ModelPrice, PricingTable } from './cost/pricing.js';

@@ -153,7 +153,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   }
 
   const llm = loadLlmConfig(env);
-  const cost = loadCostConfig(env, [llm.primary.model]);
+  // The fallback's replies are charged at its own price: a budget needs it priced like the primary.
+  const cost = loadCostConfig(env, [llm.primary.model, ...(llm.fallback ? [llm.fallback.model] : [])]);
   const toolPolicy = loadToolPolicy(env.TOOL_POLICY);
   const agentAccess = loadAgentAccess(env.AGENT_ACCESS);
   const guardrails = loadGuardrails(env.GUARDRAILS);

@@ -8,6 +8,8 @@ export interface CostConfig {
   /** Per-run limit for every agent (halt). */
   runBudgetUsd?: number;
   tenantBudgets?: TenantBudgets;
+  /** How long a tenant hold lives unrenewed (TENANT_HOLD_LEASE_MS); the ledgers' default when absent. */
+  holdLeaseMs?: number;
 }
 
 /** The mock model's made-up price, so the quick start shows costs; real models are priced through LLM_PRICING. */
@@ -70,5 +72,8 @@ export function loadCostConfig(env: Env, models: string[]): CostConfig {
     const unpriced = models.find((m) => !pricingTable[m]);
     if (unpriced) throw new ConfigError('LLM_PRICING', `needs a price for model "${unpriced}" when budgets are set`);
   }
-  return { pricingTable, runBudgetUsd, tenantBudgets };
+  const lease = env.TENANT_HOLD_LEASE_MS;
+  const holdLeaseMs = lease === undefined || lease === '' ? undefined : Number(lease);
+  if (holdLeaseMs !== undefined && !(Number.isInteger(holdLeaseMs) && holdLeaseMs >= 100)) throw new ConfigError('TENANT_HOLD_LEASE_MS', 'must be a whole number of milliseconds, at least 100');
+  return { pricingTable, runBudgetUsd, tenantBudgets, ...(holdLeaseMs !== undefined ? { holdLeaseMs } : {}) };
 }

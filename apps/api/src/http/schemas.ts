@@ -226,6 +226,8 @@ const USAGE_LINE = {
     cacheReadTokens: { type: 'integer' },
     cacheWriteTokens: { type: 'integer' },
     costUsd: { type: 'number' },
+    unsettledCalls: { type: 'integer', description: 'Of calls, those never settled (their process died mid-call): each charged what it held when its hold expired' },
+    estimatedCalls: { type: 'integer', description: 'Of calls, those that failed after output had started: charged their input estimate and the text received' },
   },
 };
 

@@ -40,7 +40,7 @@ function isRealDay(day: string): boolean {
 }
 
 function totals(rows: UsageRow[]) {
-  const sum = { calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
+  const sum = { calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0, unsettledCalls: 0, estimatedCalls: 0 };
   for (const r of rows) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += r[k];
   sum.costUsd = Math.round(sum.costUsd * 1e6) / 1e6;
   return sum;

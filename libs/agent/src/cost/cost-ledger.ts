@@ -25,10 +25,20 @@ export interface HoldRequest {
   perOutputTokenUsd: number;
   /** The output tokens the call would like: its maxTokens, or DEFAULT_OUTPUT_ESTIMATE without one. */
   wantOutputTokens: number;
+  /** Who the call is for, so a hold reconciled without a settle (its process died) still shows on the right usage line. */
+  agent?: string;
+  model?: string;
 }
 
-/** Money held for one model call until it settles. */
+/**
+ * Money held for one model call until it settles: a lease. It expires `leaseMs` after it was taken or
+ * last renewed; an expired lease is charged what it held (the vendor may have billed the call) and
+ * counted in usage as an unsettled call, so a process killed mid-call neither frees that money nor
+ * keeps it held for the rest of the day.
+ */
 export interface Reservation {
+  /** Names the lease: settling or renewing it a second time, or after it was reconciled, does nothing. */
+  holdId: string;
   tenant: string;
   day: string;
   month: string;
@@ -49,6 +59,8 @@ export interface LedgerCharge {
   model: string;
   usage: Usage;
   costUsd: number;
+  /** Set when the call failed and the vendor's own count is unknown: the charge is our estimate of what it billed. */
+  estimated?: boolean;
 }
 
 /** One line of a tenant's usage report. */
@@ -62,6 +74,10 @@ export interface UsageRow {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number;
+  /** Of `calls`, those whose process never settled them: each charged what it held when its lease expired. */
+  unsettledCalls: number;
+  /** Of `calls`, those that failed after the vendor started billing, charged what was estimated (input and the output seen). */
+  estimatedCalls: number;
 }
 
 /**
@@ -78,10 +94,20 @@ export interface CostLedger {
    * MIN_OUTPUT_TOKENS fit.
    */
   reserve(tenant: string, hold: HoldRequest): Promise<Reservation>;
-  /** Replaces the hold with the actual cost and records usage; without a charge (the call failed) the hold is released. */
+  /**
+   * Replaces the hold with the actual cost and records usage; without a charge (the call failed) the hold
+   * is released. Once per holdId: a lease already settled or reconciled is left as it is (no double charge).
+   */
   settle(reservation: Reservation, charge?: LedgerCharge): Promise<void>;
-  /** The tenant's usage by day, agent and model, for days `from`..`to` (YYYY-MM-DD, inclusive). */
+  /**
+   * The tenant's usage by day, agent and model, for days `from`..`to` (YYYY-MM-DD, inclusive). Expired
+   * leases of the tenant are reconciled first, as they are by reserve, so usage explains the spend.
+   */
   usage(tenant: string, range: { from: string; to: string }): Promise<UsageRow[]>;
+  /** How long a lease lives unrenewed (ms); a call in flight renews its lease every third of it. Absent: leases never expire. */
+  readonly leaseMs?: number;
+  /** Extends the lease by leaseMs from now; false when it is gone (settled, or reconciled after it expired). */
+  renew?(reservation: Reservation): Promise<boolean>;
 }
 
 /** Where the tenant's budget stood when a call was refused (USD). */
@@ -200,13 +226,19 @@ export function daysBetween(from: string, to: string): string[] {
 }
 
 /** Usage counters as stored per field, shared by the ledgers; the short names and meanings (`input`: uncached prompt tokens) are kept so stored days still read. */
-export const USAGE_FIELDS = ['calls', 'input', 'output', 'cacheRead', 'cacheWrite', 'costMicros'] as const;
+export const USAGE_FIELDS = ['calls', 'input', 'output', 'cacheRead', 'cacheWrite', 'costMicros', 'unsettled', 'estimated'] as const;
 
 export function chargeCounters(charge: LedgerCharge): Record<(typeof USAGE_FIELDS)[number], number> {
   const { outputTokens, inputTokenDetails: cache } = charge.usage;
-  return { calls: 1, input: noCacheTokens(charge.usage), output: outputTokens, cacheRead: cache?.cacheReadTokens ?? 0, cacheWrite: cache?.cacheWriteTokens ?? 0, costMicros: toMicros(charge.costUsd) };
+  return { calls: 1, input: noCacheTokens(charge.usage), output: outputTokens, cacheRead: cache?.cacheReadTokens ?? 0, cacheWrite: cache?.cacheWriteTokens ?? 0, costMicros: toMicros(charge.costUsd), unsettled: 0, estimated: charge.estimated ? 1 : 0 };
 }
 
+/** @default 60 s: a call in flight renews its lease every 20 s, so a killed process's hold is charged and freed within a minute. */
+export const DEFAULT_LEASE_MS = 60_000;
+
+/** The usage line of a lease reconciled without its call's labels. */
+export const UNKNOWN_LABEL = '(unknown)';
+
 export function usageRow(day: string, agent: string, model: string, c: Record<string, number>): UsageRow {
-  return { day, agent, model, calls: c.calls ?? 0, inputTokens: (c.input ?? 0) + (c.cacheRead ?? 0) + (c.cacheWrite ?? 0), outputTokens: c.output ?? 0, cacheReadTokens: c.cacheRead ?? 0, cacheWriteTokens: c.cacheWrite ?? 0, costUsd: (c.costMicros ?? 0) / 1e6 };
+  return { day, agent, model, calls: c.calls ?? 0, inputTokens: (c.input ?? 0) + (c.cacheRead ?? 0) + (c.cacheWrite ?? 0), outputTokens: c.output ?? 0, cacheReadTokens: c.cacheRead ?? 0, cacheWriteTokens: c.cacheWrite ?? 0, costUsd: (c.costMicros ?? 0) / 1e6, unsettledCalls: c.unsettled ?? 0, estimatedCalls: c.estimated ?? 0 };
 }

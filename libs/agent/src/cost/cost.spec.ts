@@ -166,7 +166,7 @@ describe.each(ledgers)('%s', (_, make) => {
     await Agent.create({ name: 'writer', provider: mock({ reply: 'ok', usage: { ...usage, inputTokens: 1100, inputTokenDetails: { cacheReadTokens: 100 } } }), model: 'm', pricingTable, ledger, maxTokens: 500 }).run({ message: 'x', identity: acme });
     const { day } = period();
     expect(await ledger.usage('acme', { from: day, to: day })).toEqual([
-      { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1100, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201 },
+      { day, agent: 'writer', model: 'm', calls: 1, inputTokens: 1100, outputTokens: 500, cacheReadTokens: 100, cacheWriteTokens: 0, costUsd: 0.00201, unsettledCalls: 0, estimatedCalls: 0 },
     ]);
     expect(await ledger.usage('globex', { from: day, to: day })).toEqual([]);
     // 0.00201 spent, the failed calls' holds all given back: 0.00049 is left.

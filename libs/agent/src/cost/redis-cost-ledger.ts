@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { budgetFor, hasLimits, chargeCounters, daysBetween, holdMicros, period, refuseHold, toMicros, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
+import { budgetFor, hasLimits, chargeCounters, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
+import { RECONCILE, RENEW, RESERVE, SETTLE } from './redis-ledger-scripts.js';
 
 export interface RedisCostLedgerOptions {
   redis: Redis | Cluster;
@@ -9,41 +10,18 @@ export interface RedisCostLedgerOptions {
   prefix?: string;
   /** How long daily usage lines are kept; @default 400 days */
   usageRetentionDays?: number;
+  /** How long a hold lives unrenewed (by the Redis server's clock); @default DEFAULT_LEASE_MS */
+  leaseMs?: number;
 }
 
-// KEYS: day and month spend (settled and held), day and month held. ARGV: fixed micro-USD, micro-USD per
-// output token, output tokens wanted, fewest worth sending, day and month limits (-1 = none), day and month ttl (ms).
-// Sizes the hold like sizeHold() against the tighter limit and takes it from both periods in one step, so
-// instances never race past a limit. Answers {1, limit, granted tokens, held micro-USD}, or {0, limit, spend,
-// held} of the limit that refused (limit: 1 day, 2 month, 0 none).
-const RESERVE = `local fixed, per, want, least = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local room, bound = nil, 0
-for i = 1, 2 do
-  local limit = tonumber(ARGV[4 + i])
-  if limit >= 0 then
-    local left = limit - tonumber(redis.call('GET', KEYS[i]) or '0')
-    if room == nil or left < room then room, bound = left, i end
-  end
-end
-local function cost(n) return fixed + math.ceil(n * per) end
-local granted = want
-if room ~= nil then
-  if per > 0 then granted = math.min(want, math.floor((room - fixed) / per)) end
-  if granted > 0 and cost(granted) > room then granted = granted - 1 end
-  if granted < least or cost(granted) > room then
-    return {0, bound, tonumber(redis.call('GET', KEYS[bound]) or '0'), tonumber(redis.call('GET', KEYS[bound + 2]) or '0')}
-  end
-end
-local held = string.format('%d', cost(granted))
-for i = 1, 2 do
-  redis.call('INCRBY', KEYS[i], held)
-  redis.call('PEXPIRE', KEYS[i], ARGV[6 + i])
-  redis.call('INCRBY', KEYS[i + 2], held)
-  redis.call('PEXPIRE', KEYS[i + 2], ARGV[6 + i])
-end
-return {1, bound, granted, tonumber(held)}`;
-
-type Scripted = (Redis | Cluster) & { agentnestLedgerHold(...keysAndArgs: Array<string | number>): Promise<[number, number, number, number]> };
+type Args = Array<string | number>;
+type Scripted = (Redis | Cluster) & {
+  agentnestLedgerReserve(...keysAndArgs: Args): Promise<[number, number, number, number]>;
+  agentnestLedgerSettle(...keysAndArgs: Args): Promise<number>;
+  agentnestLedgerRenew(...keysAndArgs: Args): Promise<number>;
+  agentnestLedgerReconcile(...keysAndArgs: Args): Promise<number>;
+};
+const SCRIPTS = { agentnestLedgerReserve: [6, RESERVE], agentnestLedgerSettle: [2, SETTLE], agentnestLedgerRenew: [2, RENEW], agentnestLedgerReconcile: [2, RECONCILE] } as const;
 const DAY_MS = 86_400_000;
 
 /** The tenant ledger in Redis: spend in integer micro-USD per tenant and UTC day/month, usage per day in a hash. */
@@ -51,14 +29,19 @@ export class RedisCostLedger implements CostLedger {
   private readonly redis: Scripted;
   private readonly prefix: string;
 
+  private readonly usageTtl: number;
+
   readonly budgeted: boolean;
+  readonly leaseMs: number;
 
   constructor(private readonly options: RedisCostLedgerOptions) {
     this.budgeted = hasLimits(options.budgets);
     this.redis = options.redis as Scripted;
     // Defined once per client: several ledgers may share one.
-    if (!this.redis.agentnestLedgerHold) this.redis.defineCommand('agentnestLedgerHold', { numberOfKeys: 4, lua: RESERVE });
+    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) if (!(this.redis as unknown as Record<string, unknown>)[name]) this.redis.defineCommand(name, { numberOfKeys, lua });
     this.prefix = options.prefix ?? 'agentnest:';
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.usageTtl = (options.usageRetentionDays ?? 400) * DAY_MS;
   }
 
   /** One hash-tagged space per tenant: its keys share a cluster slot, so the reserve script may touch them together. */
@@ -72,13 +55,15 @@ export class RedisCostLedger implements CostLedger {
     const budget = budgetFor(this.options.budgets, tenant);
     const limit = (usd: number | undefined) => (usd === undefined ? -1 : toMicros(usd));
     const base = this.base(tenant);
+    const holdId = randomUUID();
+    const labels = [hold.agent ?? UNKNOWN_LABEL, hold.model ?? UNKNOWN_LABEL];
     // Spend keys outlive their period a little, so a late settle still finds them.
-    const [ok, bound, a, b] = await this.redis.agentnestLedgerHold(...this.keys(base, day, month), h.fixed, h.perToken, h.want, h.least, limit(budget.dailyUsd), limit(budget.monthlyUsd), 2 * DAY_MS, 32 * DAY_MS);
+    const [ok, bound, a, b] = await this.redis.agentnestLedgerReserve(...this.keys(base, day, month), ...this.leaseKeys(base), h.fixed, h.perToken, h.want, h.least, limit(budget.dailyUsd), limit(budget.monthlyUsd), 2 * DAY_MS, 32 * DAY_MS, holdId, this.leaseMs, day, month, ...labels, base, this.usageTtl);
     const tightest = bound === 1 ? 'day' : bound === 2 ? 'month' : undefined;
     // Refused: a and b are the spend (settled and held) and the held part of the tightest limit's period.
     if (!ok) throw refuseHold(tightest!, (tightest === 'day' ? budget.dailyUsd : budget.monthlyUsd)!, a, b, h);
     // Granted: a output tokens, b micro-USD held.
-    return { tenant, day, month, estimateMicros: b, grantedOutputTokens: a, ...(tightest ? { limit: tightest } : {}) };
+    return { holdId, tenant, day, month, estimateMicros: b, grantedOutputTokens: a, ...(tightest ? { limit: tightest } : {}) };
   }
 
   /** Day spend, month spend, day held, month held: one hash tag, so one script and one MULTI may touch them all. */
@@ -86,23 +71,26 @@ export class RedisCostLedger implements CostLedger {
     return [`${base}:d:${day}`, `${base}:m:${month}`, `${base}:dh:${day}`, `${base}:mh:${month}`];
   }
 
+  /** The tenant's leases (holdId -> hold) and their expiries, under the same tag as its spend. */
+  private leaseKeys(base: string): [string, string] {
+    return [`${base}:leases`, `${base}:lx`];
+  }
+
   async settle(r: Reservation, charge?: LedgerCharge): Promise<void> {
     const base = this.base(r.tenant);
-    const delta = (charge ? toMicros(charge.costUsd) : 0) - r.estimateMicros;
-    const [daySpend, monthSpend, dayHeld, monthHeld] = this.keys(base, r.day, r.month);
-    const tx = this.redis.multi().incrby(daySpend, delta).incrby(monthSpend, delta).incrby(dayHeld, -r.estimateMicros).incrby(monthHeld, -r.estimateMicros);
-    if (charge) {
-      const key = `${base}:usage:${r.day}`;
-      for (const [field, n] of Object.entries(chargeCounters(charge))) if (n) tx.hincrby(key, `${charge.agent}\u0000${charge.model}\u0000${field}`, n);
-      tx.pexpire(key, (this.options.usageRetentionDays ?? 400) * DAY_MS);
-    }
-    // A MULTI answers each command's error in its replies instead of rejecting: a hold left unsettled would shrink the budget for good.
-    const failed = (await tx.exec())?.find(([err]) => err);
-    if (failed) throw failed[0];
+    const counters = charge ? Object.entries(chargeCounters(charge)).flatMap(([field, n]) => (n ? [field, n] : [])) : [];
+    const line = charge ? `${charge.agent}\u0000${charge.model}` : '';
+    await this.redis.agentnestLedgerSettle(...this.leaseKeys(base), r.holdId, base, this.usageTtl, charge ? toMicros(charge.costUsd) : -1, line, ...counters);
+  }
+
+  async renew(r: Reservation): Promise<boolean> {
+    return (await this.redis.agentnestLedgerRenew(...this.leaseKeys(this.base(r.tenant)), r.holdId, this.leaseMs)) === 1;
   }
 
   async usage(tenant: string, range: { from: string; to: string }): Promise<UsageRow[]> {
     const base = this.base(tenant);
+    // Expired leases first: a call whose process died shows as the unsettled call that used the budget.
+    await this.redis.agentnestLedgerReconcile(...this.leaseKeys(base), base, this.usageTtl);
     const days = daysBetween(range.from, range.to);
     const pipeline = this.redis.pipeline();
     for (const day of days) pipeline.hgetall(`${base}:usage:${day}`);

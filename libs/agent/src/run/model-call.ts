@@ -1,7 +1,5 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse } from '@agentnest/providers';
 import { consumeStream, raceAbort } from '../abort.js';
-import { BudgetExhaustedError, type CostLedger, type Reservation } from '../cost/cost-ledger.js';
-import { holdFor } from '../cost/estimate.js';
 import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
 import { fenceAsData, fenceBoundary } from '../guardrails/data-fence.js';
 import { outputInstruction } from '../output/structured-output.js';
@@ -9,6 +7,7 @@ import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
 import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, fixedText, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
+import { failedCharge, keepLease, reserve, type Held } from './tenant-hold.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
 
@@ -112,17 +111,24 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
     onEvent: (decision) => ctx.emit({ type: 'resilience', iteration, decision }),
   };
   let response: LLMResponse;
+  let streamedChars = 0;
+  const stopRenewing = keepLease(reservation);
   try {
     // Inside the recorders' scope: the SDK's own HTTP spans become children of this call's span.
     response = await ctx.scope(requested, () =>
       state.stream && provider.stream
-        ? consumeStream(provider.stream(request, callOptions), state.signal, (delta) => ctx.emit({ type: 'llm.delta', iteration, delta }))
+        ? consumeStream(provider.stream(request, callOptions), state.signal, (delta) => {
+            streamedChars += delta.length;
+            ctx.emit({ type: 'llm.delta', iteration, delta });
+          })
         : raceAbort(provider.complete(request, callOptions), state.signal),
     );
   } catch (err) {
-    // A failed call costs nothing we can measure: give the hold back.
-    if (reservation) await reservation.ledger.settle(reservation.held).catch(() => undefined);
+    // Charged what is known of it (a stream that broke or was aborted midway was billed), else the hold goes back.
+    await settleFailed(reservation, failedCharge(err, { agent: ctx.agent, model, requestChars: built.chars, streamedChars }, pricingTable?.[model]));
     throw err;
+  } finally {
+    stopRenewing();
   }
   // The vendor's own count calibrates the estimates later requests are fitted with.
   ctx.estimator.observe(model, built.chars, response.usage.inputTokens);
@@ -144,41 +150,6 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   });
   if (pricingTable) ctx.emit({ type: 'cost.tick', iteration, model: response.model, costUsd, totalUsd: state.costUsd });
   return response;
-}
-
-interface Held {
-  ledger: CostLedger;
-  held: Reservation;
-  /** The request to send: capped at the granted output tokens when a tenant limit sized the hold. */
-  request: LLMRequest;
-  /** Set when the budget left granted fewer output tokens than the call wanted. */
-  capped?: { wanted: number; period: 'day' | 'month' };
-}
-
-/**
- * Holds what the call may cost against the tenant's budget and caps its output at what was held;
- * refuses the call when not even a small reply fits. Undefined (nothing to wait for) without a
- * ledger or a tenant; chained, not async, as every call of every run comes through here.
- */
-function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<Held> | undefined {
-  const { state } = ctx;
-  const ledger = ctx.options.ledger ?? state.inherited.ledger;
-  const tenant = state.identity.tenant;
-  if (!ledger || tenant === undefined) return undefined;
-  const hold = holdFor(request, price);
-  return raceAbort(ledger.reserve(tenant, hold), signal).then(
-    (held): Held => {
-      // Without a limit nothing was sized: the call goes as asked.
-      if (!held.limit) return { ledger, held, request };
-      // The provider may not write more than was paid for: that is what makes the hold a bound on spend.
-      const sent = { ...request, maxTokens: held.grantedOutputTokens };
-      return { ledger, held, request: sent, ...(held.grantedOutputTokens < hold.wantOutputTokens ? { capped: { wanted: hold.wantOutputTokens, period: held.limit } } : {}) };
-    },
-    (err: unknown) => {
-      if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period, ...err.standing });
-      throw err;
-    },
-  );
 }
 
 /** Reports the run's costBudget once when spent; says whether the run must stop. */
@@ -211,11 +182,14 @@ export async function sideCall(ctx: RunContext, provider: LLMProvider, request: 
   const holding = reserve(ctx, request, price, signal);
   const reservation = holding && (await holding);
   let response: LLMResponse;
+  const stopRenewing = keepLease(reservation);
   try {
     response = await raceAbort(provider.complete(reservation ? reservation.request : request, { signal, tenant: state.identity.tenant }), signal);
   } catch (err) {
-    if (reservation) await reservation.ledger.settle(reservation.held).catch(() => undefined);
+    await settleFailed(reservation, failedCharge(err, { agent: ctx.agent, model: request.model, requestChars: 0, streamedChars: 0 }, price));
     throw err;
+  } finally {
+    stopRenewing();
   }
   const costUsd = costOf(response.usage, price);
   state.usage = addUsage(state.usage, response.usage);
@@ -223,4 +197,11 @@ export async function sideCall(ctx: RunContext, provider: LLMProvider, request: 
   if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
   if (price) ctx.emit({ type: 'cost.tick', iteration: state.iterations, model: response.model, costUsd, totalUsd: state.costUsd });
   return response;
+}
+
+/** Settles a failed call's hold with what it is known to have cost, never more than was held; a ledger error must not hide the call's own. */
+async function settleFailed(h: Held | undefined, charge: ReturnType<typeof failedCharge>): Promise<void> {
+  if (!h) return;
+  const capped = charge && { ...charge, costUsd: Math.min(charge.costUsd, h.held.estimateMicros / 1e6) };
+  await h.ledger.settle(h.held, capped).catch(() => undefined);
 }

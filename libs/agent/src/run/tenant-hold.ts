@@ -1,0 +1,78 @@
+import { toUsage, type LLMRequest, type Usage } from '@agentnest/providers';
+import { raceAbort } from '../abort.js';
+import { BudgetExhaustedError, type CostLedger, type LedgerCharge, type Reservation } from '../cost/cost-ledger.js';
+import { holdFor } from '../cost/estimate.js';
+import { costOf, type ModelPrice } from '../cost/pricing.js';
+import type { RunContext } from './run-state.js';
+
+/** A model call's hold on the tenant's budget, and the request it pays for. */
+export interface Held {
+  ledger: CostLedger;
+  held: Reservation;
+  /** The request to send: capped at the granted output tokens when a tenant limit sized the hold. */
+  request: LLMRequest;
+  /** Set when the budget left granted fewer output tokens than the call wanted. */
+  capped?: { wanted: number; period: 'day' | 'month' };
+}
+
+/**
+ * Holds what the call may cost against the tenant's budget and caps its output at what was held;
+ * refuses the call when not even a small reply fits. Undefined (nothing to wait for) without a
+ * ledger or a tenant; chained, not async, as every call of every run comes through here.
+ */
+export function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice | undefined, signal = ctx.state.signal): Promise<Held> | undefined {
+  const { state } = ctx;
+  const ledger = ctx.options.ledger ?? state.inherited.ledger;
+  const tenant = state.identity.tenant;
+  if (!ledger || tenant === undefined) return undefined;
+  const hold = holdFor(request, price);
+  // Labelled, so a lease charged after its process died shows on the call's own usage line.
+  return raceAbort(ledger.reserve(tenant, { ...hold, agent: ctx.agent, model: request.model }), signal).then(
+    (held): Held => {
+      // Without a limit nothing was sized: the call goes as asked.
+      if (!held.limit) return { ledger, held, request };
+      // The provider may not write more than was paid for: that is what makes the hold a bound on spend.
+      const sent = { ...request, maxTokens: held.grantedOutputTokens };
+      return { ledger, held, request: sent, ...(held.grantedOutputTokens < hold.wantOutputTokens ? { capped: { wanted: hold.wantOutputTokens, period: held.limit } } : {}) };
+    },
+    (err: unknown) => {
+      if (err instanceof BudgetExhaustedError) ctx.emit({ type: 'budget.exceeded', scope: 'tenant', action: 'halt', period: err.period, ...err.standing });
+      throw err;
+    },
+  );
+}
+
+/**
+ * Renews the lease every third of its life while the call is in flight, so a long stream keeps its
+ * hold and a killed process's lapses; returns the stop. A failed renewal is retried at the next tick.
+ */
+export function keepLease(h: Held | undefined): () => void {
+  const { ledger } = h ?? {};
+  if (!h || !ledger?.renew || !ledger.leaseMs) return () => undefined;
+  const timer = setInterval(() => void ledger.renew!(h.held).catch(() => undefined), Math.max(1, Math.floor(ledger.leaseMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** What is known of a call that failed: the prompt's size, and the text it streamed before it broke. */
+export interface FailedCall {
+  agent: string;
+  model: string;
+  /** Characters of the request (the hold's input estimate is chars / 4). */
+  requestChars: number;
+  /** Characters of reply text received before the failure. */
+  streamedChars: number;
+}
+
+/**
+ * What a failed call is charged: the vendor's own count when the error carries one, else, once output
+ * had started (the vendor was billing), the input estimate and the text seen, marked estimated.
+ * Undefined when nothing shows it was billed (refused, or failed before a first token): the hold is released.
+ */
+export function failedCharge(err: unknown, call: FailedCall, price: ModelPrice | undefined): LedgerCharge | undefined {
+  const reported = (err as { usage?: Usage } | null)?.usage;
+  if (reported && Number.isFinite(reported.inputTokens) && Number.isFinite(reported.outputTokens)) return { agent: call.agent, model: call.model, usage: reported, costUsd: costOf(reported, price) };
+  if (call.streamedChars <= 0) return undefined;
+  const usage = toUsage({ inputTokens: Math.ceil(call.requestChars / 4), outputTokens: Math.ceil(call.streamedChars / 4) });
+  return { agent: call.agent, model: call.model, usage, costUsd: costOf(usage, price), estimated: true };
+}
