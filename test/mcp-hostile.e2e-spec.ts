@@ -162,7 +162,7 @@ describe('a hostile MCP server in the reference service', () => {
     const toModel = JSON.stringify(fake.requests.slice(seen).map((r) => r.body));
     return { status: run.status, body: run.body, toModel };
   };
-  const mcpHealth = async () => (await api.http.get('/health')).body.info?.mcp ?? (await api.http.get('/health')).body.error?.mcp;
+  const mcpHealth = async () => (await api.http.get('/health')).body.info?.mcp;
 
   it("gives one tenant a tool error for a 10 MB answer, and the next tenant's call works", async () => {
     const big = await call(KEYS.acmeAlice, 'hostile__big');

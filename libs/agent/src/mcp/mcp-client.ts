@@ -143,18 +143,18 @@ class McpClient implements McpToolSource {
       listed.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor);
-    // An unchanged tool keeps its Tool object, so its argument validator is not looked up again.
+    // An unchanged tool keeps its Tool object: its schema is not compiled again (nor does it take
+    // another turn in the untrusted-schema cache that request schemas share).
     const previous = new Map(this.current.map((t) => [this.signatures.get(t), t]));
-    const admitted = admittedTools(this.name, boundedTools(this.name, listed));
-    const kept = new Set(distinctTools(this.name, admitted.map((a) => a.tool)));
-    this.current = admitted
-      .filter((a) => kept.has(a.tool))
-      .map((a) => {
-        const signature = JSON.stringify(a.tool);
-        const tool = previous.get(signature) ?? this.wrap(a);
-        this.signatures.set(tool, signature);
-        return tool;
-      });
+    const bounded = boundedTools(this.name, listed);
+    const admitted = new Map(admittedTools(this.name, bounded.filter((t) => !previous.has(JSON.stringify(t)))).map((a) => [a.tool, a]));
+    const usable = bounded.filter((t) => admitted.has(t) || previous.has(JSON.stringify(t)));
+    this.current = distinctTools(this.name, usable).map((t) => {
+      const signature = JSON.stringify(t);
+      const tool = previous.get(signature) ?? this.wrap(admitted.get(t)!);
+      this.signatures.set(tool, signature);
+      return tool;
+    });
   }
 
   private wrap({ tool, schema, validate }: AdmittedTool<SdkTool>): Tool {
