@@ -140,6 +140,29 @@ describe('a hostile MCP server over streamable HTTP', () => {
   }, 20_000);
 });
 
+describe('an MCP server over streamable HTTP that goes away', () => {
+  it('answers mcp_unavailable while it is gone, then reconnects to it on the same address', async () => {
+    let server = await startHttpMcpServer(() => buildHostileMcpServer());
+    const port = Number(new URL(server.url).port);
+    const source = mcpClient({ name: 'hostile', transport: { type: 'http', url: server.url }, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    try {
+      await source.connect();
+      await server.close();
+      const { text } = await runWith(source, [{ name: 'hostile__echo', args: { text: 'gone' } }]);
+      expect(text).toBe('Error: hostile__echo failed: mcp_unavailable: MCP server "hostile" is not available (connection lost, reconnecting); try again later');
+      expect(text).not.toContain(String(port));
+      expect(source.status?.()).toMatchObject({ state: 'reconnecting' });
+      server = await startHttpMcpServer(() => buildHostileMcpServer(), port);
+      await until(() => source.status?.().state === 'connected');
+      expect(source.status?.()).toEqual({ server: 'hostile', state: 'connected', reconnects: 1 });
+      expect((await runWith(source, [{ name: 'hostile__echo', args: { text: 'back' } }])).text).toBe('echo: back');
+    } finally {
+      await source.close();
+      await server.close();
+    }
+  }, 20_000);
+});
+
 describe('a hostile MCP server in the reference service', () => {
   const fake = new AnthropicFake('sk-ant-hostile');
   const downFile = join(tmpdir(), `agentnest-mcp-down-${randomUUID()}`);
