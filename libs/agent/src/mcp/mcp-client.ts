@@ -101,7 +101,13 @@ class McpClient implements McpToolSource {
     client.setNotificationHandler(types.ToolListChangedNotificationSchema, () => void (this.client === client ? this.refresh(client).catch(() => undefined) : undefined));
     // Unreadable lines and stray messages are the server's problem, reported by the transport; the session goes on.
     client.onerror = () => undefined;
-    await client.connect(await openTransport(this.options.transport, this.limits.maxResultBytes));
+    try {
+      await client.connect(await openTransport(this.options.transport, this.limits.maxResultBytes));
+    } catch (err) {
+      // A server that started but never finished the handshake must not be left running.
+      await client.close().catch(() => undefined);
+      throw err;
+    }
     let lost = false;
     client.onclose = () => {
       lost = true;
