@@ -264,5 +264,7 @@ describe('MCP servers in the reference service (MCP_SERVERS)', () => {
     expect(broken).toThrow(/server "broken" needs/);
     expect(broken).not.toThrow(/secret-token/);
     expect(() => loadAppConfig({ MCP_SERVERS: '{"bad name": {"command": "x"}}' })).toThrow(/MCP_SERVERS/);
+    expect(() => loadAppConfig({ MCP_SERVERS: '{"slow": {"command": "x", "timeoutMs": -1}}' })).toThrow(/server "slow": timeoutMs and maxResultBytes must be positive integers/);
+    expect(loadAppConfig({ MCP_SERVERS: '{"lim": {"command": "x", "timeoutMs": 5000, "maxResultBytes": 1024}}' }).mcpServers).toEqual([{ name: 'lim', timeoutMs: 5000, maxResultBytes: 1024, transport: { type: 'stdio', command: 'x' } }]);
   });
 });

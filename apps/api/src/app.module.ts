@@ -3,11 +3,11 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AgentJobsModule } from '@agentnest/agent/jobs';
-import { AgentExceptionFilter, AgentModule } from '@agentnest/agent/nest';
+import { AgentExceptionFilter, AgentModule, AgentService } from '@agentnest/agent/nest';
 import { InMemoryCostLedger, mcpClient, RedisCheckpointLedger, RedisCostLedger } from '@agentnest/agent';
 import { MEMORY_STORE, MemoryModule } from '@agentnest/memory/nest';
 import { type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
-import { OTelRecorder, otelJobTracer } from '@agentnest/observability';
+import { observeMcpServers, OTelRecorder, otelJobTracer } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { hasRedis, type AppConfig } from './config/app-config.js';
 import { ClockTools } from './demo/clock.tools.js';
@@ -101,6 +101,8 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: AgentExceptionFilter },
+        // MCP servers' state as metrics, read only when the metrics reader collects.
+        ...(config.telemetry && config.mcpServers.length ? [{ provide: 'MCP_METRICS', inject: [AgentService], useFactory: (agents: AgentService) => (observeMcpServers(() => agents.mcpStatus()), true) }] : []),
       ],
     };
   }

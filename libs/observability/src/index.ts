@@ -5,3 +5,4 @@ export type { OTelRecorderOptions } from './otel.recorder.js';
 export { ATTR, DURATION_BUCKETS, TOKEN_BUCKETS } from './genai.js';
 export { TenantLabels } from './tenant-labels.js';
 export { otelJobTracer } from './otel-job-tracer.js';
+export { observeMcpServers } from './mcp-metrics.js';

@@ -25,7 +25,7 @@ export class HealthController {
   @Get()
   @Public()
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness and readiness: the memory store, Redis and the queue answer (each within a second), agents are registered' })
+  @ApiOperation({ summary: 'Liveness and readiness: the memory store, Redis and the queue answer (each within a second), agents are registered; MCP servers are reported (degraded, not down, while one reconnects)' })
   check() {
     const up = (name: string, ok: boolean) => (ok ? this.indicators.check(name).up() : this.indicators.check(name).down());
     return this.health.check([
@@ -41,6 +41,17 @@ export class HealthController {
         }
       },
       () => this.indicators.check('agents').up({ count: this.agents.size }),
+      ...(this.agents.mcpStatus().length ? [() => this.mcp()] : []),
     ]);
+  }
+
+  /**
+   * MCP servers degrade readiness, never fail it: a lost server is being reconnected by this
+   * instance (restarting it would not bring a remote server back), its tools answer `mcp_unavailable`
+   * meanwhile, and every other agent and tool still works. `degraded` says one is not connected.
+   */
+  private mcp() {
+    const servers = Object.fromEntries(this.agents.mcpStatus().map(({ server, ...state }) => [server, state]));
+    return this.indicators.check('mcp').up({ degraded: Object.values(servers).some((s) => s.state !== 'connected'), servers });
   }
 }

@@ -1,8 +1,14 @@
-import { loadPeer, MissingPeerDependencyError } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
-import { defineTool, type Tool } from '../tools/tool.js';
+import { defineTool, useValidator, type Tool } from '../tools/tool.js';
+import { admittedTools, type AdmittedTool } from './mcp-argument-schema.js';
+import { callFailure, McpUnavailableError, withinLimit } from './mcp-call-errors.js';
+import { McpReconnector, type ReconnectOptions } from './mcp-reconnector.js';
+import type { McpServerStatus } from './mcp-server-status.js';
+import { assertServerName, boundedTools, DEFAULT_MAX_RESULT_BYTES, distinctTools, namespaced, resultText, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import type { Timers } from './reconnect-backoff.js';
+import { sdk } from './mcp-sdk.js';
+import { openTransport } from './mcp-transport.js';
 import { toolDescription } from './tool-description.js';
-import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export type McpTransportOptions =
   /** A local server started as a child process, spoken to over stdin/stdout. */
@@ -15,6 +21,12 @@ export interface McpClientOptions {
   transport: McpTransportOptions;
   /** Per tool call; @default 60000 */
   timeoutMs?: number;
+  /** The largest tool result, as the server's JSON-RPC message; a larger one is a `mcp_result_too_large` tool error. @default 262144 */
+  maxResultBytes?: number;
+  /** Backoff after the server is lost: 0.5 s doubling to 30 s with jitter, without end by default. */
+  reconnect?: ReconnectOptions;
+  /** @internal tests drive the backoff with these instead of waiting */
+  timers?: Timers;
 }
 
 // The slices of @modelcontextprotocol/sdk used here (loaded on first connect: it is an optional peer).
@@ -29,31 +41,26 @@ interface SdkClient {
   callTool(params: { name: string; arguments?: Record<string, unknown> }, resultSchema?: unknown, options?: { signal?: AbortSignal; timeout?: number }): Promise<McpToolResult>;
   setNotificationHandler(schema: unknown, handler: () => void): void;
   close(): Promise<void>;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
 }
 type ClientModule = { Client: new (info: { name: string; version: string }, options: { capabilities: object }) => SdkClient };
-type StdioModule = { StdioClientTransport: new (params: { command: string; args?: string[]; env?: Record<string, string>; cwd?: string; stderr?: 'ignore' | 'inherit' | 'pipe' }) => unknown };
-type HttpModule = { StreamableHTTPClientTransport: new (url: URL, opts?: { requestInit?: { headers?: Record<string, string> } }) => unknown };
 type TypesModule = { ToolListChangedNotificationSchema: unknown };
 
-const SDK = '@modelcontextprotocol/sdk';
-
-/** Loads a module of the SDK; a missing SDK is reported as the package to install, not the subpath. */
-async function sdk<T>(path: string): Promise<T> {
-  try {
-    return await loadPeer<T>(`${SDK}/${path}`, 'mcpClient');
-  } catch (err) {
-    if (err instanceof MissingPeerDependencyError) throw new MissingPeerDependencyError(SDK, 'mcpClient');
-    throw err;
-  }
-}
-
-/** An MCP server's tools for an agent, through the official SDK: listed on connect, namespaced, refreshed on `tools/list_changed`. */
+/**
+ * An MCP server's tools for an agent, through the official SDK: listed on connect, namespaced,
+ * refreshed on `tools/list_changed`. A lost server is reopened with backoff (McpReconnector) and
+ * its tools listed again; meanwhile they stay listed (the model's tool list does not flap between
+ * turns) and a call answers `mcp_unavailable` at once.
+ */
 class McpClient implements McpToolSource {
   readonly name: string;
   private client?: SdkClient;
   private current: Tool[] = [];
-  private refreshing?: Promise<void>;
   private readonly signatures = new WeakMap<Tool, string>();
+  private listing: Promise<void> = Promise.resolve();
+  private readonly reconnector: McpReconnector;
+  private readonly limits: { timeoutMs: number; maxResultBytes: number };
 
   constructor(private readonly options: McpClientOptions) {
     assertServerName(options.name);
@@ -62,74 +69,122 @@ class McpClient implements McpToolSource {
     if (t?.type === 'stdio' ? !t.command : t?.type === 'http' ? !/^https?:\/\//.test(t.url) : true) {
       throw new AgentError('invalid_mcp_transport', `MCP server "${options.name}": transport must be {type:'stdio', command} or {type:'http', url}`);
     }
+    this.limits = { timeoutMs: options.timeoutMs ?? 60_000, maxResultBytes: options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES };
+    this.reconnector = new McpReconnector(options.name, () => this.open(), { ...options.reconnect, timers: options.timers });
   }
 
   async connect(): Promise<void> {
-    const [{ Client }, types] = await Promise.all([sdk<ClientModule>('client/index.js'), sdk<TypesModule>('types.js')]);
-    const client = new Client({ name: 'agentnest', version: '0.1.0' }, { capabilities: {} });
-    client.setNotificationHandler(types.ToolListChangedNotificationSchema, () => void this.refresh());
-    await client.connect(await this.transport());
-    this.client = client;
-    await this.refresh();
+    await this.open();
+    this.reconnector.opened();
   }
 
   tools(): Tool[] {
     return this.current;
   }
 
+  status(): McpServerStatus {
+    return this.reconnector.status();
+  }
+
   async close(): Promise<void> {
+    this.reconnector.close();
     const client = this.client;
     this.client = undefined;
     this.current = [];
     await client?.close();
   }
 
-  private async transport(): Promise<unknown> {
-    const t = this.options.transport;
-    if (t.type === 'stdio') {
-      const { StdioClientTransport } = await sdk<StdioModule>('client/stdio.js');
-      // The server's stderr is its log, not ours to print; PATH is passed so `node`/`npx` resolve.
-      return new StdioClientTransport({ command: t.command, args: t.args, env: { PATH: process.env.PATH ?? '', ...t.env }, cwd: t.cwd, stderr: 'ignore' });
+  /** A new session: a client, a transport (a new process for stdio), the tools listed. */
+  private async open(): Promise<void> {
+    const [{ Client }, types] = await Promise.all([sdk<ClientModule>('client/index.js'), sdk<TypesModule>('types.js')]);
+    const client = new Client({ name: 'agentnest', version: '0.1.0' }, { capabilities: {} });
+    // A notification of a session already replaced is stale; a failed listing keeps the tools it had.
+    client.setNotificationHandler(types.ToolListChangedNotificationSchema, () => void (this.client === client ? this.refresh(client).catch(() => undefined) : undefined));
+    // Unreadable lines and stray messages are the server's problem, reported by the transport; the session goes on.
+    client.onerror = () => undefined;
+    try {
+      await client.connect(await openTransport(this.options.transport, this.limits.maxResultBytes));
+    } catch (err) {
+      // A server that started but never finished the handshake must not be left running.
+      await client.close().catch(() => undefined);
+      throw err;
     }
-    const { StreamableHTTPClientTransport } = await sdk<HttpModule>('client/streamableHttp.js');
-    return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers: t.headers } });
+    let lost = false;
+    client.onclose = () => {
+      lost = true;
+      this.drop(client);
+    };
+    try {
+      await this.refresh(client);
+      if (lost) throw new Error('closed while listing');
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw err;
+    }
+    // Closed while this attempt ran (shutdown): the session is not kept.
+    if (this.reconnector.status().state === 'closed') return void (await client.close());
+    this.client = client;
   }
 
-  /** Re-lists the server's tools (all pages); overlapping notifications share one listing. */
-  private refresh(): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const listed: SdkTool[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await this.client!.listTools(cursor ? { cursor } : undefined);
-          listed.push(...page.tools);
-          cursor = page.nextCursor;
-        } while (cursor);
-        // An unchanged tool keeps its Tool object, so its argument validator is not compiled again.
-        const previous = new Map(this.current.map((t) => [this.signatures.get(t), t]));
-        this.current = distinctTools(this.name, boundedTools(this.name, listed)).map((t) => {
-          const signature = JSON.stringify(t);
-          const tool = previous.get(signature) ?? this.wrap(t);
-          this.signatures.set(tool, signature);
-          return tool;
-        });
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+  /** The session ended (or failed in its transport): closes it, and reconnecting starts. */
+  private drop(client: SdkClient): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    void client.close().catch(() => undefined);
+    this.reconnector.lost();
   }
 
-  private wrap(tool: SdkTool): Tool {
+  /** Re-lists the server's tools on `client`, one listing after another (the last one wins, in order). */
+  private refresh(client: SdkClient): Promise<void> {
+    const next = this.listing.then(() => this.list(client));
+    this.listing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Lists every page; tools/list_changed and reconnects come here. */
+  private async list(client: SdkClient): Promise<void> {
+    const listed: SdkTool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined);
+      listed.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+    // An unchanged tool keeps its Tool object: its schema is not compiled again (nor does it take
+    // another turn in the untrusted-schema cache that request schemas share).
+    const previous = new Map(this.current.map((t) => [this.signatures.get(t), t]));
+    const bounded = boundedTools(this.name, listed);
+    const admitted = new Map(admittedTools(this.name, bounded.filter((t) => !previous.has(JSON.stringify(t)))).map((a) => [a.tool, a]));
+    const usable = bounded.filter((t) => admitted.has(t) || previous.has(JSON.stringify(t)));
+    this.current = distinctTools(this.name, usable).map((t) => {
+      const signature = JSON.stringify(t);
+      const tool = previous.get(signature) ?? this.wrap(admitted.get(t)!);
+      this.signatures.set(tool, signature);
+      return tool;
+    });
+  }
+
+  private wrap({ tool, schema, validate }: AdmittedTool<SdkTool>): Tool {
+    useValidator(schema, validate);
     return defineTool({
       name: namespaced(this.name, tool.name),
       description: toolDescription(this.name, tool),
-      inputSchema: argumentSchema(tool.inputSchema),
+      inputSchema: schema,
       execute: async (args, ctx) => {
         const client = this.client;
-        if (!client) throw new AgentError('mcp_closed', `MCP server "${this.name}" is not connected`);
-        return unwrapResult(await client.callTool({ name: tool.name, arguments: args }, undefined, { signal: ctx.signal, timeout: this.options.timeoutMs ?? 60_000 }));
+        if (!client) throw new McpUnavailableError(this.name, this.reconnector.status().state);
+        let result: McpToolResult;
+        try {
+          result = await client.callTool({ name: tool.name, arguments: args }, undefined, { signal: ctx.signal, timeout: this.limits.timeoutMs });
+        } catch (err) {
+          // The run was aborted: the executor reports that, and the session is fine.
+          if (ctx.signal.aborted) throw err;
+          const failure = callFailure(this.name, err, this.limits);
+          if (failure.sessionLost) this.drop(client);
+          throw failure.error;
+        }
+        withinLimit(this.name, resultText(result), this.limits.maxResultBytes);
+        return unwrapResult(result);
       },
     });
   }

@@ -1,5 +1,6 @@
 import { AgentConfigError, AgentError } from '../agent.errors.js';
 import type { Tool } from '../tools/tool.js';
+import type { McpServerStatus } from './mcp-server-status.js';
 
 /** Where an agent's MCP tools come from: a real server (`mcpClient`) or an in-memory one (`mockMcpClient`). */
 export interface McpToolSource {
@@ -9,6 +10,8 @@ export interface McpToolSource {
   connect(): Promise<void>;
   /** The current tools, namespaced; the list follows the server's `tools/list_changed`. */
   tools(): Tool[];
+  /** Connected, reconnecting (with its attempt), failed or closed: for `/health` and the metrics (a source without it counts as connected). */
+  status?(): McpServerStatus;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,9 @@ export function distinctTools<T extends { name: string }>(server: string, listed
   return listed.filter((t) => byName.get(namespaced(server, t.name)) === t);
 }
 
+/** The largest tool result a server may send, by default (each server's `maxResultBytes`). */
+export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024;
+
 /** The text the model gets for a tool result: text blocks joined, other blocks summarised. */
 export function resultText(result: McpToolResult): string {
   const parts = (result.content ?? []).map((c) => {
@@ -91,5 +97,6 @@ export function unwrapResult(result: McpToolResult): string {
 export function argumentSchema(schema: Record<string, unknown> | undefined): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = schema ?? {};
   void _ignored;
-  return rest.type === 'object' ? rest : { type: 'object', ...rest };
+  // Arguments are always an object: a server's `type: "string"` must not make the tool undefinable.
+  return rest.type === 'object' ? rest : { ...rest, type: 'object' };
 }

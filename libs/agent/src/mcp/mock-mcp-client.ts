@@ -1,6 +1,9 @@
-import { defineTool, type Tool } from '../tools/tool.js';
+import { defineTool, useValidator, type Tool } from '../tools/tool.js';
+import { admittedTools } from './mcp-argument-schema.js';
+import { withinLimit } from './mcp-call-errors.js';
+import type { McpServerStatus } from './mcp-server-status.js';
+import { assertServerName, boundedTools, DEFAULT_MAX_RESULT_BYTES, distinctTools, namespaced, resultText, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 import { toolDescription } from './tool-description.js';
-import { argumentSchema, assertServerName, boundedTools, distinctTools, namespaced, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 
 export interface MockMcpTool {
   name: string;
@@ -16,11 +19,17 @@ class MockMcpClient implements McpToolSource {
   private current: Tool[] = [];
   private connected = false;
   private definitions: MockMcpTool[];
+  private readonly maxResultBytes: number;
 
-  constructor(options: { name: string; tools: MockMcpTool[] }) {
+  constructor(options: { name: string; tools: MockMcpTool[]; maxResultBytes?: number }) {
     assertServerName(options.name);
     this.name = options.name;
     this.definitions = options.tools;
+    this.maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  }
+
+  status(): McpServerStatus {
+    return { server: this.name, state: this.connected ? 'connected' : 'closed', reconnects: 0 };
   }
 
   async connect(): Promise<void> {
@@ -36,17 +45,24 @@ class MockMcpClient implements McpToolSource {
   setTools(tools: MockMcpTool[]): void {
     this.definitions = tools;
     if (!this.connected) return;
-    this.current = distinctTools(this.name, boundedTools(this.name, tools)).map((t) =>
-      defineTool({
-        name: namespaced(this.name, t.name),
-        description: toolDescription(this.name, t),
-        inputSchema: argumentSchema(t.inputSchema),
-        execute: async (args) => {
-          const result = await t.handler(args);
-          return unwrapResult(typeof result === 'string' ? { content: [{ type: 'text', text: result }] } : result);
-        },
-      }),
-    );
+    const admitted = admittedTools(this.name, boundedTools(this.name, tools));
+    const kept = new Set(distinctTools(this.name, admitted.map((a) => a.tool)));
+    this.current = admitted
+      .filter((a) => kept.has(a.tool))
+      .map(({ tool: t, schema, validate }) => {
+        useValidator(schema, validate);
+        return defineTool({
+          name: namespaced(this.name, t.name),
+          description: toolDescription(this.name, t),
+          inputSchema: schema,
+          execute: async (args) => {
+            const returned = await t.handler(args);
+            const result = typeof returned === 'string' ? { content: [{ type: 'text', text: returned }] } : returned;
+            withinLimit(this.name, resultText(result), this.maxResultBytes);
+            return unwrapResult(result);
+          },
+        });
+      });
   }
 
   async close(): Promise<void> {
@@ -55,6 +71,6 @@ class MockMcpClient implements McpToolSource {
   }
 }
 
-export function mockMcpClient(options: { name: string; tools: MockMcpTool[] }): McpToolSource & { setTools(tools: MockMcpTool[]): void } {
+export function mockMcpClient(options: { name: string; tools: MockMcpTool[]; maxResultBytes?: number }): McpToolSource & { setTools(tools: MockMcpTool[]): void } {
   return new MockMcpClient(options);
 }

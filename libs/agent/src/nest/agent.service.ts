@@ -13,6 +13,7 @@ import type { UsageRow } from '../cost/cost-ledger.js';
 import { isZod, type OutputSchema } from '../output/output-schema.js';
 import { compileUntrustedSchemaInTurn } from '../output/schema-turns.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
+import type { McpServerStatus } from '../mcp/mcp-server-status.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
@@ -189,6 +190,11 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.mcp.values()].map((s) => s.close()));
+  }
+
+  /** Each MCP server's connection state, for `/health` and the metrics (a source without `status` counts as connected). */
+  mcpStatus(): McpServerStatus[] {
+    return [...this.mcp.values()].map((s) => s.status?.() ?? { server: s.name, state: 'connected', reconnects: 0 });
   }
 
   /** How many agents are registered. */

@@ -40,6 +40,14 @@ export function validatorFor(schema: Record<string, unknown>): ValidateFunction 
   return validate;
 }
 
+/**
+ * Uses a validator compiled elsewhere for this schema object: an MCP server's schema is compiled
+ * as untrusted input (compileUntrustedSchema: bounded, RE2 patterns), never by the shared compiler.
+ */
+export function useValidator(schema: object, validate: ValidateFunction): void {
+  validators.set(schema, validate);
+}
+
 /** Checks a tool's name and schema now, so a bad tool fails when defined rather than mid-run. */
 export function defineTool<A = Record<string, unknown>>(tool: Tool<A>): Tool<A> {
   if (!TOOL_NAME.test(tool.name)) throw new AgentConfigError(`tool name "${tool.name}" must match ${TOOL_NAME}`);

@@ -1,0 +1,11 @@
+/** What `/health` and the metrics report of one MCP server. */
+export type McpServerStatus =
+  | { server: string; state: 'connecting'; reconnects: number }
+  | { server: string; state: 'connected'; reconnects: number }
+  /** Lost and being reconnected: `attempt` counts the tries since it was lost. */
+  | { server: string; state: 'reconnecting'; attempt: number; reconnects: number }
+  /** Gave up after `maxReconnectAttempts`; its tools answer `mcp_unavailable` until the instance restarts. */
+  | { server: string; state: 'failed'; attempt: number; reconnects: number }
+  | { server: string; state: 'closed'; reconnects: number };
+
+export type McpServerState = McpServerStatus['state'];
