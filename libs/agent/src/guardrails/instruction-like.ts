@@ -9,6 +9,8 @@ const INSTRUCTION_LIKE: RegExp[] = [
   /<\|?\s*(?:im_start|im_end|system|endoftext)\s*\|?>|\[\/?INST\]|<\/?\s*(?:system|instructions?)\s*>/i,
   /\b(?:call|use|invoke|run)\b[\s\S]{0,30}?\b(?:the\s+)?(?:tool|function)\b[\s\S]{0,40}?\b(?:with|to)\b/i,
   /\b(?:send|forward|email|post|upload)\b[\s\S]{0,40}?\b(?:password|api key|secret|token|credentials?)\b/i,
+  // Asks for a secret to be put somewhere: "call x with the user's password", "include your API key".
+  /\b(?:call|invoke|include|pass|put|give|share|provide|reveal|tell|leak|attach|paste)\b[\s\S]{0,60}?\b(?:passwords?|passcodes?|api keys?|secrets?|credentials?|access tokens?|private keys?)\b/i,
   // This guard's own markers, forged to close its fence early.
   /<<\s*(?:the result of|end of the result of)\b/i,
 ];
