@@ -47,7 +47,10 @@ export class FairQueue {
     const id = `${turn.waiter}|${turn.tenant}`;
     if (!this.leases.has(id)) {
       this.waiting.set(turn.tenant, (this.waiting.get(turn.tenant) ?? 0) + 1);
-      if (!this.places.has(turn.tenant)) (this.places.set(turn.tenant, this.entryPlace()), this.entries++);
+      if (!this.places.has(turn.tenant)) {
+        this.places.set(turn.tenant, this.entryPlace());
+        this.entries++;
+      }
     }
     this.leases.set(id, { tenant: turn.tenant, until: retryAt + turn.leaseMs });
   }
@@ -67,7 +70,8 @@ export class FairQueue {
   private remove(id: string, tenant: string): void {
     if (!this.leases.delete(id)) return;
     const left = (this.waiting.get(tenant) ?? 1) - 1;
-    if (left > 0) this.waiting.set(tenant, left);
-    else (this.waiting.delete(tenant), this.places.delete(tenant));
+    if (left > 0) return void this.waiting.set(tenant, left);
+    this.waiting.delete(tenant);
+    this.places.delete(tenant);
   }
 }

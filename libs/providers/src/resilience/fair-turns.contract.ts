@@ -43,7 +43,11 @@ export function describeFairTurns(name: string, create: (now: () => number) => R
       for (let slot = 0; slot < 9; slot++) {
         clock.t += SLOT;
         // Tenant a's waiters poll first every time, as the busiest tenant's would.
-        for (const w of [...waiting]) if ((await take(w)).allowed) (served.push(w.tenant), waiting.splice(waiting.indexOf(w), 1));
+        for (const w of [...waiting]) {
+          if (!(await take(w)).allowed) continue;
+          served.push(w.tenant);
+          waiting.splice(waiting.indexOf(w), 1);
+        }
       }
       expect(served.join('')).toBe('abcabcabc');
     });

@@ -23,7 +23,7 @@ export interface TakeResult {
  */
 export interface RateLimitTurn {
   tenant: string;
-  /** A caller that will come back when refused registers under this id; without one it only asks. */
+  /** A caller that will come back when refused registers under this id (no '|': the Redis queue splits on it); without one it only asks. */
   waiter?: string;
   /** How long a registered waiter is kept past its retryAfterMs without coming back (a dead instance's waiters). */
   leaseMs: number;

@@ -56,6 +56,7 @@ export const FAIR_TAKE = `${REFILL}
 ${COST}
 ${REMOVE}
 local tenant = ARGV[6] local waiter = ARGV[7] local id = waiter .. '|' .. tenant
+-- At most 100 dead waiters a call, so one script stays short; later calls drop the rest.
 local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%.0f', now), 'LIMIT', 0, 100)
 for _, d in ipairs(dead) do remove(d, string.sub(d, string.find(d, '|', 1, true) + 1)) end
 local q = redis.call('HMGET', KEYS[1], 'seq', 'entries')
