@@ -1,4 +1,4 @@
-import type { RateLimitTurn } from './rate-limit-store.js';
+import type { RateLimitCost, RateLimitTurn } from './rate-limit-store.js';
 
 /**
  * Fair queueing at a shared bucket, in this process (RedisRateLimitStore runs the same in Lua).
@@ -11,7 +11,9 @@ import type { RateLimitTurn } from './rate-limit-store.js';
  * last served; the n-th tenant to start waiting since the last grant enters at (grants - 1/(n+2)),
  * ahead of the tenant served last, behind tenants that have waited since before it and behind
  * those that entered before it. The tenant with the lowest place is first: room in the bucket
- * goes to it. (Places never tie, so no order of names decides.) So a tenant with 45 queued calls gets at most one grant before a newly
+ * goes to it. (Places never tie, so no order of names decides.) Others may still take room beyond
+ * the first tenant's share: the cost its waiter last asked for, so many small calls cannot keep the
+ * room below what one large call of the first tenant needs. So a tenant with 45 queued calls gets at most one grant before a newly
  * waiting tenant is served. Waiters renew a lease each time they are refused; one that never comes
  * back (its instance died) is dropped when the lease runs out, and its tenant's place with it.
  */
@@ -23,6 +25,7 @@ export class FairQueue {
   private readonly places = new Map<string, number>();
   private readonly waiting = new Map<string, number>();
   private readonly leases = new Map<string, { tenant: string; until: number }>();
+  private readonly shares = new Map<string, RateLimitCost>();
 
   /** Drops waiters whose lease ran out before `now`. */
   expire(now: number): void {
@@ -37,13 +40,21 @@ export class FairQueue {
     return true;
   }
 
+  /** What the first tenant in line last asked for, kept back from callers whose turn it is not. */
+  firstShare(): RateLimitCost | undefined {
+    let first: string | undefined;
+    for (const [tenant, place] of this.places) if (first === undefined || place < this.places.get(first)!) first = tenant;
+    return first === undefined ? undefined : this.shares.get(first);
+  }
+
   private entryPlace(): number {
     return this.grants - 1 / (this.entries + 2);
   }
 
-  /** Registers (or renews) a refused waiter, kept until `retryAt` plus its lease. */
-  wait(turn: RateLimitTurn, retryAt: number): void {
+  /** Registers (or renews) a refused waiter asking for `cost`, kept until `retryAt` plus its lease. */
+  wait(turn: RateLimitTurn, retryAt: number, cost: RateLimitCost): void {
     if (!turn.waiter) return;
+    this.shares.set(turn.tenant, cost);
     const id = `${turn.waiter}|${turn.tenant}`;
     if (!this.leases.has(id)) {
       this.waiting.set(turn.tenant, (this.waiting.get(turn.tenant) ?? 0) + 1);
@@ -73,5 +84,6 @@ export class FairQueue {
     if (left > 0) return void this.waiting.set(tenant, left);
     this.waiting.delete(tenant);
     this.places.delete(tenant);
+    this.shares.delete(tenant);
   }
 }

@@ -101,5 +101,23 @@ export function describeFairTurns(name: string, create: (now: () => number) => R
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => take(waiter(i % 2 ? 'a' : 'b', `x${i}`))));
       expect(results.filter((r) => r.allowed)).toHaveLength(10);
     });
+
+    it("keeps the first tenant's share back from others: small calls cannot starve its large one", async () => {
+      const clock = { t: 1_000_000 };
+      const store = create(() => clock.t);
+      const key = uniqueKey();
+      const tokens = { tokensPerMinute: 60_000 }; // a token a millisecond
+      const ask = (turn: RateLimitTurn, n: number) => store.take(key, { requests: 1, tokens: n }, tokens, turn);
+      expect((await store.take(key, { requests: 1, tokens: 60_000 }, tokens)).allowed).toBe(true);
+      const large = waiter('b', 'large');
+      expect(await ask(large, 5000)).toEqual({ allowed: false, retryAfterMs: 5000 });
+      // Room for a small call of a's comes and goes, but never out of b's 5,000.
+      for (let i = 0; i < 24; i++) {
+        clock.t += 200;
+        expect(await ask(waiter('a', String(i)), 100)).toEqual({ allowed: false, retryAfterMs: 5000 + 100 - 200 * (i + 1) });
+      }
+      clock.t += 200;
+      expect((await ask(large, 5000)).allowed).toBe(true);
+    });
   });
 }

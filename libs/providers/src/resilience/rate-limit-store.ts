@@ -95,10 +95,10 @@ export class InMemoryRateLimitStore implements RateLimitStore {
     if (turn && !queue) this.queues.set(key, (queue = new FairQueue()));
     queue?.expire(now);
     const myTurn = !turn || !queue || queue.isFirst(turn.tenant);
-    const wait = myTurn ? waitFor(b, cost, limits) : waitFor(afterTaking(b, cost, limits), cost, limits);
     // Not first in line, the caller still goes when the room covers the first's share as well (no room idles).
+    const wait = myTurn ? waitFor(b, cost, limits) : waitFor(afterTaking(b, queue!.firstShare() ?? cost, limits), cost, limits);
     if (wait > 0) {
-      if (turn && queue) queue.wait(turn, now + wait);
+      if (turn && queue) queue.wait(turn, now + wait, cost);
       return { allowed: false, retryAfterMs: wait };
     }
     Object.assign(b, afterTaking(b, cost, limits));

@@ -40,16 +40,16 @@ ${SAVE}
 return 1`;
 
 // The queue's keys: KEYS[2] waiters (sorted set of 'waiter|tenant' by lease end), KEYS[3] waiters
-// per tenant (hash), KEYS[4] places (sorted set of waiting tenants by the grant they were last served
+// per tenant (hash), KEYS[5] each waiting tenant's share ('requests:tokens' its waiter last asked for), KEYS[4] places (sorted set of waiting tenants by the grant they were last served
 // at); the grant count and the entries since are the bucket's 'seq' and 'entries' fields. All share the bucket's hash tag: one slot.
-const QUEUE_TTL = `for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], 120000) end`;
+const QUEUE_TTL = `for i = 2, 5 do redis.call('PEXPIRE', KEYS[i], 120000) end`;
 const REMOVE = `local function remove(id, tn)
   if redis.call('ZREM', KEYS[2], id) == 0 then return end
-  if redis.call('HINCRBY', KEYS[3], tn, -1) <= 0 then redis.call('HDEL', KEYS[3], tn) redis.call('ZREM', KEYS[4], tn) end
+  if redis.call('HINCRBY', KEYS[3], tn, -1) <= 0 then redis.call('HDEL', KEYS[3], tn) redis.call('ZREM', KEYS[4], tn) redis.call('HDEL', KEYS[5], tn) end
 end`;
 
 /**
- * KEYS: bucket, waiters, counts, places. ARGV: now, rpm, tpm, requests, tokens, tenant, waiter ('' for
+ * KEYS: bucket, waiters, counts, places, shares. ARGV: now, rpm, tpm, requests, tokens, tenant, waiter ('' for
  * none), leaseMs -> {allowed, retryAfterMs}. fair-queue.ts explains the turns.
  */
 export const FAIR_TAKE = `${REFILL}
@@ -66,9 +66,14 @@ local mine = tonumber(placed or (seq - 1 / (entries + 2)))
 local first = true
 local head = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 if #head > 0 and head[1] ~= tenant and tonumber(head[2]) <= mine then first = false end
--- Not first in line: the caller goes only when the room covers the first's share (taken as its own) too.
+-- Not first in line: the caller goes only when the room covers the first's share too.
 local br = r local btk = tk
-if not first then br = r - cr btk = tk - ct end
+if not first then
+  local share = redis.call('HGET', KEYS[5], head[1])
+  local sr, st = cr, ct
+  if share then local c = string.find(share, ':', 1, true) sr = tonumber(string.sub(share, 1, c - 1)) st = tonumber(string.sub(share, c + 1)) end
+  br = r - sr btk = tk - st
+end
 ${WAIT}
 if wait > 0 then
   if waiter ~= '' then
@@ -77,6 +82,7 @@ if wait > 0 then
       if not placed then redis.call('ZADD', KEYS[4], mine, tenant) redis.call('HSET', KEYS[1], 'entries', entries + 1) end
     end
     redis.call('ZADD', KEYS[2], now + wait + tonumber(ARGV[8]), id)
+    redis.call('HSET', KEYS[5], tenant, cr .. ':' .. ct)
   end
   ${SAVE} ${QUEUE_TTL}
   return {0, wait}
@@ -88,7 +94,7 @@ redis.call('HSET', KEYS[1], 'seq', seq, 'entries', 0)
 ${SAVE} ${QUEUE_TTL}
 return {1, 0}`;
 
-/** KEYS: bucket, waiters, counts, places. ARGV: waiter, tenant */
+/** KEYS: bucket, waiters, counts, places, shares. ARGV: waiter, tenant */
 export const LEAVE = `${REMOVE}
 remove(ARGV[1] .. '|' .. ARGV[2], ARGV[2])
 return 1`;

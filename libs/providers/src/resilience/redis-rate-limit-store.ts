@@ -32,8 +32,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.now = options.now ? () => Math.floor(options.now!()) : () => -1;
     if (!this.redis.agentnestRateTake) this.redis.defineCommand('agentnestRateTake', { numberOfKeys: 1, lua: TAKE });
     if (!this.redis.agentnestRateSettle) this.redis.defineCommand('agentnestRateSettle', { numberOfKeys: 1, lua: SETTLE });
-    if (!this.redis.agentnestRateFairTake) this.redis.defineCommand('agentnestRateFairTake', { numberOfKeys: 4, lua: FAIR_TAKE });
-    if (!this.redis.agentnestRateLeave) this.redis.defineCommand('agentnestRateLeave', { numberOfKeys: 4, lua: LEAVE });
+    if (!this.redis.agentnestRateFairTake) this.redis.defineCommand('agentnestRateFairTake', { numberOfKeys: 5, lua: FAIR_TAKE });
+    if (!this.redis.agentnestRateLeave) this.redis.defineCommand('agentnestRateLeave', { numberOfKeys: 5, lua: LEAVE });
   }
 
   private key(name: string): string {
@@ -42,7 +42,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   private queueKeys(name: string): string[] {
     const bucket = this.key(name);
-    return [bucket, `${bucket}:waiters`, `${bucket}:counts`, `${bucket}:places`];
+    return [bucket, `${bucket}:waiters`, `${bucket}:counts`, `${bucket}:places`, `${bucket}:shares`];
   }
 
   async take(key: string, cost: RateLimitCost, limits: RateLimits, turn?: RateLimitTurn): Promise<TakeResult> {
