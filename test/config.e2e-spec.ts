@@ -167,7 +167,12 @@ describe('boot configuration', () => {
       LLM_REQUESTS_PER_MINUTE: '600',
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
-    expect(config.llm).toMatchObject({ primary: { kind: 'anthropic', model: 'claude-x' }, fallback: { kind: 'bedrock', region: 'eu-west-1', model: 'amazon.nova-x' }, requestsPerMinute: 600 });
+    expect(config.llm).toMatchObject({ primary: { kind: 'anthropic', model: 'claude-x' }, fallback: { kind: 'bedrock', region: 'eu-west-1', model: 'amazon.nova-x' }, requestsPerMinute: 600, fairRate: true });
+  });
+
+  it('hands the provider budget out in turns across tenants unless LLM_RATE_FAIR=false', () => {
+    expect(loadAppConfig({ LLM_RATE_FAIR: 'false' }).llm.fairRate).toBe(false);
+    expect(() => loadAppConfig({ LLM_RATE_FAIR: 'yes' })).toThrow(/LLM_RATE_FAIR/);
   });
 
   it('createApp refuses to build with a bad config', async () => {

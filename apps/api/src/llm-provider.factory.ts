@@ -34,7 +34,7 @@ function build(choice: ProviderChoice): LLMProvider {
  * wrapped in the resilient stack. With Redis the breaker and budgets are shared by all instances.
  */
 export function createLlmProvider(config: AppConfig, redis?: Redis | Cluster): LLMProvider {
-  const { primary, fallback, requestsPerMinute, tokensPerMinute } = config.llm;
+  const { primary, fallback, requestsPerMinute, tokensPerMinute, fairRate } = config.llm;
   const providers = [build(primary)];
   if (fallback) providers.push(withModel(build(fallback), fallback.model));
   const prefix = config.redisPrefix;
@@ -48,6 +48,8 @@ export function createLlmProvider(config: AppConfig, redis?: Redis | Cluster): L
       tokensPerMinute,
       mode: 'wait',
       maxWaitMs: 10_000,
+      // The budget is the vendor's, shared by every tenant: turns keep one tenant's burst from starving the rest.
+      fair: fairRate,
       store: redis ? new RedisRateLimitStore({ redis, prefix: `${prefix}ratelimit:` }) : new InMemoryRateLimitStore(),
     },
   });

@@ -37,7 +37,7 @@ export type { RedisCircuitStateOptions } from './resilience/redis-circuit-state.
 export { withRateLimit, estimateInputTokens } from './resilience/with-rate-limit.js';
 export type { RateLimitOptions } from './resilience/with-rate-limit.js';
 export { InMemoryRateLimitStore } from './resilience/rate-limit-store.js';
-export type { RateLimitCost, RateLimits, RateLimitStore, TakeResult } from './resilience/rate-limit-store.js';
+export type { RateLimitCost, RateLimits, RateLimitStore, RateLimitTurn, TakeResult } from './resilience/rate-limit-store.js';
 export { RedisRateLimitStore } from './resilience/redis-rate-limit-store.js';
 export type { RedisRateLimitStoreOptions } from './resilience/redis-rate-limit-store.js';
 export { resilientProvider } from './resilience/resilient-provider.js';

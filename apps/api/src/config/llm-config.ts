@@ -15,6 +15,8 @@ export interface LlmConfig {
   fallback?: ProviderChoice;
   requestsPerMinute?: number;
   tokensPerMinute?: number;
+  /** LLM_RATE_FAIR: the budgets are handed out in turns across tenants (the service keeps one budget per provider). */
+  fairRate: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -79,5 +81,7 @@ export function loadLlmConfig(env: Env): LlmConfig {
     if (env.LLM_FALLBACK_PROVIDER === primary.kind) throw new ConfigError('LLM_FALLBACK_PROVIDER', 'must differ from LLM_PROVIDER');
     fallback = choice(env, env.LLM_FALLBACK_PROVIDER, 'LLM_FALLBACK_MODEL', 'LLM_FALLBACK_PROVIDER');
   }
-  return { primary, fallback, requestsPerMinute: positiveInt(env, 'LLM_REQUESTS_PER_MINUTE'), tokensPerMinute: positiveInt(env, 'LLM_TOKENS_PER_MINUTE') };
+  const fair = env.LLM_RATE_FAIR || 'true';
+  if (fair !== 'true' && fair !== 'false') throw new ConfigError('LLM_RATE_FAIR', 'must be true or false');
+  return { primary, fallback, requestsPerMinute: positiveInt(env, 'LLM_REQUESTS_PER_MINUTE'), tokensPerMinute: positiveInt(env, 'LLM_TOKENS_PER_MINUTE'), fairRate: fair === 'true' };
 }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RateLimitStore } from './rate-limit-store.js';
+import { describeFairTurns } from './fair-turns.contract.js';
 
-/** Token-bucket behaviour every RateLimitStore must show (real time, short windows). */
-export function describeRateLimitStore(name: string, create: () => RateLimitStore, uniqueKey: () => string): void {
+/**
+ * Token-bucket behaviour every RateLimitStore must show (real time, short windows), then its fair
+ * turns across tenants on an injected clock (`create(now)`).
+ */
+export function describeRateLimitStore(name: string, create: (now?: () => number) => RateLimitStore, uniqueKey: () => string): void {
+  describeFairTurns(name, create, uniqueKey);
   describe(`RateLimitStore: ${name}`, () => {
     it('allows a full bucket of requests, then says how long until the next', async () => {
       const s = create();

@@ -13,9 +13,9 @@ const nodes = process.env.REDIS_CLUSTER_NODES!.split(',').map((a) => ({ host: '1
 const [clusterA, clusterB] = [new Cluster(nodes), new Cluster(nodes)];
 afterAll(() => Promise.all([redisA, redisB, clusterA, clusterB].map((c) => c.quit())));
 
-describeRateLimitStore('InMemoryRateLimitStore', () => new InMemoryRateLimitStore(), () => randomUUID());
-describeRateLimitStore('RedisRateLimitStore', () => new RedisRateLimitStore({ redis: redisA, prefix: 'test:rl:' }), () => randomUUID());
-describeRateLimitStore('RedisRateLimitStore on a Redis Cluster', () => new RedisRateLimitStore({ redis: clusterA, prefix: 'test:rl:' }), () => randomUUID());
+describeRateLimitStore('InMemoryRateLimitStore', (now) => new InMemoryRateLimitStore(now), () => randomUUID());
+describeRateLimitStore('RedisRateLimitStore', (now) => new RedisRateLimitStore({ redis: redisA, prefix: 'test:rl:', now }), () => randomUUID());
+describeRateLimitStore('RedisRateLimitStore on a Redis Cluster', (now) => new RedisRateLimitStore({ redis: clusterA, prefix: 'test:rl:', now }), () => randomUUID());
 
 describe('RedisRateLimitStore across instances', () => {
   it.each([

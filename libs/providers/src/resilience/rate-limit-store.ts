@@ -1,3 +1,5 @@
+import { FairQueue } from './fair-queue.js';
+
 /** Per-minute budgets of one bucket; 0 or absent means unlimited. */
 export interface RateLimits {
   requestsPerMinute?: number;
@@ -16,16 +18,31 @@ export interface TakeResult {
 }
 
 /**
- * Token buckets refilled continuously at their per-minute rate. `take` is all-or-nothing across
- * the request and token buckets; `settle` corrects the token bucket once the real usage is known.
+ * A caller's place in the bucket's fair queue: the room a bucket has goes to the waiting tenant
+ * served least recently, not to whichever caller polls first (see fair-queue.ts).
  */
-export interface RateLimitStore {
-  take(key: string, cost: RateLimitCost, limits: RateLimits): Promise<TakeResult>;
-  /** Adds `tokensUsedBeyondEstimate` (negative to give back) to what was taken. */
-  settle(key: string, tokensUsedBeyondEstimate: number, limits: RateLimits): Promise<void>;
+export interface RateLimitTurn {
+  tenant: string;
+  /** A caller that will come back when refused registers under this id (no '|': the Redis queue splits on it); without one it only asks. */
+  waiter?: string;
+  /** How long a registered waiter is kept past its retryAfterMs without coming back (a dead instance's waiters). */
+  leaseMs: number;
 }
 
-interface Bucket {
+/**
+ * Token buckets refilled continuously at their per-minute rate. `take` is all-or-nothing across
+ * the request and token buckets; `settle` corrects the token bucket once the real usage is known.
+ * With a `turn`, room is handed out in turns across tenants; `leave` withdraws a waiter that gave up.
+ */
+export interface RateLimitStore {
+  take(key: string, cost: RateLimitCost, limits: RateLimits, turn?: RateLimitTurn): Promise<TakeResult>;
+  /** Adds `tokensUsedBeyondEstimate` (negative to give back) to what was taken. */
+  settle(key: string, tokensUsedBeyondEstimate: number, limits: RateLimits): Promise<void>;
+  /** Removes a registered waiter (aborted, past maxWaitMs) so its tenant holds no turn it will not use. */
+  leave(key: string, turn: RateLimitTurn): Promise<void>;
+}
+
+export interface Bucket {
   requests: number;
   tokens: number;
   at: number;
@@ -50,9 +67,17 @@ export function waitFor(b: Bucket, cost: RateLimitCost, limits: RateLimits): num
   return Math.ceil(Math.max(0, needR > 0 ? (needR * 60_000) / rpm : 0, needT > 0 ? (needT * 60_000) / tpm : 0));
 }
 
+/** The bucket as it will be once `cost` is taken from it: a caller whose turn is not yet waits for the room after that. */
+export function afterTaking(b: Bucket, cost: RateLimitCost, limits: RateLimits): Bucket {
+  const rpm = limits.requestsPerMinute ?? 0;
+  const tpm = limits.tokensPerMinute ?? 0;
+  return { requests: b.requests - (rpm > 0 ? Math.min(cost.requests, rpm) : 0), tokens: b.tokens - (tpm > 0 ? Math.min(cost.tokens, tpm) : 0), at: b.at };
+}
+
 /** Budgets in this process only; use RedisRateLimitStore to share them across instances. */
 export class InMemoryRateLimitStore implements RateLimitStore {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly queues = new Map<string, FairQueue>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -63,13 +88,26 @@ export class InMemoryRateLimitStore implements RateLimitStore {
     return b;
   }
 
-  async take(key: string, cost: RateLimitCost, limits: RateLimits): Promise<TakeResult> {
+  async take(key: string, cost: RateLimitCost, limits: RateLimits, turn?: RateLimitTurn): Promise<TakeResult> {
     const b = this.bucket(key, limits);
-    const wait = waitFor(b, cost, limits);
-    if (wait > 0) return { allowed: false, retryAfterMs: wait };
-    if (limits.requestsPerMinute) b.requests -= Math.min(cost.requests, limits.requestsPerMinute);
-    if (limits.tokensPerMinute) b.tokens -= Math.min(cost.tokens, limits.tokensPerMinute);
+    const now = this.now();
+    let queue = this.queues.get(key);
+    if (turn && !queue) this.queues.set(key, (queue = new FairQueue()));
+    queue?.expire(now);
+    const myTurn = !turn || !queue || queue.isFirst(turn.tenant);
+    // Not first in line, the caller still goes when the room covers the first's share as well (no room idles).
+    const wait = myTurn ? waitFor(b, cost, limits) : waitFor(afterTaking(b, queue!.firstShare() ?? cost, limits), cost, limits);
+    if (wait > 0) {
+      if (turn && queue) queue.wait(turn, now + wait, cost);
+      return { allowed: false, retryAfterMs: wait };
+    }
+    Object.assign(b, afterTaking(b, cost, limits));
+    if (turn && queue) queue.served(turn);
     return { allowed: true, retryAfterMs: 0 };
+  }
+
+  async leave(key: string, turn: RateLimitTurn): Promise<void> {
+    this.queues.get(key)?.leave(turn);
   }
 
   async settle(key: string, delta: number, limits: RateLimits): Promise<void> {

@@ -3,7 +3,7 @@ import { mock } from '../mock/mock.provider.js';
 import type { LLMRequest } from '../llm-provider.js';
 import { ProviderConfigError, RateLimitedError } from '../provider.errors.js';
 import type { ProviderEvent } from './provider-event.js';
-import { InMemoryRateLimitStore } from './rate-limit-store.js';
+import { InMemoryRateLimitStore, type RateLimitCost, type RateLimits, type RateLimitTurn } from './rate-limit-store.js';
 import { estimateInputTokens, withRateLimit } from './with-rate-limit.js';
 
 const req = (content = 'hello'): LLMRequest => ({ model: 'm', messages: [{ role: 'user', content }] });
@@ -58,5 +58,64 @@ describe('withRateLimit', () => {
 
   it('needs at least one budget', () => {
     expect(() => withRateLimit(mock({ reply: 'x' }), {})).toThrow(ProviderConfigError);
+  });
+
+  describe('fair', () => {
+    // The in-memory store, recording the turns it is given and the waiters that leave.
+    class Recording extends InMemoryRateLimitStore {
+      turns: (RateLimitTurn | undefined)[] = [];
+      left: RateLimitTurn[] = [];
+      override take(key: string, cost: RateLimitCost, limits: RateLimits, turn?: RateLimitTurn) {
+        this.turns.push(turn && { ...turn });
+        return super.take(key, cost, limits, turn);
+      }
+      override leave(key: string, turn: RateLimitTurn) {
+        this.left.push(turn);
+        return super.leave(key, turn);
+      }
+    }
+
+    it('waits under the tenant, one waiter id for all its polls, and leaves the queue when aborted', async () => {
+      const store = new Recording();
+      const p = withRateLimit(mock({ name: 'p', reply: 'ok' }), { requestsPerMinute: 1, fair: true, maxWaitMs: 120_000, store });
+      await p.complete(req(), { tenant: 'acme' });
+      const ctl = new AbortController();
+      const waiting = p.complete(req(), { tenant: 'acme', signal: ctl.signal });
+      await new Promise((r) => setImmediate(r));
+      ctl.abort(new Error('cancelled'));
+      await expect(waiting).rejects.toThrow('cancelled');
+      expect(store.turns).toEqual([
+        { tenant: 'acme', waiter: expect.any(String), leaseMs: 2000 },
+        { tenant: 'acme', waiter: expect.any(String), leaseMs: 2000 },
+      ]);
+      expect(store.left).toEqual([store.turns[1]]);
+    });
+
+    it('leaves the queue when giving up past maxWaitMs', async () => {
+      const store = new Recording();
+      const p = withRateLimit(mock({ name: 'p', reply: 'ok' }), { requestsPerMinute: 1, fair: { leaseMs: 500 }, maxWaitMs: 100, store });
+      await p.complete(req());
+      await expect(p.complete(req())).rejects.toBeInstanceOf(RateLimitedError);
+      expect(store.left).toEqual([{ tenant: '-', waiter: expect.any(String), leaseMs: 500 }]);
+    });
+
+    it('only asks in reject mode: no waiter registered, nothing to leave', async () => {
+      const store = new Recording();
+      const p = withRateLimit(mock({ name: 'p', reply: 'ok' }), { requestsPerMinute: 1, fair: true, mode: 'reject', store });
+      await p.complete(req(), { tenant: 'acme' });
+      await expect(p.complete(req(), { tenant: 'acme' })).rejects.toBeInstanceOf(RateLimitedError);
+      expect(store.turns).toEqual([
+        { tenant: 'acme', waiter: undefined, leaseMs: 2000 },
+        { tenant: 'acme', waiter: undefined, leaseMs: 2000 },
+      ]);
+      expect(store.left).toEqual([]);
+    });
+
+    it('takes no turns with one budget per tenant (fair already)', async () => {
+      const store = new Recording();
+      const p = withRateLimit(mock({ name: 'p', reply: 'ok' }), { requestsPerMinute: 5, key: 'tenant', fair: true, store });
+      await p.complete(req(), { tenant: 'acme' });
+      expect(store.turns).toEqual([undefined]);
+    });
   });
 });

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '../abortable-delay.js';
 import type { CallOptions, LLMProvider, LLMRequest, LLMResponse, StreamEvent } from '../llm-provider.js';
 import { ProviderConfigError, RateLimitedError } from '../provider.errors.js';
-import { InMemoryRateLimitStore, type RateLimits, type RateLimitStore } from './rate-limit-store.js';
+import { InMemoryRateLimitStore, type RateLimits, type RateLimitStore, type RateLimitTurn } from './rate-limit-store.js';
 import { notify } from './provider-event.js';
 
 export interface RateLimitOptions extends RateLimits {
@@ -13,6 +14,11 @@ export interface RateLimitOptions extends RateLimits {
   mode?: 'wait' | 'reject';
   /** The longest a call waits in 'wait' mode before RateLimitedError; @default 30000 */
   maxWaitMs?: number;
+  /**
+   * With one budget per provider, hand its room out in turns across tenants (CallOptions.tenant):
+   * one tenant's burst delays another tenant's call by at most about one slot. @default false
+   */
+  fair?: boolean | { /** How long a waiter that stopped coming back keeps its place; @default 2000 */ leaseMs?: number };
 }
 
 /** Input tokens estimated before the call at 4 characters a token (system, messages and tool schemas). */
@@ -34,19 +40,31 @@ export function withRateLimit(provider: LLMProvider, options: RateLimitOptions):
   const mode = options.mode ?? 'wait';
   const maxWaitMs = options.maxWaitMs ?? 30_000;
 
+  const leaseMs = (typeof options.fair === 'object' && options.fair.leaseMs) || 2_000;
+  // Turns only matter when tenants share a bucket; a per-tenant budget is fair already.
+  const fair = Boolean(options.fair) && options.key !== 'tenant';
+
   const budgetKey = (opts: CallOptions) => (options.key === 'tenant' ? `${provider.name}:tenant:${opts.tenant ?? '-'}` : provider.name);
 
   async function reserve(req: LLMRequest, opts: CallOptions): Promise<{ key: string; estimate: number }> {
     const key = budgetKey(opts);
     const estimate = estimateInputTokens(req);
     const deadline = Date.now() + maxWaitMs;
-    for (;;) {
-      const { allowed, retryAfterMs } = await store.take(key, { requests: 1, tokens: estimate }, limits);
-      if (allowed) return { key, estimate };
-      const canWait = mode === 'wait' && Date.now() + retryAfterMs <= deadline;
-      notify(opts.onEvent, { type: 'rate_limited', provider: provider.name, key, waitMs: retryAfterMs, action: canWait ? 'wait' : 'reject' });
-      if (!canWait) throw new RateLimitedError(provider.name, retryAfterMs, key);
-      await abortableDelay(retryAfterMs, opts.signal);
+    // A call in reject mode asks without registering: it will not come back to use a turn.
+    const turn: RateLimitTurn | undefined = fair ? { tenant: opts.tenant ?? '-', waiter: mode === 'wait' ? randomUUID() : undefined, leaseMs } : undefined;
+    try {
+      for (;;) {
+        const { allowed, retryAfterMs } = await store.take(key, { requests: 1, tokens: estimate }, limits, turn);
+        if (allowed) return { key, estimate };
+        const canWait = mode === 'wait' && Date.now() + retryAfterMs <= deadline;
+        notify(opts.onEvent, { type: 'rate_limited', provider: provider.name, key, waitMs: retryAfterMs, action: canWait ? 'wait' : 'reject' });
+        if (!canWait) throw new RateLimitedError(provider.name, retryAfterMs, key);
+        await abortableDelay(retryAfterMs, opts.signal);
+      }
+    } catch (err) {
+      // Given up or aborted: leave the queue so the tenant holds no turn nobody will take.
+      if (turn?.waiter) await store.leave(key, turn).catch(() => undefined);
+      throw err;
     }
   }
 
