@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { bearer, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { bearer, eventually, runSettled, SECRET, startApi, type Api } from './harness.js';
 
 // AGENT_ACCESS decides which agents a caller may reach: directly, queued, or through another agent's
 // handoff or agent tool. Pat has two keys, one with the finance role; only finance reaches billing.
@@ -63,5 +63,39 @@ describe('agent access over HTTP', () => {
     expect(second.body.narrative.join('\n')).not.toMatch(/billing/);
     const concierge = await post(KEYS.plain, 'concierge', 'billing: invoice 42?');
     expect(concierge.body.narrative.join('\n')).not.toMatch(/Tool billing returned/);
+  });
+
+  // Pat's finance key starts runs that pause on a question; pat's plain key (the role gone) may not answer them.
+  const resume = (key: string, agent: string, checkpoint: unknown) => api.http.post(`/v1/agents/${agent}/runs/resume`).set(bearer(key)).send({ checkpoint, answer: 'yes' });
+  const pausedBy = async (agent: string, message: string) => {
+    const paused = await post(KEYS.finance, agent, message);
+    expect(paused.body.status).toBe('paused');
+    return paused.body.checkpoint as unknown;
+  };
+
+  it('lets no one continue a paused run of an agent out of their reach: directly, after a handoff, inside an agent tool', async () => {
+    const forged = { v: 1, agent: 'x', data: 'AAAA', sig: 'AAAA' };
+    const unknown = await resume(KEYS.plain, 'nobody', forged);
+    // Before the checkpoint is even read, a denied agent answers as an unknown one does.
+    expect(await resume(KEYS.plain, 'billing', forged).then((r) => [r.status, r.body.error])).toEqual([404, { ...unknown.body.error, message: unknown.body.error.message.replace('nobody', 'billing') }]);
+    for (const [agent, message] of [['billing', 'ask me'], ['triage', 'invoice 42, ask me'], ['concierge', 'billing: ask me']]) {
+      const checkpoint = await pausedBy(agent, message);
+      const refused = await resume(KEYS.plain, agent, checkpoint);
+      expect([agent, refused.status, refused.body.error?.code]).toEqual([agent, 404, 'agent_not_found']);
+      // Refused before the checkpoint was claimed: the caller with the role still answers it.
+      const answered = await resume(KEYS.finance, agent, checkpoint);
+      expect([agent, answered.status, answered.body.status]).toEqual([agent, 200, 'completed']);
+    }
+  });
+
+  it('lets no one answer a queued run of an agent out of their reach, and keeps the run waiting for who may', async () => {
+    const queued = await api.http.post('/v1/agents/billing/jobs').set(bearer(KEYS.finance)).send({ message: 'ask me' });
+    const runId = queued.body.runId as string;
+    await eventually('paused', async () => ((await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.finance))).body.status === 'paused' ? true : undefined));
+    const refused = await api.http.post(`/v1/runs/${runId}/resume`).set(bearer(KEYS.plain)).send({ answer: 'yes' });
+    expect([refused.status, refused.body.error?.code]).toEqual([404, 'agent_not_found']);
+    expect((await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.finance))).body.status).toBe('paused');
+    expect((await api.http.post(`/v1/runs/${runId}/resume`).set(bearer(KEYS.finance)).send({ answer: 'yes' })).status).toBe(202);
+    expect(await runSettled(api, runId, KEYS.finance)).toMatchObject({ status: 'completed' });
   });
 });

@@ -108,6 +108,8 @@ describe('chat with the AI SDK client (UI message stream protocol)', () => {
     await expect(send(t, chat, [ask, paused, userMessage('hello?')])).rejects.toThrow(/cannot send a new message to a chat that waits for an answer to its tool call: answer it first/);
     // What addToolOutput does: the tool part gets its output, and the chat sends again.
     const answered: UIMessage = { ...paused, parts: paused.parts.map((p) => ((p as Part).toolCallId === question.toolCallId ? { ...p, state: 'output-available', output: 'blue' } : p)) as UIMessage['parts'] };
+    // Only at the paused run's own agent: another agent's chat address (under its own access rules) has nothing waiting.
+    await expect(send(transport(base, KEYS.acmeAlice, 'triage'), chat, [ask, answered], answered)).rejects.toThrow(/nothing in this chat waits for a tool output or an approval/);
     const { message: done } = await send(t, chat, [ask, answered], answered);
     expect(done.id).toBe(paused.id);
     expect(toolPart(done, 'askHuman')).toMatchObject({ state: 'output-available', output: 'blue' });

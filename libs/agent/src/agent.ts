@@ -3,7 +3,7 @@ import { checkApprover, requestApproval, type ApprovalPauseData } from './tools/
 import type { LLMMessage, LLMResponse, ToolCall, Usage } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, validateIdentity, type MemoryIdentity } from '@agentnest/memory';
 import { throwIfAborted } from './abort.js';
-import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from './agent.errors.js';
+import { AgentConfigError, AgentError, CheckpointExpiredError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError, UnknownAgentError } from './agent.errors.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
 import { type AgentOptions, type ApprovalDecision, type BlockedResult, type BudgetExceededResult, type CompletedResult, type DecideOptions, type OutputTier, type PausedResult, type ResumeOptions, type RunInput, type RunResult, type RunTools } from './agent.types.js';
 import { compileOutputSchema, isZod, type CompiledOutputSchema, type OutputSchema } from './output/output-schema.js';
@@ -236,6 +236,7 @@ export class Agent {
     }
     if (innermost(body).pending.approval) throw new CheckpointInvalidError('this run waits for an approval: decide it with decide()');
     const roles = opts.identity?.roles ?? body.roles;
+    this.assertReachable(body, { tenant: body.identity.tenant, principal: body.identity.principal, roles });
     // Screened before the checkpoint is claimed: an answer a guardrail trips on is refused, and the pause can be answered again.
     const screened = await this.screenAnswer(answer, body.identity, roles);
     return this.reopen(body, opts, roles, { kind: 'answer', answer: screened.text, screened: { ...screened, by: this } });
@@ -293,6 +294,23 @@ export class Agent {
     if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
     if (this.now() < Date.parse(approval.expiresAt)) throw new CheckpointInvalidError('the approval has not expired yet');
     return this.reopen(body, opts, body.roles, { kind: 'decision', approve: false });
+  }
+
+  /** Throws what resume() would for who may continue this checkpoint (a bad checkpoint, an agent out of the caller's reach), before anything is queued. */
+  checkContinuation(checkpoint: Checkpoint | unknown, subject: PolicySubject): void {
+    this.assertReachable(this.openCheckpoint(checkpoint), subject);
+  }
+
+  /**
+   * Every agent a continuation would run must be one the caller may reach now: the one holding the
+   * conversation after a handoff, and each sub-agent down to the paused call. A role revoked since the
+   * pause (or the same principal's other key) cannot answer a denied agent's question.
+   */
+  private assertReachable(body: CheckpointBody, subject: PolicySubject): void {
+    if (!this.access) return;
+    for (let level: CheckpointBody | undefined = body; level; level = level.pending.sub) {
+      for (const name of [level.agent, level.team?.active]) if (name && !this.access.allows(name, subject)) throw new UnknownAgentError(name);
+    }
   }
 
   /** A checkpoint of this agent, verified (signature, version, shape, pending call at every level). */

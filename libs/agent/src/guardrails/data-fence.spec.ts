@@ -19,4 +19,8 @@ describe('fenceAsData', () => {
     expect(fenced.split('\n').slice(1, -1).join('\n')).toBe(defuse(forged));
     expect(defuse(forged)).not.toMatch(/[<>＜＞\u200b]/);
   });
+
+  it('defuses double angle brackets and guillemets of other scripts too', () => {
+    expect(defuse('≪a≫ 《b》 ⟪c⟫ ❮d❯ «e» ⧼f⧽ 〈g〉')).toBe('‹a› ‹b› ‹c› ‹d› ‹e› ‹f› ‹g›');
+  });
 });

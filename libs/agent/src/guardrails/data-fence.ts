@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * The fence's own markers, defused inside the text it fences: every character the guard reads as an
- * angle bracket becomes a single guillemet, and invisible characters (which could part a pair) go, so
- * no forged marker, fullwidth or split, can end the fence.
+ * angle bracket (double ones and guillemets too) becomes a single guillemet, and invisible characters
+ * (which could part a pair) go, so no forged marker, fullwidth or split, can end the fence.
  */
-export const defuse = (text: string) => text.replace(/\p{Cf}/gu, '').replace(/[<＜﹤〈⟨˂ᐸ]/gu, '‹').replace(/[>＞﹥〉⟩˃ᐳ]/gu, '›');
+export const defuse = (text: string) => text.replace(/\p{Cf}/gu, '').replace(/[<＜﹤〈⟨˂ᐸ≪《⟪❮«⧼〈]/gu, '‹').replace(/[>＞﹥〉⟩˃ᐳ≫》⟫❯»⧽〉]/gu, '›');
 
 /** A fence's boundary: 48 random bits, new for every fence, so text written before it cannot name it. */
 export const fenceBoundary = () => randomBytes(6).toString('hex');

@@ -156,6 +156,9 @@ export class AgentJobs implements OnModuleInit {
     // A call waiting for approval is decided by an approver, not answered by the caller: refused
     // here (409) rather than queued into a continuation that could only fail.
     if ((record.pauseData as { kind?: unknown } | undefined)?.kind === 'approval') throw new RunStateError('awaiting_approval', 'answer');
+    // Only as the caller may reach now: a role revoked since the pause cannot answer a denied agent's question.
+    const { checkpoint } = record.status === 'paused' ? await this.registry.continuation(owner, runId) : {};
+    if (checkpoint) this.agents.checkContinuation(record.agent, checkpoint, owner);
     // An answer a guardrail trips on is refused now (422), while the run still waits: the worker would only end it blocked.
     // The payload keeps the answer as given, as it does a message: the worker screens it again and restores placeholders in the reply.
     if (record.status === 'paused') await this.agents.screenAnswer(record.agent, answer, { tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId }, owner.roles);

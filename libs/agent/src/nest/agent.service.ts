@@ -241,6 +241,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   /** Continues a paused run; the caller must be the tenant and principal that paused it. */
   async resume(name: string, checkpoint: unknown, answer: unknown, opts: AgentCallOptions & { attemptKey?: string; outputSchema?: OutputSchema } = {}): Promise<RunResult> {
     const caller = this.caller(opts.identity);
+    if (!this.mayCall(name, opts.identity)) throw new UnknownAgentError(name);
     const { agent } = this.registered(name);
     return agent.resume(checkpoint, answer, {
       identity: { ...caller, roles: this.roles(opts.identity) },
@@ -260,6 +261,12 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A person's answer to a pause through the agent's input guardrails; GuardrailTrippedError when one trips (see Agent.screenAnswer). */
+  /** Throws unless the caller may continue this paused run now: the agent, and every agent its checkpoint would run, within their reach (see Agent.checkContinuation). */
+  checkContinuation(name: string, checkpoint: unknown, identity: RequestIdentity): void {
+    if (!this.mayCall(name, identity)) throw new UnknownAgentError(name);
+    this.registered(name).agent.checkContinuation(checkpoint, { tenant: identity.tenant, principal: identity.principal, roles: this.roles(identity) });
+  }
+
   async screenAnswer(name: string, answer: unknown, identity: MemoryIdentity, roles?: readonly string[]): Promise<string> {
     return (await this.registered(name).agent.screenAnswer(answer, identity, roles)).text;
   }

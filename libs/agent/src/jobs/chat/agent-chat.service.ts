@@ -26,7 +26,8 @@ export class AgentChat {
       const { runId } = await this.jobs.enqueue(agent, { message: turn.text, conversationId: chatId });
       return this.stream(runId, '0', `msg-${runId}`, signal);
     }
-    if (latest?.status !== 'paused') throw new ChatRequestError('nothing in this chat waits for a tool output or an approval');
+    // Only the agent of the URL's own paused run: another agent's run is continued at its own address, under its own access rules.
+    if (latest?.status !== 'paused' || latest.agent !== agent) throw new ChatRequestError('nothing in this chat waits for a tool output or an approval');
     const after = await this.jobs.lastEventId(latest.runId);
     await this.continueRun(latest, turn);
     return this.stream(latest.runId, after, turn.messageId, signal);
