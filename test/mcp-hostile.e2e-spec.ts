@@ -78,6 +78,7 @@ describe('a hostile MCP server over stdio', () => {
     const body = sent.slice(fence[0].length, sent.lastIndexOf('\n<<End of'));
     // Cut at 1,000 characters before redaction (placeholders are shorter than what they replace).
     expect(body.length).toBeLessThanOrEqual(1_000);
+    expect(body.startsWith(`${POISON.split('\n')[0]}\n`)).toBe(true);
     expect(body).toMatch(/ padding pa…$/);
     for (const hidden of ['\u200b', '\u202e', '\u0007']) expect(sent).not.toContain(hidden);
     for (const personal of ['attacker@evil.example', 'jane.roe@example.com', '7946 0958']) expect(sent).not.toContain(personal);
