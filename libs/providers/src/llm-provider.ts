@@ -73,6 +73,11 @@ export interface CallOptions {
 /** The LLM boundary: every vendor adapter and wrapper implements this, nothing vendor-specific leaks past it. */
 export interface LLMProvider {
   readonly name: string;
+  /**
+   * Models this provider may answer with whatever model the request names (withModel's, a fallback
+   * chain's): a budget must hold at the dearest of them and the request's, not at the request's alone.
+   */
+  readonly models?: readonly string[];
   complete(req: LLMRequest, opts?: CallOptions): Promise<LLMResponse>;
   stream?(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
 }

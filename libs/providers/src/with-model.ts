@@ -6,7 +6,7 @@ import type { CallOptions, LLMProvider, LLMRequest, StreamEvent } from './llm-pr
  */
 export function withModel(provider: LLMProvider, model: string): LLMProvider {
   const rewrite = (req: LLMRequest): LLMRequest => ({ ...req, model });
-  const wrapped: LLMProvider = { name: provider.name, complete: (req, opts) => provider.complete(rewrite(req), opts) };
+  const wrapped: LLMProvider = { name: provider.name, models: [model], complete: (req, opts) => provider.complete(rewrite(req), opts) };
   if (provider.stream) {
     const stream = provider.stream.bind(provider);
     wrapped.stream = (req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent> => stream(rewrite(req), opts);

@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { mock } from '@agentnest/providers';
+import { mock, ProviderError, withFallback, withModel, type LLMProvider } from '@agentnest/providers';
 import { Agent } from '../agent.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { NarrativeRecorder } from '../events/narrative.recorder.js';
 import { BudgetExhaustedError, formatUsd, MIN_OUTPUT_TOKENS, type CostLedger, type HoldRequest, type Reservation, type TenantBudgets } from './cost-ledger.js';
 import { DEFAULT_OUTPUT_ESTIMATE, holdFor } from './estimate.js';
+import { holdPrice } from './pricing.js';
 import { InMemoryCostLedger } from './in-memory-cost-ledger.js';
 import { RedisCostLedger } from './redis-cost-ledger.js';
 
@@ -145,6 +146,31 @@ describe('a model call under a tenant budget', () => {
     expect(refused.some((e) => e.type === 'llm.request')).toBe(false);
     expect(refused.find((e) => e.type === 'budget.exceeded')).toMatchObject({ scope: 'tenant', limitUsd, spentUsd: r.costUsd, heldUsd: 0 });
     expect(narrative.lines.join('\n')).toMatch(new RegExp(`Tenant daily budget of \\${formatUsd(limitUsd)} would be exceeded by the next model call`));
+  });
+
+  it('holds at the dearest model the provider may answer with, so a dearer fallback\'s reply still fits its hold', async () => {
+    // The fallback's output costs four times the primary's: held at the primary's price, its reply would spend 4x the hold.
+    const table = { ...pricingTable, dear: { input: 1, output: 8 } };
+    expect(holdPrice(table.m, ['dear'], table)).toEqual({ input: 1, output: 8 });
+    expect(holdPrice(table.m, undefined, table)).toBe(table.m);
+    const limitUsd = 0.0012;
+    const down: LLMProvider = { name: 'down', complete: () => Promise.reject(new ProviderError('overloaded', 'down', 'overloaded')) };
+    const dear = echo();
+    const provider = withFallback(down, withModel(dear, 'dear'));
+    expect(provider.models).toEqual(['dear']);
+    const ledger = new InMemoryCostLedger({ default: { dailyUsd: limitUsd } });
+    const from = new Date().toISOString().slice(0, 10);
+    const r = await Agent.create({ name: 'a', provider, model: 'm', pricingTable: table, ledger }).run({ message: 'hello there', identity: acme });
+    const sent = dear.calls[0];
+    expect(sent.model).toBe('dear');
+    const granted = Math.floor((limitUsd * 1e6 - Math.ceil(holdFor({ ...sent, maxTokens: undefined }, table.dear).fixedUsd * 1e6)) / 8);
+    expect(sent.maxTokens).toBe(granted);
+    expect(r).toMatchObject({ status: 'completed', finishReason: 'length', usage: { outputTokens: granted } });
+    expect(r.costUsd).toBeLessThanOrEqual(limitUsd);
+    // From the day the run began (it may cross midnight UTC) to today.
+    const charged = (await ledger.usage('acme', { from, to: new Date().toISOString().slice(0, 10) })).reduce((n, row) => n + row.costUsd, 0);
+    expect(charged).toBeCloseTo(r.costUsd, 9);
+    expect(charged).toBeLessThanOrEqual(limitUsd);
   });
 
   it('carries the hold as maxTokens even when the budget is ample, and leaves requests alone without a limit', async () => {

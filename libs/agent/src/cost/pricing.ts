@@ -42,3 +42,17 @@ export function addUsage(total: Usage, more: Usage): Usage {
 export function usageSince(after: Usage, before: Usage): Usage {
   return combine(after, before, (x, y) => x - y);
 }
+
+/**
+ * The price a call is held at: the dearest, field by field, of the request's model's and of every
+ * model the provider may answer with instead (a fallback's), so a reply from a dearer fallback
+ * still fits its hold. Undefined when none of them has a price.
+ */
+export function holdPrice(price: ModelPrice | undefined, models: readonly string[] | undefined, table: PricingTable | undefined): ModelPrice | undefined {
+  const prices = [price, ...(models ?? []).map((m) => table?.[m])].filter((p): p is ModelPrice => p !== undefined);
+  if (prices.length <= 1) return prices[0];
+  const most = (field: keyof ModelPrice) => Math.max(...prices.map((p) => p[field] ?? 0));
+  // A cache price only where some model has one: without it, cached tokens are priced as input.
+  const cache = (field: 'cacheRead' | 'cacheWrite') => (prices.some((p) => p[field] !== undefined) ? { [field]: Math.max(...prices.map((p) => p[field] ?? p.input)) } : {});
+  return { input: most('input'), output: most('output'), ...cache('cacheRead'), ...cache('cacheWrite') };
+}

@@ -1,6 +1,6 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse } from '@agentnest/providers';
 import { consumeStream, raceAbort } from '../abort.js';
-import { addUsage, costOf, type ModelPrice } from '../cost/pricing.js';
+import { addUsage, costOf, holdPrice, type ModelPrice } from '../cost/pricing.js';
 import { fenceAsData, fenceBoundary } from '../guardrails/data-fence.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
@@ -88,7 +88,7 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   const { model, temperature, provider } = ctx.options;
   const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   // Held before the call is announced, so the event shows the maxTokens actually sent.
-  const holding = reserve(ctx, built.request, pricingTable?.[model]);
+  const holding = reserve(ctx, built.request, holdPrice(pricingTable?.[model], provider.models, pricingTable));
   const reservation = holding && (await holding);
   const request = reservation ? reservation.request : built.request;
   const requested: AgentEventBody = {
@@ -179,7 +179,7 @@ function turnView(state: RunState) {
  */
 export async function sideCall(ctx: RunContext, provider: LLMProvider, request: LLMRequest, price: ModelPrice | undefined, signal: AbortSignal): Promise<LLMResponse> {
   const { state } = ctx;
-  const holding = reserve(ctx, request, price, signal);
+  const holding = reserve(ctx, request, holdPrice(price, provider.models, ctx.options.pricingTable ?? state.inherited.pricingTable), signal);
   const reservation = holding && (await holding);
   let response: LLMResponse;
   const stopRenewing = keepLease(reservation);

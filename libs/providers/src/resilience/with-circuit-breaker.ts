@@ -60,6 +60,7 @@ export function withCircuitBreaker(provider: LLMProvider, options: CircuitBreake
 
   const wrapped: LLMProvider = {
     name: provider.name,
+    ...(provider.models ? { models: provider.models } : {}),
     async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
       const admission = admit(opts);
       if (admission) await admission;

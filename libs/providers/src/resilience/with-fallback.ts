@@ -16,8 +16,11 @@ export function withFallback(primary: LLMProvider, ...fallbacks: LLMProvider[]):
     notify(opts.onEvent, { type: 'fallback', from: chain[index].name, to: chain[index + 1].name, code: (error as { code: string }).code });
     return true;
   };
+  // What any link may answer with: a fallback's withModel, or anything a link declares.
+  const models = [...new Set(chain.flatMap((p) => p.models ?? []))];
   return {
     name: primary.name,
+    ...(models.length ? { models } : {}),
     async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
       for (let i = 0; ; i++) {
         try {

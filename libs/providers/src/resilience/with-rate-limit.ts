@@ -73,6 +73,7 @@ export function withRateLimit(provider: LLMProvider, options: RateLimitOptions):
 
   const wrapped: LLMProvider = {
     name: provider.name,
+    ...(provider.models ? { models: provider.models } : {}),
     async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
       const { key, estimate } = await reserve(req, opts);
       const response = await provider.complete(req, opts);

@@ -55,6 +55,7 @@ export function withRetry(provider: LLMProvider, options: RetryOptions = {}): LL
 
   const wrapped: LLMProvider = {
     name: provider.name,
+    ...(provider.models ? { models: provider.models } : {}),
     async complete(req: LLMRequest, opts: CallOptions = {}): Promise<LLMResponse> {
       for (let attempt = 1; ; attempt++) {
         try {
