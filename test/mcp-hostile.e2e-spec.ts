@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, mcpClient, type McpClientOptions, type McpToolSource } from '@agentnest/agent';
@@ -9,6 +9,7 @@ import { AnthropicFake } from '@agentnest/providers/testing';
 import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
 import { buildHostileMcpServer, POISON } from './fixtures/hostile-mcp-server.js';
 import { startHttpMcpServer } from './fixtures/mcp-server.js';
+import { processesTagged } from './process-tags.js';
 
 // A server that lies, floods, hangs, crashes and writes junk must cost its own callers a tool error
 // and nothing more: not a 500, not a hang, not the connection every other tenant's calls share.
@@ -16,18 +17,6 @@ import { startHttpMcpServer } from './fixtures/mcp-server.js';
 const script = 'test/fixtures/hostile-mcp-server.js';
 const hostile = (tag: string, extra: Partial<McpClientOptions> = {}) =>
   mcpClient({ name: 'hostile', transport: { type: 'stdio', command: process.execPath, args: [script, `--tag=${tag}`] }, ...extra });
-
-function processesTagged(tag: string): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--tag=${tag}`)) n++;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return n;
-}
 
 async function until(predicate: () => boolean, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Test } from '@nestjs/testing';
 import { Agent, mcpClient, mockMcpClient, type AgentEvent, type McpToolSource } from '@agentnest/agent';
 import { AgentModule, AgentService } from '@agentnest/agent/nest';
@@ -10,22 +9,10 @@ import { setPeerImporter } from '../libs/providers/src/load-peer.js';
 import { loadAppConfig } from '../apps/api/src/config/app-config.js';
 import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
 import { startHttpMcpServer } from './fixtures/mcp-server.js';
+import { processesTagged } from './process-tags.js';
 
 const stdio = (name = 'fixture', env: Record<string, string> = {}, tag = 'untagged') =>
   mcpClient({ name, transport: { type: 'stdio', command: process.execPath, args: ['test/fixtures/mcp-server.js', `--tag=${tag}`], env } });
-
-/** Processes whose command line carries `tag` (Linux /proc), to see a stdio server start and stop. */
-function processesTagged(tag: string): number {
-  let n = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--tag=${tag}`)) n++;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return n;
-}
 
 /** A scripted model: calls the given tools in one turn, then answers with what the tools returned. */
 const caller = (calls: Array<{ name: string; args: Record<string, unknown> }>) =>
