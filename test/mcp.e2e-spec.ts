@@ -207,6 +207,16 @@ describe('MCP servers in AgentModule', () => {
     await until(() => processesTagged(tag) === 0);
   }, 20_000);
 
+  it('fails boot in timeoutMs for a server that never answers the handshake, in one line without its command, and leaves no process behind', async () => {
+    const tag = randomUUID();
+    const silent = mcpClient({ name: 'silent', transport: { type: 'stdio', command: process.execPath, args: ['test/fixtures/silent-mcp-server.js', `--tag=${tag}`] }, timeoutMs: 500 });
+    const moduleRef = await Test.createTestingModule({ imports: [AgentModule.forRoot({ mcpServers: [silent], agents: { a: { provider: mock({ reply: 'x' }), model: 'm', mcp: ['silent'] } } })] }).compile();
+    const failed = await moduleRef.init().then(() => undefined, (err: Error) => err);
+    expect(failed?.message).toBe('MCP server "silent" could not connect (-32001): check its command or URL, and that it answers the MCP handshake');
+    // Stopped before boot gave up: a process exiting on this error leaves nothing running.
+    expect(processesTagged(tag)).toBe(0);
+  });
+
   it('fails boot for an unknown server name', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AgentModule.forRoot({ agents: { a: { provider: mock({ reply: 'x' }), model: 'm', mcp: ['nowhere'] } } })] }).compile();
     await expect(moduleRef.init()).rejects.toThrow(/MCP server "nowhere"/);

@@ -1,5 +1,6 @@
 import { telemetry } from './instrumentation.js';
 import { Logger } from '@nestjs/common';
+import { AgentConfigError } from '@agentnest/agent';
 import { hasRedis, loadAppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { createApp, createWorker } from './create-app.js';
@@ -65,8 +66,9 @@ try {
     log.log(`Listening on http://${where}:${config.port} (provider ${providers}, memory: ${memory}${jobs}, docs at /docs)`);
   }
 } catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  // A configuration mistake is one readable line, not a stack trace.
+  // A configuration mistake is one readable line, not a stack trace: the service's own checks, and the
+  // libraries' at boot (an MCP server that cannot connect, a tool no agent can find).
+  if (!(err instanceof ConfigError) && !(err instanceof AgentConfigError)) throw err;
   console.error(`Configuration error: ${err.message}`);
   process.exit(1);
 }

@@ -53,7 +53,8 @@ export function checkAgentOptions(options: AgentOptions): void {
       if (!Array.isArray(list)) throw new AgentConfigError(`agent "${options.name}": guardrails.${stage} must be an array`);
       for (const guard of list) {
         if (!guard || typeof guard.name !== 'string' || !guard.name || typeof guard.check !== 'function') throw new AgentConfigError(`agent "${options.name}": each guardrail needs a name and a check function`);
-        if (guard.mode !== undefined && (stage !== 'input' || (guard.mode !== 'before' && guard.mode !== 'parallel'))) throw new AgentConfigError(`agent "${options.name}": guardrail "${guard.name}": mode is before or parallel, and only for input guardrails`);
+        // `before` (the default) means nothing outside the input stage but is harmless there: piiRedaction() sets it and serves every stage.
+        if (guard.mode !== undefined && guard.mode !== 'before' && (stage !== 'input' || guard.mode !== 'parallel')) throw new AgentConfigError(`agent "${options.name}": guardrail "${guard.name}": mode is before or parallel, and parallel only for input guardrails`);
       }
     }
   }

@@ -290,6 +290,8 @@ describe('guardrails on an agent', () => {
 
   it('refuses malformed guardrail options when the agent is built', () => {
     expect(() => Agent.create({ name: 'a', provider: echo, model: 'm', guardrails: { input: [{ name: '', check: () => pass() }] } })).toThrow('each guardrail needs a name');
-    expect(() => Agent.create({ name: 'a', provider: echo, model: 'm', guardrails: { output: [{ name: 'x', mode: 'parallel', check: () => pass() }] } })).toThrow('only for input guardrails');
+    expect(() => Agent.create({ name: 'a', provider: echo, model: 'm', guardrails: { output: [{ name: 'x', mode: 'parallel', check: () => pass() }] } })).toThrow('parallel only for input guardrails');
+    // piiRedaction() says `before`, which every stage takes: the README's own tool and output redaction.
+    expect(() => Agent.create({ name: 'a', provider: echo, model: 'm', guardrails: { tool: [piiRedaction()], output: [piiRedaction()] } })).not.toThrow();
   });
 });

@@ -34,6 +34,7 @@ export class CappedStdioTransport {
   onerror?: (error: Error) => void;
   onmessage?: (message: Message) => void;
   private child?: ChildProcess;
+  private closing?: Promise<void>;
   /** Requests sent and not yet answered, by id, with their method (which decides the line limit). */
   private readonly pending = new Map<RequestId, string>();
   private readonly lines = new CappedLines(() => this.limit());
@@ -112,8 +113,12 @@ export class CappedStdioTransport {
     });
   }
 
-  /** Ends stdin, then asks the process to stop, then kills it: 2 s for each. */
-  async close(): Promise<void> {
+  /** Ends stdin, then asks the process to stop, then kills it: 2 s for each. Every caller waits for the same stop. */
+  close(): Promise<void> {
+    return (this.closing ??= this.stop());
+  }
+
+  private async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (child && child.exitCode === null && child.signalCode === null) {

@@ -36,8 +36,8 @@ interface SdkTool {
   inputSchema?: Record<string, unknown>;
 }
 interface SdkClient {
-  connect(transport: unknown): Promise<void>;
-  listTools(params?: { cursor?: string }): Promise<{ tools: SdkTool[]; nextCursor?: string }>;
+  connect(transport: unknown, options?: { timeout?: number }): Promise<void>;
+  listTools(params?: { cursor?: string }, options?: { timeout?: number }): Promise<{ tools: SdkTool[]; nextCursor?: string }>;
   callTool(params: { name: string; arguments?: Record<string, unknown> }, resultSchema?: unknown, options?: { signal?: AbortSignal; timeout?: number }): Promise<McpToolResult>;
   setNotificationHandler(schema: unknown, handler: () => void): void;
   close(): Promise<void>;
@@ -102,11 +102,15 @@ class McpClient implements McpToolSource {
     client.setNotificationHandler(types.ToolListChangedNotificationSchema, () => void (this.client === client ? this.refresh(client).catch(() => undefined) : undefined));
     // Unreadable lines and stray messages are the server's problem, reported by the transport; the session goes on.
     client.onerror = () => undefined;
+    const transport = (await openTransport(this.options.transport, this.limits.maxResultBytes)) as { close(): Promise<void> };
     try {
-      await client.connect(await openTransport(this.options.transport, this.limits.maxResultBytes));
+      // A server that never answers the handshake is bounded like a call (the SDK would wait 60 s).
+      await client.connect(transport, { timeout: this.limits.timeoutMs });
     } catch (err) {
-      // A server that started but never finished the handshake must not be left running.
-      await client.close().catch(() => undefined);
+      // A server that started but never finished the handshake must not be left running. The SDK
+      // starts closing the transport without waiting; this waits for it, so a boot that fails here
+      // does not exit before the process is stopped (it was left running, adopted by init).
+      await Promise.all([client.close().catch(() => undefined), transport.close().catch(() => undefined)]);
       throw err;
     }
     let lost = false;
@@ -146,7 +150,7 @@ class McpClient implements McpToolSource {
     const listed: SdkTool[] = [];
     let cursor: string | undefined;
     do {
-      const page = await client.listTools(cursor ? { cursor } : undefined);
+      const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.limits.timeoutMs });
       listed.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor);

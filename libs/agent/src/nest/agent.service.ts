@@ -183,8 +183,10 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     const failed = results.findIndex((r) => r.status === 'rejected');
     if (failed >= 0) {
       await this.onApplicationShutdown();
-      const reason = (results[failed] as PromiseRejectedResult).reason as Error;
-      throw new AgentConfigError(`MCP server "${[...this.mcp.keys()][failed]}" could not connect: ${reason?.message ?? String(reason)}`);
+      // The cause by its code only: a spawn error's message carries the command line, a fetch error's the URL.
+      const reason = (results[failed] as PromiseRejectedResult).reason as { code?: unknown; name?: unknown } | undefined;
+      const code = typeof reason?.code === 'string' || typeof reason?.code === 'number' ? String(reason.code) : typeof reason?.name === 'string' ? reason.name : 'error';
+      throw new AgentConfigError(`MCP server "${[...this.mcp.keys()][failed]}" could not connect (${code}): check its command or URL, and that it answers the MCP handshake`);
     }
   }
 
