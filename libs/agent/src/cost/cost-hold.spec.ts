@@ -173,6 +173,45 @@ describe('a model call under a tenant budget', () => {
     expect(charged).toBeLessThanOrEqual(limitUsd);
   });
 
+  it('charges an estimate for a reply whose usage is missing, NaN or negative: a budget is never lifted by what a provider reports', async () => {
+    const limitUsd = 0.05;
+    for (const usage of [undefined, { inputTokens: NaN, outputTokens: NaN, totalTokens: NaN }, { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, { inputTokens: 10, outputTokens: -100_000, totalTokens: -99_990 }]) {
+      const ledger = new InMemoryCostLedger({ default: { dailyUsd: limitUsd } });
+      // A provider of one's own, answering 2,000 characters (about 500 tokens) with what it says it used.
+      const custom: LLMProvider = { name: 'custom', complete: async (req) => ({ provider: 'custom', model: req.model, text: 'x'.repeat(2_000), toolCalls: [], finishReason: 'stop', usage: usage as never }) };
+      const agent = Agent.create({ name: 'a', provider: custom, model: 'm', pricingTable: { m: { input: 10, output: 40 } }, ledger });
+      let served = 0;
+      for (let i = 0; i < 40; i++) {
+        const r = await agent.run({ message: `hello ${i}`, identity: acme }).catch(() => undefined);
+        if (!r) break;
+        served++;
+        expect(Number.isFinite(r.costUsd) && r.costUsd > 0).toBe(true);
+      }
+      // About $0.02 a call by the estimate: two or three calls, never 40.
+      expect([JSON.stringify(usage), served]).toEqual([JSON.stringify(usage), expect.any(Number)]);
+      expect(served).toBeLessThanOrEqual(3);
+      const today = new Date().toISOString().slice(0, 10);
+      const rows = await ledger.usage('acme', { from: today, to: today });
+      const total = rows.reduce((n, row) => n + row.costUsd, 0);
+      expect(total).toBeLessThanOrEqual(limitUsd);
+      expect(rows.reduce((n, row) => n + row.estimatedCalls, 0)).toBe(served);
+    }
+  });
+
+  it('never lets a ledger take a NaN or negative charge as spend', async () => {
+    for (const [name, make] of ledgers) {
+      const [ledger] = make({ default: { dailyUsd: 0.01 } });
+      const held = await ledger.reserve('acme', call);
+      await ledger.settle(held, { agent: 'a', model: 'm', usage: { inputTokens: NaN, outputTokens: NaN, totalTokens: NaN }, costUsd: NaN });
+      const refund = await ledger.reserve('acme', call);
+      await ledger.settle(refund, { agent: 'a', model: 'm', usage: { inputTokens: 0, outputTokens: -1e9, totalTokens: -1e9 }, costUsd: -1000 });
+      // Neither is a cost: each is charged what it held ($0.003), $0.004 is left, one more hold, not a lifted budget.
+      let granted = 0;
+      while (granted < 10 && (await ledger.reserve('acme', call).then(() => true, () => false))) granted++;
+      expect([name, granted]).toEqual([name, 1]);
+    }
+  });
+
   it('carries the hold as maxTokens even when the budget is ample, and leaves requests alone without a limit', async () => {
     const limited = echo();
     await Agent.create({ name: 'a', provider: limited, model: 'm', pricingTable, ledger: new InMemoryCostLedger({ default: { dailyUsd: 5 } }) }).run({ message: 'hi', identity: acme });

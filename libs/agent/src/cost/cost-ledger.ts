@@ -1,4 +1,4 @@
-import { noCacheTokens, type Usage } from '@agentnest/providers';
+import { noCacheTokens, toUsage, type Usage } from '@agentnest/providers';
 import { AgentError } from '../agent.errors.js';
 
 /** A tenant's spending limits in USD; an absent limit is unlimited. Days and months are UTC. */
@@ -227,6 +227,19 @@ export function daysBetween(from: string, to: string): string[] {
 
 /** Usage counters as stored per field, shared by the ledgers; the short names and meanings (`input`: uncached prompt tokens) are kept so stored days still read. */
 export const USAGE_FIELDS = ['calls', 'input', 'output', 'cacheRead', 'cacheWrite', 'costMicros', 'unsettled', 'estimated'] as const;
+
+/**
+ * The charge a ledger settles: the cost a finite, non-negative amount, else what the call held (one
+ * NaN from a provider of one's own once made every later hold of the tenant free: NaN compared false
+ * with every limit), and the token counts through toUsage (whole, finite, non-negative). Both ledgers
+ * settle through it.
+ */
+export function checkedCharge(charge: LedgerCharge, heldMicros: number): LedgerCharge {
+  const trusted = typeof charge.costUsd === 'number' && Number.isFinite(charge.costUsd) && charge.costUsd >= 0;
+  const u = charge.usage ?? ({} as Partial<Usage>);
+  const usage = toUsage({ inputTokens: u.inputTokens as number, outputTokens: u.outputTokens as number, cacheReadTokens: u.inputTokenDetails?.cacheReadTokens, cacheWriteTokens: u.inputTokenDetails?.cacheWriteTokens });
+  return { ...charge, usage, costUsd: trusted ? charge.costUsd : heldMicros / 1e6, ...(trusted ? {} : { estimated: true }) };
+}
 
 export function chargeCounters(charge: LedgerCharge): Record<(typeof USAGE_FIELDS)[number], number> {
   const { outputTokens, inputTokenDetails: cache } = charge.usage;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { budgetFor, hasLimits, chargeCounters, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, sizeHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
+import { budgetFor, hasLimits, chargeCounters, checkedCharge, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, sizeHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 
 export interface InMemoryCostLedgerOptions {
   /** How long a hold lives unrenewed; @default DEFAULT_LEASE_MS */
@@ -75,6 +75,7 @@ export class InMemoryCostLedger implements CostLedger {
     // Settled before, or reconciled after it expired: its money is accounted for already.
     if (!lease) return;
     this.leases.delete(r.holdId);
+    if (charge) charge = checkedCharge(charge, lease.micros);
     const delta = (charge ? toMicros(charge.costUsd) : 0) - lease.micros;
     for (const key of [`${r.tenant}\u0000d${lease.day}`, `${r.tenant}\u0000m${lease.month}`]) {
       add(this.spent, key, delta);

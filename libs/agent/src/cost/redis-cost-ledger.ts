@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { budgetFor, hasLimits, chargeCounters, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
+import { budgetFor, hasLimits, chargeCounters, checkedCharge, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 import { RECONCILE, RENEW, RESERVE, SETTLE } from './redis-ledger-scripts.js';
 
 export interface RedisCostLedgerOptions {
@@ -78,6 +78,8 @@ export class RedisCostLedger implements CostLedger {
 
   async settle(r: Reservation, charge?: LedgerCharge): Promise<void> {
     const base = this.base(r.tenant);
+    // Checked against what this process held; a lease reconciled meanwhile makes the script ignore it.
+    if (charge) charge = checkedCharge(charge, r.estimateMicros);
     const counters = charge ? Object.entries(chargeCounters(charge)).flatMap(([field, n]) => (n ? [field, n] : [])) : [];
     const line = charge ? `${charge.agent}\u0000${charge.model}` : '';
     await this.redis.agentnestLedgerSettle(...this.leaseKeys(base), r.holdId, base, this.usageTtl, charge ? toMicros(charge.costUsd) : -1, line, ...counters);

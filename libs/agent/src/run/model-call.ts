@@ -7,7 +7,7 @@ import type { AgentEventBody } from '../events/agent-event.js';
 import { historyFor } from './history-view.js';
 import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, fixedText, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
-import { failedCharge, keepLease, reserve, type Held } from './tenant-hold.js';
+import { billedUsage, failedCharge, keepLease, reserve, type Held } from './tenant-hold.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
 
@@ -130,12 +130,14 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   } finally {
     stopRenewing();
   }
-  // The vendor's own count calibrates the estimates later requests are fitted with.
-  ctx.estimator.observe(model, built.chars, response.usage.inputTokens);
-  const costUsd = costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]);
+  const billed = billedUsage(response, built.chars);
+  // The vendor's own count calibrates the estimates later requests are fitted with; an estimate does not.
+  if (billed.estimated) response = { ...response, usage: billed.usage };
+  else ctx.estimator.observe(model, built.chars, response.usage.inputTokens);
+  const costUsd = heldAtMost(reservation, billed.estimated, costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]));
   state.usage = addUsage(state.usage, response.usage);
   state.costUsd += costUsd;
-  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
+  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd, ...(billed.estimated ? { estimated: true } : {}) });
   ctx.emit({
     type: 'llm.response',
     iteration: state.iterations,
@@ -186,15 +188,17 @@ export async function sideCall(ctx: RunContext, provider: LLMProvider, request: 
   try {
     response = await raceAbort(provider.complete(reservation ? reservation.request : request, { signal, tenant: state.identity.tenant }), signal);
   } catch (err) {
-    await settleFailed(reservation, failedCharge(err, { agent: ctx.agent, model: request.model, requestChars: 0, streamedChars: 0 }, price));
+    await settleFailed(reservation, failedCharge(err, { agent: ctx.agent, model: request.model, requestChars: requestChars(request), streamedChars: 0 }, price));
     throw err;
   } finally {
     stopRenewing();
   }
-  const costUsd = costOf(response.usage, price);
+  const billed = billedUsage(response, requestChars(request));
+  if (billed.estimated) response = { ...response, usage: billed.usage };
+  const costUsd = heldAtMost(reservation, billed.estimated, costOf(response.usage, price));
   state.usage = addUsage(state.usage, response.usage);
   state.costUsd += costUsd;
-  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd });
+  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd, ...(billed.estimated ? { estimated: true } : {}) });
   if (price) ctx.emit({ type: 'cost.tick', iteration: state.iterations, model: response.model, costUsd, totalUsd: state.costUsd });
   return response;
 }
@@ -205,3 +209,9 @@ async function settleFailed(h: Held | undefined, charge: ReturnType<typeof faile
   const capped = charge && { ...charge, costUsd: Math.min(charge.costUsd, h.held.estimateMicros / 1e6) };
   await h.ledger.settle(h.held, capped).catch(() => undefined);
 }
+
+/** Characters of a side call's prompt, for an estimate when its usage is not reported. */
+const requestChars = (r: LLMRequest) => (r.system?.length ?? 0) + r.messages.reduce((n, m) => n + m.content.length, 0);
+
+/** A cost of our own estimate is never more than the call held (as a failed call's); the vendor's own count is charged as it is. */
+const heldAtMost = (h: Held | undefined, estimated: boolean, costUsd: number) => (estimated && h ? Math.min(costUsd, h.held.estimateMicros / 1e6) : costUsd);

@@ -1,4 +1,4 @@
-import { toUsage, type LLMRequest, type Usage } from '@agentnest/providers';
+import { toUsage, type LLMRequest, type LLMResponse, type Usage } from '@agentnest/providers';
 import { raceAbort } from '../abort.js';
 import { BudgetExhaustedError, type CostLedger, type LedgerCharge, type Reservation } from '../cost/cost-ledger.js';
 import { holdFor } from '../cost/estimate.js';
@@ -76,3 +76,18 @@ export function failedCharge(err: unknown, call: FailedCall, price: ModelPrice |
   const usage = toUsage({ inputTokens: Math.ceil(call.requestChars / 4), outputTokens: Math.ceil(call.streamedChars / 4) });
   return { agent: call.agent, model: call.model, usage, costUsd: costOf(usage, price), estimated: true };
 }
+
+/**
+ * The usage a reply is charged for: the vendor's count when it is one (finite, non-negative, and some
+ * input: no prompt is free), else an estimate from the request and the reply, marked estimated. An
+ * OpenAI-compatible server that ignores `include_usage`, or a provider of one's own answering NaN,
+ * made every call free and lifted the tenant's budget.
+ */
+export function billedUsage(response: Pick<LLMResponse, 'usage' | 'text' | 'toolCalls'>, requestChars: number): { usage: Usage; estimated: boolean } {
+  const u = response.usage;
+  const sound = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  if (u && sound(u.inputTokens) && sound(u.outputTokens) && u.inputTokens > 0) return { usage: u, estimated: false };
+  const replyChars = (response.text ?? '').length + (response.toolCalls?.length ? JSON.stringify(response.toolCalls).length : 0);
+  return { usage: toUsage({ inputTokens: Math.ceil(requestChars / 4), outputTokens: Math.ceil(replyChars / 4) }), estimated: true };
+}
+

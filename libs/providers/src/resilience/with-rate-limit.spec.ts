@@ -56,6 +56,17 @@ describe('withRateLimit', () => {
     expect((await store.take('p', { requests: 1, tokens: 90 }, limits)).allowed).toBe(true);
   });
 
+  it('keeps the estimate when a provider reports a count that is not one (NaN took the in-process bucket off its limit)', async () => {
+    const store = new InMemoryRateLimitStore();
+    const limits = { tokensPerMinute: 1000 };
+    const nan = { name: 'p', complete: async (r: LLMRequest) => ({ provider: 'p', model: r.model, text: 'ok', toolCalls: [], finishReason: 'stop' as const, usage: { inputTokens: NaN, outputTokens: NaN, totalTokens: NaN } }) };
+    const p = withRateLimit(nan, { ...limits, mode: 'reject', store });
+    await p.complete(req('x'.repeat(400)));
+    // 100 tokens were taken by the estimate and stay taken: 900 are left, not NaN.
+    expect((await store.take('p', { requests: 1, tokens: 950 }, limits)).allowed).toBe(false);
+    expect((await store.take('p', { requests: 1, tokens: 850 }, limits)).allowed).toBe(true);
+  });
+
   it('needs at least one budget', () => {
     expect(() => withRateLimit(mock({ reply: 'x' }), {})).toThrow(ProviderConfigError);
   });

@@ -69,7 +69,11 @@ export function withRateLimit(provider: LLMProvider, options: RateLimitOptions):
   }
 
   // Output tokens count too: the budget is what the vendor bills against, input plus output.
-  const settle = (key: string, estimate: number, response: LLMResponse) => store.settle(key, response.usage.totalTokens - estimate, limits);
+  // A count that is not one (NaN from a provider of one's own) keeps the estimate: NaN in a bucket compared false with every limit.
+  const settle = (key: string, estimate: number, response: LLMResponse) => {
+    const used = response.usage?.totalTokens;
+    return store.settle(key, typeof used === 'number' && Number.isFinite(used) && used >= 0 ? used - estimate : 0, limits);
+  };
 
   const wrapped: LLMProvider = {
     name: provider.name,
