@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { anthropic, type LLMProvider, type StreamEvent } from '@agentnest/providers';
@@ -8,6 +8,7 @@ import type { HoldRequest } from './cost-ledger.js';
 import { InMemoryCostLedger } from './in-memory-cost-ledger.js';
 import { RedisCostLedger } from './redis-cost-ledger.js';
 import { describeCostLedgerLeases } from './testing/describe-cost-ledger-leases.js';
+import { keepLease, MAX_HOLD_MS, type Held } from '../run/tenant-hold.js';
 
 const LEASE_MS = 1000;
 const call: HoldRequest = { fixedUsd: 0.001, perOutputTokenUsd: 2e-6, wantOutputTokens: 1000 };
@@ -36,6 +37,34 @@ describe('InMemoryCostLedger lease timing', () => {
     advance(1);
     expect(await ledger.renew(r)).toBe(false);
     expect(await ledger.usage('acme', { from: today(), to: today() })).toEqual([expect.objectContaining({ agent: '(unknown)', model: '(unknown)', calls: 1, unsettledCalls: 1, costUsd: 0.003 })]);
+  });
+});
+
+describe('a call in flight', () => {
+  it('renews its lease every third of it, and stops after MAX_HOLD_MS so a hung call lets the hold lapse', () => {
+    let now = 0;
+    jest.useFakeTimers();
+    try {
+      const renew = jest.fn(async () => true);
+      const stop = keepLease({ ledger: { renew, leaseMs: 60_000 }, held: {} } as unknown as Held, () => now);
+      // The clock and the timers move together, a renewal period at a time.
+      const tick = (ms: number) => {
+        for (let left = ms; left > 0; left -= 20_000) {
+          now += Math.min(20_000, left);
+          jest.advanceTimersByTime(Math.min(20_000, left));
+        }
+      };
+      tick(60_000);
+      expect(renew).toHaveBeenCalledTimes(3);
+      tick(MAX_HOLD_MS);
+      const renewals = renew.mock.calls.length;
+      expect(renewals).toBeGreaterThanOrEqual(MAX_HOLD_MS / 20_000);
+      tick(10 * 60_000);
+      expect(renew).toHaveBeenCalledTimes(renewals);
+      stop();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 

@@ -42,14 +42,23 @@ export function reserve(ctx: RunContext, request: LLMRequest, price: ModelPrice 
   );
 }
 
+/** The longest a call keeps renewing its hold: a call stuck past it lets the lease lapse, to be charged what it held. */
+export const MAX_HOLD_MS = 30 * 60_000;
+
 /**
  * Renews the lease every third of its life while the call is in flight, so a long stream keeps its
  * hold and a killed process's lapses; returns the stop. A failed renewal is retried at the next tick.
+ * After MAX_HOLD_MS it stops renewing: a call hung that long (a stream that never ends) would
+ * otherwise keep the tenant's money held, neither spent nor free, for as long as the process lives.
  */
-export function keepLease(h: Held | undefined): () => void {
+export function keepLease(h: Held | undefined, now: () => number = Date.now): () => void {
   const { ledger } = h ?? {};
   if (!h || !ledger?.renew || !ledger.leaseMs) return () => undefined;
-  const timer = setInterval(() => void ledger.renew!(h.held).catch(() => undefined), Math.max(1, Math.floor(ledger.leaseMs / 3)));
+  const until = now() + MAX_HOLD_MS;
+  const timer = setInterval(() => {
+    if (now() > until) return clearInterval(timer);
+    void ledger.renew!(h.held).catch(() => undefined);
+  }, Math.max(1, Math.floor(ledger.leaseMs / 3)));
   timer.unref();
   return () => clearInterval(timer);
 }
