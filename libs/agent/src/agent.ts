@@ -280,6 +280,8 @@ export class Agent {
     const approver = opts.approver;
     const call = lastCalls(leaf).find((c) => c.id === leaf.pending.toolCallId)!;
     checkApprover(approval, approver, leaf.identity, call);
+    // The run continues as the caller who asked, so only if they may still reach its agents (the policy may have changed since).
+    this.assertReachable(body, { tenant: body.identity.tenant, principal: body.identity.principal, roles: body.roles });
     return this.reopen(body, opts, body.roles, { kind: 'decision', approve: decision.decision === 'approve', reason: decision.reason, approver: { tenant: approver.tenant, principal: approver.principal } });
   }
 
@@ -293,6 +295,7 @@ export class Agent {
     const approval = innermost(body).pending.approval;
     if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
     if (this.now() < Date.parse(approval.expiresAt)) throw new CheckpointInvalidError('the approval has not expired yet');
+    this.assertReachable(body, { tenant: body.identity.tenant, principal: body.identity.principal, roles: body.roles });
     return this.reopen(body, opts, body.roles, { kind: 'decision', approve: false });
   }
 

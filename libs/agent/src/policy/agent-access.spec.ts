@@ -4,6 +4,8 @@ import { Agent } from '../agent.js';
 import type { RunResult } from '../agent.types.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { agentTool } from '../team/team-tool.js';
+import { defineTool } from '../tools/tool.js';
+import { InMemoryCheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import { AgentAccess } from './agent-access.js';
 
 const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
@@ -61,5 +63,19 @@ describe('agent access through handoffs and agent tools', () => {
     expect(text(await front.run({ message: 'hi', identity: alice }))).toBe('got: Error: unknown tool "nope". Available tools: none.');
     const { front: financeFront } = setup(steered('nope', {}));
     expect(text(await financeFront.run({ message: 'hi', identity: alice, roles: ['finance'] }))).toBe('got: Error: unknown tool "nope". Available tools: billing, transfer_to_billing.');
+  });
+
+  it('lets an approval continue a run only while its caller may still reach the agent (the policy may change during the wait)', async () => {
+    const refund = defineTool({ name: 'refund', description: 'refund', inputSchema: { type: 'object' }, execute: () => 'refunded' });
+    const shared = { provider: steered('refund', {}), model: 'm', tools: [refund], checkpointSecret: 'agent-access-spec-secret-long-enough-0123456789', checkpointLedger: new InMemoryCheckpointLedger(), policy: { rules: [{ effect: 'approve' as const, tools: ['refund'], approverRoles: ['finance'] }] } };
+    const before = Agent.create({ name: 'billing', ...shared });
+    const paused = await before.run({ message: 'refund me', identity: alice, roles: ['intern'] });
+    if (paused.status !== 'paused') throw new Error(`expected a pause, got ${paused.status}`);
+    // Redeployed with a policy that keeps interns from billing: the approver's decision cannot run it for them.
+    const after = Agent.create({ name: 'billing', ...shared, access: { rules: [{ effect: 'deny', agents: ['billing'], roles: ['intern'] }] } });
+    const approver = { tenant: 'acme', principal: 'fin', roles: ['finance'] };
+    await expect(after.decide(paused.checkpoint, { decision: 'approve' }, { approver })).rejects.toMatchObject({ code: 'agent_not_found' });
+    // Refused before the checkpoint was claimed: under the old policy it still continues.
+    expect(await before.decide(paused.checkpoint, { decision: 'approve' }, { approver })).toMatchObject({ status: 'completed', text: 'got: refunded' });
   });
 });
