@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mcpClient, type McpClientOptions } from './mcp-client.js';
@@ -15,7 +15,7 @@ function server(env: Record<string, string>, extra: Partial<McpClientOptions> = 
   const events = join(mkdtempSync(join(tmpdir(), 'mcp-listing-')), 'events');
   const source = mcpClient({ name: 'listing', transport: { type: 'stdio', command: process.execPath, args: [script], env: { ...env, EVENTS: events } }, ...extra });
   open.push(source);
-  const count = (event: string) => readFileSync(events, 'utf8').split('\n').filter((e) => e === event).length;
+  const count = (event: string) => (existsSync(events) ? readFileSync(events, 'utf8') : '').split('\n').filter((e) => e === event).length;
   return { source, count };
 }
 
@@ -52,7 +52,7 @@ describe('mcpClient listings', () => {
   it('stops a listing in flight on close', async () => {
     const { source, count } = server({ LISTING: 'endless', PAGE_SIZE: '1', PAGE_DELAY: '20' });
     const connecting = source.connect().catch((err: Error) => err.message);
-    await sleep(200);
+    while (count('list') < 3) await sleep(10);
     await source.close();
     const atClose = count('list');
     expect(await connecting).toBe('closed while listing');
