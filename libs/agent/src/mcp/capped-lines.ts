@@ -21,7 +21,11 @@ export class CappedLines {
   /** Discarded lines that a message began inside, reported before the line it began. */
   private cut: Array<{ bytes: number; head: string; tail: string; cut: true }> = [];
 
-  constructor(private readonly limit: () => number) {}
+  /** With `resync`, a message that begins inside a discarded line is kept (stdio, where a line is a message). */
+  constructor(
+    private readonly limit: () => number,
+    private readonly resync = false,
+  ) {}
 
   /** Takes a chunk; returns the lines it completed. */
   push(chunk: Buffer): LineOutcome[] {
@@ -64,7 +68,7 @@ export class CappedLines {
     // next caller's answer is not lost with the tail of a line that never ended. Honest limit: a
     // beginning split across two reads is not seen.
     const from = d.bytes === 0 ? 1 : 0;
-    const at = Math.min(...STARTS.map((start) => piece.indexOf(start, from)).filter((i) => i !== -1));
+    const at = this.resync ? Math.min(...STARTS.map((start) => piece.indexOf(start, from)).filter((i) => i !== -1)) : Infinity;
     if (at !== Infinity) {
       this.keepEnds(d, piece.subarray(0, at));
       this.cut.push({ bytes: d.bytes, head: d.head.toString('utf8'), tail: d.tail.toString('utf8'), cut: true });

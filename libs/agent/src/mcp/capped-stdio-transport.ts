@@ -37,7 +37,7 @@ export class CappedStdioTransport {
   private closing?: Promise<void>;
   /** Requests sent and not yet answered, by id, with their method (which decides the line limit). */
   private readonly pending = new Map<RequestId, string>();
-  private readonly lines = new CappedLines(() => this.limit());
+  private readonly lines = new CappedLines(() => this.limit(), true);
 
   constructor(private readonly options: CappedStdioOptions) {}
 
