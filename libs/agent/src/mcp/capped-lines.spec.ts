@@ -19,6 +19,23 @@ describe('CappedLines', () => {
   });
 });
 
+describe('CappedLines after a line that never ended', () => {
+  it('keeps a message that begins inside a discarded line, and reports the discarded part as cut short', () => {
+    const lines = new CappedLines(() => 100, true);
+    const answer = '{"jsonrpc":"2.0","id":9,"result":{"content":[]}}';
+    expect(lines.push(Buffer.from('z'.repeat(5_000)))).toEqual([]);
+    const out = lines.push(Buffer.from(`${'z'.repeat(5_000)}${answer}\n{"jsonrpc":"2.0","id":10,"result":{}}\n`));
+    expect(out).toEqual([{ oversized: { bytes: 10_000, head: 'z'.repeat(256), tail: 'z'.repeat(256), cut: true } }, { line: answer }, { line: '{"jsonrpc":"2.0","id":10,"result":{}}' }]);
+  });
+
+  it('still discards a message over the limit that begins inside a discarded line', () => {
+    const lines = new CappedLines(() => 100, true);
+    const big = `{"result":"${'x'.repeat(1_000)}","jsonrpc":"2.0","id":9}`;
+    const out = lines.push(Buffer.from(`${'z'.repeat(500)}${big}\n`));
+    expect(out).toMatchObject([{ oversized: { bytes: 500, cut: true } }, { oversized: { bytes: big.length } }]);
+  });
+});
+
 describe('answeredId', () => {
   const pending = new Set<string | number>([7, 'abc']);
   it('reads the id at either end of a message, only if it is pending', () => {

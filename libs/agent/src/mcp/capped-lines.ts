@@ -1,8 +1,12 @@
 /** What a CappedLines reader yields: a whole line, or the ends of one it refused to hold. */
-export type LineOutcome = { line: string } | { oversized: { bytes: number; head: string; tail: string } };
+export type LineOutcome = { line: string } | { oversized: { bytes: number; head: string; tail: string; cut?: boolean } };
 
 /** Bytes kept of each end of a discarded line: enough for a JSON-RPC id, never the content. */
 const ENDS = 256;
+
+// Where a message begins, as servers write one: a discarded line that one begins inside was cut
+// short (a server wrote an answer without ending what it wrote before, e.g. for a call given up on).
+const STARTS = ['{"jsonrpc"', '{"result"'].map((s) => Buffer.from(s));
 
 /**
  * Splits a byte stream into newline-delimited lines, never holding more than `limit()` bytes of
@@ -14,8 +18,14 @@ export class CappedLines {
   private chunks: Buffer[] = [];
   private held = 0;
   private discarding?: { bytes: number; head: Buffer; tail: Buffer };
+  /** Discarded lines that a message began inside, reported before the line it began. */
+  private cut: Array<{ bytes: number; head: string; tail: string; cut: true }> = [];
 
-  constructor(private readonly limit: () => number) {}
+  /** With `resync`, a message that begins inside a discarded line is kept (stdio, where a line is a message). */
+  constructor(
+    private readonly limit: () => number,
+    private readonly resync = false,
+  ) {}
 
   /** Takes a chunk; returns the lines it completed. */
   push(chunk: Buffer): LineOutcome[] {
@@ -26,7 +36,7 @@ export class CappedLines {
       const piece = chunk.subarray(start, newline === -1 ? chunk.length : newline);
       this.take(piece);
       if (newline === -1) break;
-      out.push(this.finish());
+      out.push(...this.cut.splice(0).map((oversized) => ({ oversized })), this.finish());
       start = newline + 1;
     }
     return out;
@@ -54,6 +64,22 @@ export class CappedLines {
 
   private discard(piece: Buffer): void {
     const d = this.discarding!;
+    // A message beginning after the discarded line's first byte is kept (up to the limit), so the
+    // next caller's answer is not lost with the tail of a line that never ended. Honest limit: a
+    // beginning split across two reads is not seen.
+    const from = d.bytes === 0 ? 1 : 0;
+    const at = this.resync ? Math.min(...STARTS.map((start) => piece.indexOf(start, from)).filter((i) => i !== -1)) : Infinity;
+    if (at !== Infinity) {
+      this.keepEnds(d, piece.subarray(0, at));
+      this.cut.push({ bytes: d.bytes, head: d.head.toString('utf8'), tail: d.tail.toString('utf8'), cut: true });
+      this.discarding = undefined;
+      this.take(piece.subarray(at));
+      return;
+    }
+    this.keepEnds(d, piece);
+  }
+
+  private keepEnds(d: { bytes: number; head: Buffer; tail: Buffer }, piece: Buffer): void {
     d.bytes += piece.length;
     if (d.head.length < ENDS) d.head = Buffer.concat([d.head, piece.subarray(0, ENDS - d.head.length)]);
     d.tail = Buffer.concat([d.tail, piece.subarray(Math.max(0, piece.length - ENDS))]);
@@ -73,6 +99,7 @@ export class CappedLines {
   }
 
   clear(): void {
+    this.cut = [];
     this.chunks = [];
     this.held = 0;
     this.discarding = undefined;

@@ -37,7 +37,7 @@ export class CappedStdioTransport {
   private closing?: Promise<void>;
   /** Requests sent and not yet answered, by id, with their method (which decides the line limit). */
   private readonly pending = new Map<RequestId, string>();
-  private readonly lines = new CappedLines(() => this.limit());
+  private readonly lines = new CappedLines(() => this.limit(), true);
 
   constructor(private readonly options: CappedStdioOptions) {}
 
@@ -76,8 +76,9 @@ export class CappedStdioTransport {
     const ids = new Set(this.pending.keys());
     for (const outcome of this.lines.push(chunk)) {
       if ('oversized' in outcome) {
-        const { bytes, head, tail } = outcome.oversized;
-        const id = answeredId(head, tail, ids, true);
+        const { bytes, head, tail, cut } = outcome.oversized;
+        // A line cut short by a message is not an answer: it is never pinned on the one pending call.
+        const id = answeredId(head, cut ? '' : tail, ids, !cut);
         if (id !== undefined) this.deliver(syntheticError(id, RESULT_TOO_LARGE, `the answer has more than ${this.limit()} bytes`));
         else this.onerror?.(new Error(`MCP server sent a message of ${bytes} bytes, over the limit; it was discarded`));
         continue;

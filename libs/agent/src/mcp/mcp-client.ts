@@ -4,7 +4,7 @@ import { admittedTools, type AdmittedTool } from './mcp-argument-schema.js';
 import { callFailure, McpUnavailableError, withinLimit } from './mcp-call-errors.js';
 import { McpReconnector, type ReconnectOptions } from './mcp-reconnector.js';
 import type { McpServerStatus } from './mcp-server-status.js';
-import { assertServerName, boundedTools, DEFAULT_MAX_RESULT_BYTES, distinctTools, namespaced, resultText, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
+import { assertServerName, boundedTools, MAX_MCP_TOOLS, MAX_TOOL_LIST_PAGES, DEFAULT_MAX_RESULT_BYTES, distinctTools, namespaced, resultText, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 import type { Timers } from './reconnect-backoff.js';
 import { sdk } from './mcp-sdk.js';
 import { openTransport } from './mcp-transport.js';
@@ -59,6 +59,9 @@ class McpClient implements McpToolSource {
   private current: Tool[] = [];
   private readonly signatures = new WeakMap<Tool, string>();
   private listing: Promise<void> = Promise.resolve();
+  /** The listing waiting behind the one in flight: every tools/list_changed until it starts joins it. */
+  private queued?: { client: SdkClient; done: Promise<void> };
+  private closed = false;
   private readonly reconnector: McpReconnector;
   private readonly limits: { timeoutMs: number; maxResultBytes: number };
 
@@ -87,6 +90,7 @@ class McpClient implements McpToolSource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.reconnector.close();
     const client = this.client;
     this.client = undefined;
@@ -138,22 +142,42 @@ class McpClient implements McpToolSource {
     this.reconnector.lost();
   }
 
-  /** Re-lists the server's tools on `client`, one listing after another (the last one wins, in order). */
+  /**
+   * Re-lists the server's tools on `client`, one listing after another (the last one wins, in
+   * order). At most one waits behind the one in flight: a flood of tools/list_changed costs two
+   * listings, not one each, and the queued one still sees every change announced before it started.
+   */
   private refresh(client: SdkClient): Promise<void> {
-    const next = this.listing.then(() => this.list(client));
-    this.listing = next.catch(() => undefined);
-    return next;
+    if (this.queued?.client === client) return this.queued.done;
+    const queued = {
+      client,
+      done: this.listing.then(() => {
+        if (this.queued === queued) this.queued = undefined;
+        return this.list(client);
+      }),
+    };
+    this.queued = queued;
+    this.listing = queued.done.catch(() => undefined);
+    return queued.done;
   }
 
   /** Lists every page; tools/list_changed and reconnects come here. */
   private async list(client: SdkClient): Promise<void> {
     const listed: SdkTool[] = [];
     let cursor: string | undefined;
+    let pages = 0;
     do {
+      // Shut down while listing: a server whose cursor never ends must not keep it going.
+      if (this.closed) throw new Error('closed while listing');
       const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.limits.timeoutMs });
       listed.push(...page.tools);
       cursor = page.nextCursor;
-    } while (cursor);
+      pages++;
+    } while (cursor && pages < MAX_TOOL_LIST_PAGES && listed.length < MAX_MCP_TOOLS);
+    if (cursor || listed.length > MAX_MCP_TOOLS) {
+      process.emitWarning(`MCP server "${this.name}": tool list cut at ${Math.min(listed.length, MAX_MCP_TOOLS)} tools (${pages} pages); at most ${MAX_MCP_TOOLS} tools in ${MAX_TOOL_LIST_PAGES} pages are read`, { code: 'AGENTNEST_MCP_TOOL_LIST_TOO_LONG' });
+      listed.length = Math.min(listed.length, MAX_MCP_TOOLS);
+    }
     // An unchanged tool keeps its Tool object: its schema is not compiled again (nor does it take
     // another turn in the untrusted-schema cache that request schemas share).
     const previous = new Map(this.current.map((t) => [this.signatures.get(t), t]));

@@ -61,11 +61,26 @@ describe('McpReconnector', () => {
     expect(r.status()).toMatchObject({ state: 'reconnecting', attempt: 3 });
     await clock.fire();
     expect(r.status()).toEqual({ server: 'srv', state: 'connected', reconnects: 1 });
-    expect(clock.waits()).toEqual([500, 1_000, 2_000]);
+    // The attempts' waits, then the 30 s the new session must stay up.
+    expect(clock.waits()).toEqual([500, 1_000, 2_000, 30_000]);
     expect(opens()).toBe(3);
-    // A later loss starts again from the shortest wait.
+    // A session that stayed up 30 s is back for good: a later loss starts again from the shortest wait.
+    await clock.fire();
     r.lost();
     expect(clock.waits().at(-1)).toBe(500);
+  });
+
+  it('keeps slowing down a server that handshakes and then crashes, until a session stays up', async () => {
+    const { r, clock } = setup(['ok', 'ok', 'ok', 'ok', 'ok']);
+    for (let i = 0; i < 4; i++) {
+      r.lost();
+      await clock.fire();
+      expect(r.status()).toMatchObject({ state: 'connected', reconnects: i + 1 });
+    }
+    expect(clock.waits()).toEqual([500, 30_000, 1_000, 30_000, 2_000, 30_000, 4_000, 30_000]);
+    expect(clock.pending()).toBe(1);
+    r.close();
+    expect(clock.pending()).toBe(0);
   });
 
   it('gives up after maxReconnectAttempts and reports failed', async () => {

@@ -4,6 +4,8 @@ import type { McpServerStatus } from './mcp-server-status.js';
 export interface ReconnectOptions extends BackoffOptions {
   /** Attempts after a loss before giving up (state `failed`); @default Infinity (a server that comes back is always found) */
   maxReconnectAttempts?: number;
+  /** How long a reopened session must stay up before the next loss starts again from the first wait; @default 30000 ms */
+  stableAfterMs?: number;
 }
 
 /**
@@ -17,6 +19,8 @@ export class McpReconnector {
   private attempt = 0;
   private reconnects = 0;
   private timer?: unknown;
+  /** Until it fires, a reopened session is on probation: losing it goes on with the backoff it had. */
+  private probation?: unknown;
 
   constructor(
     private readonly server: string,
@@ -48,15 +52,22 @@ export class McpReconnector {
   lost(): void {
     if (this.state !== 'connected') return;
     this.state = 'reconnecting';
-    this.attempt = 0;
+    // A server that handshakes and then crashes is not back: its respawns keep slowing down.
+    if (this.probation !== undefined) this.timers.clearTimeout(this.probation);
+    else this.attempt = 0;
+    this.probation = undefined;
     this.schedule();
+  }
+
+  private get timers(): Timers {
+    return this.options.timers ?? systemTimers;
   }
 
   /** Stops reconnecting for good (shutdown). */
   close(): void {
     this.state = 'closed';
-    if (this.timer !== undefined) (this.options.timers ?? systemTimers).clearTimeout(this.timer);
-    this.timer = undefined;
+    for (const handle of [this.timer, this.probation]) if (handle !== undefined) this.timers.clearTimeout(handle);
+    this.timer = this.probation = undefined;
   }
 
   private schedule(): void {
@@ -66,7 +77,7 @@ export class McpReconnector {
     }
     this.attempt++;
     const delay = backoffDelay(this.attempt, this.options, this.options.random);
-    this.timer = (this.options.timers ?? systemTimers).setTimeout(() => void this.tryOnce(), delay);
+    this.timer = this.timers.setTimeout(() => void this.tryOnce(), delay);
   }
 
   private async tryOnce(): Promise<void> {
@@ -82,7 +93,10 @@ export class McpReconnector {
     if (this.state !== 'reconnecting') return;
     if (!ok) return this.schedule();
     this.state = 'connected';
-    this.attempt = 0;
     this.reconnects++;
+    this.probation = this.timers.setTimeout(() => {
+      this.probation = undefined;
+      this.attempt = 0;
+    }, this.options.stableAfterMs ?? 30_000);
   }
 }

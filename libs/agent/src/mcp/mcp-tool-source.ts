@@ -43,6 +43,14 @@ export function namespaced(server: string, tool: string): string {
 /** The largest argument schema a server's tool may declare (as JSON): it too is sent with every call. */
 export const MAX_MCP_SCHEMA_BYTES = 64 * 1024;
 
+/**
+ * What one listing reads of a server: every tool is sent with every model call of every tenant, and
+ * a server's cursor may never end. Past either, the tools read so far are kept, with a process
+ * warning (code AGENTNEST_MCP_TOOL_LIST_TOO_LONG).
+ */
+export const MAX_MCP_TOOLS = 1_000;
+export const MAX_TOOL_LIST_PAGES = 100;
+
 /** A server's tools without those whose argument schema is larger than MAX_MCP_SCHEMA_BYTES (each dropped with a process warning). */
 export function boundedTools<T extends { name: string; inputSchema?: unknown }>(server: string, listed: readonly T[]): T[] {
   return listed.filter((tool) => {

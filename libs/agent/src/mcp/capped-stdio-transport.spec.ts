@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { CappedStdioTransport } from './capped-stdio-transport.js';
+
+// A server that answers its first call with 1 MB and no newline (a line that never ends), and every
+// later call properly: the later answer arrives glued to the end of that line.
+const server = `
+let calls = 0;
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  const { id, method } = JSON.parse(line);
+  if (method !== 'tools/call') return;
+  if (calls++ === 0) return void process.stdout.write('z'.repeat(1024 * 1024));
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'pong' }] } }) + '\\n');
+});`;
+
+describe('CappedStdioTransport', () => {
+  let transport: CappedStdioTransport | undefined;
+  afterEach(() => transport?.close());
+
+  it('answers the next call after one whose line never ended was given up on, not with the tail of that line', async () => {
+    const messages: Array<Record<string, unknown>> = [];
+    transport = new CappedStdioTransport({ command: process.execPath, args: ['-e', server], maxResultBytes: 64 * 1024, maxListBytes: 64 * 1024, parse: (line) => JSON.parse(line) });
+    transport.onmessage = (m) => messages.push(m);
+    await transport.start();
+    await transport.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'noline' } });
+    await new Promise((r) => setTimeout(r, 300));
+    // The client gave up on call 1 (its timeout): it cancels it, then another caller's call goes out.
+    await transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } });
+    await transport.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ping' } });
+    const deadline = Date.now() + 5_000;
+    while (!messages.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(messages).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'pong' }] } }]);
+  }, 10_000);
+});
