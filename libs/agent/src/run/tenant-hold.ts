@@ -80,11 +80,16 @@ export interface FailedCall {
  */
 export function failedCharge(err: unknown, call: FailedCall, price: ModelPrice | undefined): LedgerCharge | undefined {
   const reported = (err as { usage?: Usage } | null)?.usage;
-  if (reported && Number.isFinite(reported.inputTokens) && Number.isFinite(reported.outputTokens)) return { agent: call.agent, model: call.model, usage: reported, costUsd: costOf(reported, price) };
+  if (vendorCount(reported)) return { agent: call.agent, model: call.model, usage: reported, costUsd: costOf(reported, price) };
   if (call.streamedChars <= 0) return undefined;
   const usage = toUsage({ inputTokens: Math.ceil(call.requestChars / 4), outputTokens: Math.ceil(call.streamedChars / 4) });
   return { agent: call.agent, model: call.model, usage, costUsd: costOf(usage, price), estimated: true };
 }
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+
+/** A vendor's count worth charging: finite, non-negative, and some input (no prompt is free). */
+const vendorCount = (u: Usage | undefined): u is Usage => !!u && isCount(u.inputTokens) && isCount(u.outputTokens) && u.inputTokens > 0;
 
 /**
  * The usage a reply is charged for: the vendor's count when it is one (finite, non-negative, and some
@@ -93,9 +98,7 @@ export function failedCharge(err: unknown, call: FailedCall, price: ModelPrice |
  * made every call free and lifted the tenant's budget.
  */
 export function billedUsage(response: Pick<LLMResponse, 'usage' | 'text' | 'toolCalls'>, requestChars: number): { usage: Usage; estimated: boolean } {
-  const u = response.usage;
-  const sound = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
-  if (u && sound(u.inputTokens) && sound(u.outputTokens) && u.inputTokens > 0) return { usage: u, estimated: false };
+  if (vendorCount(response.usage)) return { usage: response.usage, estimated: false };
   const replyChars = (response.text ?? '').length + (response.toolCalls?.length ? JSON.stringify(response.toolCalls).length : 0);
   return { usage: toUsage({ inputTokens: Math.ceil(requestChars / 4), outputTokens: Math.ceil(replyChars / 4) }), estimated: true };
 }
