@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { RequestContext } from '../context/request-context.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { AgentService } from '../nest/agent.service.js';
-import { TooManyRunsError } from '../agent.errors.js';
+import { TenantRequiredError, TooManyRunsError } from '../agent.errors.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentRunJob } from './agent-run.job.js';
 import { RunEvents } from './run-events.js';
@@ -137,3 +137,24 @@ describe('AgentJobs and the per-tenant cap', () => {
     }
   });
 });
+
+describe('AgentJobs without a tenant', () => {
+  it('serves nothing: every command, read and approval refuses a caller without a tenant (they read as the empty owner before)', async () => {
+    const prefix = `test:jobs:${randomUUID()}:`;
+    const { jobs, as } = jobsOn({ on: () => undefined } as unknown as Queue<AgentRunJob>, prefix);
+    const runId = randomUUID();
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['enqueue', () => jobs.enqueue('assistant', { message: 'hi' })],
+      ['resume', () => jobs.resume(runId, 'yes')],
+      ['cancel', () => jobs.cancel(runId)],
+      ['list', () => jobs.list()],
+      ['get', () => jobs.get(runId)],
+      ['listApprovals', () => jobs.listApprovals()],
+      ['getApproval', () => jobs.getApproval(randomUUID())],
+    ];
+    for (const [name, call] of calls) {
+      for (const who of [{}, { principal: 'alice' }]) await expect([name, await as(call, who as never).then(() => 'served', (e: unknown) => e)]).toEqual([name, expect.any(TenantRequiredError)]);
+    }
+  });
+});
+

@@ -85,6 +85,13 @@ export class AgentJobs implements OnModuleInit {
     return (this.agentService ??= findAgentService(this.moduleRef));
   }
 
+  /** The request's caller: every queued run, its events and its approvals belong to a tenant, so none is served without one. */
+  private caller(): RequestIdentity {
+    const caller = this.tenant.get();
+    if (!caller?.tenant) throw new TenantRequiredError();
+    return caller;
+  }
+
   onModuleInit(): void {
     // Every erasure of the caller's data reaches their queued runs too.
     this.agents.registerEraser((owner, scope) => this.erase(owner, scope));
@@ -92,8 +99,7 @@ export class AgentJobs implements OnModuleInit {
 
   async enqueue(agent: string, input: { message: string; conversationId?: string; outputSchema?: Record<string, unknown> }, opts: EnqueueOptions = {}): Promise<{ runId: string; status: RunRecord['status']; existing: boolean }> {
     if (!this.agents.mayCall(agent)) throw new UnknownAgentError(agent);
-    const owner = this.tenant.get() ?? {};
-    if (!owner.tenant) throw new TenantRequiredError();
+    const owner = this.caller();
     const conversationId = input.conversationId ?? randomUUID();
     // The worker would refuse a bad identity; refusing it here makes it the caller's 400 instead of a failed run.
     validateIdentity({ tenant: owner.tenant, principal: owner.principal, conversationId });
@@ -151,16 +157,14 @@ export class AgentJobs implements OnModuleInit {
 
   /** Answers the caller's paused run: the continuation is queued; a second answer, or one after a cancel, is a RunStateError. */
   async resume(runId: string, answer: string): Promise<{ runId: string; status: RunRecord['status'] }> {
-    const owner = this.tenant.get() ?? {};
+    const owner = this.caller();
     const record = await this.get(runId);
-    // A call waiting for approval is decided by an approver, not answered by the caller: refused
-    // here (409) rather than queued into a continuation that could only fail.
+    // A call waiting for approval is decided by an approver, not answered by the caller: 409 here, not a continuation that could only fail.
     if ((record.pauseData as { kind?: unknown } | undefined)?.kind === 'approval') throw new RunStateError('awaiting_approval', 'answer');
     // Only as the caller may reach now: a role revoked since the pause cannot answer a denied agent's question.
     const { checkpoint } = record.status === 'paused' ? await this.registry.continuation(owner, runId) : {};
     if (checkpoint) this.agents.checkContinuation(record.agent, checkpoint, owner);
-    // An answer a guardrail trips on is refused now (422), while the run still waits: the worker would only end it blocked.
-    // The payload keeps the answer as given, as it does a message: the worker screens it again and restores placeholders in the reply.
+    // An answer a guardrail trips on is refused now (422), while the run still waits; the payload keeps it as given (the worker screens it again and restores placeholders).
     if (record.status === 'paused') await this.agents.screenAnswer(record.agent, answer, { tenant: owner.tenant, principal: owner.principal, conversationId: record.conversationId }, owner.roles);
     // One script is the lock: of an answer and a cancel (or two answers), exactly one leaves 'paused'.
     const jobId = await this.registry.answer(owner, runId);
@@ -181,7 +185,7 @@ export class AgentJobs implements OnModuleInit {
   async adopt(agent: string, paused: PausedResult, opts: { outputSchema?: Record<string, unknown> } = {}): Promise<{ runId: string; status: 'paused' }> {
     const pause = paused.pauseData as ApprovalPauseData;
     if (pause?.kind !== 'approval') throw new AgentError('invalid_input', 'only a run paused for an approval can be adopted');
-    const owner = this.tenant.get() ?? {};
+    const owner = this.caller();
     // Only the caller's own pause: a run paused as someone else cannot be listed under this caller.
     if (pause.requestedBy.tenant !== owner.tenant || pause.requestedBy.principal !== owner.principal) throw new CheckpointIdentityError();
     const run = { runId: paused.runId, agent, conversationId: paused.conversationId };
@@ -201,8 +205,8 @@ export class AgentJobs implements OnModuleInit {
   }
 
   /** The caller's most recent runs (queued, and direct ones that paused for an approval), newest first. */
-  list(limit = 20): Promise<RunRecord[]> {
-    return this.registry.list(this.tenant.get() ?? {}, Math.min(Math.max(1, Math.trunc(limit)), 100));
+  async list(limit = 20): Promise<RunRecord[]> {
+    return this.registry.list(this.caller(), Math.min(Math.max(1, Math.trunc(limit)), 100));
   }
 
   /**
@@ -211,7 +215,7 @@ export class AgentJobs implements OnModuleInit {
    * answer was accepted cannot be cancelled until its continuation runs (the answer already won).
    */
   async cancel(runId: string): Promise<{ runId: string; status: RunRecord['status']; cancelRequested?: boolean }> {
-    const owner = this.tenant.get() ?? {};
+    const owner = this.caller();
     const target = isRunId(runId) ? await this.registry.cancelTarget(owner, runId) : undefined;
     if (!target) throw new RunNotFoundError();
     // The job goes first: BullMQ removes a waiting one atomically and refuses one a worker holds. A
@@ -281,7 +285,7 @@ export class AgentJobs implements OnModuleInit {
    */
   async follow(runId: string, afterId: string, signal: AbortSignal): Promise<RunFollow | undefined> {
     parseStreamId(afterId === '0' ? '0-0' : afterId);
-    return this.followAs(this.tenant.get() ?? {}, runId, afterId, signal);
+    return this.followAs(this.caller(), runId, afterId, signal);
   }
 
   /**
@@ -329,14 +333,14 @@ export class AgentJobs implements OnModuleInit {
 
   /** The caller's tenant's approvals the caller may see: those they asked for, and those they may decide (newest first). */
   async listApprovals(status?: 'pending' | 'decided'): Promise<ApprovalRecord[]> {
-    const caller = this.tenant.get() ?? {};
+    const caller = this.caller();
     const all = await this.approvals.list(caller.tenant);
     return all.filter((a) => visible(a, caller) && (status === undefined || (status === 'pending') === (a.status === 'pending')));
   }
 
   /** One approval, if the caller may see it (another tenant's reads like an unknown one). */
   async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
-    const caller = this.tenant.get() ?? {};
+    const caller = this.caller();
     const found = await this.approvals.get(caller.tenant, approvalId);
     return found && visible(found, caller) ? found : undefined;
   }
@@ -347,7 +351,7 @@ export class AgentJobs implements OnModuleInit {
    * second); the run's continuation is queued and runs as the caller who asked.
    */
   async decideApproval(approvalId: string, decision: ApprovalDecision): Promise<{ approvalId: string; runId: string; status: 'approved' | 'denied' } | undefined> {
-    const caller = this.tenant.get() ?? {};
+    const caller = this.caller();
     const approval = await this.getApproval(approvalId);
     if (!approval) return undefined;
     const refusal = decideRefusal(approval, caller);
@@ -370,18 +374,18 @@ export class AgentJobs implements OnModuleInit {
   }
 
   /** The caller's newest run of a conversation (a chat's current turn), if any. */
-  latestRun(conversationId: string): Promise<RunRecord | undefined> {
-    return this.registry.latest(this.tenant.get() ?? {}, conversationId);
+  async latestRun(conversationId: string): Promise<RunRecord | undefined> {
+    return this.registry.latest(this.caller(), conversationId);
   }
 
   /** The id of the caller's run's newest event ('0' when it has none): a follow() from it gets only what comes next. */
   async lastEventId(runId: string): Promise<string> {
-    return (await this.events.last(this.tenant.get() ?? {}, runId))?.id ?? '0';
+    return (await this.events.last(this.caller(), runId))?.id ?? '0';
   }
 
   /** The tool call the caller's paused run waits on (from its pause event), if it is paused. */
   async pendingToolCall(runId: string): Promise<string | undefined> {
-    const owner = this.tenant.get() ?? {};
+    const owner = this.caller();
     const recent = await this.events.read(owner, runId, '0');
     const pause = recent.reverse().find((e) => e.event.type === 'status' && e.event.status === 'paused');
     return pause?.event.type === 'status' ? pause.event.toolCallId : undefined;
@@ -389,7 +393,7 @@ export class AgentJobs implements OnModuleInit {
 
   /** The caller's run; RunNotFoundError for an unknown, malformed or foreign id (they look the same). */
   async get(runId: string): Promise<RunRecord> {
-    const record = isRunId(runId) ? await this.registry.get(this.tenant.get() ?? {}, runId) : undefined;
+    const record = isRunId(runId) ? await this.registry.get(this.caller(), runId) : undefined;
     if (!record) throw new RunNotFoundError();
     return record;
   }
