@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-// The layering of DESIGN.md, held by lint: framework-free cores, Nest and BullMQ only in their own
+// The layering (README, Development: Layout), held by lint: framework-free cores, Nest and BullMQ only in their own
 // entry points, OpenTelemetry only in observability, providers and memory independent, nothing in a
 // lib reaching into an app, and no import cycles.
 const FRAMEWORKS = ['@nestjs/*', 'bullmq', '@opentelemetry/*'];
