@@ -16,7 +16,7 @@ import { NarrativeRecorder } from './events/narrative.recorder.js';
 import { narrated } from './run/narrated.js';
 import { StatusRecorder, type StatusListener } from './events/status.recorder.js';
 import { AgentAccess } from './policy/agent-access.js';
-import { PolicyEngine, type PolicyDecision, type PolicySubject } from './policy/tool-policy.js';
+import { PolicyEngine, subjectOf, type PolicyDecision, type PolicySubject } from './policy/tool-policy.js';
 import { executeToolCalls, type SubRunOutcome, type ToolResultMessage, type ToolTurnOutcome } from './tools/tool-executor.js';
 import type { Tool } from './tools/tool.js';
 import { checkAgentOptions } from './agent-options.js';
@@ -212,7 +212,7 @@ export class Agent {
       let history = input.newConversation ? [] : await loadHistory(this.context(state));
       // The agent that answered the conversation's last turn still holds it: it answers this one.
       // Unless the caller may not call it now: the entry agent answers instead.
-      const holder = state.team && this.holderOf(history, { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles });
+      const holder = state.team && this.holderOf(history, subjectOf(state.identity, state.roles));
       if (holder) {
         this.emit(state, { type: 'handoff', from: this.name, to: holder.name, reason: `${holder.name} holds this conversation`, held: true });
         state.team = { entry: this.name, active: holder.name, visited: [holder.name] };
@@ -236,7 +236,7 @@ export class Agent {
     }
     if (innermost(body).pending.approval) throw new CheckpointInvalidError('this run waits for an approval: decide it with decide()');
     const roles = opts.identity?.roles ?? body.roles;
-    this.assertReachable(body, { tenant: body.identity.tenant, principal: body.identity.principal, roles });
+    this.assertReachable(body, subjectOf(body.identity, roles));
     // Screened before the checkpoint is claimed: an answer a guardrail trips on is refused, and the pause can be answered again.
     const screened = await this.screenAnswer(answer, body.identity, roles);
     return this.reopen(body, opts, roles, { kind: 'answer', answer: screened.text, screened: { ...screened, by: this } });
@@ -281,7 +281,7 @@ export class Agent {
     const call = lastCalls(leaf).find((c) => c.id === leaf.pending.toolCallId)!;
     checkApprover(approval, approver, leaf.identity, call);
     // The run continues as the caller who asked, so only if they may still reach its agents (the policy may have changed since).
-    this.assertReachable(body, { tenant: body.identity.tenant, principal: body.identity.principal, roles: body.roles });
+    this.assertReachable(body, subjectOf(body.identity, body.roles));
     return this.reopen(body, opts, body.roles, { kind: 'decision', approve: decision.decision === 'approve', reason: decision.reason, approver: { tenant: approver.tenant, principal: approver.principal } });
   }
 
@@ -295,7 +295,7 @@ export class Agent {
     const approval = innermost(body).pending.approval;
     if (!approval) throw new CheckpointInvalidError('this run does not wait for an approval');
     if (this.now() < Date.parse(approval.expiresAt)) throw new CheckpointInvalidError('the approval has not expired yet');
-    this.assertReachable(body, { tenant: body.identity.tenant, principal: body.identity.principal, roles: body.roles });
+    this.assertReachable(body, subjectOf(body.identity, body.roles));
     return this.reopen(body, opts, body.roles, { kind: 'decision', approve: false });
   }
 
@@ -487,7 +487,7 @@ export class Agent {
       refuseHandoff: (spec) => this.refuseHandoff(state, spec),
       roles: state.roles,
       approved,
-      ...(this.policy || this.access ? { authorize: (tool: string) => this.decideTool(tool, state.tools.get(tool), { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles }) } : {}),
+      ...(this.policy || this.access ? { authorize: (tool: string) => this.decideTool(tool, state.tools.get(tool), subjectOf(state.identity, state.roles)) } : {}),
     });
   }
 
@@ -754,7 +754,7 @@ export class Agent {
    */
   private offeredTools(state: RunState): Tool[] {
     if (!this.policy && !this.access) return [...state.tools.values()];
-    const subject = { tenant: state.identity.tenant, principal: state.identity.principal, roles: state.roles };
+    const subject = subjectOf(state.identity, state.roles);
     const called = new Set(state.turn.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.name) : [])));
     return [...state.tools.values()].filter((t) => called.has(t.name) || this.decideTool(t.name, t, subject).allowed);
   }

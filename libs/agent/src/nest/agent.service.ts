@@ -18,6 +18,7 @@ import type { Recorder } from '../events/agent-event.js';
 import type { Tool } from '../tools/tool.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
 import { AgentAccess } from '../policy/agent-access.js';
+import { subjectOf } from '../policy/tool-policy.js';
 import { AGENT_MEMORY_STORE } from './agent.constants.js';
 import type { AgentDefinition, AgentModuleOptions } from './agent-module.options.js';
 import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
@@ -266,7 +267,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   /** Throws unless the caller may continue this paused run now: the agent, and every agent its checkpoint would run, within their reach (see Agent.checkContinuation). */
   checkContinuation(name: string, checkpoint: unknown, identity: RequestIdentity): void {
     if (!this.mayCall(name, identity)) throw new UnknownAgentError(name);
-    this.registered(name).agent.checkContinuation(checkpoint, { tenant: identity.tenant, principal: identity.principal, roles: this.roles(identity) });
+    this.registered(name).agent.checkContinuation(checkpoint, subjectOf(identity, this.roles(identity)));
   }
 
   async screenAnswer(name: string, answer: unknown, identity: MemoryIdentity, roles?: readonly string[]): Promise<string> {

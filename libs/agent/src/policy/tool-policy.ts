@@ -7,6 +7,9 @@ export interface PolicySubject {
   roles?: readonly string[];
 }
 
+/** The subject a policy decides for: the identity's tenant and principal (not its conversation), and the caller's roles. */
+export const subjectOf = (identity: { tenant?: string; principal?: string }, roles?: readonly string[]): PolicySubject => ({ tenant: identity.tenant, principal: identity.principal, roles });
+
 /**
  * One rule. Each condition is a list of glob patterns (`*` any run of characters, `?` one); a rule
  * matches when every condition it sets matches (for roles: any of the caller's roles). Unset
