@@ -134,10 +134,7 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   // The vendor's own count calibrates the estimates later requests are fitted with; an estimate does not.
   if (billed.estimated) response = { ...response, usage: billed.usage };
   else ctx.estimator.observe(model, built.chars, response.usage.inputTokens);
-  const costUsd = heldAtMost(reservation, billed.estimated, costOf(response.usage, pricingTable?.[response.model] ?? pricingTable?.[model]));
-  state.usage = addUsage(state.usage, response.usage);
-  state.costUsd += costUsd;
-  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd, ...(billed.estimated ? { estimated: true } : {}) });
+  const costUsd = await account(ctx, reservation, response, billed.estimated, pricingTable?.[response.model] ?? pricingTable?.[model]);
   ctx.emit({
     type: 'llm.response',
     iteration: state.iterations,
@@ -195,10 +192,7 @@ export async function sideCall(ctx: RunContext, provider: LLMProvider, request: 
   }
   const billed = billedUsage(response, requestChars(request));
   if (billed.estimated) response = { ...response, usage: billed.usage };
-  const costUsd = heldAtMost(reservation, billed.estimated, costOf(response.usage, price));
-  state.usage = addUsage(state.usage, response.usage);
-  state.costUsd += costUsd;
-  if (reservation) await reservation.ledger.settle(reservation.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd, ...(billed.estimated ? { estimated: true } : {}) });
+  const costUsd = await account(ctx, reservation, response, billed.estimated, price);
   if (price) ctx.emit({ type: 'cost.tick', iteration: state.iterations, model: response.model, costUsd, totalUsd: state.costUsd });
   return response;
 }
@@ -213,5 +207,16 @@ async function settleFailed(h: Held | undefined, charge: ReturnType<typeof faile
 /** Characters of a side call's prompt, for an estimate when its usage is not reported. */
 const requestChars = (r: LLMRequest) => (r.system?.length ?? 0) + r.messages.reduce((n, m) => n + m.content.length, 0);
 
-/** A cost of our own estimate is never more than the call held (as a failed call's); the vendor's own count is charged as it is. */
-const heldAtMost = (h: Held | undefined, estimated: boolean, costUsd: number) => (estimated && h ? Math.min(costUsd, h.held.estimateMicros / 1e6) : costUsd);
+/**
+ * Prices a reply, adds it to the run's usage and cost, and settles its hold. A cost of our own
+ * estimate is never more than the call held (as a failed call's); the vendor's own count is charged as it is.
+ */
+async function account(ctx: RunContext, h: Held | undefined, response: LLMResponse, estimated: boolean, price: ModelPrice | undefined): Promise<number> {
+  const { state } = ctx;
+  const priced = costOf(response.usage, price);
+  const costUsd = estimated && h ? Math.min(priced, h.held.estimateMicros / 1e6) : priced;
+  state.usage = addUsage(state.usage, response.usage);
+  state.costUsd += costUsd;
+  if (h) await h.ledger.settle(h.held, { agent: ctx.agent, model: response.model, usage: response.usage, costUsd, ...(estimated ? { estimated: true } : {}) });
+  return costUsd;
+}
