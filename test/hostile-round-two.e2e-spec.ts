@@ -51,7 +51,9 @@ describe('hostile input, round two (issue 31)', () => {
     const who = `jörg${randomUUID().slice(0, 6)}`;
     // Fullwidth at sign, dotted card, IBAN with no-break spaces, zero-width joiners in a phone number.
     const pii = `${who}\uff20example.com, card 4111.1111.1111.1111, IBAN DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000, call +44\u200b20\u200b7946\u200b0958`;
-    const needles = [who, '1111.1111', 'DE89', '7946'];
+    // The phone as written, with its separators dropped or made spaces: '7946' alone also turned up in stream entry ids
+    // (millisecond timestamps such as 1796694897946) and could in any UUID, failing the test by the clock.
+    const needles = [who, '1111.1111', 'DE89', '7946\u200b0958', '79460958', '7946 0958'];
     expect((await post('/v1/agents/assistant/runs', { message: `remember ${pii}`, conversationId: 'pii-direct' })).status).toBe(200);
     const queued = (await post('/v1/agents/assistant/jobs', { message: `remember ${pii}`, conversationId: 'pii-queued' })).body.runId as string;
     const asking = (await post('/v1/agents/assistant/jobs', { message: 'please ask me something', conversationId: 'pii-answer' })).body.runId as string;
