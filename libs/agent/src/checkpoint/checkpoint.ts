@@ -5,7 +5,7 @@ import { AgentConfigError, CheckpointInvalidError } from '../agent.errors.js';
 import { currentUsage } from '../stored-usage.js';
 import type { TeamState } from '../team/team-state.js';
 import type { ToolResultMessage } from '../tools/tool-executor.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../common/canonical-json.js';
 
 // v2 added id, expiresAt and gen: single use, expiry and revocation by erasure.
 export const CHECKPOINT_VERSION = 2;

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { InvalidOutputSchemaError } from '../agent.errors.js';
-import { canonicalJson } from '../checkpoint/canonical-json.js';
+import { canonicalJson } from '../common/canonical-json.js';
 import { describeErrors, type CompiledOutputSchema } from './output-schema.js';
 import { patternCost, patternsOf } from './pattern-cost.js';
 import { re2Engine } from './re2-engine.js';

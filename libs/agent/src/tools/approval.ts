@@ -3,7 +3,7 @@ import type { ToolCall } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
 import { ApprovalForbiddenError, CheckpointIdentityError, CheckpointInvalidError } from '../agent.errors.js';
 import { DEFAULT_APPROVAL_TTL_MS, type DecideOptions } from '../agent.types.js';
-import { canonicalJson } from '../checkpoint/canonical-json.js';
+import { canonicalJson } from '../common/canonical-json.js';
 import type { CheckpointBody } from '../checkpoint/checkpoint.js';
 import type { ApprovalRequirement } from '../policy/tool-policy.js';
 
