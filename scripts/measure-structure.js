@@ -80,7 +80,7 @@ console.log('largest files:');
 for (const f of files.slice(0, 5)) console.log(`  ${f.lines}\t${f.rel}`);
 console.log(`files over 400 lines: ${files.filter((f) => f.lines > 400).length}`);
 console.log('largest functions:');
-for (const f of functions.slice(0, 5)) console.log(`  ${f.lines}\t${f.where}`);
+for (const f of functions.slice(0, Number(process.env.TOP ?? 5))) console.log(`  ${f.lines}\t${f.where}`);
 console.log(`functions over 60 lines: ${functions.filter((f) => f.lines > 60).length}`);
 console.log(`import cycles: ${cycles.length}`);
 for (const c of cycles.slice(0, 10)) console.log(`  ${c.join(' -> ')}`);

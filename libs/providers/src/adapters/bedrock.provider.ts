@@ -38,6 +38,52 @@ function usageOf(u: BedrockUsage): Usage {
   return toUsage({ inputTokens: (u?.inputTokens ?? 0) + (u?.cacheReadInputTokens ?? 0) + (u?.cacheWriteInputTokens ?? 0), outputTokens: u?.outputTokens ?? 0, cacheReadTokens: u?.cacheReadInputTokens, cacheWriteTokens: u?.cacheWriteInputTokens });
 }
 
+type ConverseOutput = { output?: { message?: { content?: unknown[] } }; usage?: BedrockUsage; stopReason?: string };
+
+type ConverseStreamEvent = {
+  contentBlockStart?: { contentBlockIndex?: number; start?: { toolUse?: { toolUseId?: string; name?: string } } };
+  contentBlockDelta?: { contentBlockIndex?: number; delta?: { text?: string; toolUse?: { input?: string } } };
+  messageStop?: { stopReason?: string };
+  metadata?: { usage?: BedrockUsage };
+};
+
+function responseOf(r: ConverseOutput, model: string): LLMResponse {
+  const content = (r.output?.message?.content ?? []) as Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>;
+  return {
+    text: content.map((b) => b.text ?? '').join(''),
+    toolCalls: content.filter((b) => b.toolUse).map((b) => ({ id: b.toolUse!.toolUseId!, name: b.toolUse!.name!, args: (b.toolUse!.input ?? {}) as Record<string, unknown> })),
+    usage: usageOf(r.usage),
+    finishReason: FINISH[r.stopReason ?? ''] ?? 'other',
+    model,
+    provider: 'bedrock',
+  };
+}
+
+// A tool use opens a content block (id and name); its input JSON then arrives in deltas for that block's index.
+async function* streamEvents(stream: AsyncIterable<ConverseStreamEvent> | Iterable<ConverseStreamEvent>, model: string): AsyncIterable<StreamEvent> {
+  let text = '';
+  let stop = '';
+  let usage = usageOf(undefined);
+  const uses = new Map<number, { id: string; name: string; args: string }>();
+  for await (const event of stream) {
+    if (event.contentBlockStart?.start?.toolUse) {
+      const t = event.contentBlockStart.start.toolUse;
+      uses.set(event.contentBlockStart.contentBlockIndex ?? uses.size, { id: t.toolUseId ?? '', name: t.name ?? '', args: '' });
+    } else if (event.contentBlockDelta?.delta) {
+      const { delta, contentBlockIndex } = event.contentBlockDelta;
+      if (delta.text) {
+        text += delta.text;
+        yield { type: 'text', delta: delta.text };
+      } else if (delta.toolUse?.input) {
+        const use = uses.get(contentBlockIndex ?? -1);
+        if (use) use.args += delta.toolUse.input;
+      }
+    } else if (event.messageStop) stop = event.messageStop.stopReason ?? '';
+    else if (event.metadata) usage = usageOf(event.metadata.usage);
+  }
+  const toolCalls: ToolCall[] = [...uses.entries()].sort(([a], [b]) => a - b).map(([, u]) => ({ id: u.id, name: u.name, args: parseToolArgs(u.args) }));
+  yield { type: 'response', response: { text, toolCalls, usage, finishReason: FINISH[stop] ?? 'other', model, provider: 'bedrock' } };
+}
 
 /** Amazon Bedrock's Converse API through the official AWS SDK (`@aws-sdk/client-bedrock-runtime`, an optional peer). */
 export function bedrock(options: BedrockOptions): LLMProvider {
@@ -74,15 +120,7 @@ export function bedrock(options: BedrockOptions): LLMProvider {
       const { sdk: m, client } = await sdk();
       try {
         const r = await client.send(new m.ConverseCommand(body as never), { abortSignal: opts.signal });
-        const content = (r.output?.message?.content ?? []) as Array<{ text?: string; toolUse?: { toolUseId?: string; name?: string; input?: unknown } }>;
-        return {
-          text: content.map((b) => b.text ?? '').join(''),
-          toolCalls: content.filter((b) => b.toolUse).map((b) => ({ id: b.toolUse!.toolUseId!, name: b.toolUse!.name!, args: (b.toolUse!.input ?? {}) as Record<string, unknown> })),
-          usage: usageOf(r.usage),
-          finishReason: FINISH[r.stopReason ?? ''] ?? 'other',
-          model: body.modelId,
-          provider: 'bedrock',
-        };
+        return responseOf(r, body.modelId);
       } catch (err) {
         return fail(err, opts.signal);
       }
@@ -92,28 +130,7 @@ export function bedrock(options: BedrockOptions): LLMProvider {
       const { sdk: m, client } = await sdk();
       try {
         const r = await client.send(new m.ConverseStreamCommand(body as never), { abortSignal: opts.signal });
-        let text = '';
-        let stop = '';
-        let usage = usageOf(undefined);
-        const uses = new Map<number, { id: string; name: string; args: string }>();
-        for await (const event of r.stream ?? []) {
-          if (event.contentBlockStart?.start?.toolUse) {
-            const t = event.contentBlockStart.start.toolUse;
-            uses.set(event.contentBlockStart.contentBlockIndex ?? uses.size, { id: t.toolUseId ?? '', name: t.name ?? '', args: '' });
-          } else if (event.contentBlockDelta?.delta) {
-            const { delta, contentBlockIndex } = event.contentBlockDelta;
-            if (delta.text) {
-              text += delta.text;
-              yield { type: 'text', delta: delta.text };
-            } else if (delta.toolUse?.input) {
-              const use = uses.get(contentBlockIndex ?? -1);
-              if (use) use.args += delta.toolUse.input;
-            }
-          } else if (event.messageStop) stop = event.messageStop.stopReason ?? '';
-          else if (event.metadata) usage = usageOf(event.metadata.usage);
-        }
-        const toolCalls: ToolCall[] = [...uses.entries()].sort(([a], [b]) => a - b).map(([, u]) => ({ id: u.id, name: u.name, args: parseToolArgs(u.args) }));
-        yield { type: 'response', response: { text, toolCalls, usage, finishReason: FINISH[stop] ?? 'other', model: body.modelId, provider: 'bedrock' } };
+        yield* streamEvents(r.stream ?? [], body.modelId);
       } catch (err) {
         fail(err, opts.signal);
       }

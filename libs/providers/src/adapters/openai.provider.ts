@@ -45,6 +45,58 @@ function usageOf(u: OpenAIUsage): Usage {
   return toUsage({ inputTokens: u?.prompt_tokens ?? 0, outputTokens: u?.completion_tokens ?? 0, cacheReadTokens: cached });
 }
 
+type OpenAICompletion = {
+  model: string;
+  choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }>;
+  usage?: OpenAIUsage;
+};
+
+type OpenAIChunk = {
+  model: string;
+  choices: Array<{ delta: { content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> }; finish_reason: string | null }>;
+  usage?: OpenAIUsage;
+};
+
+function responseOf(r: OpenAICompletion): LLMResponse {
+  const choice = r.choices[0];
+  return {
+    text: choice?.message.content ?? '',
+    toolCalls: (choice?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, args: parseToolArgs(t.function.arguments) })),
+    usage: usageOf(r.usage),
+    finishReason: FINISH[choice?.finish_reason ?? ''] ?? 'other',
+    model: r.model,
+    provider: 'openai',
+  };
+}
+
+// A streamed tool call arrives in pieces keyed by its index: the id and name once, the arguments in fragments.
+async function* streamEvents(stream: AsyncIterable<OpenAIChunk>, requested: string): AsyncIterable<StreamEvent> {
+  let text = '';
+  let model = requested;
+  let finish = '';
+  let usage = usageOf(undefined);
+  const calls: Array<{ id: string; name: string; args: string }> = [];
+  for await (const chunk of stream) {
+    model = chunk.model || model;
+    if (chunk.usage) usage = usageOf(chunk.usage);
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    if (choice.finish_reason) finish = choice.finish_reason;
+    if (choice.delta.content) {
+      text += choice.delta.content;
+      yield { type: 'text', delta: choice.delta.content };
+    }
+    for (const t of choice.delta.tool_calls ?? []) {
+      const call = (calls[t.index] ??= { id: '', name: '', args: '' });
+      if (t.id) call.id = t.id;
+      if (t.function?.name) call.name += t.function.name;
+      if (t.function?.arguments) call.args += t.function.arguments;
+    }
+  }
+  const toolCalls: ToolCall[] = calls.filter(Boolean).map((c) => ({ id: c.id, name: c.name, args: parseToolArgs(c.args) }));
+  yield { type: 'response', response: { text, toolCalls, usage, finishReason: FINISH[finish] ?? 'other', model, provider: 'openai' } };
+}
+
 /** OpenAI Chat Completions through the official SDK (`openai`, an optional peer); works with compatible servers via `baseURL`. */
 export function openai(options: OpenAIOptions): LLMProvider {
   const sdk = openaiClient(options, 'openai');
@@ -75,20 +127,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
       const body = params(req);
       const c = await sdk();
       try {
-        const r = (await c.chat.completions.create(body as never, { signal: opts.signal })) as unknown as {
-          model: string;
-          choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }>;
-          usage?: OpenAIUsage;
-        };
-        const choice = r.choices[0];
-        return {
-          text: choice?.message.content ?? '',
-          toolCalls: (choice?.message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, args: parseToolArgs(t.function.arguments) })),
-          usage: usageOf(r.usage),
-          finishReason: FINISH[choice?.finish_reason ?? ''] ?? 'other',
-          model: r.model,
-          provider: 'openai',
-        };
+        return responseOf((await c.chat.completions.create(body as never, { signal: opts.signal })) as unknown as OpenAICompletion);
       } catch (err) {
         return fail(err, opts.signal);
       }
@@ -97,35 +136,7 @@ export function openai(options: OpenAIOptions): LLMProvider {
       const body = { ...params(req), stream: true, stream_options: { include_usage: true } };
       const c = await sdk();
       try {
-        const stream = (await c.chat.completions.create(body as never, { signal: opts.signal })) as unknown as AsyncIterable<{
-          model: string;
-          choices: Array<{ delta: { content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> }; finish_reason: string | null }>;
-          usage?: OpenAIUsage;
-        }>;
-        let text = '';
-        let model = body.model;
-        let finish = '';
-        let usage = usageOf(undefined);
-        const calls: Array<{ id: string; name: string; args: string }> = [];
-        for await (const chunk of stream) {
-          model = chunk.model || model;
-          if (chunk.usage) usage = usageOf(chunk.usage);
-          const choice = chunk.choices[0];
-          if (!choice) continue;
-          if (choice.finish_reason) finish = choice.finish_reason;
-          if (choice.delta.content) {
-            text += choice.delta.content;
-            yield { type: 'text', delta: choice.delta.content };
-          }
-          for (const t of choice.delta.tool_calls ?? []) {
-            const call = (calls[t.index] ??= { id: '', name: '', args: '' });
-            if (t.id) call.id = t.id;
-            if (t.function?.name) call.name += t.function.name;
-            if (t.function?.arguments) call.args += t.function.arguments;
-          }
-        }
-        const toolCalls: ToolCall[] = calls.filter(Boolean).map((c2) => ({ id: c2.id, name: c2.name, args: parseToolArgs(c2.args) }));
-        yield { type: 'response', response: { text, toolCalls, usage, finishReason: FINISH[finish] ?? 'other', model, provider: 'openai' } };
+        yield* streamEvents((await c.chat.completions.create(body as never, { signal: opts.signal })) as unknown as AsyncIterable<OpenAIChunk>, body.model);
       } catch (err) {
         fail(err, opts.signal);
       }

@@ -71,6 +71,26 @@ function cutAt(response: LLMResponse, maxTokens: number): LLMResponse {
   return { ...response, text: response.text.slice(0, cap * 4), toolCalls: [], usage, finishReason: 'length' };
 }
 
+// Usage defaults to an estimate of what was sent and said (4 characters a token); the script's usage wins.
+function responseOf(req: LLMRequest, answer: MockReply, callNumber: number, provider: string, usage: MockOptions['usage']): LLMResponse {
+  const text = answer.text ?? '';
+  const toolCalls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_${callNumber}_${i + 1}`, name: c.name, args: c.args ?? {} }));
+  const { inputTokens, outputTokens, inputTokenDetails } = {
+    inputTokens: estimateTokens(requestText(req)),
+    outputTokens: estimateTokens(text + toolCalls.map((c) => c.name + JSON.stringify(c.args)).join('')),
+    ...usage,
+    ...answer.usage,
+  };
+  return {
+    text,
+    toolCalls,
+    usage: toUsage({ inputTokens, outputTokens, ...inputTokenDetails }),
+    finishReason: answer.finishReason ?? (toolCalls.length ? 'tool-calls' : 'stop'),
+    model: req.model,
+    provider,
+  };
+}
+
 /** A complete in-process provider for development and tests: scripted text, tool calls, usage, finish reasons, delay and streaming. */
 export function mock(options: MockOptions): MockProvider {
   const sources = [options.reply, options.replies, options.respond].filter((s) => s !== undefined).length;
@@ -98,23 +118,7 @@ export function mock(options: MockOptions): MockProvider {
     if (options.delayMs) await abortableDelay(options.delayMs, opts.signal);
     const scripted = answerFor(req, callNumber);
     const found = isThenable(scripted) ? await scripted : scripted;
-    const answer: MockReply = typeof found === 'string' ? { text: found } : found;
-    const text = answer.text ?? '';
-    const toolCalls = (answer.toolCalls ?? []).map((c, i) => ({ id: c.id ?? `call_${callNumber}_${i + 1}`, name: c.name, args: c.args ?? {} }));
-    const { inputTokens, outputTokens, inputTokenDetails } = {
-      inputTokens: estimateTokens(requestText(req)),
-      outputTokens: estimateTokens(text + toolCalls.map((c) => c.name + JSON.stringify(c.args)).join('')),
-      ...options.usage,
-      ...answer.usage,
-    };
-    const response: LLMResponse = {
-      text,
-      toolCalls,
-      usage: toUsage({ inputTokens, outputTokens, ...inputTokenDetails }),
-      finishReason: answer.finishReason ?? (toolCalls.length ? 'tool-calls' : 'stop'),
-      model: req.model,
-      provider: name,
-    };
+    const response = responseOf(req, typeof found === 'string' ? { text: found } : found, callNumber, name, options.usage);
     return req.maxTokens !== undefined && response.usage.outputTokens > req.maxTokens ? cutAt(response, req.maxTokens) : response;
   }
 

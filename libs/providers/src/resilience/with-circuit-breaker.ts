@@ -76,30 +76,36 @@ export function withCircuitBreaker(provider: LLMProvider, options: CircuitBreake
       }
     },
   };
-  if (provider.stream) {
-    const stream = provider.stream.bind(provider);
-    wrapped.stream = async function* (req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
-      await admit(opts);
-      // Recorded exactly once: at the final response (a consumer may stop reading right there), on
-      // an error, or, when the consumer abandons the stream or aborts, as a call that did not fail.
-      let settled = false;
-      const settleOnce = async (error?: unknown) => {
-        if (settled) return;
-        settled = true;
-        await settle(error, opts);
-      };
-      try {
-        for await (const event of stream(req, opts)) {
-          if (event.type === 'response') await settleOnce();
-          yield event;
-        }
-      } catch (error) {
-        await settleOnce(error);
-        throw error;
-      } finally {
-        await settleOnce();
-      }
-    };
-  }
+  if (provider.stream) wrapped.stream = guardedStream(provider.stream.bind(provider), { admit, settle });
   return wrapped;
+}
+
+interface Gate {
+  admit(opts: CallOptions): Promise<void> | undefined;
+  settle(error: unknown | undefined, opts: CallOptions): Promise<void> | undefined;
+}
+
+function guardedStream(stream: NonNullable<LLMProvider['stream']>, gate: Gate): NonNullable<LLMProvider['stream']> {
+  return async function* (req: LLMRequest, opts: CallOptions = {}): AsyncIterable<StreamEvent> {
+    await gate.admit(opts);
+    // Recorded exactly once: at the final response (a consumer may stop reading right there), on
+    // an error, or, when the consumer abandons the stream or aborts, as a call that did not fail.
+    let settled = false;
+    const settleOnce = async (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      await gate.settle(error, opts);
+    };
+    try {
+      for await (const event of stream(req, opts)) {
+        if (event.type === 'response') await settleOnce();
+        yield event;
+      }
+    } catch (error) {
+      await settleOnce(error);
+      throw error;
+    } finally {
+      await settleOnce();
+    }
+  };
 }

@@ -29,6 +29,13 @@ export function estimateInputTokens(req: LLMRequest): number {
   return Math.ceil(chars / 4);
 }
 
+// Output tokens count too: the budget is what the vendor bills against, input plus output.
+// A count that is not one (NaN from a provider of one's own) keeps the estimate: NaN in a bucket compared false with every limit.
+function usedBeyond(estimate: number, response: LLMResponse): number {
+  const used = response.usage?.totalTokens;
+  return typeof used === 'number' && Number.isFinite(used) && used >= 0 ? used - estimate : 0;
+}
+
 /**
  * Keeps calls within requests-per-minute and tokens-per-minute budgets, shared through the store:
  * input tokens are reserved from an estimate before the call and settled to the real usage after.
@@ -68,12 +75,7 @@ export function withRateLimit(provider: LLMProvider, options: RateLimitOptions):
     }
   }
 
-  // Output tokens count too: the budget is what the vendor bills against, input plus output.
-  // A count that is not one (NaN from a provider of one's own) keeps the estimate: NaN in a bucket compared false with every limit.
-  const settle = (key: string, estimate: number, response: LLMResponse) => {
-    const used = response.usage?.totalTokens;
-    return store.settle(key, typeof used === 'number' && Number.isFinite(used) && used >= 0 ? used - estimate : 0, limits);
-  };
+  const settle = (key: string, estimate: number, response: LLMResponse) => store.settle(key, usedBeyond(estimate, response), limits);
 
   const wrapped: LLMProvider = {
     name: provider.name,
