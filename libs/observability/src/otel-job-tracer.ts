@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type SpanContext } from '@opentelemetry/api';
+import { context, isSpanContextValid, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type SpanContext, type Tracer } from '@opentelemetry/api';
 import type { JobSpan, JobTracer, TraceCarrier, TracedJob } from '@agentnest/agent';
 
 const TRACEPARENT = /^00-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
@@ -8,6 +8,38 @@ const QUEUE = 'agentnest-runs';
 function fromTraceparent(value: string | undefined): SpanContext | undefined {
   const m = value ? TRACEPARENT.exec(value) : null;
   return m ? { traceId: m[1], spanId: m[2], traceFlags: parseInt(m[3], 16), isRemote: true } : undefined;
+}
+
+// The worker's span continues the trace the job carries; a continuation links to the run it continues.
+function startJobSpan(tracer: Tracer, job: TracedJob, continues: string | undefined): JobSpan {
+  const parent = propagation.extract(ROOT_CONTEXT, job.trace ?? {});
+  const linked = fromTraceparent(continues);
+  const links: Link[] = linked ? [{ context: linked, attributes: { 'agentnest.link': 'continues_run' } }] : [];
+  const attributes = {
+    'messaging.system': 'bullmq',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': QUEUE,
+    ...(job.jobId ? { 'messaging.message.id': job.jobId } : {}),
+    'gen_ai.agent.name': job.agent,
+    'agentnest.run.id': job.runId,
+  };
+  const span = tracer.startSpan(`process ${QUEUE}`, { kind: SpanKind.CONSUMER, links, attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  return {
+    activate: (work) => context.with(active, work),
+    traceparent: () => {
+      const c = span.spanContext();
+      return isSpanContextValid(c) ? `00-${c.traceId}-${c.spanId}-0${(c.traceFlags & 1).toString(16)}` : undefined;
+    },
+    end: (outcome) => {
+      if ('status' in outcome) span.setAttribute('agentnest.run.status', outcome.status);
+      else {
+        span.setAttribute('error.type', outcome.errorCode);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.errorCode });
+      }
+      span.end();
+    },
+  };
 }
 
 /**
@@ -28,41 +60,7 @@ export function otelJobTracer(): JobTracer {
     },
 
     startJob(job: TracedJob, continues?: string): JobSpan {
-      const parent = propagation.extract(ROOT_CONTEXT, job.trace ?? {});
-      const linked = fromTraceparent(continues);
-      const links: Link[] = linked ? [{ context: linked, attributes: { 'agentnest.link': 'continues_run' } }] : [];
-      const span = tracer.startSpan(
-        `process ${QUEUE}`,
-        {
-          kind: SpanKind.CONSUMER,
-          links,
-          attributes: {
-            'messaging.system': 'bullmq',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': QUEUE,
-            ...(job.jobId ? { 'messaging.message.id': job.jobId } : {}),
-            'gen_ai.agent.name': job.agent,
-            'agentnest.run.id': job.runId,
-          },
-        },
-        parent,
-      );
-      const active = trace.setSpan(parent, span);
-      return {
-        activate: (work) => context.with(active, work),
-        traceparent: () => {
-          const c = span.spanContext();
-          return isSpanContextValid(c) ? `00-${c.traceId}-${c.spanId}-0${(c.traceFlags & 1).toString(16)}` : undefined;
-        },
-        end: (outcome) => {
-          if ('status' in outcome) span.setAttribute('agentnest.run.status', outcome.status);
-          else {
-            span.setAttribute('error.type', outcome.errorCode);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.errorCode });
-          }
-          span.end();
-        },
-      };
+      return startJobSpan(tracer, job, continues);
     },
 
     recordWait(seconds: number, agent: string): void {

@@ -1,6 +1,7 @@
 import { context, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Counter, type Histogram, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import type { AgentEvent, Recorder } from '@agentnest/agent';
 import { ATTR, DURATION_BUCKETS, finishReason, providerName, TOKEN_BUCKETS } from './genai.js';
+import { spanEventOf } from './run-span-event.js';
 import { TenantLabels } from './tenant-labels.js';
 
 export interface OTelRecorderOptions {
@@ -108,43 +109,15 @@ export class OTelRecorder implements Recorder {
         return this.startTool(e);
       case 'tool.end':
         return this.endTool(e);
-      case 'memory.read':
-      case 'memory.write':
-      case 'memory.recall':
-        this.runs.get(e.runId)?.span.addEvent(`agentnest.${e.type}`, { store: e.store, count: e.count });
-        return;
-      case 'memory.summary':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.memory.summary', { store: e.store, summarized: e.summarized, batches: e.batches, ...(e.remaining ? { remaining: e.remaining } : {}) });
-        return;
-      case 'tool.denied':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.tool_denied', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.policy.rule': e.rule });
-        return;
-      case 'pause':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.pause', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId });
-        return;
-      case 'approval.requested':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.approval_requested', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.approval.id': e.approvalId, 'agentnest.approval.approver_roles': e.approverRoles });
-        return;
-      case 'approval.decided':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.approval_decided', { [ATTR.toolName]: e.tool, [ATTR.toolCallId]: e.toolCallId, 'agentnest.approval.id': e.approvalId, 'agentnest.approval.decision': e.decision, 'agentnest.approval.expired': e.expired });
-        return;
-      case 'guardrail':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.guardrail', { 'agentnest.guardrail.name': e.guardrail, 'agentnest.guardrail.stage': e.stage, 'agentnest.guardrail.action': e.action, ...(e.tool ? { [ATTR.toolName]: e.tool } : {}), ...(e.reason ? { 'agentnest.guardrail.reason': e.reason } : {}) });
-        return;
-      case 'handoff':
-        this.runs.get(e.runId)?.span.addEvent('agentnest.handoff', { 'agentnest.handoff.from': e.from, 'agentnest.handoff.to': e.to, 'agentnest.handoff.held': e.held, ...(this.options.captureContent ? { 'agentnest.handoff.reason': e.reason } : {}) });
-        return;
-      case 'budget.exceeded': {
-        const { scope, action, limitUsd, spentUsd, period } = e;
-        this.runs.get(e.runId)?.span.addEvent('agentnest.budget_exceeded', Object.fromEntries(Object.entries({ scope, action, limitUsd, spentUsd, period }).filter(([, v]) => v !== undefined)));
-        return;
-      }
       case 'run.end':
         return this.endRun(e.runId, e.agent, e.status);
       case 'run.error':
         return this.failRun(e.runId, e.agent, e.code);
-      default:
-        return;
+      default: {
+        // Text deltas, the most frequent events, end here after one switch and no lookup.
+        const marked = spanEventOf(e, this.options.captureContent === true);
+        if (marked) this.runs.get(e.runId)?.span.addEvent(marked.name, marked.attributes);
+      }
     }
   }
 

@@ -71,6 +71,27 @@ export class AgentCoreFake {
     return { slice, nextToken: start + max < items.length ? String(start + max) : undefined };
   }
 
+  // CreateEvent, with the service's checks on ids, timestamp and payload shape.
+  private createEvent(res: ServerResponse, memoryId: string, events: FakeEvent[], body: Record<string, unknown>): void {
+    const { actorId, sessionId, eventTimestamp, payload, clientToken } = body as { actorId?: string; sessionId?: string; eventTimestamp?: number; payload?: Array<Record<string, unknown>>; clientToken?: string };
+    // Idempotency: a token of an event that still exists returns that event instead of a new one.
+    const same = clientToken ? events.find((e) => e.clientToken === clientToken) : undefined;
+    if (same) return this.send(res, 201, { event: { ...same, clientToken: undefined } });
+    if (typeof actorId !== 'string' || actorId.length > 255 || !ACTOR.test(actorId)) return this.fail(res, 400, 'ValidationException', 'actorId is invalid');
+    if (typeof sessionId !== 'string' || sessionId.length > 100 || !SESSION.test(sessionId)) return this.fail(res, 400, 'ValidationException', 'sessionId is invalid');
+    if (typeof eventTimestamp !== 'number') return this.fail(res, 400, 'ValidationException', 'eventTimestamp is required');
+    if (!Array.isArray(payload) || payload.length === 0 || payload.length > 100) return this.fail(res, 400, 'ValidationException', 'payload must hold 1-100 items');
+    for (const item of payload) {
+      const keys = Object.keys(item);
+      if (keys.length !== 1 || !['conversational', 'blob'].includes(keys[0])) return this.fail(res, 400, 'ValidationException', 'each payload item is conversational or blob');
+      const conv = item.conversational as { role?: string; content?: { text?: string } } | undefined;
+      if (conv && (!ROLES.has(conv.role ?? '') || !conv.content?.text)) return this.fail(res, 400, 'ValidationException', 'conversational needs a role and non-empty text');
+    }
+    const event: FakeEvent = { memoryId, actorId, sessionId, eventId: `0000000${events.length}#${randomUUID().slice(0, 8)}`, eventTimestamp, payload, clientToken };
+    events.push(event);
+    return this.send(res, 201, { event: { ...event, clientToken: undefined } });
+  }
+
   private handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
     this.requests++;
     if (!String(req.headers.authorization ?? '').startsWith(`AWS4-HMAC-SHA256 Credential=${this.accessKeyId}/`)) return this.fail(res, 403, 'AccessDeniedException', 'invalid credentials');
@@ -90,23 +111,7 @@ export class AgentCoreFake {
 
     // POST /memories/{m}/events
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'events') {
-      const { actorId, sessionId, eventTimestamp, payload, clientToken } = body as { actorId?: string; sessionId?: string; eventTimestamp?: number; payload?: Array<Record<string, unknown>>; clientToken?: string };
-      // Idempotency: a token of an event that still exists returns that event instead of a new one.
-      const same = clientToken ? events.find((e) => e.clientToken === clientToken) : undefined;
-      if (same) return this.send(res, 201, { event: { ...same, clientToken: undefined } });
-      if (typeof actorId !== 'string' || actorId.length > 255 || !ACTOR.test(actorId)) return this.fail(res, 400, 'ValidationException', 'actorId is invalid');
-      if (typeof sessionId !== 'string' || sessionId.length > 100 || !SESSION.test(sessionId)) return this.fail(res, 400, 'ValidationException', 'sessionId is invalid');
-      if (typeof eventTimestamp !== 'number') return this.fail(res, 400, 'ValidationException', 'eventTimestamp is required');
-      if (!Array.isArray(payload) || payload.length === 0 || payload.length > 100) return this.fail(res, 400, 'ValidationException', 'payload must hold 1-100 items');
-      for (const item of payload) {
-        const keys = Object.keys(item);
-        if (keys.length !== 1 || !['conversational', 'blob'].includes(keys[0])) return this.fail(res, 400, 'ValidationException', 'each payload item is conversational or blob');
-        const conv = item.conversational as { role?: string; content?: { text?: string } } | undefined;
-        if (conv && (!ROLES.has(conv.role ?? '') || !conv.content?.text)) return this.fail(res, 400, 'ValidationException', 'conversational needs a role and non-empty text');
-      }
-      const event: FakeEvent = { memoryId: parts[1], actorId, sessionId, eventId: `0000000${events.length}#${randomUUID().slice(0, 8)}`, eventTimestamp, payload, clientToken };
-      events.push(event);
-      return this.send(res, 201, { event: { ...event, clientToken: undefined } });
+      return this.createEvent(res, parts[1], events, body);
     }
     // POST /memories/{m}/actors
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'actors') {
