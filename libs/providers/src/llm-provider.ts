@@ -21,7 +21,9 @@ export interface ToolSpec {
   inputSchema: Record<string, unknown>;
 }
 
+/** What to ask the model: the conversation, the tools it may call and the sampling limits. Vendor-neutral; each adapter maps it. */
 export interface LLMRequest {
+  /** The vendor's model id; an adapter falls back to its `defaultModel` when this is empty. */
   model: string;
   system?: string;
   messages: LLMMessage[];
@@ -49,6 +51,7 @@ export interface Usage {
 /** Why the model stopped, normalised across vendors (the AI SDK's values). */
 export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
 
+/** The model's finished turn, normalised across vendors. */
 export interface LLMResponse {
   /** The text the model generated (empty when it only called tools). */
   text: string;
@@ -62,7 +65,9 @@ export interface LLMResponse {
 /** A streamed piece: text deltas as they arrive, then exactly one final `response`. */
 export type StreamEvent = { type: 'text'; delta: string } | { type: 'response'; response: LLMResponse };
 
+/** Per-call settings that travel through every wrapper down to the vendor adapter. */
 export interface CallOptions {
+  /** Cancels the call, including any retry or rate-limit wait. */
   signal?: AbortSignal;
   /** The tenant the call is made for (per-tenant rate-limit budgets). */
   tenant?: string;
@@ -78,6 +83,8 @@ export interface LLMProvider {
    * chain's): a budget must hold at the dearest of them and the request's, not at the request's alone.
    */
   readonly models?: readonly string[];
+  /** Sends the request and resolves with the whole response. */
   complete(req: LLMRequest, opts?: CallOptions): Promise<LLMResponse>;
+  /** Sends the request and yields text as it arrives, then the final response; absent when the provider cannot stream. */
   stream?(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
 }

@@ -10,13 +10,14 @@ type Anthropic = AnthropicSdk;
 type Block = Record<string, unknown>;
 type Turn = VendorTurn<Block>;
 
+/** Settings for {@link anthropic}. */
 export interface AnthropicOptions {
   apiKey: string;
   /** @default the SDK's (api.anthropic.com) */
   baseURL?: string;
   /** Used when a request names no model. */
   defaultModel?: string;
-  /** @default 4096 */
+  /** Output limit when a request sets none (Anthropic requires one); @default 4096 */
   maxTokens?: number;
   /** Per-request timeout; @default 60000 */
   timeoutMs?: number;

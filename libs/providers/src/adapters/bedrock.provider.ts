@@ -6,6 +6,7 @@ import type { BedrockClientOptions } from './bedrock-client.options.js';
 import { isAbort } from './normalize-error.js';
 import { parseToolArgs, pushTurn, type VendorTurn } from './vendor-turns.js';
 
+/** Settings for {@link bedrock}: the client settings plus a default model. */
 export interface BedrockOptions extends BedrockClientOptions {
   /** Used when a request names no model. */
   defaultModel?: string;

@@ -6,6 +6,7 @@ import { openaiClient } from './openai-client.js';
 import type { OpenAIClientOptions } from './openai-client.options.js';
 import { parseToolArgs } from './vendor-turns.js';
 
+/** Settings for {@link openai}: the client settings plus a default model and the output-limit field. */
 export interface OpenAIOptions extends OpenAIClientOptions {
   /** Used when a request names no model. */
   defaultModel?: string;

@@ -6,12 +6,13 @@ import { checkedVector, type Embedder, type EmbedOptions } from './embedder.js';
 /** Titan embeds one text per call; this many calls run at once for a batch. */
 const CONCURRENCY = 4;
 
+/** Settings for {@link bedrockEmbedder}: the client settings plus the Titan model and its vector shape. */
 export interface BedrockEmbedderOptions extends BedrockClientOptions {
-  /** @default 'amazon.titan-embed-text-v2:0' */
+  /** The Titan embedding model; @default 'amazon.titan-embed-text-v2:0' */
   model?: string;
   /** 256, 512 or 1024 for Titan v2; @default 1024 */
   dimensions?: number;
-  /** @default true */
+  /** Ask Titan for unit-length vectors (cosine similarity then equals the dot product); @default true */
   normalize?: boolean;
 }
 

@@ -1,13 +1,18 @@
 import { ProviderBoundaryError, ProviderError } from '../provider.errors.js';
 
+/** Per-call settings for {@link Embedder.embed} and {@link Embedder.embedBatch}. */
 export interface EmbedOptions {
+  /** Cancels the call. */
   signal?: AbortSignal;
 }
 
 /** Turns text into vectors for semantic recall; every vector has `dimensions` entries. */
 export interface Embedder {
+  /** Which vendor embeds (`openai`, `bedrock`, `mock`), for logs and errors. */
   readonly name: string;
+  /** Length of every vector this embedder returns. */
   readonly dimensions: number;
+  /** The vector of one text. */
   embed(text: string, opts?: EmbedOptions): Promise<number[]>;
   /** One vector per text, in order. */
   embedBatch(texts: string[], opts?: EmbedOptions): Promise<number[][]>;

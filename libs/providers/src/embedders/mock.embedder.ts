@@ -1,7 +1,8 @@
 import type { Embedder } from './embedder.js';
 
+/** Settings for {@link mockEmbedder}. */
 export interface MockEmbedderOptions {
-  /** @default 256 */
+  /** Length of the vectors; @default 256 */
   dimensions?: number;
 }
 

@@ -8,8 +8,9 @@ const KNOWN_DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 153
 /** Inputs per request (the API accepts up to 2048). */
 const BATCH = 256;
 
+/** Settings for {@link openaiEmbedder}: the client settings plus the model and its vector length. */
 export interface OpenAIEmbedderOptions extends OpenAIClientOptions {
-  /** @default 'text-embedding-3-small' */
+  /** The embedding model; @default 'text-embedding-3-small' */
   model?: string;
   /** Shorter vectors (text-embedding-3 models); required for models this library does not know. */
   dimensions?: number;

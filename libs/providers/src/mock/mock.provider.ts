@@ -16,8 +16,10 @@ export interface MockReply {
 /** Usage figures to report; `totalTokens` and `noCacheTokens` are derived from them. */
 export type MockUsage = UsageFigures;
 
+/** A scripted answer: plain text, or a full reply with tool calls, usage and finish reason. */
 export type MockAnswer = string | MockReply;
 
+/** Settings for {@link mock}: exactly one of `reply`, `replies` or `respond`, plus optional usage, timing and naming. */
 export interface MockOptions {
   /** The same answer to every call. */
   reply?: MockAnswer;
@@ -37,7 +39,9 @@ export interface MockOptions {
   keepCalls?: number;
 }
 
+/** The provider {@link mock} returns: it always streams, and records what it was sent. */
 export interface MockProvider extends LLMProvider {
+  /** Streams the scripted answer in `chunkSize` pieces, then the final response. */
   stream(req: LLMRequest, opts?: CallOptions): AsyncIterable<StreamEvent>;
   /** The most recent requests received (copies of each request and its messages, oldest first, at most `keepCalls`), for assertions. */
   readonly calls: readonly LLMRequest[];

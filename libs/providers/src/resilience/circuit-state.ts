@@ -1,26 +1,36 @@
 import type { MaybePromise } from '../maybe-promise.js';
 import type { CircuitStateName } from './provider-event.js';
 
+/** The thresholds a {@link CircuitStateStore} applies, resolved from {@link CircuitBreakerOptions}. */
 export interface CircuitConfig {
+  /** Consecutive failures that open the circuit. */
   failureThreshold: number;
+  /** How long an open circuit fails fast before a probe; also how long a probe holds its lease. */
   cooldownMs: number;
+  /** Successful probes that close it again. */
   halfOpenSuccesses: number;
 }
 
+/** A change of circuit state, reported so the breaker can emit a `breaker` event. */
 export interface CircuitTransition {
   from: CircuitStateName;
   to: CircuitStateName;
 }
 
+/** The answer to {@link CircuitStateStore.acquire}. */
 export interface CircuitDecision {
+  /** Whether the call may go ahead; when not, the breaker throws CircuitOpenError. */
   allowed: boolean;
+  /** The circuit's state after this decision. */
   state: CircuitStateName;
   /** When not allowed: how long until a call may be tried. */
   retryAfterMs: number;
   transition?: CircuitTransition;
 }
 
+/** The answer to {@link CircuitStateStore.record}. */
 export interface CircuitOutcome {
+  /** The circuit's state after recording the call. */
   state: CircuitStateName;
   transition?: CircuitTransition;
 }
@@ -35,6 +45,7 @@ export interface CircuitStateStore {
   acquire(key: string, config: CircuitConfig): MaybePromise<CircuitDecision>;
   /** Records how an allowed call ended. A store in this process may answer at once. */
   record(key: string, success: boolean, config: CircuitConfig): MaybePromise<CircuitOutcome>;
+  /** The circuit's current state, `closed` for one never seen (e.g. for a health check or a test). */
   state(key: string): Promise<CircuitStateName>;
 }
 

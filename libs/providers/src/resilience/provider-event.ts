@@ -5,6 +5,7 @@ export type ProviderEvent =
   | { type: 'breaker'; provider: string; from: CircuitStateName; to: CircuitStateName }
   | { type: 'rate_limited'; provider: string; key: string; waitMs: number; action: 'wait' | 'reject' };
 
+/** A circuit breaker's state: `closed` lets calls through, `open` fails them fast, `half_open` lets one probe through. */
 export type CircuitStateName = 'closed' | 'open' | 'half_open';
 
 /** Delivers an event to the caller's listener; a listener that throws never breaks the call. */

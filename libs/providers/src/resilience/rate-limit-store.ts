@@ -6,12 +6,17 @@ export interface RateLimits {
   tokensPerMinute?: number;
 }
 
+/** What one call takes from a bucket. */
 export interface RateLimitCost {
+  /** Requests (1 per call). */
   requests: number;
+  /** Estimated input and output tokens; corrected later through `settle`. */
   tokens: number;
 }
 
+/** The answer to {@link RateLimitStore.take}. */
 export interface TakeResult {
+  /** Whether the cost was taken; when not, nothing was. */
   allowed: boolean;
   /** When not allowed: how long until the cost fits. */
   retryAfterMs: number;
@@ -35,6 +40,7 @@ export interface RateLimitTurn {
  * With a `turn`, room is handed out in turns across tenants; `leave` withdraws a waiter that gave up.
  */
 export interface RateLimitStore {
+  /** Takes `cost` from the buckets under `key` if all of it fits (and it is the caller's turn), else says how long to wait. */
   take(key: string, cost: RateLimitCost, limits: RateLimits, turn?: RateLimitTurn): Promise<TakeResult>;
   /** Adds `tokensUsedBeyondEstimate` (negative to give back) to what was taken. */
   settle(key: string, tokensUsedBeyondEstimate: number, limits: RateLimits): Promise<void>;

@@ -41,9 +41,11 @@ ${SAVE}
 if s == from then return {s, ''} end
 return {s, from}`;
 
+/** Settings for {@link RedisCircuitState}. */
 export interface RedisCircuitStateOptions {
+  /** The connection the scripts run on; a Cluster works too (each circuit stays in one slot). */
   redis: Redis | Cluster;
-  /** @default 'agentnest:circuit:' */
+  /** Key prefix, so several deployments can share one Redis; @default 'agentnest:circuit:' */
   prefix?: string;
 }
 

@@ -2,9 +2,11 @@ import type { Cluster, Redis } from 'ioredis';
 import type { RateLimitCost, RateLimits, RateLimitStore, RateLimitTurn, TakeResult } from './rate-limit-store.js';
 import { FAIR_TAKE, LEAVE, SETTLE, TAKE } from './redis-rate-limit-scripts.js';
 
+/** Settings for {@link RedisRateLimitStore}. */
 export interface RedisRateLimitStoreOptions {
+  /** The connection the scripts run on; a Cluster works too (each bucket and its queue stay in one slot). */
   redis: Redis | Cluster;
-  /** @default 'agentnest:ratelimit:' */
+  /** Key prefix, so several deployments can share one Redis; @default 'agentnest:ratelimit:' */
   prefix?: string;
   /** For tests: the clock the scripts refill by; @default Redis' own (one clock for every instance) */
   now?: () => number;

@@ -5,6 +5,7 @@ import { withFallback } from './with-fallback.js';
 import { withRateLimit, type RateLimitOptions } from './with-rate-limit.js';
 import { withRetry, type RetryOptions } from './with-retry.js';
 
+/** Settings for {@link resilientProvider}: the providers in fallback order and the layers wrapped around each. */
 export interface ResilientProviderOptions {
   /** The primary first, then fallbacks in order. */
   providers: LLMProvider[];

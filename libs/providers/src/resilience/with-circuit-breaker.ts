@@ -4,6 +4,7 @@ import { InMemoryCircuitState, type CircuitConfig, type CircuitDecision, type Ci
 import { isThenable } from '../maybe-promise.js';
 import { notify } from './provider-event.js';
 
+/** Settings for {@link withCircuitBreaker}. */
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit; @default 5 */
   failureThreshold?: number;
@@ -11,7 +12,7 @@ export interface CircuitBreakerOptions {
   cooldownMs?: number;
   /** Successful probes that close it again; @default 1 */
   halfOpenSuccesses?: number;
-  /** @default a new InMemoryCircuitState (this process only) */
+  /** Where the circuit's state lives; share a RedisCircuitState so every instance sees the same circuit; @default a new InMemoryCircuitState (this process only) */
   state?: CircuitStateStore;
   /** Circuit name in the state store; @default the provider's name */
   key?: string;

@@ -4,25 +4,31 @@ import { ProviderError } from '../provider.errors.js';
 import { tracked } from './first-chunk.js';
 import { notify } from './provider-event.js';
 
+/** What {@link RetryOptions.onRetry} is told before each wait. */
 export interface RetryInfo {
+  /** The attempt that just failed, counting from 1. */
   attempt: number;
+  /** How long the wrapper waits before the next attempt. */
   delayMs: number;
+  /** What the failed attempt threw. */
   error: unknown;
 }
 
+/** Settings for {@link withRetry}. */
 export interface RetryOptions {
   /** Attempts in all, the first included; @default 3 */
   maxAttempts?: number;
-  /** @default 250 */
+  /** Wait before the second attempt; @default 250 */
   initialDelayMs?: number;
-  /** @default 2 */
+  /** Each further wait is this many times the one before (capped at maxDelayMs); @default 2 */
   backoffFactor?: number;
   /** A server's retry-after above this is not waited for: the error goes up (to a fallback); @default 10000 */
   maxDelayMs?: number;
   /** Fraction of each delay randomised away (0 = none, 1 = full jitter); @default 0.5 */
   jitter?: number;
-  /** @default retryable ProviderErrors: throttling, overload, timeouts, network and 5xx — never other 4xx */
+  /** Whether an error is worth another attempt; @default retryable ProviderErrors: throttling, overload, timeouts, network and 5xx — never other 4xx */
   shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /** Called before each wait, e.g. to log or count retries; the call's `onEvent` also gets a `retry` event. */
   onRetry?: (info: RetryInfo) => void;
 }
 

@@ -6,13 +6,17 @@ import type { UsageFigures } from '../usage.js';
 /** The parts of a response a fake uses, the same over HTTP/1.1 and HTTP/2. */
 export interface FakeResponse {
   readonly headersSent: boolean;
+  /** Sends the status line and headers. */
   writeHead(status: number, headers: Record<string, string>): unknown;
+  /** Sends part of the body (one streamed frame). */
   write(chunk: string | Uint8Array): unknown;
+  /** Sends the last of the body and finishes the response. */
   end(chunk?: string): unknown;
   /** Breaks the exchange mid-response, as a dropped connection would. */
   cut(): void;
 }
 
+/** A request the fake received, kept in {@link VendorFake.requests} for assertions. */
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -60,6 +64,7 @@ export interface FakeHang {
   kind: 'hang';
 }
 
+/** One scripted reply for {@link VendorFake.enqueue} or {@link VendorFake.respond}: an answer, an error, a broken stream or silence. */
 export type FakeReply = FakeAnswer | FakeError | FakeCut | FakeHang;
 
 /** Splits text into small deltas the way vendors stream it. */
@@ -91,6 +96,7 @@ export abstract class VendorFake {
     return this.base;
   }
 
+  /** Queues replies for the next requests, one each, in order; chainable. */
   enqueue(...replies: FakeReply[]): this {
     this.queue.push(...replies);
     return this;
@@ -101,6 +107,7 @@ export abstract class VendorFake {
     return this.requests.filter((r) => r.path.endsWith(suffix)).map((r) => r.body as T);
   }
 
+  /** Listens on a free loopback port; read {@link origin} afterwards for the SDK's base URL. */
   async start(): Promise<this> {
     const onRequest = (req: IncomingMessage | Http2ServerRequest, rawRes: ServerResponse | Http2ServerResponse) => {
       const res = this.wrap(rawRes);
@@ -135,6 +142,7 @@ export abstract class VendorFake {
     return this;
   }
 
+  /** Drops open connections (hanging replies included) and stops the server; safe to call twice. */
   async close(): Promise<void> {
     if (!this.server) return;
     for (const session of this.sessions) session.destroy();
@@ -169,6 +177,7 @@ export abstract class VendorFake {
     return this.answer(req, reply, res);
   }
 
+  /** The `retry-after` and `retry-after-ms` headers an error reply asks for. */
   protected retryHeaders(reply: FakeError): Record<string, string> {
     const h: Record<string, string> = {};
     if (reply.retryAfter !== undefined) h['retry-after'] = reply.retryAfter;
@@ -193,8 +202,11 @@ export abstract class VendorFake {
 
   /** Returns a problem (answered as the vendor's 400, or the given status) or undefined when the request is well-formed. */
   protected abstract validate(req: RecordedRequest): { status?: number; message: string } | undefined;
+  /** Whether the request asked for a streamed answer. */
   protected abstract isStream(req: RecordedRequest): boolean;
+  /** Writes an error reply in the vendor's error format. */
   protected abstract sendError(res: FakeResponse, reply: FakeError): void;
+  /** Writes an answer (or the start of a cut stream) in the vendor's wire format. */
   protected abstract answer(req: RecordedRequest, reply: FakeAnswer | FakeCut, res: FakeResponse): void | Promise<void>;
 }
 

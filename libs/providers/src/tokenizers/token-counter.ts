@@ -2,7 +2,9 @@ import { loadPeer } from '../load-peer.js';
 
 /** Counts the tokens a vendor's tokenizer makes of a text. */
 export interface TokenCounter {
+  /** Which tokenizer this is, e.g. `openai:o200k_base`. */
   readonly name: string;
+  /** How many tokens the tokenizer makes of `text`. */
   count(text: string): number;
 }
 
