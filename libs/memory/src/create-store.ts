@@ -7,7 +7,10 @@ import { InMemoryStore } from './stores/in-memory.store.js';
 import { PostgresStore } from './stores/postgres.store.js';
 import { RedisStore } from './stores/redis.store.js';
 
-/** Bounds on what one conversation may hold (memory, Redis and PostgreSQL stores). */
+/**
+ * Bounds on what one conversation may hold (memory, Redis and PostgreSQL stores).
+ * @inline
+ */
 export interface StoreCaps {
   /** Keep at most this many messages per conversation; @default unlimited */
   maxMessages?: number;
@@ -22,6 +25,7 @@ export type MemoryStoreConfig =
   | ({ type: 'postgres'; url?: string; pool?: Pool; migrate?: boolean } & StoreCaps)
   | ({ type: 'agentcore' } & Omit<AgentCoreStoreOptions, 'onAudit'>);
 
+/** Every `type` {@link createMemoryStore} accepts, e.g. to validate a config value before building. */
 export const MEMORY_STORE_TYPES = ['memory', 'redis', 'postgres', 'agentcore'] as const;
 
 /** Builds a store from config (loading its driver on demand); shared connections stay the caller's to close. */

@@ -1,5 +1,9 @@
 import { MissingPeerDependencyError } from './memory.errors.js';
 
+/**
+ * Imports a module by its specifier, as dynamic `import()` does.
+ * @inline
+ */
 type Importer = (specifier: string) => Promise<unknown>;
 
 // Same contract as the providers' loader; memory must not depend on providers, so it keeps its own.

@@ -14,6 +14,7 @@ export interface MemoryMessage {
   summary?: { through: string };
 }
 
+/** Per-call settings for {@link MemoryStore.append}. */
 export interface AppendOptions {
   /** One vector (or undefined) per message, kept by stores that can search. */
   embeddings?: Array<number[] | undefined>;
@@ -27,21 +28,26 @@ export interface AppendOptions {
   idempotencyKey?: string;
 }
 
+/** Per-call settings for {@link SearchableMemoryStore.search}. */
 export interface SearchOptions {
-  /** @default 5 */
+  /** How many hits at most; @default 5 */
   k?: number;
   /** Lowest cosine similarity returned; @default 0 */
   minScore?: number;
 }
 
+/** One message {@link SearchableMemoryStore.search} found, with where it came from and how close it is. */
 export interface SearchHit {
+  /** The conversation the message belongs to (any of the principal's conversations). */
   conversationId: string;
   message: MemoryMessage;
+  /** Cosine similarity to the query vector, from -1 to 1; higher is closer. */
   score: number;
 }
 
+/** Per-call settings for {@link MemoryStore.load}. */
 export interface LoadOptions {
-  /** How many of the most recent messages to return; @default 50 */
+  /** How many of the most recent messages to return; @default 50 ({@link DEFAULT_LOAD_LIMIT}) */
   limit?: number;
   /** Skip this many of the newest messages first (paging backwards through history); @default 0 */
   offset?: number;
@@ -55,6 +61,7 @@ export interface MemoryAuditEvent {
   at: string;
 }
 
+/** Where a store reports refused reads (the stores' `onAudit` option), e.g. a security log. */
 export type MemoryAuditSink = (event: MemoryAuditEvent) => void;
 
 /**
@@ -81,10 +88,12 @@ export interface SearchableMemoryStore extends MemoryStore {
   search(identity: MemoryIdentity, vector: number[], opts?: SearchOptions): Promise<SearchHit[]>;
 }
 
+/** Whether the store can search by meaning, narrowing it to {@link SearchableMemoryStore}. */
 export function isSearchable(store: MemoryStore): store is SearchableMemoryStore {
   return typeof (store as Partial<SearchableMemoryStore>).search === 'function';
 }
 
+/** How many recent messages {@link MemoryStore.load} returns when no `limit` is given. */
 export const DEFAULT_LOAD_LIMIT = 50;
 
 /**

@@ -6,14 +6,17 @@ import { validateIdentity, type MemoryIdentity } from '../memory-identity.js';
 import type { AppendOptions, LoadOptions, MemoryAuditSink, MemoryMessage, MemoryStore } from '../memory-store.js';
 import { assertOwnedBy, resolveIdempotencyKey, pageOf, resolveLimit, resolveOffset, validateMessages, validateScopeField } from '../store-guards.js';
 
+/** Settings for {@link AgentCoreStore}. */
 export interface AgentCoreStoreOptions {
   /** The AgentCore Memory resource id. */
   memoryId: string;
+  /** The AWS region the memory resource lives in. */
   region: string;
   /** A VPC endpoint or a test fake; @default the regional endpoint */
   endpoint?: string;
-  /** @default the AWS SDK's default credential chain */
+  /** Static AWS credentials; @default the AWS SDK's default credential chain */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Receives an event whenever a read is refused for belonging to another identity. */
   onAudit?: MemoryAuditSink;
 }
 
@@ -60,6 +63,7 @@ export class AgentCoreStore implements MemoryStore {
     })));
   }
 
+  /** The AgentCore actor id a tenant and principal are stored under, e.g. to find their events in AgentCore. */
   static actorId(tenant: string | undefined, principal: string | undefined): string {
     return `${AgentCoreStore.tenantPrefix(tenant)}p${hash(field(principal))}`;
   }
@@ -68,6 +72,7 @@ export class AgentCoreStore implements MemoryStore {
     return `t${hash(field(tenant))}/`;
   }
 
+  /** The AgentCore session id a conversation is stored under. */
   static sessionId(conversationId: string): string {
     return `s${hash(conversationId)}`;
   }

@@ -15,6 +15,7 @@ interface ConversationRecord {
   expiresAt?: number;
 }
 
+/** Settings for {@link InMemoryStore}; every bound is optional. */
 export interface InMemoryStoreOptions {
   /** Receives an event whenever a read is refused for belonging to another identity. */
   onAudit?: MemoryAuditSink;

@@ -7,9 +7,11 @@ import { MemoryError } from '../memory.errors.js';
 import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, resolveSearch, validateEmbeddings, validateMessages, validateScopeField } from '../store-guards.js';
 import { migrate } from './postgres.migrations.js';
 
+/** Settings for {@link PostgresStore} over a pool you own; {@link PostgresStore.fromUrl} builds its own pool instead. */
 export interface PostgresStoreOptions {
   /** A pg Pool (shared with the app; not ended by the store). */
   pool: Pool;
+  /** Receives an event whenever a read is refused for belonging to another identity. */
   onAudit?: MemoryAuditSink;
   /** Keep at most this many messages per conversation (oldest deleted at each append); @default unlimited */
   maxMessages?: number;

@@ -7,10 +7,11 @@ import { MemoryError } from '../memory.errors.js';
 import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type AppendOptions, type LoadOptions, type MemoryAuditSink, type MemoryMessage, type MemoryStore } from '../memory-store.js';
 import { assertOwnedBy, resolveIdempotencyKey, resolveLimit, resolveOffset, validateMessages, validateScopeField } from '../store-guards.js';
 
+/** Settings for {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** An ioredis client, or a Cluster client (shared with the app; not closed by the store). */
   redis: Redis | Cluster;
-  /** @default 'agentnest:mem:' */
+  /** Key prefix, so several deployments can share one Redis; @default 'agentnest:mem:' */
   prefix?: string;
   /** Expire a conversation this long after its last write; @default never */
   ttlMs?: number;
@@ -20,6 +21,7 @@ export interface RedisStoreOptions {
   maxIdempotencyKeys?: number;
   /** Keys per SCAN step and per UNLINK batch when forgetting; @default 500 */
   scanCount?: number;
+  /** Receives an event whenever a read is refused for belonging to another identity. */
   onAudit?: MemoryAuditSink;
 }
 

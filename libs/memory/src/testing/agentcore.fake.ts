@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * One stored event, as the fake keeps it.
+ * @inline
+ */
 interface FakeEvent {
   memoryId: string;
   actorId: string;
@@ -39,6 +43,7 @@ export class AgentCoreFake {
     return this.base;
   }
 
+  /** Listens on a free loopback port; point the store's `endpoint` at {@link origin} afterwards. */
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       let raw = '';
@@ -50,6 +55,7 @@ export class AgentCoreFake {
     return this;
   }
 
+  /** Drops open connections and stops the server. */
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

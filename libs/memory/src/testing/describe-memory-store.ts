@@ -3,6 +3,7 @@ import type { MemoryIdentity } from '../memory-identity.js';
 import type { MemoryMessage, MemoryStore } from '../memory-store.js';
 import { testRunner, type TestRunner } from './test-runner.js';
 
+/** How {@link describeMemoryStore} gets a fresh store of the adapter under test, and cleans up after. */
 export interface MemoryStoreHarness {
   /** Returns an empty store (called before every test). */
   create(): MemoryStore | Promise<MemoryStore>;
