@@ -2,6 +2,7 @@
 // place because the conventions still rename things between releases.
 import type { FinishReason } from '@agentnest/providers';
 
+/** The span and metric attribute names the recorder writes, for queries, dashboards and assertions. */
 export const ATTR = {
   operation: 'gen_ai.operation.name',
   provider: 'gen_ai.provider.name',

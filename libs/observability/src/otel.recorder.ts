@@ -4,10 +4,11 @@ import { ATTR, DURATION_BUCKETS, finishReason, providerName, TOKEN_BUCKETS } fro
 import { spanEventOf } from './run-span-event.js';
 import { TenantLabels } from './tenant-labels.js';
 
+/** Settings for {@link OTelRecorder}. */
 export interface OTelRecorderOptions {
-  /** @default the global tracer provider's 'agentnest' tracer */
+  /** Where spans go; @default the global tracer provider's 'agentnest' tracer */
   tracer?: Tracer;
-  /** @default the global meter provider's 'agentnest' meter */
+  /** Where metrics go; @default the global meter provider's 'agentnest' meter */
   meter?: Meter;
   /** Put prompts, replies and tool arguments/results on spans; off by default because they may hold personal data. @default false */
   captureContent?: boolean;
@@ -71,6 +72,7 @@ export class OTelRecorder implements Recorder {
     return span ? context.with(trace.setSpan(context.active(), span), work) : work();
   }
 
+  /** Opens, annotates and ends spans and records metrics for one agent event. */
   onEvent(e: AgentEvent): void {
     switch (e.type) {
       case 'run.start':

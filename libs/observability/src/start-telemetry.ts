@@ -11,13 +11,15 @@ import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 
+/** Settings for {@link startTelemetry}; everything else comes from the standard OTEL_* variables. */
 export interface TelemetryOptions {
-  /** @default OTEL_SERVICE_NAME, else 'agentnest' */
+  /** The `service.name` resource attribute; @default OTEL_SERVICE_NAME, else 'agentnest' */
   serviceName?: string;
   /** Start even without an OTLP endpoint in the environment (exporters then use their localhost default). @default false */
   force?: boolean;
 }
 
+/** What {@link startTelemetry} returns: whether it started, and how to flush on the way out. */
 export interface Telemetry {
   /** False when OTEL_SDK_DISABLED=true or no OTLP endpoint is configured. */
   readonly enabled: boolean;

@@ -7,6 +7,7 @@ export class TenantLabels {
 
   constructor(private readonly max: number) {}
 
+  /** The metric label for `tenant`: its id, `other` past the cap, or `none` for no tenant. */
   label(tenant: string | undefined): string {
     if (tenant === undefined) return 'none';
     if (this.seen.has(tenant)) return tenant;

@@ -4,13 +4,19 @@ import { gunzipSync } from 'node:zlib';
 
 type AnyValue = { stringValue?: string; intValue?: number | string; doubleValue?: number; boolValue?: boolean; arrayValue?: { values?: AnyValue[] }; kvlistValue?: { values?: KeyValue[] } };
 type KeyValue = { key: string; value: AnyValue };
+/**
+ * OTLP attributes flattened to plain values (arrays and key-value lists included).
+ * @inline
+ */
 type Attrs = Record<string, unknown>;
 
+/** One exported span, with its resource's attributes beside it. */
 export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
   name: string;
+  /** The OTLP SpanKind number (1 internal, 2 server, 3 client, 4 producer, 5 consumer). */
   kind: number;
   attributes: Attrs;
   events: Array<{ name: string; attributes: Attrs }>;
@@ -19,6 +25,7 @@ export interface ReceivedSpan {
   resource: Attrs;
 }
 
+/** One data point of a metric: attributes and a value (sums, gauges) or a distribution (histograms). */
 export interface ReceivedPoint {
   attributes: Attrs;
   /** Sums and gauges. */
@@ -30,6 +37,7 @@ export interface ReceivedPoint {
   explicitBounds?: number[];
 }
 
+/** A metric as of the latest export, with all its data points. */
 export interface ReceivedMetric {
   name: string;
   unit?: string;
@@ -37,6 +45,7 @@ export interface ReceivedMetric {
   points: ReceivedPoint[];
 }
 
+/** One exported log record, with its trace context when it was logged inside a span. */
 export interface ReceivedLog {
   body: unknown;
   severityText?: string;
@@ -71,6 +80,7 @@ export class OtlpReceiver {
   private server?: Server;
   origin = '';
 
+  /** Listens on a free loopback port; read `origin` afterwards. */
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void this.receive(req).then(
@@ -89,15 +99,18 @@ export class OtlpReceiver {
     return this;
   }
 
+  /** Drops open connections and stops the server. */
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** Every metric received so far, each as of its latest export. */
   metrics(): ReceivedMetric[] {
     return [...this.latestMetrics.values()];
   }
 
+  /** The metric called `name` as of its latest export, or undefined until one arrives. */
   metric(name: string): ReceivedMetric | undefined {
     return this.latestMetrics.get(name);
   }
