@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-// The layering (README, Development: Layout), held by lint: framework-free cores, Nest and BullMQ only in their own
+// The layering (docs/architecture.md, "Packages and entry points" and "Layering"), held by lint: framework-free cores, Nest and BullMQ only in their own
 // entry points, OpenTelemetry only in observability, providers and memory independent, nothing in a
 // lib reaching into an app, and no import cycles.
 const FRAMEWORKS = ['@nestjs/*', 'bullmq', '@opentelemetry/*'];
@@ -20,7 +20,7 @@ const SOURCES = (glob) => ({ files: [glob], ignores: ['**/*.spec.ts', '**/*.cont
 const forbid = (why, ...groups) => ({ 'no-restricted-imports': ['error', { patterns: [{ group: groups, message: why }] }] });
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -39,15 +39,15 @@ try {
       throw new Error(err.stdout ?? String(err));
     });
   };
-  // What a user who follows the README gets today, beyond our ranges: the newest TypeScript and Node types.
+  // What a user who follows the README and docs/ gets today, beyond our ranges: the newest TypeScript and Node types.
   const newestCompiler = () => exec('npm', ['install', '--no-audit', '--no-fund', '-D', 'typescript@latest', '@types/node@latest'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
   for (const [step, run] of [
     ['build (skipLibCheck off)', () => buildApp(app)],
-    ["the READMEs' TypeScript", docs],
+    ["the docs' TypeScript", docs],
     ["the app's tests", () => withRedis((url) => testApp(app, { REDIS_URL: url }))],
     ['the newest typescript and @types/node', newestCompiler],
     ['build with them', () => buildApp(app)],
-    ["the READMEs' TypeScript with them", docs],
+    ["the docs' TypeScript with them", docs],
   ]) {
     try {
       await run();

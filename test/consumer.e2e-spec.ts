@@ -54,12 +54,12 @@ describe('the packages installed into a separate Nest app', () => {
       expect(tests.stdout).toMatch(/fail 0/);
 
       // A user on the ioredis release with the untyped import still compiles (our packages bring its types):
-      // the app and every TypeScript block of the READMEs, in one check against the installed packages.
+      // the app and every TypeScript block of the READMEs and docs/, in one check against the installed packages.
       await run('npm', ['install', '--no-audit', '--no-fund', `ioredis@${IOREDIS_WITH_UNTYPED_IMPORT}`], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
       const snippets = writeDocSnippets(join(app, 'docs'));
       expect(snippets.length).toBeGreaterThanOrEqual(15);
       await run('npx', ['tsc', '-p', 'tsconfig.docs.json'], { cwd: app, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout?: string }) => {
-        throw new Error(`the app or a README's TypeScript does not compile against the packages with ioredis ${IOREDIS_WITH_UNTYPED_IMPORT}:\n${err.stdout ?? ''}`);
+        throw new Error(`the app or the TypeScript of a README or docs/ page does not compile against the packages with ioredis ${IOREDIS_WITH_UNTYPED_IMPORT}:\n${err.stdout ?? ''}`);
       });
       // And that is what protects them: without @types/redis-errors the same app fails on it.
       mkdirSync(join(app, 'probe'));

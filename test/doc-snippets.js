@@ -1,11 +1,15 @@
-// Every TypeScript (and TSX) block of the READMEs as a file of the consumer app, so CI type-checks the docs
+// Every TypeScript (and TSX) block of the READMEs and docs/ as a file of the consumer app, so CI type-checks the docs
 // against the packed packages exactly as a user would paste them.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
 
-/** The READMEs a user reads: the repository's and each package's. */
+/** The pages a user reads: the repository's README, each package's, and docs/ (not the generated API reference). */
 export function readmes() {
-  return ['README.md', ...readdirSync('libs').map((lib) => join('libs', lib, 'README.md'))];
+  const docs = readdirSync('docs', { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.md') && !file.startsWith('api/'))
+    .map((file) => join('docs', file))
+    .sort();
+  return ['README.md', ...readdirSync('libs').map((lib) => join('libs', lib, 'README.md')), ...docs];
 }
 
 /** The ```ts and ```tsx blocks of one Markdown text, with the line each starts on and its file ending. */
@@ -38,4 +42,40 @@ export function writeDocSnippets(dir) {
     }
   }
   return paths;
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+export function anchorOf(heading) {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+/** The anchors of one Markdown text's headings (outside code blocks), repeats numbered as GitHub does. */
+export function anchorsOf(markdown) {
+  const seen = new Map();
+  const anchors = new Set();
+  for (const line of markdown.replace(/^```[\s\S]*?^```/gm, '').split('\n')) {
+    const heading = /^#{1,6} (.+)$/.exec(line)?.[1];
+    if (!heading) continue;
+    const base = anchorOf(heading);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n ? `${base}-${n}` : base);
+  }
+  return anchors;
+}
+
+/** Every relative link of the pages that points at no file, or at no heading of its file: `page: target`. */
+export function brokenLinks(pages = readmes()) {
+  const broken = [];
+  for (const page of pages) {
+    const text = readFileSync(page, 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target)) continue;
+      const [path, anchor] = target.split('#');
+      const file = path ? normalize(join(dirname(page), path)) : page;
+      if (!existsSync(file)) broken.push(`${page}: ${target}`);
+      else if (anchor && file.endsWith('.md') && !anchorsOf(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${page}: ${target}`);
+    }
+  }
+  return broken;
 }

@@ -111,12 +111,12 @@ describe('API errors: stable codes, never a 500 for a client mistake', () => {
   });
 });
 
-describe("the README's error table", () => {
+describe('the error codes page', () => {
   it('lists every library code with the status the service answers, and nothing the service does not answer', async () => {
     const { readFileSync } = await import('node:fs');
     const { ERROR_STATUS } = await import('@agentnest/agent/nest');
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('| status | code | when |'), readme.indexOf('## Using the libraries'));
+    const page = readFileSync(new URL('../docs/reference/error-codes.md', import.meta.url), 'utf8');
+    const table = page.slice(page.indexOf('| status | code | when |'));
     const documented = new Map([...table.matchAll(/^\| (\d{3}) \| `(\w+)` \|/gm)].map((m) => [m[2], Number(m[1])]));
     for (const [code, status] of Object.entries(ERROR_STATUS)) expect([code, documented.get(code)]).toEqual([code, status]);
     // Codes raised by the HTTP layer itself (ApiError, body parsing, the auth guard, unknown routes).

@@ -59,7 +59,7 @@ describe('quick start: the service on its embedded defaults', () => {
   }, 90_000);
 });
 
-/** The README's quick-start calls, as a new user pastes them: both development keys, a resume, an approval, a chat, a 404. */
+/** The quick-start calls of docs/getting-started.md, as a new user pastes them: both development keys, a resume, an approval, a chat, a 404. */
 async function firstHour(http: TestAgent, log: string): Promise<void> {
   expect(log).toContain('accepting the development keys dev-key (dev/dev) and dev-approver (dev/approver, roles approver)');
   const dev = { Authorization: 'Bearer dev-key' };
@@ -88,7 +88,7 @@ async function firstHour(http: TestAgent, log: string): Promise<void> {
   }
   expect(run).toMatchObject({ status: 'completed', text: 'refund said: refunded $25', finishReason: 'stop' });
 
-  // The chat body from the README, as useChat sends it.
+  // The chat body from docs/getting-started.md, as useChat sends it.
   const chat = await http
     .post('/v1/agents/assistant/chat')
     .set(dev)
@@ -106,6 +106,16 @@ async function firstHour(http: TestAgent, log: string): Promise<void> {
   const unknown = await http.get('/v1/runs/no-such-run').set(dev).timeout(10_000);
   expect({ status: unknown.status, body: unknown.body }).toEqual({ status: 404, body: { error: { code: 'run_not_found', message: 'no such run' } } });
 }
+
+describe('the quick start as written', () => {
+  it('is the two commands and the calls this suite runs', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toMatch(/^npm test\b/m);
+    const guide = readFileSync('docs/getting-started.md', 'utf8');
+    for (const call of ['-d \'{"message":"ask me"}\'', '-d \'{"message":"refund 25"}\'', '{"decision":"approve"}', '"trigger":"submit-message"', 'Bearer dev-approver']) expect(guide).toContain(call);
+  });
+});
 
 describe('npm start', () => {
   it('says it is building before the first, silent, compile', () => {
