@@ -5,8 +5,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AgentJobsModule } from '@agentnest/agent/jobs';
 import { AgentExceptionFilter, AgentModule, AgentService } from '@agentnest/agent/nest';
 import { InMemoryCostLedger, mcpClient, RedisCheckpointLedger, RedisCostLedger } from '@agentnest/agent';
-import { MEMORY_STORE, MemoryModule } from '@agentnest/memory/nest';
-import { type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
+import { MemoryModule } from '@agentnest/memory/nest';
+import { type MemoryAuditEvent } from '@agentnest/memory';
 import { observeMcpServers, OTelRecorder, otelJobTracer } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { hasRedis, type AppConfig } from './config/app-config.js';
@@ -81,8 +81,9 @@ export class AppModule {
         ...(jobs ? [jobs] : []),
         AgentModule.forRootAsync({
           imports: [RedisModule],
-          inject: [ConfigService, RedisConnection, MEMORY_STORE],
-          useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {
+          // Conversations go to MemoryModule's store (global): AgentModule finds MEMORY_STORE itself.
+          inject: [ConfigService, RedisConnection],
+          useFactory: (cs: ConfigService, redis: RedisConnection) => {
             const app = cs.getOrThrow<AppConfig>('app');
             const { tenantBudgets: budgets, holdLeaseMs: leaseMs } = app.cost;
             // Usage is always recorded; limits apply when tenant budgets are configured.
@@ -93,7 +94,7 @@ export class AppModule {
             const mcpServers = app.mcpServers.map((s) => mcpClient(s));
             // Checkpoints are single-use and revocable across every instance that shares Redis.
             const checkpointLedger = redis.client ? new RedisCheckpointLedger({ redis: redis.client, prefix: app.redisPrefix }) : undefined;
-            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs, approvalTtlMs: app.approvalTtlMs, guardrails: app.guardrails, access: app.agentAccess };
+            return { agents, mcpServers, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs, approvalTtlMs: app.approvalTtlMs, guardrails: app.guardrails, access: app.agentAccess };
           },
         }),
       ],

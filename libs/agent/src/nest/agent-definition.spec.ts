@@ -4,7 +4,7 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { Test } from '@nestjs/testing';
 import { mock, mockEmbedder } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
-import { MEMORY_STORE } from '@agentnest/memory/nest';
+import { MemoryModule } from '@agentnest/memory/nest';
 import { AgentModule } from './agent.module.js';
 import { AgentService } from './agent.service.js';
 import type { AgentModuleOptions } from './agent-module.options.js';
@@ -66,9 +66,15 @@ describe('AgentModule async options', () => {
     const agents = app.get(AgentService);
     await expect(agents.run('a', { message: 'x' })).rejects.toBeInstanceOf(TenantRequiredError);
     await app.get(TenantContext).run({ tenant: 't' }, () => agents.run('a', { message: 'x', conversationId: 'c' }));
-    expect(app.get(MEMORY_STORE)).toBe(memory);
     expect((await memory.load({ tenant: 't', conversationId: 'c' })).map((m) => m.content)).toEqual(['x', 'ok']);
     expect(agents.list({ identity: { tenant: 't' } })[0]).toMatchObject({ name: 'a', model: 'from-settings' });
+  });
+
+  it("uses the app's MEMORY_STORE when no memory is given", async () => {
+    const store = new InMemoryStore();
+    app = await (await Test.createTestingModule({ imports: [MemoryModule.forRoot({ store, isGlobal: true }), AgentModule.forRoot({ agents: { a: { provider: mock({ reply: 'kept' }), model: 'm' } } })] }).compile()).init();
+    await app.get(AgentService).run('a', { message: 'x', conversationId: 'c', identity: { tenant: 't' } });
+    expect((await store.load({ tenant: 't', conversationId: 'c' })).map((m) => m.content)).toEqual(['x', 'kept']);
   });
 
   it('takes them from a class (useClass)', async () => {

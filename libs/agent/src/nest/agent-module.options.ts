@@ -15,7 +15,7 @@ export interface AgentModuleOptions {
   provider?: LLMProvider;
   /** The model of every agent that names none. */
   model?: string;
-  /** @default a new InMemoryStore */
+  /** Where conversations live; @default the app's `MEMORY_STORE` (MemoryModule, when global or imported through forRootAsync's `imports`), else a new InMemoryStore */
   memory?: MemoryStore;
   /** Refuse runs without a tenant before any I/O; @default false */
   requireTenant?: boolean;

@@ -1,10 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
-import { InMemoryStore } from '@agentnest/memory';
-import { MEMORY_STORE } from '@agentnest/memory/nest';
 import { AgentContextModule } from './agent-context.module.js';
-import type { AgentModuleOptions } from './agent-module.options.js';
-import { AGENT_MODULE_OPTIONS, AgentConfigurableModule } from './agent.module-definition.js';
+import { AgentConfigurableModule } from './agent.module-definition.js';
 import { AgentToolExplorer } from './agent-tool.explorer.js';
 import { AgentFeatureExplorer } from './agent-feature.explorer.js';
 import { AgentFeature, type AgentFeatureOptions } from './agent-feature.js';
@@ -24,9 +21,9 @@ class AgentFeatureModule {}
  * `AgentService` to run any agent by name; every HTTP request gets its own request context (opened
  * before any app middleware), where the app's auth puts the caller's identity via `TenantContext`.
  *
- * The module provides and exports `MEMORY_STORE` (the token of `@agentnest/memory/nest`): the
- * `memory` option, or a new InMemoryStore. With MemoryModule in the app, pass its store as `memory`
- * (`inject: [MEMORY_STORE]`), so both name the same store. It also exports `AgentHealthIndicator`
+ * Conversations go to the `memory` option, else to the app's `MEMORY_STORE` (MemoryModule's, when
+ * global or imported through forRootAsync's `imports`), else to a new InMemoryStore: the memory
+ * library's token is the one name of the store. The module also exports `AgentHealthIndicator`
  * for `@nestjs/terminus`.
  *
  * Every option can come from the `forRootAsync` factory but `isGlobal` (see the module definition).
@@ -38,9 +35,8 @@ class AgentFeatureModule {}
     AgentToolExplorer,
     AgentFeatureExplorer,
     AgentHealthIndicator,
-    { provide: MEMORY_STORE, inject: [AGENT_MODULE_OPTIONS], useFactory: (o: AgentModuleOptions) => o.memory ?? new InMemoryStore() },
   ],
-  exports: [AgentService, AgentHealthIndicator, MEMORY_STORE],
+  exports: [AgentService, AgentHealthIndicator],
 })
 export class AgentModule extends AgentConfigurableModule {
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { validateIdentity, type MemoryIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
+import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InMemoryStore, validateIdentity, type MemoryIdentity, type MemoryMessage, type MemoryStore } from '@agentnest/memory';
 import { MEMORY_STORE } from '@agentnest/memory/nest';
 import type { Agent } from '../agent.js';
 import { checkTeam, subConversationIds } from '../team/team-graph.js';
@@ -35,14 +35,17 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private readonly erasers: Eraser[] = [];
   private readonly checkpoints: CheckpointLedger;
   private readonly access?: AgentAccess;
+  private readonly memory: MemoryStore;
 
   constructor(
     @Inject(AGENT_MODULE_OPTIONS) private readonly options: AgentModuleOptions,
-    @Inject(MEMORY_STORE) private readonly memory: MemoryStore,
     private readonly tools: AgentToolExplorer,
     private readonly features: AgentFeatureExplorer,
     private readonly tenant: TenantContext,
+    // The app's store (MemoryModule's, global or imported through forRootAsync's `imports`), when there is one.
+    @Optional() @Inject(MEMORY_STORE) appMemory?: MemoryStore,
   ) {
+    this.memory = options.memory ?? appMemory ?? new InMemoryStore();
     this.checkpoints = options.checkpointLedger ?? new InMemoryCheckpointLedger();
     if (options.access) this.access = new AgentAccess(options.access);
   }
