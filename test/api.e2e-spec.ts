@@ -93,7 +93,7 @@ describe('reference API', () => {
   it('reports health without an API key', async () => {
     const res = await api.http.get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', info: { memory: { status: 'up', store: 'memory' }, agents: { status: 'up', count: 4 } } });
+    expect(res.body).toMatchObject({ status: 'ok', info: { memory: { status: 'up', store: 'memory' }, agents: { status: 'up', count: 4 }, circuits: { status: 'up', degraded: false, circuits: { mock: 'closed' } } } });
   });
 
   it('tells a key who it acts as (GET /v1/me), and nobody without one', async () => {

@@ -50,7 +50,7 @@ describe('the packages installed into a separate Nest app', () => {
 
       await buildApp(app);
       const tests = await testApp(app);
-      expect(tests.stdout).toMatch(/pass 4/);
+      expect(tests.stdout).toMatch(/pass 5/);
       expect(tests.stdout).toMatch(/fail 0/);
 
       // A user on the ioredis release with the untyped import still compiles (our packages bring its types):

@@ -5,8 +5,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AgentJobsModule } from '@agentnest/agent/jobs';
 import { AgentExceptionFilter, AgentModule, AgentService } from '@agentnest/agent/nest';
 import { InMemoryCostLedger, mcpClient, RedisCheckpointLedger, RedisCostLedger } from '@agentnest/agent';
-import { MEMORY_STORE, MemoryModule } from '@agentnest/memory/nest';
-import { type MemoryAuditEvent, type MemoryStore } from '@agentnest/memory';
+import { MemoryModule } from '@agentnest/memory/nest';
+import { type MemoryAuditEvent } from '@agentnest/memory';
 import { observeMcpServers, OTelRecorder, otelJobTracer } from '@agentnest/observability';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { hasRedis, type AppConfig } from './config/app-config.js';
@@ -24,7 +24,8 @@ import { MemoryController } from './http/memory.controller.js';
 import { MeController } from './http/me.controller.js';
 import { ChatController } from './http/chat.controller.js';
 import { ConsoleController } from './console/console.controller.js';
-import { createLlmProvider } from './llm-provider.factory.js';
+import type { Llm } from './llm/llm.factory.js';
+import { LLM, LlmModule } from './llm/llm.module.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -70,6 +71,7 @@ export class AppModule {
         // Validated once by loadAppConfig; everything reads it back through ConfigService.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
         TerminusModule,
+        LlmModule,
         DemoToolsModule,
         RedisModule,
         MemoryModule.forRootAsync({
@@ -80,20 +82,21 @@ export class AppModule {
         }),
         ...(jobs ? [jobs] : []),
         AgentModule.forRootAsync({
-          imports: [RedisModule],
-          inject: [ConfigService, RedisConnection, MEMORY_STORE],
-          useFactory: (cs: ConfigService, redis: RedisConnection, memory: MemoryStore) => {
+          imports: [RedisModule, LlmModule],
+          // Conversations go to MemoryModule's store (global): AgentModule finds MEMORY_STORE itself.
+          inject: [ConfigService, RedisConnection, LLM],
+          useFactory: (cs: ConfigService, redis: RedisConnection, llm: Llm) => {
             const app = cs.getOrThrow<AppConfig>('app');
             const { tenantBudgets: budgets, holdLeaseMs: leaseMs } = app.cost;
             // Usage is always recorded; limits apply when tenant budgets are configured.
             const ledger = redis.client ? new RedisCostLedger({ redis: redis.client, budgets, prefix: app.redisPrefix, leaseMs }) : new InMemoryCostLedger(budgets, { leaseMs });
             // One OTel recorder for every run, when telemetry is on (without it, it would build spans nobody exports on every run).
             const recorders = app.telemetry ? [new OTelRecorder({ captureContent: app.telemetryCaptureContent })] : [];
-            const agents = demoAgents(createLlmProvider(app, redis.client), app.llm.primary.model, app.cost, app.toolPolicy, app.mcpServers.map((s) => s.name));
+            const agents = demoAgents(llm.provider, app.llm.primary.model, app.cost, app.toolPolicy, app.mcpServers.map((s) => s.name));
             const mcpServers = app.mcpServers.map((s) => mcpClient(s));
             // Checkpoints are single-use and revocable across every instance that shares Redis.
             const checkpointLedger = redis.client ? new RedisCheckpointLedger({ redis: redis.client, prefix: app.redisPrefix }) : undefined;
-            return { agents, mcpServers, memory, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs, approvalTtlMs: app.approvalTtlMs, guardrails: app.guardrails, access: app.agentAccess };
+            return { agents, mcpServers, ledger, recorders, requireTenant: true, checkpointSecret: app.checkpointSecret, checkpointLedger, checkpointTtlMs: app.checkpointTtlMs, approvalTtlMs: app.approvalTtlMs, guardrails: app.guardrails, access: app.agentAccess };
           },
         }),
       ],

@@ -16,16 +16,14 @@ export interface CreatedApp {
   config: AppConfig;
 }
 
-/** A worker-only process (APP_ROLE=worker): the same modules, no HTTP server. */
-export async function createWorker(env: Record<string, string | undefined>, logs = true): Promise<{ app: INestApplicationContext; config: AppConfig }> {
-  const config = loadAppConfig(env);
+/** A worker-only process (APP_ROLE=worker): the same modules, no HTTP server. `config` is `env`'s, when the caller has loaded it already. */
+export async function createWorker(env: Record<string, string | undefined>, logs = true, config = loadAppConfig(env)): Promise<{ app: INestApplicationContext; config: AppConfig }> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logs ? new PinoNestLogger(createLogger(config.logLevel)) : false, abortOnError: false });
   return { app, config };
 }
 
-/** Builds the configured service (not yet listening). Throws ConfigError before anything starts. */
-export async function createApp(env: Record<string, string | undefined>, logs = true): Promise<CreatedApp> {
-  const config = loadAppConfig(env);
+/** Builds the configured service (not yet listening). Throws ConfigError before anything starts. `config` is `env`'s, when the caller has loaded it already. */
+export async function createApp(env: Record<string, string | undefined>, logs = true, config = loadAppConfig(env)): Promise<CreatedApp> {
   // abortOnError false: a failure during boot is thrown to the caller (main prints it) instead of exiting the process.
   const logger = logs ? createLogger(config.logLevel) : undefined;
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: logger ? new PinoNestLogger(logger) : false, abortOnError: false });

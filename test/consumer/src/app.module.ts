@@ -6,6 +6,7 @@ import { AgentJobsModule } from '@agentnest/agent/jobs';
 import type { MemoryStore } from '@agentnest/memory';
 import { MEMORY_STORE, MemoryModule } from '@agentnest/memory/nest';
 import { mock } from '@agentnest/providers';
+import { BillingModule } from './billing.module.js';
 import { ClockService } from './clock.service.js';
 import { IdentityMiddleware } from './identity.middleware.js';
 import { RunsController } from './runs.controller.js';
@@ -22,6 +23,9 @@ import { RunsController } from './runs.controller.js';
     AgentModule.forRootAsync({
       inject: [ConfigService, MEMORY_STORE],
       useFactory: (config: ConfigService, memory: MemoryStore) => ({
+        // For agents that name none, as the billing feature's.
+        provider: mock({ respond: (req) => `billing says: ${req.messages.at(-1)!.content}` }),
+        model: 'demo',
         agents: {
           assistant: {
             // A scripted model: asks for the clock, then answers with what it said.
@@ -41,6 +45,7 @@ import { RunsController } from './runs.controller.js';
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({ redis: config.getOrThrow<string>('REDIS_URL'), prefix: config.getOrThrow<string>('KEY_PREFIX') }),
     }),
+    BillingModule,
   ],
   controllers: [RunsController],
   providers: [ClockService, { provide: APP_FILTER, useClass: AgentExceptionFilter }],

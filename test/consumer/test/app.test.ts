@@ -34,6 +34,14 @@ test('runs an agent with a tool from an injectable, as the tenant the middleware
   assert.deepEqual(await res.json(), { reply: 'The time is 12:00 UTC', conversationId: 'c1' });
 });
 
+test("runs a feature module's agent through @InjectAgent, with the app's provider, as the caller's tenant", async () => {
+  const res = await fetch(`${base}/billing/questions`, { method: 'POST', headers: acme, body: JSON.stringify({ message: 'why this charge?' }) });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { reply: 'billing says: why this charge?', answeredBy: 'billing' });
+  const noTenant = await fetch(`${base}/billing/questions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'hi' }) });
+  assert.equal(noTenant.status, 403);
+});
+
 test('answers library errors with their 4xx and stable code', async () => {
   const noTenant = await fetch(`${base}/agents/assistant/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'hi' }) });
   assert.equal(noTenant.status, 403);

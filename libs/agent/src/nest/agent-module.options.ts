@@ -1,43 +1,21 @@
 import type { MemoryStore } from '@agentnest/memory';
-import type { AgentOptions } from '../agent.types.js';
+import type { LLMProvider } from '@agentnest/providers';
 import type { CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
 import type { Recorder } from '../events/agent-event.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
-import type { Tool } from '../tools/tool.js';
+import type { AgentDefinition } from './agent-definition.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
 import type { AgentAccessPolicy } from '../policy/agent-access.js';
 
-/** One registered agent: the `Agent.create` options it shares (same meaning and defaults), tools by object or name, MCP servers by name. A fresh `Agent` is built from it for every run. */
-export interface AgentDefinition
-  extends Pick<AgentOptions, 'provider' | 'model' | 'system' | 'maxIterations' | 'historyLimit' | 'maxTokens' | 'temperature' | 'pricingTable' | 'costBudget' | 'policy' | 'output' | 'guardrails' | 'context'> {
-  description?: string;
-  /** Tool objects, or names of `@AgentTool` methods discovered at boot. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  tools?: Array<Tool<any> | string>;
-  /** Names of `mcpServers` whose tools this agent gets (as `<server>__<tool>`). */
-  mcp?: string[];
-  /** Registered agents this one may call as tools: by name (the tool is named after the agent and described by its `description`), or with options. */
-  agentTools?: Array<string | RegisteredAgentTool>;
-  /** Registered agents this one may hand the conversation to (offered to the model as `transfer_to_<name>`). */
-  handoffs?: string[];
-}
-
-/** A registered agent called as a tool, with options (see `agentTool`). */
-export interface RegisteredAgentTool {
-  agent: string;
-  /** @default the agent's name */
-  name?: string;
-  /** @default the agent's `description` */
-  description?: string;
-  /** @default 'own' */
-  history?: 'own' | 'parent';
-}
-
 export interface AgentModuleOptions {
-  /** Agents by name; names appear in URLs, so letters, digits, '-' and '_' only. */
-  agents: Record<string, AgentDefinition>;
-  /** @default a new InMemoryStore */
+  /** Agents by name; names appear in URLs, so letters, digits, '-' and '_' only. Feature modules add theirs with `AgentModule.forFeature`; @default none */
+  agents?: Record<string, AgentDefinition>;
+  /** The provider of every agent that names none (agents from `forFeature` included). */
+  provider?: LLMProvider;
+  /** The model of every agent that names none. */
+  model?: string;
+  /** Where conversations live; @default the app's `MEMORY_STORE` (MemoryModule, when global or imported through forRootAsync's `imports`), else a new InMemoryStore */
   memory?: MemoryStore;
   /** Refuse runs without a tenant before any I/O; @default false */
   requireTenant?: boolean;

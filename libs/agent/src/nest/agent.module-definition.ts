@@ -1,6 +1,11 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AgentModuleOptions } from './agent-module.options.js';
 
+/**
+ * `isGlobal` is the one option outside the options object (so outside the async factory): Nest reads
+ * a module's `global` flag when it scans the module graph, before any provider, factories
+ * included, is built, so it can only be given to `forRoot`/`forRootAsync` directly.
+ */
 export const {
   ConfigurableModuleClass: AgentConfigurableModule,
   MODULE_OPTIONS_TOKEN: AGENT_MODULE_OPTIONS,

@@ -8,6 +8,11 @@ export type MemoryModuleOptions = ({ store: MemoryStore } | MemoryStoreConfig) &
   onAudit?: MemoryAuditSink;
 };
 
+/**
+ * `isGlobal` is the one option outside the options object (so outside the async factory): Nest reads
+ * a module's `global` flag when it scans the module graph, before any provider, factories
+ * included, is built, so it can only be given to `forRoot`/`forRootAsync` directly.
+ */
 export const {
   ConfigurableModuleClass: MemoryConfigurableModule,
   MODULE_OPTIONS_TOKEN: MEMORY_MODULE_OPTIONS,
