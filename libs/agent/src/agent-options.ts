@@ -1,6 +1,6 @@
 import { isSearchable } from '@agentnest/memory';
-import { AgentConfigError } from './agent.errors.js';
-import type { AgentOptions } from './agent.types.js';
+import { AgentConfigError } from './errors/agent.errors.js';
+import type { AgentOptions } from './run/agent.types.js';
 import { assertCheckpointSecret } from './checkpoint/checkpoint.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS } from './checkpoint/checkpoint-ledger.js';
 import { compileOutputSchema } from './output/output-schema.js';

@@ -1,8 +1,10 @@
 // @agentnest/agent: the framework-free core. Nest: @agentnest/agent/nest; BullMQ jobs: @agentnest/agent/jobs.
 export { Agent } from './agent.js';
-export { DEFAULT_APPROVAL_TTL_MS, isPaused } from './agent.types.js';
-export type { AgentOptions, RunTools, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, OutputOptions, OutputTier, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './agent.types.js';
-export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, GuardrailTrippedError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyRunsError, TooManyStreamsError, UnknownAgentError } from './agent.errors.js';
+export { isPaused } from './run/agent.types.js';
+export { DEFAULT_APPROVAL_TTL_MS } from './checkpoint/approval.js';
+export type { OutputOptions, OutputTier } from './output/output-options.js';
+export type { AgentOptions, RunTools, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './run/agent.types.js';
+export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, GuardrailTrippedError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyRunsError, TooManyStreamsError, UnknownAgentError } from './errors/agent.errors.js';
 export { CHECKPOINT_VERSION, MIN_CHECKPOINT_SECRET_LENGTH } from './checkpoint/checkpoint.js';
 export type { Checkpoint, CheckpointBody } from './checkpoint/checkpoint.js';
 export { DEFAULT_CHECKPOINT_TTL_MS, InMemoryCheckpointLedger, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger, type RevocationScope } from './checkpoint/checkpoint-ledger.js';
@@ -28,7 +30,7 @@ export { defineTool } from './tools/tool.js';
 export { agentTool, HANDOFF_PREFIX, type AgentRef, type AgentToolOptions, type TeamMember } from './team/team-tool.js';
 export { checkTeam, subConversationIds } from './team/team-graph.js';
 export { pass, rewrite, trip, type Guardrail, type GuardrailInput, type GuardrailOptions, type GuardrailStage, type GuardrailTrip, type GuardrailVerdict } from './guardrails/guardrail.js';
-export type { ScreenedAnswer } from './guardrails/side-channels.js';
+export type { ScreenedAnswer } from './run/side-channels.js';
 export { PII_KINDS, piiRedaction, PiiRedactor, type PiiKind, type PiiRedactionOptions } from './guardrails/pii-redaction.js';
 export { normalise, type NormalisedText } from './guardrails/normalise.js';
 export { maxInput, type InputLimits, type MaxInputOptions } from './guardrails/max-input.js';
@@ -46,7 +48,7 @@ export { noopJobTracer, type JobSpan, type JobTracer, type TraceCarrier, type Tr
 export { PolicyEngine } from './policy/tool-policy.js';
 export { AgentAccess } from './policy/agent-access.js';
 export type { AgentAccessPolicy, AgentAccessRule } from './policy/agent-access.js';
-export type { ApprovalPauseData } from './tools/approval.js';
+export type { ApprovalPauseData } from './checkpoint/approval.js';
 export type { ApprovalRequirement, PolicyDecision, PolicyRule, PolicySubject, ToolPolicy } from './policy/tool-policy.js';
 export { compileOutputSchema, parseJsonReply } from './output/output-schema.js';
 export { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './output/untrusted-schema.js';

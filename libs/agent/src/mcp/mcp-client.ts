@@ -1,4 +1,4 @@
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 import { defineTool, useValidator, type Tool } from '../tools/tool.js';
 import { admittedTools, type AdmittedTool } from './mcp-argument-schema.js';
 import { callFailure, McpUnavailableError, withinLimit } from './mcp-call-errors.js';

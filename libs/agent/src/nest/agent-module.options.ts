@@ -1,5 +1,5 @@
 import type { MemoryStore } from '@agentnest/memory';
-import type { AgentOptions } from '../agent.types.js';
+import type { AgentOptions } from '../run/agent.types.js';
 import type { CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
 import type { Recorder } from '../events/agent-event.js';

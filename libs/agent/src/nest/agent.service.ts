@@ -5,8 +5,8 @@ import { Agent } from '../agent.js';
 import { agentTool } from '../team/team-tool.js';
 import { checkTeam, subConversationIds } from '../team/team-graph.js';
 import { summaryConversationId } from '../run/summary.js';
-import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
-import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.js';
+import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../errors/agent.errors.js';
+import type { ApprovalDecision, DecideOptions, RunResult } from '../run/agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import { InMemoryCheckpointLedger, type CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
@@ -25,7 +25,7 @@ import { AGENT_MODULE_OPTIONS } from './agent.module-definition.js';
 import { AgentToolExplorer } from './agent-tool.explorer.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
-import { promised } from '../promised.js';
+import { promised } from '../common/promised.js';
 
 const AGENT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 

@@ -1,11 +1,12 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse } from '@agentnest/providers';
-import { consumeStream, raceAbort } from '../abort.js';
+import { consumeStream, raceAbort } from '../common/abort.js';
 import { addUsage, costOf, holdPrice, type ModelPrice } from '../cost/pricing.js';
 import { fenceAsData, fenceBoundary } from '../guardrails/data-fence.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
+import { fixedChars } from '../cost/estimate.js';
 import { historyFor } from './history-view.js';
-import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, fixedText, messageChars, windowFor } from './context-window.js';
+import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedText, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
 import { billedUsage, failedCharge, keepLease, reserve, type Held } from './tenant-hold.js';
 

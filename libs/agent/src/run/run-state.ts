@@ -1,6 +1,6 @@
 import type { LLMMessage, Usage } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
-import type { AgentOptions, CostBudget } from '../agent.types.js';
+import type { AgentOptions, CostBudget } from './agent.types.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
 import type { PricingTable } from '../cost/pricing.js';
 import type { RunLink } from '../team/run-link.js';

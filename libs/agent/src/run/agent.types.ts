@@ -1,18 +1,19 @@
 import type { Embedder, FinishReason, LLMProvider, Usage } from '@agentnest/providers';
 import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
-import type { Checkpoint } from './checkpoint/checkpoint.js';
-import type { CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
-import type { CostLedger } from './cost/cost-ledger.js';
-import type { PricingTable } from './cost/pricing.js';
-import type { ToolPolicy } from './policy/tool-policy.js';
-import type { AgentAccess, AgentAccessPolicy } from './policy/agent-access.js';
-import type { OutputInvalidError } from './agent.errors.js';
-import type { OutputSchema } from './output/output-schema.js';
-import type { Tool } from './tools/tool.js';
-import type { Recorder } from './events/agent-event.js';
-import type { AgentRef, TeamMember } from './team/team-tool.js';
-import type { GuardrailOptions, GuardrailStage } from './guardrails/guardrail.js';
-import type { ContextOptions } from './run/context-window.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { Approver } from '../checkpoint/approval.js';
+import type { CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
+import type { CostLedger } from '../cost/cost-ledger.js';
+import type { PricingTable } from '../cost/pricing.js';
+import type { ToolPolicy } from '../policy/tool-policy.js';
+import type { AgentAccess, AgentAccessPolicy } from '../policy/agent-access.js';
+import type { OutputSchema } from '../output/output-schema.js';
+import type { OutputOptions, OutputTier } from '../output/output-options.js';
+import type { Tool } from '../tools/tool.js';
+import type { Recorder } from '../events/agent-event.js';
+import type { AgentRef, TeamMember } from '../team/team-tool.js';
+import type { GuardrailOptions, GuardrailStage } from '../guardrails/guardrail.js';
+import type { ContextOptions } from './context-window.js';
 
 /** A run's own tools: a list for the agent it starts with, or a function giving each agent of the run its own (MCP tools per agent). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -82,17 +83,6 @@ export interface AgentOptions {
   guardrails?: GuardrailOptions;
 }
 
-export interface OutputOptions {
-  schema?: OutputSchema;
-  /** Third tier: makes a value from a reply that failed validation and repair; its value is validated too. */
-  fallback?: (error: OutputInvalidError, raw: string) => unknown;
-  /** Last tier: a value served when everything else failed; validated against `schema` when the agent is built. */
-  canned?: unknown;
-}
-
-/** Which tier produced a structured output. */
-export type OutputTier = 'model' | 'repair' | 'fallback' | 'canned';
-
 export interface CostBudget {
   usd: number;
   /** `halt` ends the run at the next step boundary with status `budget_exceeded`; `warn` only emits `budget.exceeded`; @default 'halt' */
@@ -144,9 +134,6 @@ export interface ResumeOptions {
   tools?: RunTools;
 }
 
-/** @default 24 hours for an approval */
-export const DEFAULT_APPROVAL_TTL_MS = 24 * 3600 * 1000;
-
 /** How a tool call waiting for approval is decided. */
 export interface ApprovalDecision {
   decision: 'approve' | 'deny';
@@ -156,7 +143,7 @@ export interface ApprovalDecision {
 
 export interface DecideOptions extends Omit<ResumeOptions, 'identity'> {
   /** Who decides: same tenant as the caller who asked, one of the approver roles, and not that caller unless self-approval is allowed. */
-  approver: { tenant?: string; principal?: string; roles?: readonly string[] };
+  approver: Approver;
 }
 
 interface ResultBase {

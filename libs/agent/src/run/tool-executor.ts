@@ -1,21 +1,15 @@
 import type { ToolCall } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
-import { raceAbort } from '../abort.js';
-import { RunAbortedError } from '../agent.errors.js';
+import { raceAbort } from '../common/abort.js';
+import { RunAbortedError } from '../errors/agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
-import { PauseSignal } from './pause.js';
+import { PauseSignal } from '../tools/pause.js';
 import type { ApprovalRequirement, PolicyDecision } from '../policy/tool-policy.js';
 import type { CheckpointBody } from '../checkpoint/checkpoint.js';
 import { HANDOFF_PREFIX, teamSpec, type AgentToolSpec, type HandoffSpec } from '../team/team-tool.js';
-import { describeValidationErrors, validatorFor, type Tool } from './tool.js';
+import type { ToolResultMessage } from '../tools/tool-result.js';
+import { describeValidationErrors, validatorFor, type Tool } from '../tools/tool.js';
 
-export interface ToolResultMessage {
-  role: 'tool';
-  toolCallId: string;
-  name: string;
-  content: string;
-  isError?: boolean;
-}
 
 export interface ToolTurnOutcome {
   /** Results by call id for every call that finished (paused calls and calls awaiting approval are missing). */
