@@ -2,6 +2,8 @@
 export { Agent } from './agent.js';
 export { isPaused } from './run/agent.types.js';
 export { DEFAULT_APPROVAL_TTL_MS } from './checkpoint/approval.js';
+export { hasToolCall, stepCountIs, type StopCondition } from './run/stop-condition.js';
+export type { PrepareStepFunction, PrepareStepOptions, PrepareStepResult, StepFinishCallback, StepResult } from './run/step.js';
 export type { OutputOptions, OutputTier } from './output/output-options.js';
 export type { AgentOptions, RunTools, ApprovalDecision, DecideOptions, BudgetExceededResult, CompletedResult, CostBudget, PausedResult, RecallOptions, ResumeOptions, RunInput, RunResult } from './run/agent.types.js';
 export { AgentConfigError, AgentError, ApprovalForbiddenError, CheckpointExpiredError, GuardrailTrippedError, CheckpointIdentityError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, InvalidOutputSchemaError, OutputInvalidError, RunAbortedError, TenantRequiredError, TooManyRunsError, TooManyStreamsError, UnknownAgentError } from './errors/agent.errors.js';

@@ -14,6 +14,8 @@ import type { Recorder } from '../events/agent-event.js';
 import type { AgentRef, TeamMember } from '../team/team-tool.js';
 import type { GuardrailOptions, GuardrailStage } from '../guardrails/guardrail.js';
 import type { ContextOptions } from './context-window.js';
+import type { PrepareStepFunction, StepFinishCallback } from './step.js';
+import type { StopCondition } from './stop-condition.js';
 
 /** A run's own tools: a list for the agent it starts with, or a function giving each agent of the run its own (MCP tools per agent). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,8 +33,19 @@ export interface AgentOptions {
   tools?: Tool<any>[];
   /** Conversation memory; without one, every run starts with no history. */
   memory?: MemoryStore;
-  /** Model calls that may request tools before one last call without tools; @default 10 */
+  /** Model calls that may request tools before one last call without tools (the default `stopWhen`: `stepCountIs(maxIterations)`); @default 10 */
   maxIterations?: number;
+  /**
+   * When the run stops calling tools: after a step that meets any condition (`stepCountIs(n)`,
+   * `hasToolCall(name)`, or `({ steps }) => boolean`), one last model call without tools gives the
+   * reply (`stoppedEarly`). With `maxIterations` given too, both apply; every run stops at 100 steps.
+   * @default stepCountIs(maxIterations)
+   */
+  stopWhen?: StopCondition | StopCondition[];
+  /** Called before each model call (`{ stepNumber, steps, model, messages }`); may change that call's model, system prompt, messages, active tools or tool choice. */
+  prepareStep?: PrepareStepFunction;
+  /** Called after each step with its text, tool calls, tool results, usage and finish reason. */
+  onStepFinish?: StepFinishCallback;
   /** Earlier messages loaded into the prompt; @default 50 */
   historyLimit?: number;
   maxTokens?: number;
@@ -114,6 +127,12 @@ export interface RunInput {
   recorders?: Recorder[];
   /** Tools for this run only, besides the agent's own (an MCP server's tools as listed now). */
   tools?: RunTools;
+  /** This run's stop conditions, in place of the agent's `stopWhen` (the agent's `maxIterations` still applies when set). */
+  stopWhen?: StopCondition | StopCondition[];
+  /** This run's `prepareStep`, in place of the agent's. */
+  prepareStep?: PrepareStepFunction;
+  /** Called after each step of this run, after the agent's own `onStepFinish`. */
+  onStepFinish?: StepFinishCallback;
   /** The caller has just made up this conversation's id, so it has no history: the run loads none (a memory round trip fewer); @default false */
   newConversation?: boolean;
 }
@@ -165,7 +184,7 @@ export interface CompletedResult extends ResultBase {
   text: string;
   /** Why the model stopped on the call that gave the reply. */
   finishReason: FinishReason;
-  /** True when `maxIterations` was reached and the reply came from the final call without tools. */
+  /** True when a stop condition (`maxIterations` by default) ended the tool calls and the reply came from the final call without tools. */
   stoppedEarly: boolean;
   /** With an output schema: the validated value (then `text` is its JSON) and the tier that served it. */
   output?: unknown;

@@ -8,6 +8,7 @@ import { fixedChars } from '../cost/estimate.js';
 import { historyFor } from './history-view.js';
 import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedText, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
+import type { PrepareStepResult } from './step.js';
 import { billedUsage, failedCharge, keepLease, reserve, type Held } from './tenant-hold.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
@@ -17,14 +18,14 @@ export const FINAL_CALL_NOTE = 'You have used all your tool calls for this reque
  * estimated cost against the tenant's budget, streams or waits, then prices and reports it. A
  * context-length error from the provider is retried once with half the room for history.
  */
-export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
+export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined, prepared?: PrepareStepResult): Promise<LLMResponse> {
   ctx.state.iterations++;
-  const first = buildRequest(ctx, history, tools, final, note, 1);
+  const first = buildRequest(ctx, history, tools, final, note, 1, undefined, prepared);
   try {
     return await send(ctx, first, tools, final);
   } catch (err) {
     if ((err as { code?: unknown } | null)?.code !== 'context_length' || first.kept === 0) throw err;
-    const retry = buildRequest(ctx, history, tools, final, note, 0.5, first.historyTokens);
+    const retry = buildRequest(ctx, history, tools, final, note, 0.5, first.historyTokens, prepared);
     ctx.emit({ type: 'llm.refit', iteration: ctx.state.iterations, code: 'context_length', droppedMessages: retry.dropped - first.dropped });
     return send(ctx, retry, tools, final);
   }
@@ -51,10 +52,14 @@ interface Built {
  * window leaves after the system prompt, tools, the current turn and the reply; `share` < 1 (a
  * retry after a context-length error) keeps at most that share of what was sent before.
  */
-function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note: string | undefined, share: number, sentBefore?: number): Built {
+function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note: string | undefined, share: number, sentBefore?: number, prepared?: PrepareStepResult): Built {
   const { state } = ctx;
-  const { model, system, maxTokens, temperature } = ctx.options;
-  const turn = turnView(state);
+  const { maxTokens, temperature } = ctx.options;
+  // What prepareStep changed for this call only; messages it gives are sent as given (the turn is never cut).
+  const model = prepared?.model ?? ctx.options.model;
+  const system = prepared?.system ?? ctx.options.system;
+  const turn = prepared?.messages ?? turnView(state);
+  if (prepared?.messages) history = [];
   const request: LLMRequest = { model, messages: [] };
   // Fenced like a tool result: it was written from users' and tools' words. One boundary per run keeps
   // the system prompt the same from call to call (a prompt cache's prefix).
@@ -63,7 +68,7 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   if (systemText) request.system = systemText;
   // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
   if (tools?.length) request.tools = tools;
-  if (final && tools?.length) request.toolChoice = 'none';
+  if ((final || prepared?.toolChoice === 'none') && tools?.length) request.toolChoice = 'none';
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
   const tokensOf = (m: LLMMessage) => ctx.estimator.message(model, m);
@@ -86,7 +91,8 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
 /** Sends one built request and accounts for it. */
 async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
   const { state } = ctx;
-  const { model, temperature, provider } = ctx.options;
+  const { temperature, provider } = ctx.options;
+  const model = built.request.model;
   const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   // Held before the call is announced, so the event shows the maxTokens actually sent.
   const holding = reserve(ctx, built.request, holdPrice(pricingTable?.[model], provider.models, pricingTable));
@@ -168,7 +174,7 @@ export function checkRunBudget(ctx: RunContext): 'ok' | 'warn' | 'halt' {
  * messages (what came before is in its handoff note, since the earlier agent's tool calls name tools
  * it does not have).
  */
-function turnView(state: RunState) {
+export function turnView(state: RunState): LLMMessage[] {
   const start = state.team?.handoff?.start;
   return start === undefined ? state.turn : [state.turn[0], ...state.turn.slice(start)];
 }
