@@ -88,6 +88,21 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   return { request, dropped: fitted.dropped, kept: fitted.kept.length, historyTokens: fitted.kept.reduce((n, m) => n + tokensOf(m), 0), chars };
 }
 
+/** The `llm.request` event of a call, as sent (after a tenant hold capped its maxTokens). */
+function requestEvent(iteration: number, request: LLMRequest, toolCount: number, temperature: number | undefined, dropped: number, capped: Extract<AgentEventBody, { type: 'llm.request' }>['capped']): AgentEventBody {
+  return {
+    type: 'llm.request',
+    iteration,
+    model: request.model,
+    messageCount: request.messages.length,
+    toolCount,
+    maxTokens: request.maxTokens,
+    temperature,
+    ...(dropped ? { droppedMessages: dropped } : {}),
+    ...(capped ? { capped } : {}),
+  };
+}
+
 /** Sends one built request and accounts for it. */
 async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
   const { state } = ctx;
@@ -98,17 +113,7 @@ async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest
   const holding = reserve(ctx, built.request, holdPrice(pricingTable?.[model], provider.models, pricingTable));
   const reservation = holding && (await holding);
   const request = reservation ? reservation.request : built.request;
-  const requested: AgentEventBody = {
-    type: 'llm.request',
-    iteration: state.iterations,
-    model,
-    messageCount: request.messages.length,
-    toolCount: final ? 0 : tools.length,
-    maxTokens: request.maxTokens,
-    temperature,
-    ...(built.dropped ? { droppedMessages: built.dropped } : {}),
-    ...(reservation?.capped ? { capped: reservation.capped } : {}),
-  };
+  const requested = requestEvent(state.iterations, request, final ? 0 : tools.length, temperature, built.dropped, reservation?.capped);
   ctx.emit(requested);
   const started = performance.now();
   const iteration = state.iterations;

@@ -6,7 +6,7 @@ import type { AgentEventBody } from '../events/agent-event.js';
 import { PauseSignal } from '../tools/pause.js';
 import type { ApprovalRequirement, PolicyDecision } from '../policy/tool-policy.js';
 import type { CheckpointBody } from '../checkpoint/checkpoint.js';
-import { HANDOFF_PREFIX, teamSpec, type AgentToolSpec, type HandoffSpec } from '../team/team-tool.js';
+import { HANDOFF_PREFIX, teamSpec, type AgentToolSpec, type HandoffSpec, type TeamSpec } from '../team/team-tool.js';
 import type { ToolResultMessage } from '../tools/tool-result.js';
 import { describeValidationErrors, validatorFor, type Tool } from '../tools/tool.js';
 
@@ -61,91 +61,112 @@ export const PAUSE_CONFLICT = 'pause_conflict';
 /** The code in the result of a transfer called beside other tools. */
 export const HANDOFF_ALONE = 'handoff_alone';
 
-export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<string, Tool>, scope: ExecutionScope): Promise<ToolTurnOutcome> {
-  const pauses = new Map<string, { data: unknown; nested?: CheckpointBody }>();
-  let handoff: ToolTurnOutcome['handoff'];
-  const approvals = new Map<string, ApprovalRequirement>();
-  const settled = await Promise.all(
-    calls.map(async (call): Promise<ToolResultMessage | undefined> => {
-      const started = performance.now();
-      const finish = (content: string, isError: boolean): ToolResultMessage => {
-        scope.emit({ type: 'tool.end', toolCallId: call.id, tool: call.name, result: content, isError, durationMs: performance.now() - started });
-        return isError ? { role: 'tool', toolCallId: call.id, name: call.name, content, isError } : { role: 'tool', toolCallId: call.id, name: call.name, content };
-      };
-      const verdict = scope.authorize?.(call.name);
-      if (verdict && !verdict.allowed) {
-        const { tenant, principal } = scope.identity;
-        scope.emit({ type: 'tool.denied', toolCallId: call.id, tool: call.name, rule: verdict.rule, tenant, principal, roles: scope.roles ?? [] });
-        // The model gets a plain refusal it can explain to the user; the tool never runs.
-        return { role: 'tool', toolCallId: call.id, name: call.name, content: `Error: you are not allowed to use the tool "${call.name}" for this user (policy rule ${verdict.rule}). Tell the user it is not permitted.`, isError: true };
-      }
-      const tool = tools.get(call.name);
-      const validate = tool && validatorFor(tool.inputSchema);
-      const valid = !!validate && validate(call.args);
-      if (tool && valid && !scope.approved?.has(call.id)) {
-        // Held back, not started: the call runs once approved, with exactly these arguments.
-        const requirement = approvalFor(tool, call, verdict, scope);
-        if (requirement) {
-          approvals.set(call.id, requirement);
-          return undefined;
-        }
-      }
-      const startEvent: AgentEventBody = { type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args };
-      scope.emit(startEvent);
-      // Only the tools the caller may use are named: a policy-hidden tool's name must not reach the model this way either.
-      if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].filter((name) => scope.authorize?.(name).allowed ?? true).join(', ') || 'none'}.`, true);
-      if (!valid) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate!)}`, true);
-      const team = teamSpec(tool);
-      if (team?.kind === 'handoff') {
-        // Other calls of the same turn would run for an agent that no longer holds the conversation.
-        if (calls.length > 1) return finish(`Error (${HANDOFF_ALONE}): a transfer must be the only tool call of its turn; call ${call.name} again on its own.`, true);
-        const refused = scope.refuseHandoff ? scope.refuseHandoff(team) : 'Error: handoffs are not available here.';
-        if (refused) return finish(refused, true);
-        handoff = { call, spec: team, reason: String(call.args.reason) };
-        return finish(`Transferred to ${call.name.slice(HANDOFF_PREFIX.length)}.`, false);
-      }
-      const within = scope.within ?? (<T>(_e: AgentEventBody, work: () => T): T => work());
-      let result: { content: string; isError: boolean };
-      try {
-        if (team?.kind === 'agent') {
-          const outcome = await within(startEvent, () => scope.callAgent!(call, team));
-          if ('paused' in outcome) {
-            pauses.set(call.id, outcome.paused);
-            return undefined;
-          }
-          result = { content: outcome.content, isError: outcome.isError ?? false };
-        } else {
-          const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
-          const value = await within(startEvent, () => raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal));
-          result = { content: asContent(value), isError: false };
-        }
-      } catch (err) {
-        if (err instanceof RunAbortedError) throw err;
-        if (err instanceof PauseSignal) {
-          pauses.set(call.id, { data: err.data });
-          return undefined;
-        }
-        // A sub-agent that failed (its provider, a tenant budget) fails the whole run, as the caller's own model call would.
-        if (team?.kind === 'agent') throw err;
-        result = { content: `Error: ${call.name} failed: ${err instanceof Error ? err.message : String(err)}`, isError: true };
-      }
-      // What the tool produced (its result, or the text of its exception) passes the tool guardrails before the model reads it.
-      return finish(scope.screen ? await scope.screen(call, result.content) : result.content, result.isError);
-    }),
-  );
+/** What the calls of one turn leave besides their results: pauses, calls held for approval, a handoff. */
+interface TurnLedger {
+  pauses: Map<string, { data: unknown; nested?: CheckpointBody }>;
+  approvals: Map<string, ApprovalRequirement>;
+  handoff?: ToolTurnOutcome['handoff'];
+}
 
+export async function executeToolCalls(calls: ToolCall[], tools: ReadonlyMap<string, Tool>, scope: ExecutionScope): Promise<ToolTurnOutcome> {
+  const turn: TurnLedger = { pauses: new Map(), approvals: new Map() };
+  const settled = await Promise.all(calls.map((call) => runCall(call, calls.length, tools, scope, turn)));
+  return collect(calls, settled, turn);
+}
+
+/** One call: refused by the policy, held for an approval, or run (a tool, a handoff, an agent); undefined when it paused or waits. */
+async function runCall(call: ToolCall, callCount: number, tools: ReadonlyMap<string, Tool>, scope: ExecutionScope, turn: TurnLedger): Promise<ToolResultMessage | undefined> {
+  const started = performance.now();
+  const finish = (content: string, isError: boolean): ToolResultMessage => {
+    scope.emit({ type: 'tool.end', toolCallId: call.id, tool: call.name, result: content, isError, durationMs: performance.now() - started });
+    return isError ? { role: 'tool', toolCallId: call.id, name: call.name, content, isError } : { role: 'tool', toolCallId: call.id, name: call.name, content };
+  };
+  const verdict = scope.authorize?.(call.name);
+  if (verdict && !verdict.allowed) {
+    const { tenant, principal } = scope.identity;
+    scope.emit({ type: 'tool.denied', toolCallId: call.id, tool: call.name, rule: verdict.rule, tenant, principal, roles: scope.roles ?? [] });
+    // The model gets a plain refusal it can explain to the user; the tool never runs.
+    return { role: 'tool', toolCallId: call.id, name: call.name, content: `Error: you are not allowed to use the tool "${call.name}" for this user (policy rule ${verdict.rule}). Tell the user it is not permitted.`, isError: true };
+  }
+  const tool = tools.get(call.name);
+  const validate = tool && validatorFor(tool.inputSchema);
+  const valid = !!validate && validate(call.args);
+  if (tool && valid && !scope.approved?.has(call.id)) {
+    // Held back, not started: the call runs once approved, with exactly these arguments.
+    const requirement = approvalFor(tool, call, verdict, scope);
+    if (requirement) {
+      turn.approvals.set(call.id, requirement);
+      return undefined;
+    }
+  }
+  const startEvent: AgentEventBody = { type: 'tool.start', toolCallId: call.id, tool: call.name, args: call.args };
+  scope.emit(startEvent);
+  // Only the tools the caller may use are named: a policy-hidden tool's name must not reach the model this way either.
+  if (!tool) return finish(`Error: unknown tool "${call.name}". Available tools: ${[...tools.keys()].filter((name) => scope.authorize?.(name).allowed ?? true).join(', ') || 'none'}.`, true);
+  if (!valid) return finish(`Error: invalid arguments for ${call.name}: ${describeValidationErrors(validate!)}`, true);
+  const team = teamSpec(tool);
+  if (team?.kind === 'handoff') {
+    const handed = handOffCall(call, team, callCount, scope, turn);
+    return finish(handed.content, handed.isError);
+  }
+  const result = await invoke(call, tool, team, startEvent, scope, turn);
+  if (!result) return undefined;
+  // What the tool produced (its result, or the text of its exception) passes the tool guardrails before the model reads it.
+  return finish(scope.screen ? await scope.screen(call, result.content) : result.content, result.isError);
+}
+
+/** A transfer: refused (text for the model), or recorded for the loop to hand the conversation on. */
+function handOffCall(call: ToolCall, team: HandoffSpec, callCount: number, scope: ExecutionScope, turn: TurnLedger): { content: string; isError: boolean } {
+  // Other calls of the same turn would run for an agent that no longer holds the conversation.
+  if (callCount > 1) return { content: `Error (${HANDOFF_ALONE}): a transfer must be the only tool call of its turn; call ${call.name} again on its own.`, isError: true };
+  const refused = scope.refuseHandoff ? scope.refuseHandoff(team) : 'Error: handoffs are not available here.';
+  if (refused) return { content: refused, isError: true };
+  turn.handoff = { call, spec: team, reason: String(call.args.reason) };
+  return { content: `Transferred to ${call.name.slice(HANDOFF_PREFIX.length)}.`, isError: false };
+}
+
+/** Runs a tool (or an agent called as one); undefined when it paused. A tool's exception becomes an error result; an abort or a sub-agent's failure escapes. */
+async function invoke(call: ToolCall, tool: Tool, team: TeamSpec | undefined, startEvent: AgentEventBody, scope: ExecutionScope, turn: TurnLedger): Promise<{ content: string; isError: boolean } | undefined> {
+  const within = scope.within ?? (<T>(_e: AgentEventBody, work: () => T): T => work());
+  try {
+    if (team?.kind === 'agent') {
+      const outcome = await within(startEvent, () => scope.callAgent!(call, team));
+      if ('paused' in outcome) {
+        turn.pauses.set(call.id, outcome.paused);
+        return undefined;
+      }
+      return { content: outcome.content, isError: outcome.isError ?? false };
+    }
+    const ctx = { runId: scope.runId, agent: scope.agent, toolCallId: call.id, identity: scope.identity, signal: scope.signal };
+    const value = await within(startEvent, () => raceAbort(Promise.resolve().then(() => tool.execute(call.args, ctx)), scope.signal));
+    return { content: asContent(value), isError: false };
+  } catch (err) {
+    if (err instanceof RunAbortedError) throw err;
+    if (err instanceof PauseSignal) {
+      turn.pauses.set(call.id, { data: err.data });
+      return undefined;
+    }
+    // A sub-agent that failed (its provider, a tenant budget) fails the whole run, as the caller's own model call would.
+    if (team?.kind === 'agent') throw err;
+    return { content: `Error: ${call.name} failed: ${err instanceof Error ? err.message : String(err)}`, isError: true };
+  }
+}
+
+/** The turn's outcome in call order: results, the first pause, the calls waiting for approval, a handoff. */
+function collect(calls: ToolCall[], settled: Array<ToolResultMessage | undefined>, turn: TurnLedger): ToolTurnOutcome {
   const results: Record<string, ToolResultMessage> = {};
   let paused: ToolTurnOutcome['paused'];
   const awaiting: NonNullable<ToolTurnOutcome['approvals']> = [];
   calls.forEach((call, i) => {
     const result = settled[i];
     if (result) results[call.id] = result;
-    else if (approvals.has(call.id)) awaiting.push({ call, requirement: approvals.get(call.id)! });
-    else if (!paused) paused = { call, ...pauses.get(call.id)! };
+    else if (turn.approvals.has(call.id)) awaiting.push({ call, requirement: turn.approvals.get(call.id)! });
+    else if (!paused) paused = { call, ...turn.pauses.get(call.id)! };
     // One pause per turn: a second pause cannot be resumed separately, so it is answered with an
     // error the model can act on (ask again after the first answer), with a stable code in the text.
     else results[call.id] = { role: 'tool', toolCallId: call.id, name: call.name, content: `Error (${PAUSE_CONFLICT}): another tool paused this turn; ask again after its answer.`, isError: true };
   });
+  const { handoff } = turn;
   return { results, ...(paused ? { paused } : {}), ...(awaiting.length ? { approvals: awaiting } : {}), ...(handoff ? { handoff } : {}) };
 }
 
