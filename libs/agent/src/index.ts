@@ -57,7 +57,8 @@ export { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from
 export { compileUntrustedSchemaInTurn } from './output/schema-turns.js';
 export type { CompiledOutputSchema, OutputSchema, ZodLike } from './output/output-schema.js';
 export { mcpClient } from './mcp/mcp-client.js';
-export type { McpClientOptions, McpTransportOptions } from './mcp/mcp-client.js';
+export type { McpClientOptions } from './mcp/mcp-client.js';
+export type { McpTransportOptions } from './mcp/mcp-transport.js';
 export { DEFAULT_MAX_RESULT_BYTES, McpToolError } from './mcp/mcp-tool-source.js';
 export { McpResultTooLargeError, McpTimeoutError, McpUnavailableError } from './mcp/mcp-call-errors.js';
 export type { McpServerState, McpServerStatus } from './mcp/mcp-server-status.js';
