@@ -16,6 +16,28 @@ const LAYERS = {
   nestLayer: '**/nest/*',
   jobsLayer: '**/jobs/*',
 };
+// The agent core's own layering (docs/architecture.md#layering): each folder of libs/agent/src imports only
+// folders before it in this list; agent.ts, agent-options.ts and index.ts at the root sit above them all, and
+// jobs/ and nest/ above the root. Type-only imports count: a layer never names anything above it, so folders form no cycle.
+// errors: AgentError and its kinds · common: canonical JSON, abort races, promised · context, tracing: request scope
+// and the job tracer port · cost · events · policy · output · guardrails: the checks themselves · tools: defineTool and
+// the built-in tools · mcp · team: agent tools, handoff specs, run links · checkpoint: signing, the ledger, approvals ·
+// run: the per-run loop (AgentRun) and its units (checkpoints, team routing, tool turns, guardrail glue).
+const CORE_LAYERS = ['errors', 'common', 'context', 'tracing', 'cost', 'events', 'policy', 'output', 'guardrails', 'tools', 'mcp', 'team', 'checkpoint', 'run'];
+const CORE = 'libs/agent/src';
+const coreLayering = {
+  files: [`${CORE}/**/*.ts`],
+  ignores: ['**/*.spec.ts', `${CORE}/nest/**`, `${CORE}/jobs/**`],
+  rules: {
+    'import-x/no-restricted-paths': ['error', {
+      zones: CORE_LAYERS.map((layer, i) => ({
+        target: `./${CORE}/${layer}/**/*`,
+        from: [...CORE_LAYERS.slice(i + 1).map((above) => `./${CORE}/${above}/**/*`), `./${CORE}/*.ts`],
+        message: `${layer} sits below ${CORE_LAYERS.slice(i + 1).join(', ')} and the root (docs/architecture.md#layering)`,
+      })),
+    }],
+  },
+};
 const SOURCES = (glob) => ({ files: [glob], ignores: ['**/*.spec.ts', '**/*.contract.ts'] });
 const forbid = (why, ...groups) => ({ 'no-restricted-imports': ['error', { patterns: [{ group: groups, message: why }] }] });
 
@@ -58,6 +80,7 @@ export default tseslint.config(
     ignores: ['**/*.spec.ts', 'libs/agent/src/nest/**', 'libs/agent/src/jobs/**'],
     rules: forbid('the agent core is framework-free: Nest lives in agent/src/nest, BullMQ in agent/src/jobs, OpenTelemetry in observability', LAYERS.observability, LAYERS.apps, LAYERS.nestLayer, LAYERS.jobsLayer, ...FRAMEWORKS),
   },
+  coreLayering,
   {
     ...SOURCES('libs/agent/src/nest/**/*.ts'),
     rules: forbid('the agent Nest layer uses no BullMQ (agent/src/jobs) and no OpenTelemetry (observability)', LAYERS.observability, LAYERS.apps, LAYERS.jobsLayer, 'bullmq', '@nestjs/bullmq', '@opentelemetry/*'),

@@ -1,9 +1,10 @@
 import { isSearchable } from '@agentnest/memory';
-import { AgentConfigError } from './agent.errors.js';
-import type { AgentOptions } from './agent.types.js';
+import { AgentConfigError } from './errors/agent.errors.js';
+import type { AgentOptions } from './run/agent.types.js';
 import { assertCheckpointSecret } from './checkpoint/checkpoint.js';
 import { DEFAULT_CHECKPOINT_TTL_MS, MAX_CHECKPOINT_TTL_MS } from './checkpoint/checkpoint-ledger.js';
 import { compileOutputSchema } from './output/output-schema.js';
+import { seamProblem } from './run/step-seams.js';
 
 /** Throws AgentConfigError for options that cannot work, before anything runs (a canned output is validated here too). */
 export function checkAgentOptions(options: AgentOptions): void {
@@ -14,6 +15,8 @@ export function checkAgentOptions(options: AgentOptions): void {
   if (maxIterations !== undefined && (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 100)) {
     throw new AgentConfigError(`agent "${options.name}": maxIterations must be an integer from 1 to 100`);
   }
+  const seams = seamProblem(options);
+  if (seams) throw new AgentConfigError(`agent "${options.name}": ${seams}`);
   if (historyLimit !== undefined && (!Number.isInteger(historyLimit) || historyLimit < 0)) {
     throw new AgentConfigError(`agent "${options.name}": historyLimit must be a non-negative integer`);
   }

@@ -4,7 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { mock, ProviderError } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { isPaused, type PausedResult } from '../agent.types.js';
+import { isPaused, type PausedResult } from '../run/agent.types.js';
 import { askHuman } from '../tools/ask-human.js';
 import { InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint-ledger.js';
 import { RedisCheckpointLedger } from './redis-checkpoint-ledger.js';

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { LLMMessage, Usage } from '@agentnest/providers';
 import { validateIdentity, type MemoryIdentity } from '@agentnest/memory';
-import { AgentConfigError, CheckpointInvalidError } from '../agent.errors.js';
-import { currentUsage } from '../stored-usage.js';
+import { AgentConfigError, CheckpointInvalidError } from '../errors/agent.errors.js';
+import { currentUsage } from '../common/stored-usage.js';
 import type { TeamState } from '../team/team-state.js';
-import type { ToolResultMessage } from '../tools/tool-executor.js';
+import type { ToolResultMessage } from '../tools/tool-result.js';
 import { canonicalJson } from '../common/canonical-json.js';
 
 // v2 added id, expiresAt and gen: single use, expiry and revocation by erasure.

@@ -1,4 +1,4 @@
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import type { RequestIdentity } from './request-identity.js';
 import { RequestContext } from './request-context.js';
 

@@ -1,5 +1,5 @@
 import { noCacheTokens, toUsage, type Usage } from '@agentnest/providers';
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 
 /** A tenant's spending limits in USD; an absent limit is unlimited. Days and months are UTC. */
 export interface TenantBudget {

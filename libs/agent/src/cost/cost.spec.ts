@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { mock, toUsage } from '@agentnest/providers';
 import { Agent } from '../agent.js';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { defineTool } from '../tools/tool.js';
 import { BudgetExhaustedError, period, type CostLedger } from './cost-ledger.js';

@@ -1,7 +1,23 @@
 import { toUsage, type LLMRequest } from '@agentnest/providers';
 import type { HoldRequest } from './cost-ledger.js';
 import { costOf, type ModelPrice } from './pricing.js';
-import { fixedChars } from '../run/context-window.js';
+
+type Declaration = NonNullable<LLMRequest['tools']>[number];
+/** JSON length of each tool declaration: the same declarations go with every call of an agent. */
+const declarationChars = new WeakMap<Declaration, number>();
+
+/** Characters of everything in a request but its messages: system prompt and tool declarations (as the JSON array a vendor gets). */
+export function fixedChars(request: Pick<LLMRequest, 'system' | 'tools'>): number {
+  let chars = request.system?.length ?? 0;
+  if (!request.tools?.length) return chars;
+  chars += 1 + request.tools.length; // brackets and commas
+  for (const tool of request.tools) {
+    let n = declarationChars.get(tool);
+    if (n === undefined) declarationChars.set(tool, (n = JSON.stringify(tool).length));
+    chars += n;
+  }
+  return chars;
+}
 
 /**
  * Output tokens wanted by a call that sets no maxTokens. Under a tenant limit the call is then sent

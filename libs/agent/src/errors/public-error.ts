@@ -1,6 +1,6 @@
 import { MemoryError } from '@agentnest/memory';
 import { CircuitOpenError, MockRepliesExhaustedError, ProviderBoundaryError, ProviderError, RateLimitedError } from '@agentnest/providers';
-import { AgentError, OutputInvalidError, TooManyRunsError } from '../agent.errors.js';
+import { AgentError, OutputInvalidError, TooManyRunsError } from './agent.errors.js';
 
 /** What a client may be told about a failure: a stable code and a message that carries no upstream detail. */
 export interface PublicError {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { mock, type LLMRequest } from '@agentnest/providers';
 import { Agent } from '../agent.js';
-import { isPaused, type RunResult } from '../agent.types.js';
+import { isPaused, type RunResult } from '../run/agent.types.js';
 import { maxInput } from '../guardrails/max-input.js';
 import { agentTool } from '../team/team-tool.js';
 import { askHuman } from '../tools/ask-human.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mock, type CallOptions, type LLMProvider, type LLMRequest, type LLMResponse } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { isPaused, type RunResult } from '../agent.types.js';
+import { isPaused, type RunResult } from '../run/agent.types.js';
 import { InMemoryCostLedger } from '../cost/in-memory-cost-ledger.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { NarrativeRecorder } from '../events/narrative.recorder.js';

@@ -1,4 +1,4 @@
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { pass, trip, type Guardrail } from './guardrail.js';
 
 export interface InputLimits {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RE2JS } from 're2js';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { pass, rewrite, type Guardrail } from './guardrail.js';
 import { normalise } from './normalise.js';
 import { findEmails } from './pii/email.js';

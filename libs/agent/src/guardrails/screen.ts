@@ -1,5 +1,5 @@
 import { isThenable, type MaybePromise } from '@agentnest/providers';
-import { RunAbortedError } from '../agent.errors.js';
+import { RunAbortedError } from '../errors/agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
 import { GuardrailTripped, type Guardrail, type GuardrailInput, type GuardrailVerdict } from './guardrail.js';
 

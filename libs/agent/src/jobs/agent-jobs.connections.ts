@@ -1,5 +1,5 @@
 import { Redis, type Cluster } from 'ioredis';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import type { AgentJobsRedis } from './agent-jobs.module-definition.js';
 
 /** @default 10 s for the module's own Redis connections at init */

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { RequestContext } from '../context/request-context.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { AgentService } from '../nest/agent.service.js';
-import { TenantRequiredError, TooManyRunsError } from '../agent.errors.js';
+import { TenantRequiredError, TooManyRunsError } from '../errors/agent.errors.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentRunJob } from './agent-run.job.js';
 import { RunEvents } from './run-events.js';

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { RequestIdentity } from '../context/request-identity.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import type { ApprovalPauseData } from '../tools/approval.js';
+import type { ApprovalPauseData } from '../checkpoint/approval.js';
 import { noopJobTracer } from '../tracing/job-tracer.js';
 import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';

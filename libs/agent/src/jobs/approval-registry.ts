@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
-import type { ApprovalPauseData } from '../tools/approval.js';
+import type { ApprovalPauseData } from '../checkpoint/approval.js';
 import { RunStateError, type RunStatus } from './run-registry.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied';

@@ -1,5 +1,5 @@
 import type { ModuleRef } from '@nestjs/core';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { AgentService } from '../nest/agent.service.js';
 
 /** The app's AgentService, found in whichever module imports AgentModule. */

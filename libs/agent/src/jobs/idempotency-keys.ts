@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { ownerKeys } from './owner-tag.js';

@@ -3,7 +3,7 @@ import { ownerKeys } from './owner-tag.js';
 import { IdempotencyKeys } from './idempotency-keys.js';
 import { dedicatedConnection } from './dedicated-connection.js';
 import { replicated } from './replicated.js';
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from './run-events.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
 import type { RequestIdentity } from '../context/request-identity.js';
-import { AgentConfigError, TooManyRunsError } from '../agent.errors.js';
+import { AgentConfigError, TooManyRunsError } from '../errors/agent.errors.js';
 import { ownerTag, runRecordKey } from './owner-tag.js';
 
 /** @default 100 unfinished (queued, running or paused) runs per tenant */

@@ -1,4 +1,4 @@
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 import { INVALID_MESSAGE, RESULT_TOO_LARGE } from './synthetic-response.js';
 import { McpToolError } from './mcp-tool-source.js';
 

@@ -1,4 +1,4 @@
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 import { defineTool, useValidator, type Tool } from '../tools/tool.js';
 import { admittedTools, type AdmittedTool } from './mcp-argument-schema.js';
 import { callFailure, McpUnavailableError, withinLimit } from './mcp-call-errors.js';
@@ -7,14 +7,8 @@ import type { McpServerStatus } from './mcp-server-status.js';
 import { assertServerName, boundedTools, MAX_MCP_TOOLS, MAX_TOOL_LIST_PAGES, DEFAULT_MAX_RESULT_BYTES, distinctTools, namespaced, resultText, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 import type { Timers } from './reconnect-backoff.js';
 import { sdk } from './mcp-sdk.js';
-import { openTransport } from './mcp-transport.js';
+import { openTransport, type McpTransportOptions } from './mcp-transport.js';
 import { toolDescription } from './tool-description.js';
-
-export type McpTransportOptions =
-  /** A local server started as a child process, spoken to over stdin/stdout. */
-  | { type: 'stdio'; command: string; args?: string[]; env?: Record<string, string>; cwd?: string }
-  /** A remote server over MCP's streamable HTTP transport. */
-  | { type: 'http'; url: string; headers?: Record<string, string> };
 
 export interface McpClientOptions {
   name: string;

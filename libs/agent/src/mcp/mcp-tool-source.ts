@@ -1,4 +1,4 @@
-import { AgentConfigError, AgentError } from '../agent.errors.js';
+import { AgentConfigError, AgentError } from '../errors/agent.errors.js';
 import type { Tool } from '../tools/tool.js';
 import type { McpServerStatus } from './mcp-server-status.js';
 

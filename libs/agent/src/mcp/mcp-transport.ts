@@ -1,7 +1,12 @@
 import { CappedStdioTransport } from './capped-stdio-transport.js';
 import { cappedFetch } from './capped-fetch.js';
-import type { McpTransportOptions } from './mcp-client.js';
 import { sdk } from './mcp-sdk.js';
+
+export type McpTransportOptions =
+  /** A local server started as a child process, spoken to over stdin/stdout. */
+  | { type: 'stdio'; command: string; args?: string[]; env?: Record<string, string>; cwd?: string }
+  /** A remote server over MCP's streamable HTTP transport. */
+  | { type: 'http'; url: string; headers?: Record<string, string> };
 
 type HttpModule = { StreamableHTTPClientTransport: new (url: URL, opts?: { requestInit?: { headers?: Record<string, string> }; fetch?: typeof fetch }) => unknown };
 type TypesModule = { JSONRPCMessageSchema: { parse(value: unknown): Record<string, unknown> } };

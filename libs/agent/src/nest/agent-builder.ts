@@ -1,7 +1,7 @@
 import type { MemoryStore } from '@agentnest/memory';
 import type { LLMProvider } from '@agentnest/providers';
 import { Agent } from '../agent.js';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import type { CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
 import type { AgentAccess } from '../policy/agent-access.js';

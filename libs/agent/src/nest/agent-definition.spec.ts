@@ -9,7 +9,7 @@ import { AgentModule } from './agent.module.js';
 import { AgentService } from './agent.service.js';
 import type { AgentModuleOptions } from './agent-module.options.js';
 import { TenantContext } from '../context/tenant-context.js';
-import { TenantRequiredError } from '../agent.errors.js';
+import { TenantRequiredError } from '../errors/agent.errors.js';
 
 describe('agent definitions', () => {
   let app: INestApplicationContext | undefined;

@@ -1,5 +1,5 @@
 import type { LLMProvider } from '@agentnest/providers';
-import type { AgentOptions } from '../agent.types.js';
+import type { AgentOptions } from '../run/agent.types.js';
 import type { Tool } from '../tools/tool.js';
 
 /**

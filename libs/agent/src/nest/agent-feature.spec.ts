@@ -8,8 +8,8 @@ import { AgentService } from './agent.service.js';
 import { AgentHandle } from './agent-handle.js';
 import { getAgentToken, InjectAgent } from './agent.token.js';
 import { TenantContext } from '../context/tenant-context.js';
-import { AgentConfigError, TenantRequiredError } from '../agent.errors.js';
-import type { RunResult } from '../agent.types.js';
+import { AgentConfigError, TenantRequiredError } from '../errors/agent.errors.js';
+import type { RunResult } from '../run/agent.types.js';
 
 const reply = (r: RunResult) => (r.status === 'completed' ? r.text : r.status);
 // Says who it is and which tenant asked, so a reply shows which agent ran for whom.

@@ -1,4 +1,4 @@
-import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.js';
+import type { ApprovalDecision, DecideOptions, RunResult } from '../run/agent.types.js';
 import type { RequestIdentity } from '../context/request-identity.js';
 import type { AgentService } from './agent.service.js';
 import type { AgentCallOptions, AgentContinueOptions, AgentRunInput } from './agent-service.types.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { defineTool, type Tool, type ToolContext } from '../tools/tool.js';
 import { AGENT_TOOL_METADATA } from './agent.constants.js';
 import type { AgentToolOptions } from './agent-tool.decorator.js';

@@ -5,8 +5,8 @@ import { MEMORY_STORE } from '@agentnest/memory/nest';
 import type { Agent } from '../agent.js';
 import { checkTeam, subConversationIds } from '../team/team-graph.js';
 import { summaryConversationId } from '../run/summary.js';
-import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../agent.errors.js';
-import type { ApprovalDecision, DecideOptions, RunResult } from '../agent.types.js';
+import { AgentConfigError, AgentError, TenantRequiredError, UnknownAgentError } from '../errors/agent.errors.js';
+import type { ApprovalDecision, DecideOptions, RunResult } from '../run/agent.types.js';
 import { assertCheckpointSecret } from '../checkpoint/checkpoint.js';
 import { InMemoryCheckpointLedger, type CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
 import type { UsageRow } from '../cost/cost-ledger.js';
@@ -25,7 +25,7 @@ import { McpServers } from './mcp-servers.js';
 import type { AgentCallOptions, AgentContinueOptions, AgentRunInput, AgentSummary, Eraser, ErasureReport } from './agent-service.types.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { RequestIdentity } from '../context/request-identity.js';
-import { promised } from '../promised.js';
+import { promised } from '../common/promised.js';
 
 /** Runs registered agents by name as the caller in the request context (or the identity given). */
 @Injectable()

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../errors/agent.errors.js';
 import { publicError } from '../errors/public-error.js';
 
 /** An error answered with this HTTP status as `{error:{code,message}}`; throw it from your own controllers, guards and pipes. */

@@ -1,4 +1,4 @@
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import type { McpServerStatus } from '../mcp/mcp-server-status.js';
 import type { McpToolSource } from '../mcp/mcp-tool-source.js';
 import type { Tool } from '../tools/tool.js';

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { withStandardFormats } from './standard-formats.js';
 
 /** A zod schema, recognised by shape so the agent library does not depend on zod. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import fc from 'fast-check';
-import { InvalidOutputSchemaError } from '../agent.errors.js';
+import { InvalidOutputSchemaError } from '../errors/agent.errors.js';
 import { measureExpansion } from './schema-expansion.js';
 import { compileUntrustedSchema, DEFAULT_SCHEMA_LIMITS, untrustedSchemaCache } from './untrusted-schema.js';
 

@@ -1,4 +1,4 @@
-import { InvalidOutputSchemaError } from '../agent.errors.js';
+import { InvalidOutputSchemaError } from '../errors/agent.errors.js';
 import { eachSubschema, isObject, resolveRef, type Json, type SchemaObject } from './schema-structure.js';
 
 /** What Ajv would generate code for if it copied every referenced schema where it is referenced. */

@@ -1,4 +1,4 @@
-import { InvalidOutputSchemaError } from '../agent.errors.js';
+import { InvalidOutputSchemaError } from '../errors/agent.errors.js';
 import { definitionsOf, eachSubschema, isObject, resolveRef, type Json } from './schema-structure.js';
 
 // Keywords that would let one request's schema reach beyond itself or run code asynchronously.

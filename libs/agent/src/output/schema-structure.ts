@@ -1,4 +1,4 @@
-import { InvalidOutputSchemaError } from '../agent.errors.js';
+import { InvalidOutputSchemaError } from '../errors/agent.errors.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type SchemaObject = Record<string, Json>;

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { mock } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import type { AgentEvent } from '../events/agent-event.js';
-import { OutputInvalidError } from '../agent.errors.js';
+import { OutputInvalidError } from '../errors/agent.errors.js';
 
 const schema = { type: 'object', properties: { city: { type: 'string' }, tempC: { type: 'number' } }, required: ['city', 'tempC'], additionalProperties: false };
 const identity = { tenant: 't', principal: 'p', conversationId: 'c' };

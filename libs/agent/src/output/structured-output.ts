@@ -1,5 +1,5 @@
-import { OutputInvalidError } from '../agent.errors.js';
-import type { OutputOptions, OutputTier } from '../agent.types.js';
+import { OutputInvalidError } from '../errors/agent.errors.js';
+import type { OutputOptions, OutputTier } from './output-options.js';
 import { parseJsonReply, type CompiledOutputSchema } from './output-schema.js';
 
 export function outputInstruction(schema: CompiledOutputSchema): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidOutputSchemaError } from '../agent.errors.js';
+import { InvalidOutputSchemaError } from '../errors/agent.errors.js';
 import { compileUntrustedSchema } from './untrusted-schema.js';
 
 const refused = (schema: unknown, reason: RegExp) => {

@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { InvalidOutputSchemaError } from '../agent.errors.js';
+import { InvalidOutputSchemaError } from '../errors/agent.errors.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { describeErrors, type CompiledOutputSchema } from './output-schema.js';
 import { patternCost, patternsOf } from './pattern-cost.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { mock, type LLMRequest } from '@agentnest/providers';
 import { Agent } from '../agent.js';
-import type { RunResult } from '../agent.types.js';
+import type { RunResult } from '../run/agent.types.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { agentTool } from '../team/team-tool.js';
 import { defineTool } from '../tools/tool.js';

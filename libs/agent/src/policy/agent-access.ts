@@ -1,4 +1,4 @@
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { PolicyEngine, type PolicyDecision, type PolicySubject } from './tool-policy.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { mock } from '@agentnest/providers';
 import { Agent } from '../agent.js';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 import { defineTool } from '../tools/tool.js';
 import { PolicyEngine } from './tool-policy.js';
 

@@ -1,4 +1,4 @@
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 
 /** Who is asking for a tool: the run's tenant and principal, and the caller's roles. */
 export interface PolicySubject {

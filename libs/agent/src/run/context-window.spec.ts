@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mock, openaiTokenCounter, ProviderError, type LLMMessage, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore, type MemoryMessage } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import type { RunResult } from '../agent.types.js';
+import type { RunResult } from './agent.types.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { NarrativeRecorder } from '../events/narrative.recorder.js';
 import { defineTool } from '../tools/tool.js';

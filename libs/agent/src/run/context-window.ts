@@ -131,22 +131,6 @@ export class TokenEstimator {
 /** The text of a request's system prompt (without its summary) and tool declarations, for a tokenizer. */
 export const fixedText = (request: Pick<LLMRequest, 'system' | 'tools'>, summary?: string): string => `${summary ? (request.system ?? '').replace(summary, '') : (request.system ?? '')}${request.tools?.length ? JSON.stringify(request.tools) : ''}`;
 
-type Declaration = NonNullable<LLMRequest['tools']>[number];
-/** JSON length of each tool declaration: the same declarations go with every call of an agent. */
-const declarationChars = new WeakMap<Declaration, number>();
-
-/** Characters of everything in a request but its messages: system prompt and tool declarations (as the JSON array a vendor gets). */
-export function fixedChars(request: Pick<LLMRequest, 'system' | 'tools'>): number {
-  let chars = request.system?.length ?? 0;
-  if (!request.tools?.length) return chars;
-  chars += 1 + request.tools.length; // brackets and commas
-  for (const tool of request.tools) {
-    let n = declarationChars.get(tool);
-    if (n === undefined) declarationChars.set(tool, (n = JSON.stringify(tool).length));
-    chars += n;
-  }
-  return chars;
-}
 
 /**
  * The newest part of `history` that fits in `budget` tokens: whole units only (an assistant message

@@ -1,12 +1,14 @@
 import type { CallOptions, LLMMessage, LLMProvider, LLMRequest, LLMResponse } from '@agentnest/providers';
-import { consumeStream, raceAbort } from '../abort.js';
+import { consumeStream, raceAbort } from '../common/abort.js';
 import { addUsage, costOf, holdPrice, type ModelPrice } from '../cost/pricing.js';
 import { fenceAsData, fenceBoundary } from '../guardrails/data-fence.js';
 import { outputInstruction } from '../output/structured-output.js';
 import type { AgentEventBody } from '../events/agent-event.js';
+import { fixedChars } from '../cost/estimate.js';
 import { historyFor } from './history-view.js';
-import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedChars, fixedText, messageChars, windowFor } from './context-window.js';
+import { DEFAULT_REPLY_TOKENS, DEFAULT_SUMMARY_TOKENS, fitHistory, fixedText, messageChars, windowFor } from './context-window.js';
 import type { RunContext, RunState } from './run-state.js';
+import type { PrepareStepResult } from './step.js';
 import { billedUsage, failedCharge, keepLease, reserve, type Held } from './tenant-hold.js';
 
 export const FINAL_CALL_NOTE = 'You have used all your tool calls for this request. Answer now with what you have, without calling tools.';
@@ -16,14 +18,14 @@ export const FINAL_CALL_NOTE = 'You have used all your tool calls for this reque
  * estimated cost against the tenant's budget, streams or waits, then prices and reports it. A
  * context-length error from the provider is retried once with half the room for history.
  */
-export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined): Promise<LLMResponse> {
+export async function callModel(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note = final ? FINAL_CALL_NOTE : undefined, prepared?: PrepareStepResult): Promise<LLMResponse> {
   ctx.state.iterations++;
-  const first = buildRequest(ctx, history, tools, final, note, 1);
+  const first = buildRequest(ctx, history, tools, final, note, 1, undefined, prepared);
   try {
     return await send(ctx, first, tools, final);
   } catch (err) {
     if ((err as { code?: unknown } | null)?.code !== 'context_length' || first.kept === 0) throw err;
-    const retry = buildRequest(ctx, history, tools, final, note, 0.5, first.historyTokens);
+    const retry = buildRequest(ctx, history, tools, final, note, 0.5, first.historyTokens, prepared);
     ctx.emit({ type: 'llm.refit', iteration: ctx.state.iterations, code: 'context_length', droppedMessages: retry.dropped - first.dropped });
     return send(ctx, retry, tools, final);
   }
@@ -50,10 +52,14 @@ interface Built {
  * window leaves after the system prompt, tools, the current turn and the reply; `share` < 1 (a
  * retry after a context-length error) keeps at most that share of what was sent before.
  */
-function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note: string | undefined, share: number, sentBefore?: number): Built {
+function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable<LLMRequest['tools']>, final: boolean, note: string | undefined, share: number, sentBefore?: number, prepared?: PrepareStepResult): Built {
   const { state } = ctx;
-  const { model, system, maxTokens, temperature } = ctx.options;
-  const turn = turnView(state);
+  const { maxTokens, temperature } = ctx.options;
+  // What prepareStep changed for this call only; messages it gives are sent as given (the turn is never cut).
+  const model = prepared?.model ?? ctx.options.model;
+  const system = prepared?.system ?? ctx.options.system;
+  const turn = prepared?.messages ?? turnView(state);
+  if (prepared?.messages) history = [];
   const request: LLMRequest = { model, messages: [] };
   // Fenced like a tool result: it was written from users' and tools' words. One boundary per run keeps
   // the system prompt the same from call to call (a prompt cache's prefix).
@@ -62,7 +68,7 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   if (systemText) request.system = systemText;
   // The final call keeps the tools declared (vendors reject tool history without them) but forbids new calls.
   if (tools?.length) request.tools = tools;
-  if (final && tools?.length) request.toolChoice = 'none';
+  if ((final || prepared?.toolChoice === 'none') && tools?.length) request.toolChoice = 'none';
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
   if (temperature !== undefined) request.temperature = temperature;
   const tokensOf = (m: LLMMessage) => ctx.estimator.message(model, m);
@@ -82,26 +88,32 @@ function buildRequest(ctx: RunContext, history: LLMMessage[], tools: NonNullable
   return { request, dropped: fitted.dropped, kept: fitted.kept.length, historyTokens: fitted.kept.reduce((n, m) => n + tokensOf(m), 0), chars };
 }
 
+/** The `llm.request` event of a call, as sent (after a tenant hold capped its maxTokens). */
+function requestEvent(iteration: number, request: LLMRequest, toolCount: number, temperature: number | undefined, dropped: number, capped: Extract<AgentEventBody, { type: 'llm.request' }>['capped']): AgentEventBody {
+  return {
+    type: 'llm.request',
+    iteration,
+    model: request.model,
+    messageCount: request.messages.length,
+    toolCount,
+    maxTokens: request.maxTokens,
+    temperature,
+    ...(dropped ? { droppedMessages: dropped } : {}),
+    ...(capped ? { capped } : {}),
+  };
+}
+
 /** Sends one built request and accounts for it. */
 async function send(ctx: RunContext, built: Built, tools: NonNullable<LLMRequest['tools']>, final: boolean): Promise<LLMResponse> {
   const { state } = ctx;
-  const { model, temperature, provider } = ctx.options;
+  const { temperature, provider } = ctx.options;
+  const model = built.request.model;
   const pricingTable = ctx.options.pricingTable ?? state.inherited.pricingTable;
   // Held before the call is announced, so the event shows the maxTokens actually sent.
   const holding = reserve(ctx, built.request, holdPrice(pricingTable?.[model], provider.models, pricingTable));
   const reservation = holding && (await holding);
   const request = reservation ? reservation.request : built.request;
-  const requested: AgentEventBody = {
-    type: 'llm.request',
-    iteration: state.iterations,
-    model,
-    messageCount: request.messages.length,
-    toolCount: final ? 0 : tools.length,
-    maxTokens: request.maxTokens,
-    temperature,
-    ...(built.dropped ? { droppedMessages: built.dropped } : {}),
-    ...(reservation?.capped ? { capped: reservation.capped } : {}),
-  };
+  const requested = requestEvent(state.iterations, request, final ? 0 : tools.length, temperature, built.dropped, reservation?.capped);
   ctx.emit(requested);
   const started = performance.now();
   const iteration = state.iterations;
@@ -167,7 +179,7 @@ export function checkRunBudget(ctx: RunContext): 'ok' | 'warn' | 'halt' {
  * messages (what came before is in its handoff note, since the earlier agent's tool calls name tools
  * it does not have).
  */
-function turnView(state: RunState) {
+export function turnView(state: RunState): LLMMessage[] {
   const start = state.team?.handoff?.start;
   return start === undefined ? state.turn : [state.turn[0], ...state.turn.slice(start)];
 }

@@ -1,4 +1,4 @@
-import type { RunResult } from '../agent.types.js';
+import type { RunResult } from './agent.types.js';
 import type { RunState } from './run-state.js';
 
 /** A top-level run's result with the narrative it told its own recorder (when a NarrativeRecorder watched it). */

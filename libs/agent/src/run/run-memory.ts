@@ -1,6 +1,6 @@
 import type { LLMMessage } from '@agentnest/providers';
 import { isSearchable } from '@agentnest/memory';
-import { raceAbort } from '../abort.js';
+import { raceAbort } from '../common/abort.js';
 import type { RunContext } from './run-state.js';
 import { SUMMARY_HISTORY_LIMIT } from './summary.js';
 

@@ -1,6 +1,6 @@
 import type { LLMMessage, Usage } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
-import type { AgentOptions, CostBudget } from '../agent.types.js';
+import type { AgentOptions, CostBudget } from './agent.types.js';
 import type { CostLedger } from '../cost/cost-ledger.js';
 import type { PricingTable } from '../cost/pricing.js';
 import type { RunLink } from '../team/run-link.js';
@@ -12,6 +12,15 @@ import type { NarrativeRecorder } from '../events/narrative.recorder.js';
 import type { RecorderSet } from '../events/recorder-set.js';
 import type { CompiledOutputSchema } from '../output/output-schema.js';
 import type { Tool } from '../tools/tool.js';
+import type { PrepareStepFunction, StepFinishCallback, StepResult } from './step.js';
+import type { StopCondition } from './stop-condition.js';
+
+/** The step seams a run's caller may set for one run (RunInput). */
+export interface RunSeams {
+  stopWhen?: StopCondition[];
+  prepareStep?: PrepareStepFunction;
+  onStepFinish?: StepFinishCallback;
+}
 
 /** Mutable state of one run between model calls. */
 export interface RunState {
@@ -55,8 +64,10 @@ export interface RunState {
   gate?: Promise<GuardrailTripped | undefined>;
   /** Placeholders input guardrails put in the message, and what they stand for (restored in the caller's reply only). */
   restore?: Record<string, string>;
-  /** The run as the agent working on it sees it (`by`), kept for the next step of the same agent. */
-  view?: { by: object; context: RunContext };
+  /** The run's steps so far (a reopened run's earlier ones rebuilt from its checkpoint): what stop conditions read. */
+  steps: StepResult[];
+  /** The run's own seams (RunInput), beside its agents' own. */
+  seams?: RunSeams;
 }
 
 /** What the steps of a run share: the agent's options, the run's state, and its event channel. */

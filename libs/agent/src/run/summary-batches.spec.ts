@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mock, type LLMRequest, type MockUsage } from '@agentnest/providers';
 import { InMemoryStore, type MemoryMessage } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import type { AgentOptions } from '../agent.types.js';
+import type { AgentOptions } from './agent.types.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { NarrativeRecorder } from '../events/narrative.recorder.js';
 import { InMemoryCostLedger } from '../cost/in-memory-cost-ledger.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mock, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore, type MemoryMessage } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { isPaused, type RunResult } from '../agent.types.js';
+import { isPaused, type RunResult } from './agent.types.js';
 import { NarrativeRecorder } from '../events/narrative.recorder.js';
 import { askHuman } from '../tools/ask-human.js';
 import { summaryConversationId } from './summary.js';

@@ -3,7 +3,7 @@ import { describeToolWork } from './history-view.js';
 import { checkRunBudget, sideCall } from './model-call.js';
 import { fenceAsData, fenceBoundary } from '../guardrails/data-fence.js';
 import { GuardrailTripped } from '../guardrails/guardrail.js';
-import { screenStage } from '../guardrails/side-channels.js';
+import { screenStage } from './side-channels.js';
 import type { RunContext } from './run-state.js';
 import { DEFAULT_SUMMARY_TOKENS, windowFor } from './context-window.js';
 import { findBacklog, fingerprint, type Backlog } from './summary-backlog.js';

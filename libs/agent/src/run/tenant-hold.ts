@@ -1,5 +1,5 @@
 import { toUsage, type LLMRequest, type LLMResponse, type Usage } from '@agentnest/providers';
-import { raceAbort } from '../abort.js';
+import { raceAbort } from '../common/abort.js';
 import { BudgetExhaustedError, type CostLedger, type LedgerCharge, type Reservation } from '../cost/cost-ledger.js';
 import { holdFor } from '../cost/estimate.js';
 import { costOf, type ModelPrice } from '../cost/pricing.js';

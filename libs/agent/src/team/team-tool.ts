@@ -1,4 +1,4 @@
-import { AgentConfigError, AgentError } from '../agent.errors.js';
+import { AgentConfigError, AgentError } from '../errors/agent.errors.js';
 import { defineTool, type Tool } from '../tools/tool.js';
 
 /** What team tools need of an agent object (an `Agent`; kept structural so this file does not import the agent). */

@@ -2,7 +2,7 @@ import { withStandardFormats } from '../output/standard-formats.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ToolSpec } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
-import { AgentConfigError } from '../agent.errors.js';
+import { AgentConfigError } from '../errors/agent.errors.js';
 
 /** What a tool's `execute` receives besides its arguments. */
 export interface ToolContext {

@@ -1,9 +1,9 @@
-import { GuardrailTrippedError } from '../agent.errors.js';
+import { GuardrailTrippedError } from '../errors/agent.errors.js';
 import type { AgentEventBody } from '../events/agent-event.js';
-import type { RunContext } from '../run/run-state.js';
-import { GuardrailTripped, type GuardrailStage } from './guardrail.js';
+import type { RunContext } from './run-state.js';
+import { GuardrailTripped, type GuardrailStage } from '../guardrails/guardrail.js';
 import { screenContext } from './run-guardrails.js';
-import { screen, type Screened } from './screen.js';
+import { screen, type Screened } from '../guardrails/screen.js';
 
 // Text that reaches the model and memory without being a user's message or a tool's own result:
 // a person's answer to a paused call, an approver's reason, a sub-agent's reply after a resume. Each

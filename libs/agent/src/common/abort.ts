@@ -1,5 +1,5 @@
 import type { LLMResponse, StreamEvent } from '@agentnest/providers';
-import { AgentError, RunAbortedError } from './agent.errors.js';
+import { AgentError, RunAbortedError } from '../errors/agent.errors.js';
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunAbortedError({ cause: signal.reason });

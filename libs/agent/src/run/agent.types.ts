@@ -1,18 +1,21 @@
 import type { Embedder, FinishReason, LLMProvider, Usage } from '@agentnest/providers';
 import type { MemoryIdentity, MemoryStore } from '@agentnest/memory';
-import type { Checkpoint } from './checkpoint/checkpoint.js';
-import type { CheckpointLedger } from './checkpoint/checkpoint-ledger.js';
-import type { CostLedger } from './cost/cost-ledger.js';
-import type { PricingTable } from './cost/pricing.js';
-import type { ToolPolicy } from './policy/tool-policy.js';
-import type { AgentAccess, AgentAccessPolicy } from './policy/agent-access.js';
-import type { OutputInvalidError } from './agent.errors.js';
-import type { OutputSchema } from './output/output-schema.js';
-import type { Tool } from './tools/tool.js';
-import type { Recorder } from './events/agent-event.js';
-import type { AgentRef, TeamMember } from './team/team-tool.js';
-import type { GuardrailOptions, GuardrailStage } from './guardrails/guardrail.js';
-import type { ContextOptions } from './run/context-window.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { Approver } from '../checkpoint/approval.js';
+import type { CheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
+import type { CostLedger } from '../cost/cost-ledger.js';
+import type { PricingTable } from '../cost/pricing.js';
+import type { ToolPolicy } from '../policy/tool-policy.js';
+import type { AgentAccess, AgentAccessPolicy } from '../policy/agent-access.js';
+import type { OutputSchema } from '../output/output-schema.js';
+import type { OutputOptions, OutputTier } from '../output/output-options.js';
+import type { Tool } from '../tools/tool.js';
+import type { Recorder } from '../events/agent-event.js';
+import type { AgentRef, TeamMember } from '../team/team-tool.js';
+import type { GuardrailOptions, GuardrailStage } from '../guardrails/guardrail.js';
+import type { ContextOptions } from './context-window.js';
+import type { PrepareStepFunction, StepFinishCallback } from './step.js';
+import type { StopCondition } from './stop-condition.js';
 
 /** A run's own tools: a list for the agent it starts with, or a function giving each agent of the run its own (MCP tools per agent). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,8 +33,19 @@ export interface AgentOptions {
   tools?: Tool<any>[];
   /** Conversation memory; without one, every run starts with no history. */
   memory?: MemoryStore;
-  /** Model calls that may request tools before one last call without tools; @default 10 */
+  /** Model calls that may request tools before one last call without tools (the default `stopWhen`: `stepCountIs(maxIterations)`); @default 10 */
   maxIterations?: number;
+  /**
+   * When the run stops calling tools: after a step that meets any condition (`stepCountIs(n)`,
+   * `hasToolCall(name)`, or `({ steps }) => boolean`), one last model call without tools gives the
+   * reply (`stoppedEarly`). With `maxIterations` given too, both apply; every run stops at 100 steps.
+   * @default stepCountIs(maxIterations)
+   */
+  stopWhen?: StopCondition | StopCondition[];
+  /** Called before each model call (`{ stepNumber, steps, model, messages }`); may change that call's model, system prompt, messages, active tools or tool choice. */
+  prepareStep?: PrepareStepFunction;
+  /** Called after each step with its text, tool calls, tool results, usage and finish reason. */
+  onStepFinish?: StepFinishCallback;
   /** Earlier messages loaded into the prompt; @default 50 */
   historyLimit?: number;
   maxTokens?: number;
@@ -82,17 +96,6 @@ export interface AgentOptions {
   guardrails?: GuardrailOptions;
 }
 
-export interface OutputOptions {
-  schema?: OutputSchema;
-  /** Third tier: makes a value from a reply that failed validation and repair; its value is validated too. */
-  fallback?: (error: OutputInvalidError, raw: string) => unknown;
-  /** Last tier: a value served when everything else failed; validated against `schema` when the agent is built. */
-  canned?: unknown;
-}
-
-/** Which tier produced a structured output. */
-export type OutputTier = 'model' | 'repair' | 'fallback' | 'canned';
-
 export interface CostBudget {
   usd: number;
   /** `halt` ends the run at the next step boundary with status `budget_exceeded`; `warn` only emits `budget.exceeded`; @default 'halt' */
@@ -124,6 +127,12 @@ export interface RunInput {
   recorders?: Recorder[];
   /** Tools for this run only, besides the agent's own (an MCP server's tools as listed now). */
   tools?: RunTools;
+  /** This run's stop conditions, in place of the agent's `stopWhen` (the agent's `maxIterations` still applies when set). */
+  stopWhen?: StopCondition | StopCondition[];
+  /** This run's `prepareStep`, in place of the agent's. */
+  prepareStep?: PrepareStepFunction;
+  /** Called after each step of this run, after the agent's own `onStepFinish`. */
+  onStepFinish?: StepFinishCallback;
   /** The caller has just made up this conversation's id, so it has no history: the run loads none (a memory round trip fewer); @default false */
   newConversation?: boolean;
 }
@@ -144,9 +153,6 @@ export interface ResumeOptions {
   tools?: RunTools;
 }
 
-/** @default 24 hours for an approval */
-export const DEFAULT_APPROVAL_TTL_MS = 24 * 3600 * 1000;
-
 /** How a tool call waiting for approval is decided. */
 export interface ApprovalDecision {
   decision: 'approve' | 'deny';
@@ -156,7 +162,7 @@ export interface ApprovalDecision {
 
 export interface DecideOptions extends Omit<ResumeOptions, 'identity'> {
   /** Who decides: same tenant as the caller who asked, one of the approver roles, and not that caller unless self-approval is allowed. */
-  approver: { tenant?: string; principal?: string; roles?: readonly string[] };
+  approver: Approver;
 }
 
 interface ResultBase {
@@ -178,7 +184,7 @@ export interface CompletedResult extends ResultBase {
   text: string;
   /** Why the model stopped on the call that gave the reply. */
   finishReason: FinishReason;
-  /** True when `maxIterations` was reached and the reply came from the final call without tools. */
+  /** True when a stop condition (`maxIterations` by default) ended the tool calls and the reply came from the final call without tools. */
   stoppedEarly: boolean;
   /** With an output schema: the validated value (then `text` is its JSON) and the tier that served it. */
   output?: unknown;

@@ -1,9 +1,9 @@
 import type { LLMMessage, LLMRequest, LLMResponse } from '@agentnest/providers';
-import { OutputInvalidError } from '../agent.errors.js';
-import type { OutputTier } from '../agent.types.js';
-import { callModel } from '../run/model-call.js';
-import type { RunContext } from '../run/run-state.js';
-import { checkReply, lastTiers, repairRequest } from './structured-output.js';
+import { OutputInvalidError } from '../errors/agent.errors.js';
+import type { OutputTier } from '../output/output-options.js';
+import { callModel } from './model-call.js';
+import type { RunContext } from './run-state.js';
+import { checkReply, lastTiers, repairRequest } from '../output/structured-output.js';
 
 /**
  * Structured output in tiers: the reply as it came; else one repair round (the model sees the

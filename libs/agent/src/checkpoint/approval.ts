@@ -1,11 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ToolCall } from '@agentnest/providers';
 import type { MemoryIdentity } from '@agentnest/memory';
-import { ApprovalForbiddenError, CheckpointIdentityError, CheckpointInvalidError } from '../agent.errors.js';
-import { DEFAULT_APPROVAL_TTL_MS, type DecideOptions } from '../agent.types.js';
+import { ApprovalForbiddenError, CheckpointIdentityError, CheckpointInvalidError } from '../errors/agent.errors.js';
 import { canonicalJson } from '../common/canonical-json.js';
-import type { CheckpointBody } from '../checkpoint/checkpoint.js';
+import type { CheckpointBody } from './checkpoint.js';
 import type { ApprovalRequirement } from '../policy/tool-policy.js';
+
+/** @default 24 hours for an approval */
+export const DEFAULT_APPROVAL_TTL_MS = 24 * 3600 * 1000;
+
+/** Who decides an approval: same tenant as the caller who asked, one of the approver roles. */
+export interface Approver {
+  tenant?: string;
+  principal?: string;
+  roles?: readonly string[];
+}
 
 /** What a run paused for an approval shows: the exact call, who asked, who may decide, until when. */
 export interface ApprovalPauseData {
@@ -61,7 +70,7 @@ export function approverRefusal(requirement: { approverRoles: string[]; selfAppr
  * roles (when the rule names any), not that caller (unless self-approval is allowed), and the call
  * is still the one that was shown.
  */
-export function checkApprover(approval: PendingApproval, approver: DecideOptions['approver'] | undefined, requester: MemoryIdentity, call: ToolCall): void {
+export function checkApprover(approval: PendingApproval, approver: Approver | undefined, requester: MemoryIdentity, call: ToolCall): void {
   if (!approver || approver.tenant !== requester.tenant) throw new CheckpointIdentityError();
   const refusal = approverRefusal(approval, approver, requester);
   if (refusal) throw new ApprovalForbiddenError(refusal);

@@ -2,11 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { mock, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { isPaused, type PausedResult, type RunResult } from '../agent.types.js';
+import { isPaused, type PausedResult, type RunResult } from '../run/agent.types.js';
 import type { AgentEvent } from '../events/agent-event.js';
-import { InMemoryCheckpointLedger } from '../checkpoint/checkpoint-ledger.js';
+import { InMemoryCheckpointLedger } from './checkpoint-ledger.js';
 import type { ToolPolicy } from '../policy/tool-policy.js';
-import { defineTool } from './tool.js';
+import { defineTool } from '../tools/tool.js';
 
 const SECRET = 'approval-spec-secret-0123456789abcdef01';
 const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };

@@ -1,10 +1,10 @@
 import type { LLMResponse } from '@agentnest/providers';
 import type { AgentEventBody } from '../events/agent-event.js';
-import type { OutputTier } from '../agent.types.js';
-import { sideCall } from '../run/model-call.js';
-import type { RunContext, RunState } from '../run/run-state.js';
-import { GuardrailTripped, type GuardrailStage } from './guardrail.js';
-import { screen, screenConcurrently, type ScreenContext } from './screen.js';
+import type { OutputTier } from '../output/output-options.js';
+import { sideCall } from './model-call.js';
+import type { RunContext, RunState } from './run-state.js';
+import { GuardrailTripped, type GuardrailStage } from '../guardrails/guardrail.js';
+import { screen, screenConcurrently, type ScreenContext } from '../guardrails/screen.js';
 
 // How a run applies its agent's guardrails: the message before (or beside) the first model call,
 // and what guardrails of each stage are given.

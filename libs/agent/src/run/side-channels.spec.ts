@@ -2,16 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import { mock, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
-import { isPaused, type PausedResult, type RunResult } from '../agent.types.js';
+import { isPaused, type PausedResult, type RunResult } from './agent.types.js';
 import type { AgentEvent } from '../events/agent-event.js';
 import { askHuman } from '../tools/ask-human.js';
 import { defineTool } from '../tools/tool.js';
 import { agentTool } from '../team/team-tool.js';
-import { summaryConversationId } from '../run/summary.js';
-import { trip, type GuardrailOptions } from './guardrail.js';
-import { piiRedaction } from './pii-redaction.js';
-import { maxInput } from './max-input.js';
-import { toolResultGuard } from './tool-result-guard.js';
+import { summaryConversationId } from './summary.js';
+import { trip, type GuardrailOptions } from '../guardrails/guardrail.js';
+import { piiRedaction } from '../guardrails/pii-redaction.js';
+import { maxInput } from '../guardrails/max-input.js';
+import { toolResultGuard } from '../guardrails/tool-result-guard.js';
 
 // Text that reaches the model and memory by a side door (an answer, an approver's reason, a
 // resumed sub-agent's reply) passes the same guardrails as the front door's.
