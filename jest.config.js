@@ -32,25 +32,31 @@ const shared = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 
+const projects = [
+  // No global setup: nothing is built or started, so a unit run takes seconds and needs no service.
+  {
+    ...shared,
+    displayName: 'unit',
+    testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'],
+    testPathIgnorePatterns: [...shared.testPathIgnorePatterns, ...SERVICE_SPECS],
+  },
+  // The global setup builds dist (suites spawn the compiled service) and starts Redis, the cluster and
+  // PostgreSQL; Jest runs it only when a selected test belongs to this project.
+  {
+    ...shared,
+    displayName: 'e2e',
+    testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/src/**/*.int.spec.ts', '<rootDir>/libs/agent/src/jobs/**/*.spec.ts'],
+    globalSetup: '<rootDir>/test/global-setup.js',
+    globalTeardown: '<rootDir>/test/global-teardown.js',
+  },
+];
+
+// npm run test:unit / test:e2e name one project in JEST_PROJECT: Jest's --selectProjects would take every
+// argument after it as a project name, so `npm run test:unit -- <path>` would lose the path.
+const only = process.env.JEST_PROJECT;
+
 export default {
-  projects: [
-    // No global setup: nothing is built or started, so a unit run takes seconds and needs no service.
-    {
-      ...shared,
-      displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts'],
-      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, ...SERVICE_SPECS],
-    },
-    // The global setup builds dist (suites spawn the compiled service) and starts Redis, the cluster and
-    // PostgreSQL; Jest runs it only when a selected test belongs to this project.
-    {
-      ...shared,
-      displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/src/**/*.int.spec.ts', '<rootDir>/libs/agent/src/jobs/**/*.spec.ts'],
-      globalSetup: '<rootDir>/test/global-setup.js',
-      globalTeardown: '<rootDir>/test/global-teardown.js',
-    },
-  ],
+  projects: only ? projects.filter((p) => p.displayName === only) : projects,
   testTimeout: 20000,
   // Jest's default (one worker fewer than cores) runs the suites one at a time on two cores, while most
   // e2e suites wait on sockets and timers: two workers took the whole run from 350 s to 219 s here.
