@@ -56,11 +56,11 @@ describe('durable queued runs with worker processes', () => {
     fake.respond = () => (++calls === 1 ? { text: 'never delivered', delayMs: 60_000 } : { text: 'done after takeover' });
     const first = worker();
     const runId = await enqueue('survive a crash', 'durable-kill');
-    await until('the run to be running, its first call made', async () => (await status(runId)).status === 'running' && calls === 1, { timeoutMs: 20_000 });
+    await until('the run to be running, its first call made', async () => (await status(runId)).status === 'running' && calls === 1, { timeoutMs: 20_000, everyMs: 50 });
     first.kill('SIGKILL');
     await exited(first);
     worker();
-    await until('the run to complete', async () => (await status(runId)).status === 'completed', { timeoutMs: 20_000 });
+    await until('the run to complete', async () => (await status(runId)).status === 'completed', { timeoutMs: 20_000, everyMs: 50 });
     expect(await status(runId)).toMatchObject({ status: 'completed', text: 'done after takeover', attempts: 2 });
     const history = await api.http.get('/v1/conversations/durable-kill/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['survive a crash', 'done after takeover']);
@@ -81,7 +81,7 @@ describe('durable queued runs with worker processes', () => {
     // A quarter of the way in, while runs are still being queued, kill two workers holding runs and start two new ones.
     let killedAt = 0;
     const chaos = (async () => {
-      await until('a quarter of the calls', async () => fake.requests.length - seenBefore >= TOTAL / 4, { timeoutMs: 60_000 });
+      await until('a quarter of the calls', async () => fake.requests.length - seenBefore >= TOTAL / 4, { timeoutMs: 60_000, everyMs: 50 });
       for (const victim of pool.slice(0, 2)) victim.kill('SIGKILL');
       await Promise.all(pool.slice(0, 2).map(exited));
       killedAt = fake.requests.length - seenBefore;
@@ -101,7 +101,7 @@ describe('durable queued runs with worker processes', () => {
       const open = runIds.filter((id) => !final.has(id)).slice(0, 100);
       for (const [i, run] of (await Promise.all(open.map(status))).entries()) if (['completed', 'failed', 'cancelled'].includes(run.status)) final.set(open[i], run);
       return final.size === TOTAL;
-    }, { timeoutMs: 120_000 });
+    }, { timeoutMs: 120_000, everyMs: 50 });
 
     const byStatus = new Map<string, number>();
     for (const run of final.values()) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
@@ -122,7 +122,7 @@ describe('durable queued runs with worker processes', () => {
     const redis = new Redis(process.env.REDIS_URL!);
     try {
       const counted = async () => (await Promise.all((await redis.keys(`${env.REDIS_KEY_PREFIX}active-runs:*`)).map((k) => redis.zcard(k)))).reduce((a, b) => a + b, 0);
-      await until('no run counted', async () => (await counted()) === 0, { timeoutMs: 10_000 });
+      await until('no run counted', async () => (await counted()) === 0, { timeoutMs: 10_000, everyMs: 50 });
     } finally {
       redis.disconnect();
     }
@@ -134,7 +134,7 @@ describe('durable queued runs with worker processes', () => {
     fake.respond = () => ({ text: 'finished during shutdown', delayMs: 1_500 });
     const w = worker({ JOBS_CONCURRENCY: '1' });
     const active = await enqueue('slow one', 'durable-term');
-    await until('the active run to be running', async () => (await status(active)).status === 'running', { timeoutMs: 20_000 });
+    await until('the active run to be running', async () => (await status(active)).status === 'running', { timeoutMs: 20_000, everyMs: 50 });
     const waiting = await enqueue('queued behind it', 'durable-term-2');
     w.kill('SIGTERM');
     expect(await exited(w)).toBe(0);
