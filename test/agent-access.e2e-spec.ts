@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { bearer, eventually, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { bearer, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 
 // AGENT_ACCESS decides which agents a caller may reach: directly, queued, or through another agent's
 // handoff or agent tool. Pat has two keys, one with the finance role; only finance reaches billing.

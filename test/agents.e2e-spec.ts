@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
-import { API_KEYS, bearer, eventually, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 // The demo's multi-agent set over HTTP: triage hands off (to billing for invoices, to the assistant

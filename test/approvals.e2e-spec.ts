@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { API_KEYS, bearer, eventually, KEYS, parseSse, redisHolding, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, parseSse, redisHolding, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 
 // The demo assistant's refund needs an approval by another user of the tenant (separation of duties).
 describe('tool approvals over HTTP (queued runs)', () => {

@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
-import { API_KEYS, bearer, eventually, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 // $1 per million input tokens, $15 per million output: a call of the agent's 4,096 output tokens is $0.0614, so $0.50 a day pays for 8 and a part.

@@ -5,7 +5,8 @@ import type { INestApplication } from '@nestjs/common';
 import { AbstractChat, DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, readUIMessageStream, type ChatState, type ChatStatus, type UIMessage, type UIMessageChunk } from 'ai';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { createApp } from '../apps/api/src/create-app.js';
-import { API_KEYS, eventually, KEYS, SECRET } from './harness.js';
+import { API_KEYS, KEYS, SECRET } from './harness.js';
+import { eventually } from './eventually.js';
 
 // The AI SDK's own client (DefaultChatTransport, readUIMessageStream from the `ai` package) against
 // the live service over HTTP: what it reconstructs is what a useChat front end would render.

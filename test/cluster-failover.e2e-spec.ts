@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { startRedisCluster, type RedisCluster } from './redis-cluster.js';
-import { API_KEYS, bearer, eventually, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 
 // A master of a real cluster dies while queued and direct runs are in flight: its replica takes
 // over, the service answers 503 for the outage only, and every acknowledged run completes exactly

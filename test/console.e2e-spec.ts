@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../apps/api/src/create-app.js';
-import { API_KEYS, eventually, KEYS, SECRET } from './harness.js';
+import { API_KEYS, KEYS, SECRET } from './harness.js';
+import { eventually } from './eventually.js';
 
 // Found (or installed) by the global setup: Debian's chromium, or CHROMIUM_PATH.
 const CHROMIUM = process.env.CHROMIUM_PATH!;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
+import { until } from './eventually.js';
 
 // Workers run as real child processes of the compiled service (built by global setup), so they can be killed like in production.
 const MAIN = 'apps/api/dist/main.js';
@@ -47,13 +48,6 @@ describe('durable queued runs with worker processes', () => {
     return child;
   }
   const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
-  async function until(predicate: () => Promise<boolean>, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await predicate())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   const status = async (runId: string) => (await api.http.get(`/v1/runs/${runId}`).set(bearer(KEYS.acmeAlice))).body;
   const enqueue = async (message: string, conversationId: string) => (await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message, conversationId })).body.runId as string;
 
@@ -62,11 +56,11 @@ describe('durable queued runs with worker processes', () => {
     fake.respond = () => (++calls === 1 ? { text: 'never delivered', delayMs: 60_000 } : { text: 'done after takeover' });
     const first = worker();
     const runId = await enqueue('survive a crash', 'durable-kill');
-    await until(async () => (await status(runId)).status === 'running' && calls === 1);
+    await until('the run to be running, its first call made', async () => (await status(runId)).status === 'running' && calls === 1, { timeoutMs: 20_000, everyMs: 50 });
     first.kill('SIGKILL');
     await exited(first);
     worker();
-    await until(async () => (await status(runId)).status === 'completed');
+    await until('the run to complete', async () => (await status(runId)).status === 'completed', { timeoutMs: 20_000, everyMs: 50 });
     expect(await status(runId)).toMatchObject({ status: 'completed', text: 'done after takeover', attempts: 2 });
     const history = await api.http.get('/v1/conversations/durable-kill/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['survive a crash', 'done after takeover']);
@@ -87,7 +81,7 @@ describe('durable queued runs with worker processes', () => {
     // A quarter of the way in, while runs are still being queued, kill two workers holding runs and start two new ones.
     let killedAt = 0;
     const chaos = (async () => {
-      await until(async () => fake.requests.length - seenBefore >= TOTAL / 4, 60_000);
+      await until('a quarter of the calls', async () => fake.requests.length - seenBefore >= TOTAL / 4, { timeoutMs: 60_000, everyMs: 50 });
       for (const victim of pool.slice(0, 2)) victim.kill('SIGKILL');
       await Promise.all(pool.slice(0, 2).map(exited));
       killedAt = fake.requests.length - seenBefore;
@@ -103,11 +97,11 @@ describe('durable queued runs with worker processes', () => {
 
     // Poll only the runs not yet finished, a batch at a time.
     const final = new Map<string, { status: string; text?: string; attempts: number }>();
-    await until(async () => {
+    await until('every run to finish', async () => {
       const open = runIds.filter((id) => !final.has(id)).slice(0, 100);
       for (const [i, run] of (await Promise.all(open.map(status))).entries()) if (['completed', 'failed', 'cancelled'].includes(run.status)) final.set(open[i], run);
       return final.size === TOTAL;
-    }, 120_000);
+    }, { timeoutMs: 120_000, everyMs: 50 });
 
     const byStatus = new Map<string, number>();
     for (const run of final.values()) byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1);
@@ -128,7 +122,7 @@ describe('durable queued runs with worker processes', () => {
     const redis = new Redis(process.env.REDIS_URL!);
     try {
       const counted = async () => (await Promise.all((await redis.keys(`${env.REDIS_KEY_PREFIX}active-runs:*`)).map((k) => redis.zcard(k)))).reduce((a, b) => a + b, 0);
-      await until(async () => (await counted()) === 0, 10_000);
+      await until('no run counted', async () => (await counted()) === 0, { timeoutMs: 10_000, everyMs: 50 });
     } finally {
       redis.disconnect();
     }
@@ -140,7 +134,7 @@ describe('durable queued runs with worker processes', () => {
     fake.respond = () => ({ text: 'finished during shutdown', delayMs: 1_500 });
     const w = worker({ JOBS_CONCURRENCY: '1' });
     const active = await enqueue('slow one', 'durable-term');
-    await until(async () => (await status(active)).status === 'running');
+    await until('the active run to be running', async () => (await status(active)).status === 'running', { timeoutMs: 20_000, everyMs: 50 });
     const waiting = await enqueue('queued behind it', 'durable-term-2');
     w.kill('SIGTERM');
     expect(await exited(w)).toBe(0);

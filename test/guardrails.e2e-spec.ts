@@ -5,7 +5,8 @@ import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { OtlpReceiver } from '@agentnest/observability/testing';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
-import { API_KEYS, bearer, eventually, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 const EMAIL = 'jane.doe@example.com';

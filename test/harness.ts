@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../apps/api/src/create-app.js';
+import { eventually } from './eventually.js';
 
 export const SECRET = 'e2e-checkpoint-secret-0123456789abcdef';
 export const KEYS = {
@@ -36,17 +37,6 @@ export async function createDatabase(): Promise<string> {
   await admin.query(`CREATE DATABASE ${name} OWNER agentnest`);
   await admin.end();
   return process.env.DATABASE_URL!.replace(/\/[^/]+$/, `/${name}`);
-}
-
-/** Polls `probe` until it returns something other than undefined (or `timeoutMs` passes, then throws with `what`). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, { timeoutMs = 10_000, everyMs = 25 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** A queued run once it has stopped moving (paused or finished), as its owner reads it. */

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
 import { createWorker } from '../apps/api/src/create-app.js';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { API_KEYS, bearer, eventually, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, parseSse, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { eventually, until } from './eventually.js';
 
 /** One Redis, or the test run's real 6-node cluster (test/redis-cluster.js): the queue must work the same on both. */
 const BACKENDS: Array<[string, () => Record<string, string>]> = [
@@ -84,12 +86,13 @@ describe.each(BACKENDS)('queued agent runs (BullMQ) on %s', (_where, backend) =>
     await settled(api, body.runId);
     const foreign = await api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.globexAlice)).send({ answer: 'hijack' });
     expect(foreign.status).toBe(404);
-    const answers = await Promise.all(['blue', 'red'].map((answer) => api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer })));
+    const sent = ['blue', 'red'];
+    const answers = await Promise.all(sent.map((answer) => api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer })));
     expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
     expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('run_state_conflict');
-    const winner = answers.find((a) => a.status === 202)!.request as unknown as { _data: { answer: string } };
+    const winner = sent[answers.findIndex((a) => a.status === 202)];
     const done = await settled(api, body.runId);
-    expect(done.body).toMatchObject({ status: 'completed', text: `You answered: ${winner._data.answer}` });
+    expect(done.body).toMatchObject({ status: 'completed', text: `You answered: ${winner}` });
     const history = await api.http.get('/v1/conversations/jobs-pause/messages').set(bearer(KEYS.acmeAlice));
     expect(history.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
     expect((await api.http.post(`/v1/runs/${body.runId}/resume`).set(bearer(KEYS.acmeAlice)).send({ answer: 'late' })).status).toBe(409);
@@ -197,9 +200,8 @@ describe('queued runs against a real provider SDK: retries and separate worker p
       const before = fake.requests.length;
       worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
       await worker.init();
-      const deadline = Date.now() + 5_000;
-      while ((await api.http.get(`/v1/runs/${hanging.body.runId}`).set(bearer(KEYS.acmeAlice))).body.status !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await until('the run to be running', async () => (await api.http.get(`/v1/runs/${hanging.body.runId}`).set(bearer(KEYS.acmeAlice))).body.status === 'running', { timeoutMs: 5_000 });
+      await until('the provider call', () => fake.requests.length > before, { timeoutMs: 5_000 });
       const abort = await api.http.delete(`/v1/runs/${hanging.body.runId}`).set(bearer(KEYS.acmeAlice));
       expect([abort.status, abort.body]).toEqual([202, { runId: hanging.body.runId, status: 'running', cancelRequested: true }]);
       expect((await settled(api, hanging.body.runId)).body).toMatchObject({ status: 'cancelled', cancelRequested: true });
@@ -218,8 +220,7 @@ describe('queued runs against a real provider SDK: retries and separate worker p
     fake.respond = () => ({ kind: 'hang' });
     const before = fake.requests.length;
     const hanging = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'never answered' });
-    const deadline = Date.now() + 5_000;
-    while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('the provider call', () => fake.requests.length > before, { timeoutMs: 5_000 });
     const started = Date.now();
     await api.close();
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -236,16 +237,24 @@ describe('queued runs against a real provider SDK: retries and separate worker p
     fake.respond = () => ({ text: 'from the worker process' });
     const env = baseEnv(providerEnv());
     const api = await startApi({ ...env, APP_ROLE: 'api' });
+    // BullMQ's own count of the workers connected to the run queue (named Redis clients).
+    const redis = new Redis(process.env.REDIS_URL!);
+    const queue = new Queue('agentnest-runs', { connection: redis, prefix: `{${env.REDIS_KEY_PREFIX}bull}` });
     let worker: INestApplicationContext | undefined;
     try {
       const { body } = await api.http.post('/v1/agents/assistant/jobs').set(bearer(KEYS.acmeAlice)).send({ message: 'hi' });
-      await new Promise((r) => setTimeout(r, 300));
+      // Nothing in the API process takes jobs: no worker on the queue, so the run waits.
+      expect(await queue.getWorkersCount()).toBe(0);
       expect((await api.http.get(`/v1/runs/${body.runId}`).set(bearer(KEYS.acmeAlice))).body.status).toBe('queued');
       worker = (await createWorker({ ...env, APP_ROLE: 'worker' }, false)).app;
       await worker.init();
+      // The same count sees the worker process's worker.
+      await until('the worker to connect', async () => (await queue.getWorkersCount()) > 0);
       expect((await settled(api, body.runId)).body).toMatchObject({ status: 'completed', text: 'from the worker process' });
     } finally {
       await worker?.close();
+      await queue.close();
+      await redis.quit();
       await api.close();
     }
   });

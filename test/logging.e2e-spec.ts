@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
-import { API_KEYS, bearer, eventually, KEYS, SECRET } from './harness.js';
+import { API_KEYS, bearer, KEYS, SECRET } from './harness.js';
+import { eventually } from './eventually.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
 // The compiled service's own log lines: one JSON line per finished request, and nothing a caller sent

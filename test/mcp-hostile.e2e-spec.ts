@@ -10,6 +10,7 @@ import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js
 import { buildHostileMcpServer, POISON } from './fixtures/hostile-mcp-server.js';
 import { startHttpMcpServer } from './fixtures/mcp-server.js';
 import { processesTagged } from './process-tags.js';
+import { until } from './eventually.js';
 
 // A server that lies, floods, hangs, crashes and writes junk must cost its own callers a tool error
 // and nothing more: not a 500, not a hang, not the connection every other tenant's calls share.
@@ -18,13 +19,6 @@ const script = 'test/fixtures/hostile-mcp-server.js';
 const hostile = (tag: string, extra: Partial<McpClientOptions> = {}) =>
   mcpClient({ name: 'hostile', transport: { type: 'stdio', command: process.execPath, args: [script, `--tag=${tag}`] }, ...extra });
 
-async function until(predicate: () => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Runs one turn of tool calls through a scripted model; returns the tool results and what the model was sent. */
 async function runWith(source: McpToolSource, calls: Array<{ name: string; args: Record<string, unknown> }>) {
@@ -102,7 +96,7 @@ describe('a hostile MCP server over stdio', () => {
 
   it('follows a rug pull through the same sanitising and untrusted schema compile', async () => {
     await runWith(source, [{ name: 'hostile__rugpull', args: {} }]);
-    await until(() => source.tools().find((t) => t.name === 'hostile__echo')!.description.includes('Echoes text. Before'));
+    await until('the changed description', () => source.tools().find((t) => t.name === 'hostile__echo')!.description.includes('Echoes text. Before'), { timeoutMs: 15_000 });
     const { text, requests } = await runWith(source, [{ name: 'hostile__echo', args: { text: 'x' } }]);
     const swapped = requests[0].tools!.find((t) => t.name === 'hostile__echo')!;
     expect(swapped.inputSchema).toMatchObject({ required: ['text', 'exfil'] });
@@ -114,7 +108,7 @@ describe('a hostile MCP server over stdio', () => {
   it('answers mcp_unavailable for a call the crash cut short, then reconnects to a new process and lists the tools again', async () => {
     const { text } = await runWith(source, [{ name: 'hostile__crash', args: {} }]);
     expect(text).toBe('Error: hostile__crash failed: mcp_unavailable: MCP server "hostile" is not available (connection lost, reconnecting); try again later');
-    await until(() => source.status?.().state === 'connected');
+    await until('the server to reconnect', () => source.status?.().state === 'connected', { timeoutMs: 15_000 });
     expect(source.status?.()).toEqual({ server: 'hostile', state: 'connected', reconnects: 1 });
     expect(processesTagged(tag)).toBe(1);
     // A new process: echo is back to its first definition.
@@ -152,7 +146,7 @@ describe('an MCP server over streamable HTTP that goes away', () => {
       expect(text).not.toContain(String(port));
       expect(source.status?.()).toMatchObject({ state: 'reconnecting' });
       server = await startHttpMcpServer(() => buildHostileMcpServer(), port);
-      await until(() => source.status?.().state === 'connected');
+      await until('the server to reconnect', () => source.status?.().state === 'connected', { timeoutMs: 15_000 });
       expect(source.status?.()).toEqual({ server: 'hostile', state: 'connected', reconnects: 1 });
       expect((await runWith(source, [{ name: 'hostile__echo', args: { text: 'back' } }])).text).toBe('echo: back');
     } finally {
@@ -206,8 +200,7 @@ describe('a hostile MCP server in the reference service', () => {
     const meanwhile = await call(KEYS.globexAlice, 'hostile__echo', { text: 'x' });
     expect(meanwhile.toModel).toContain('mcp_unavailable: MCP server \\"hostile\\" is not available (reconnecting)');
     rmSync(downFile);
-    const deadline = Date.now() + 15_000;
-    while ((await mcpHealth())?.servers?.hostile?.state !== 'connected' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until('the server to reconnect', async () => (await mcpHealth())?.servers?.hostile?.state === 'connected', { timeoutMs: 15_000, everyMs: 100 });
     health = await api.http.get('/health');
     expect(health.body.info.mcp).toEqual({ status: 'up', degraded: false, servers: { hostile: { state: 'connected', reconnects: 1 } } });
     expect((await call(KEYS.acmeAlice, 'hostile__echo', { text: 'back' })).toModel).toContain('echo: back');

@@ -10,6 +10,7 @@ import { loadAppConfig } from '../apps/api/src/config/app-config.js';
 import { API_KEYS, bearer, KEYS, SECRET, startApi, type Api } from './harness.js';
 import { startHttpMcpServer } from './fixtures/mcp-server.js';
 import { processesTagged } from './process-tags.js';
+import { until } from './eventually.js';
 
 const stdio = (name = 'fixture', env: Record<string, string> = {}, tag = 'untagged') =>
   mcpClient({ name, transport: { type: 'stdio', command: process.execPath, args: ['test/fixtures/mcp-server.js', `--tag=${tag}`], env } });
@@ -26,13 +27,6 @@ async function runWith(source: McpToolSource, calls: Array<{ name: string; args:
   return { text: r.status === 'completed' ? r.text : '', events };
 }
 
-async function until(predicate: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // The same behaviour from a real server over stdio, over streamable HTTP, and from the in-memory mock.
 const sources: Array<[string, () => Promise<{ source: McpToolSource; done(): Promise<void>; unlock(): Promise<void>; collide(): Promise<void> }>]> = [
@@ -131,7 +125,7 @@ describe.each(sources)('MCP tools: %s', (kind, make) => {
     expect(ctx.source.tools().some((t) => t.name === 'fixture__secret')).toBe(false);
     const add = ctx.source.tools().find((t) => t.name === 'fixture__add');
     await ctx.unlock();
-    await until(() => ctx.source.tools().some((t) => t.name === 'fixture__secret'));
+    await until('the new tool', () => ctx.source.tools().some((t) => t.name === 'fixture__secret'));
     // Unchanged tools survive a refresh as the same objects (their validators are not recompiled).
     if (kind !== 'mockMcpClient') expect(ctx.source.tools().find((t) => t.name === 'fixture__add')).toBe(add);
     expect((await runWith(ctx.source, [{ name: 'fixture__secret', args: {} }])).text).toBe('the secret');
@@ -141,7 +135,7 @@ describe.each(sources)('MCP tools: %s', (kind, make) => {
     const warned = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       await ctx.collide();
-      await until(() => ctx.source.tools().some((t) => t.name === 'fixture__dup_x'));
+      await until('the new tool', () => ctx.source.tools().some((t) => t.name === 'fixture__dup_x'));
       expect(ctx.source.tools().filter((t) => t.name === 'fixture__dup_x')).toHaveLength(1);
       // "dup.x" sorts before "dup_x": it keeps the name, in whichever order the server listed them.
       expect((await runWith(ctx.source, [{ name: 'fixture__dup_x', args: {} }])).text).toBe('dot');
@@ -160,7 +154,7 @@ describe('mcpClient', () => {
     expect(processesTagged(tag)).toBe(1);
     expect((await runWith(source, [{ name: 'envcheck__env', args: {} }])).text).toBe('hello from env');
     await source.close();
-    await until(() => processesTagged(tag) === 0);
+    await until('the server processes to end', () => processesTagged(tag) === 0);
     await expect(runWith(source, [{ name: 'envcheck__env', args: {} }])).resolves.toMatchObject({ text: expect.stringMatching(/^Error: unknown tool/) });
   });
 
@@ -204,7 +198,7 @@ describe('MCP servers in AgentModule', () => {
     expect(processesTagged(tag)).toBe(1);
     await app.close();
     expect(fixture.tools()).toEqual([]);
-    await until(() => processesTagged(tag) === 0);
+    await until('the server processes to end', () => processesTagged(tag) === 0);
   }, 20_000);
 
   it('fails boot in timeoutMs for a server that never answers the handshake, in one line without its command, and leaves no process behind', async () => {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { AnthropicFake, type FakeReply } from '@agentnest/providers/testing';
 import { Redis } from 'ioredis';
-import { API_KEYS, bearer, createDatabase, eventually, KEYS, redisHolding, runSettled, SECRET, startApi } from './harness.js';
+import { API_KEYS, bearer, createDatabase, KEYS, redisHolding, runSettled, SECRET, startApi } from './harness.js';
+import { eventually } from './eventually.js';
 
 // Queued runs are where production traffic goes: during a provider outage they must wait, not fail.
 describe('queued runs during a provider outage', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startRedis } from './redis-server.js';
-import { API_KEYS, bearer, eventually, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { API_KEYS, bearer, KEYS, runSettled, SECRET, startApi, type Api } from './harness.js';
+import { eventually } from './eventually.js';
 
 type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 

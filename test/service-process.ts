@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { eventually } from './harness.js';
+import { eventually } from './eventually.js';
 
 /** The compiled service in a process of its own, as production runs it. */
 export interface ServiceProcess {

@@ -5,7 +5,8 @@ import request from 'supertest';
 import { AnthropicFake } from '@agentnest/providers/testing';
 import { OtlpReceiver, type ReceivedSpan } from '@agentnest/observability/testing';
 import { freePort } from '../apps/api/src/redis/local-redis.js';
-import { API_KEYS, bearer, KEYS, SECRET, eventually } from './harness.js';
+import { API_KEYS, bearer, KEYS, SECRET } from './harness.js';
+import { eventually } from './eventually.js';
 
 // The compiled service as it runs in production: an API process and a worker process, each started
 // with the instrumentation preload, exporting OTLP/HTTP to a receiver in this test.

@@ -1,56 +1,17 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { mock, ProviderError } from '@agentnest/providers';
 import { InMemoryStore } from '@agentnest/memory';
 import { Agent } from '../agent.js';
 import { isPaused, type PausedResult } from '../run/agent.types.js';
 import { askHuman } from '../tools/ask-human.js';
 import { InMemoryCheckpointLedger, type CheckpointLedger } from './checkpoint-ledger.js';
-import { RedisCheckpointLedger } from './redis-checkpoint-ledger.js';
+import { describeCheckpointLedger } from './testing/describe-checkpoint-ledger.js';
 
 const SECRET = 'checkpoint-ledger-spec-secret-0123456789';
 const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
-const redis = new Redis(process.env.REDIS_URL!);
-// The test run's real 6-node cluster (test/redis-cluster.js).
-const cluster = new Cluster(process.env.REDIS_CLUSTER_NODES!.split(',').map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) })));
-afterAll(() => Promise.all([redis.quit(), cluster.quit()]));
 
-const ledgers: Array<[string, () => CheckpointLedger]> = [
-  ['InMemoryCheckpointLedger', () => new InMemoryCheckpointLedger()],
-  ['RedisCheckpointLedger', () => new RedisCheckpointLedger({ redis, prefix: `ckpt-spec-${randomUUID()}:` })],
-  ['RedisCheckpointLedger on a Redis Cluster', () => new RedisCheckpointLedger({ redis: cluster, prefix: `ckpt-spec-${randomUUID()}:` })],
-];
-
-describe.each(ledgers)('%s', (_name, make) => {
-  it('lets one holder claim a checkpoint, again and again, and nobody else until released', async () => {
-    const ledger = make();
-    const until = Date.now() + 60_000;
-    expect(await ledger.claim('cp1', 'job-1', until)).toBe(true);
-    expect(await ledger.claim('cp1', 'job-1', until)).toBe(true);
-    expect(await ledger.claim('cp1', 'request-2', until)).toBe(false);
-    await ledger.release('cp1', 'request-2'); // not the holder: no effect
-    expect(await ledger.claim('cp1', 'request-2', until)).toBe(false);
-    await ledger.release('cp1', 'job-1');
-    expect(await ledger.claim('cp1', 'request-2', until)).toBe(true);
-  });
-
-  it('moves the generation of exactly the erased scope', async () => {
-    const ledger = make();
-    const c2 = { ...alice, conversationId: 'c2' };
-    const bob = { ...alice, principal: 'bob' };
-    const [a1, a2, b1] = await Promise.all([ledger.generation(alice), ledger.generation(c2), ledger.generation(bob)]);
-    await ledger.revoke(alice);
-    expect(await ledger.generation(alice)).not.toBe(a1);
-    expect(await ledger.generation(c2)).toBe(a2);
-    await ledger.revoke({ tenant: 'acme', principal: 'alice' });
-    expect(await ledger.generation(c2)).not.toBe(a2);
-    expect(await ledger.generation(bob)).toBe(b1);
-    // Same names in another tenant, or without a tenant, are other scopes.
-    expect(await ledger.generation({ ...alice, tenant: 'globex' })).toBe(b1);
-    expect(await ledger.generation({ principal: 'alice', conversationId: 'c1' })).toBe(b1);
-  });
-});
+// RedisCheckpointLedger meets the same contract in redis-checkpoint-ledger.int.spec.ts.
+describeCheckpointLedger('InMemoryCheckpointLedger', () => new InMemoryCheckpointLedger());
 
 describe('checkpoints through the agent', () => {
   let now = Date.parse('2026-11-26T12:00:00Z');

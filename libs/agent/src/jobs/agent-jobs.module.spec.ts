@@ -11,6 +11,7 @@ import { AgentModule } from '../nest/agent.module.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import { AgentJobsModule } from './agent-jobs.module.js';
 import { AgentJobsConnections } from './agent-jobs.connections.js';
+import { eventually } from '../../../../test/eventually.js';
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
 
@@ -22,15 +23,10 @@ async function queueApp(imports: Parameters<typeof Module>[0]['imports']) {
   await app.init();
   const jobs = app.get(AgentJobs);
   const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
-  const until = async (runId: string, status: string) => {
-    const deadline = Date.now() + 10_000;
-    let record = await as(() => jobs.get(runId));
-    while (record?.status !== status && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      record = await as(() => jobs.get(runId));
-    }
-    return record!;
-  };
+  const until = (runId: string, status: string) => eventually(`run ${runId} to be ${status}`, async () => {
+    const record = await as(() => jobs.get(runId));
+    return record?.status === status ? record : undefined;
+  });
   return { app, jobs, as, until };
 }
 
@@ -101,18 +97,15 @@ describe('AgentJobsModule', () => {
     const jobs = app.get(AgentJobs);
     const tenant = app.get(TenantContext);
     const { runId } = await tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.enqueue('echo', { message: 'hi' }));
-    const deadline = Date.now() + 10_000;
-    let record = await tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.get(runId));
-    while (record?.status !== 'completed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      record = await tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.get(runId));
-    }
+    const record = await eventually('the run to complete', async () => {
+      const found = await tenant.run({ tenant: 'acme', principal: 'alice' }, () => jobs.get(runId));
+      return found?.status === 'completed' ? found : undefined;
+    });
     expect(record).toMatchObject({ status: 'completed', text: 'queued hello' });
     expect(factoryCalls).toBe(1);
     await app.close();
     // Sockets that are closing still count for a moment; a leaked connection never goes.
-    for (let i = 0; i < 100 && sockets() > before; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(sockets()).toBeLessThanOrEqual(before);
+    await eventually('the module sockets to close', () => (sockets() <= before ? true : undefined), { timeoutMs: 5_000, everyMs: 50 });
   });
 
   it('reads no memory for the first turn of a conversation it started, queued or direct, and the history of one it continues', async () => {

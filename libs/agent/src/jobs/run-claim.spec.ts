@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { RunClaim } from './run-claim.js';
 import { RunEvents } from './run-events.js';
 import { RunRegistry } from './run-registry.js';
+import { until } from '../../../../test/eventually.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
 afterAll(async () => {
@@ -49,7 +50,7 @@ describe('RunClaim', () => {
     const { registry, events, claim, stream } = await queuedRun();
     const recorder = events.recorder(owner, 'r', { opening: claim.open, batchMs: 5 });
     // Waits for the window to close (the claim lands), not for a fixed time.
-    for (let i = 0; i < 500 && (await registry.get(owner, 'r'))?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+    await until('the claim to land', async () => (await registry.get(owner, 'r'))?.status === 'running');
     expect(await registry.get(owner, 'r')).toMatchObject({ status: 'running', startedAt: 'then', attempts: 1 });
     recorder.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} });
     await claim.finish('completed', { text: 'late' }, [...(await recorder.drain()), { type: 'status', status: 'completed', text: 'late' }]);

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { AgentEvent } from '../events/agent-event.js';
 import { ownerKeys } from './owner-tag.js';
 import { RunEvents } from './run-events.js';
+import { until } from '../../../../test/eventually.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
 afterAll(async () => {
@@ -24,7 +25,7 @@ describe('RunEvents.recorder', () => {
     rec.onEvent(delta('Hel'));
     rec.onEvent(delta('lo'));
     // The window closes (its timer fires): one event for both. Waits for that, not for a fixed time.
-    for (let i = 0; i < 400 && (await events.read(owner, 'r', '0')).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until('the first batch', async () => (await events.read(owner, 'r', '0')).length > 0);
     rec.onEvent(delta(' wor'));
     rec.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} }); // pushes the pending text first
     rec.onEvent(delta('ld'));
@@ -50,7 +51,7 @@ describe('RunEvents.recorder', () => {
     const rec = events.recorder(owner, 'r');
     rec.onEvent({ ...base, type: 'llm.request', iteration: 1, model: 'm', messageCount: 1, toolCount: 0 });
     // The first batch goes out when its window closes.
-    for (let i = 0; i < 400 && (await events.read(owner, 'r', '0')).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until('the first batch', async () => (await events.read(owner, 'r', '0')).length > 0);
     rec.onEvent({ ...base, type: 'tool.start', toolCallId: 't1', tool: 'clock', args: {} });
     rec.onEvent(delta('done'));
     expect(await rec.drain()).toEqual([
@@ -58,8 +59,11 @@ describe('RunEvents.recorder', () => {
       { type: 'text', delta: 'done' },
     ]);
     expect((await events.read(owner, 'r', '0')).map((s) => s.event)).toEqual([{ type: 'step' }]);
-    // Nothing is written behind the caller's back afterwards, even once the window would have closed.
-    await new Promise((r) => setTimeout(r, 60));
+    // Nothing is written behind the caller's back afterwards, even once the window would have closed: a window of
+    // the same length opened after the drain has closed and its batch landed.
+    await redis.hset(ownerKeys(prefix, owner).record('later'), 'status', 'running');
+    events.recorder(owner, 'later').onEvent(delta('x'));
+    await until('a later window to close', async () => (await events.read(owner, 'later', '0')).length > 0);
     expect(await events.read(owner, 'r', '0')).toHaveLength(1);
   });
 });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
-import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { AgentCoreFake } from '../testing/agentcore.fake.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
 import { AgentCoreStore } from './agentcore.store.js';
@@ -22,8 +21,7 @@ function fresh(): AgentCoreStore {
 }
 
 describeMemoryStore('AgentCoreStore', { create: fresh });
-// Half the other stores' operations: each goes through the signed HTTP fake (about 1.5 ms), and the suite has five minutes.
-describeMemoryStoreProperties('AgentCoreStore', { create: fresh }, { runs: 10, opsPerRun: 500 });
+// The property run (5,000 signed HTTP round trips) is in agentcore.store.int.spec.ts, with the suites that take minutes.
 
 describe('AgentCoreStore specifics', () => {
   it('maps identities onto valid actor and session ids, distinct for hostile values', () => {

@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
 import { describeMemoryStoreProperties } from '../testing/describe-memory-store-properties.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
 import type { MemoryIdentity } from '../memory-identity.js';
 import { DEFAULT_MAX_IDEMPOTENCY_KEYS, type MemoryAuditEvent } from '../memory-store.js';
+import { encodeIdentityKey } from '../identity-key.js';
 import { RedisStore } from './redis.store.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
@@ -19,6 +21,40 @@ describeMemoryStore('RedisStore on a Redis Cluster', { create: () => new RedisSt
 
 describeMemoryStoreProperties('RedisStore', { create: () => new RedisStore({ redis, prefix: freshPrefix() }) });
 describeMemoryStoreProperties('RedisStore on a Redis Cluster', { create: () => new RedisStore({ redis: cluster, prefix: freshPrefix() }) });
+
+/**
+ * A conversation's list and applied-keys keys, found under a store's own fresh prefix by the identity
+ * key they end with (the layout "keeps a whole conversation in one hash slot" pins).
+ */
+async function keysOf(client: Redis | Cluster, prefix: string, id: MemoryIdentity) {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const found = (await Promise.all(nodes.map((n) => n.keys(`${prefix}*`)))).flat();
+  const list = found.find((k) => k.endsWith(`}:${encodeIdentityKey(id)}`));
+  if (!list) throw new Error(`no conversation under ${prefix}`);
+  return { list, applied: `${list}:applied` };
+}
+
+/** A TCP proxy to `target` that counts the writes reaching it from its clients. */
+async function writeCountingProxy(target: URL) {
+  let writes = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy()));
+    }
+    client.on('data', () => writes++);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    writes: () => writes,
+    close: () => new Promise<void>((resolve) => (sockets.forEach((s) => s.destroy()), server.close(() => resolve()))),
+  };
+}
 
 describe('RedisStore specifics', () => {
   const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
@@ -73,37 +109,34 @@ describe('RedisStore specifics', () => {
   });
 
   it('uses one round trip per load and per append', async () => {
-    // The commands this client sends, as it sends them: MONITOR on the shared server broke under other
-    // workers' traffic (ioredis lost its reply queue), and a test that watches Redis must not depend on who else uses it.
-    const client = new Redis(process.env.REDIS_URL!);
-    await client.ping();
-    const seen: string[] = [];
-    const send = client.sendCommand.bind(client);
-    client.sendCommand = ((command: { name: string }, stream?: unknown) => (seen.push(command.name.toLowerCase()), send(command as never, stream as never))) as typeof client.sendCommand;
-    const store = new RedisStore({ redis: client, prefix: freshPrefix(), maxMessages: 100, ttlMs: 10_000 });
-    await store.append(alice, [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
-    const appended = seen.length;
-    await store.load(alice, { limit: 20 });
-    await client.quit();
-    // One MULTI…EXEC (queued and written together: one round trip), then one LRANGE.
-    expect(seen.slice(0, appended)).toEqual(['multi', 'rpush', 'ltrim', 'pexpire', 'exec']);
-    expect(seen.slice(appended).filter((c) => c !== 'quit')).toEqual(['lrange']);
+    // What the client writes to the socket, counted by a proxy in front of the server: each write is one
+    // round trip (the store awaits the answer), whatever commands it carries.
+    const proxy = await writeCountingProxy(new URL(process.env.REDIS_URL!));
+    const client = new Redis(proxy.url);
+    try {
+      await client.ping();
+      const store = new RedisStore({ redis: client, prefix: freshPrefix(), maxMessages: 100, ttlMs: 10_000 });
+      const before = proxy.writes();
+      await store.append(alice, [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
+      const appended = proxy.writes();
+      expect((await store.load(alice, { limit: 20 })).map((m) => m.content)).toEqual(['a', 'b']);
+      expect([appended - before, proxy.writes() - appended]).toEqual([1, 1]);
+    } finally {
+      await client.quit();
+      await proxy.close();
+    }
   });
 
-  // The conversation's list and applied-keys keys, as the store names them.
-  const keysOf = (store: RedisStore, id: MemoryIdentity) => {
-    const list = (store as unknown as { keyOf(id: MemoryIdentity): string }).keyOf(id);
-    return { list, applied: `${list}:applied` };
-  };
   const say = (store: RedisStore, run: string) => store.append(alice, [{ role: 'user', content: run }], { idempotencyKey: run });
 
   it.each([
     ['one Redis', () => redis],
     ['a cluster', () => cluster],
   ])('on %s keeps the newest maxIdempotencyKeys in a sorted set with the list’s TTL, and erasing drops them', async (_where, client) => {
-    const store = new RedisStore({ redis: client(), prefix: freshPrefix(), maxIdempotencyKeys: 3, ttlMs: 60_000 });
-    const { list, applied } = keysOf(store, alice);
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis: client(), prefix, maxIdempotencyKeys: 3, ttlMs: 60_000 });
     for (const run of ['r1', 'r2', 'r3', 'r4', 'r5']) await say(store, run);
+    const { list, applied } = await keysOf(client(), prefix, alice);
     expect(await client().zrange(applied, 0, '-1')).toEqual(['r3', 'r4', 'r5']);
     expect(await client().pttl(applied)).toBeGreaterThan(50_000);
     await say(store, 'r3');
@@ -119,10 +152,11 @@ describe('RedisStore specifics', () => {
   });
 
   it(`keeps ${DEFAULT_MAX_IDEMPOTENCY_KEYS} keys per conversation by default, whatever maxMessages`, async () => {
-    const store = new RedisStore({ redis, prefix: freshPrefix(), maxMessages: 2 });
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis, prefix, maxMessages: 2 });
     const extra = 5;
     for (let i = 0; i < DEFAULT_MAX_IDEMPOTENCY_KEYS + extra; i++) await say(store, `run-${i}`);
-    const { list, applied } = keysOf(store, alice);
+    const { list, applied } = await keysOf(redis, prefix, alice);
     expect(await redis.zcard(applied)).toBe(DEFAULT_MAX_IDEMPOTENCY_KEYS);
     expect(await redis.zrange(applied, 0, '0')).toEqual([`run-${extra}`]);
     expect(await redis.zrange(applied, -1, '-1')).toEqual([`run-${DEFAULT_MAX_IDEMPOTENCY_KEYS + extra - 1}`]);
@@ -130,9 +164,10 @@ describe('RedisStore specifics', () => {
   });
 
   it('still deduplicates against a plain set written by an earlier version, then turns it into the capped sorted set', async () => {
-    const store = new RedisStore({ redis, prefix: freshPrefix(), maxIdempotencyKeys: 10 });
-    const { list, applied } = keysOf(store, alice);
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis, prefix, maxIdempotencyKeys: 10 });
     await say(store, 'seed');
+    const { list, applied } = await keysOf(redis, prefix, alice);
     await redis.del(applied);
     await redis.sadd(applied, 'old-1', 'old-2', 'old-3');
     await redis.pexpire(applied, 60_000);
@@ -152,21 +187,23 @@ describe('RedisStore specifics', () => {
   });
 
   it('keeps at most maxIdempotencyKeys of an old plain set, and forgetting a tenant removes one', async () => {
-    const store = new RedisStore({ redis, prefix: freshPrefix(), maxIdempotencyKeys: 3 });
+    const prefix = freshPrefix();
+    const store = new RedisStore({ redis, prefix, maxIdempotencyKeys: 3 });
     const bob = { ...alice, principal: 'bob' };
+    // Conversations written before idempotency keys were capped: a plain set of 50 keys each.
     for (const id of [alice, bob]) {
-      const { list, applied } = keysOf(store, id);
-      await redis.rpush(list, JSON.stringify([id.tenant, id.principal, id.conversationId, { role: 'user', content: 'before' }]));
-      await redis.sadd(applied, ...Array.from({ length: 50 }, (_, i) => `old-${i}`));
+      await store.append(id, [{ role: 'user', content: 'before' }]);
+      await redis.sadd((await keysOf(redis, prefix, id)).applied, ...Array.from({ length: 50 }, (_, i) => `old-${i}`));
     }
+    const bobKeys = await keysOf(redis, prefix, bob);
     await say(store, 'new-1');
-    const { applied } = keysOf(store, alice);
+    const { applied } = await keysOf(redis, prefix, alice);
     expect(await redis.zcard(applied)).toBe(3);
     expect(await redis.zrange(applied, -1, '-1')).toEqual(['new-1']);
     // bob's conversation was never appended to again: its old set is still a set, and goes with the tenant.
-    expect(await redis.type(keysOf(store, bob).applied)).toBe('set');
+    expect(await redis.type(bobKeys.applied)).toBe('set');
     expect(await store.forgetTenant('acme')).toBe(2);
-    expect(await redis.exists(keysOf(store, bob).applied, applied)).toBe(0);
+    expect(await redis.exists(bobKeys.applied, applied)).toBe(0);
   });
 
   it('opens its own connection from a URL and closes it', async () => {
