@@ -4,14 +4,14 @@ import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import { AgentJobsConnections } from './agent-jobs.connections.js';
 import { AGENT_JOBS_ASYNC_OPTIONS_TYPE, AGENT_JOBS_OPTIONS, AGENT_JOBS_OPTIONS_TYPE, AgentJobsConfigurableModule, type AgentJobsModuleExtras, type AgentJobsModuleOptions } from './agent-jobs.module-definition.js';
 import { AgentJobs } from './agent-jobs.service.js';
-import { AgentRunProcessor } from './agent-run.processor.js';
-import { RunEvents } from './run-events.js';
-import { RunRegistry } from './run-registry.js';
-import { RunStreamHub } from './run-stream-hub.js';
-import { ApprovalRegistry } from './approval-registry.js';
-import { ApprovalFlow } from './approval-flow.js';
-import { AgentChat } from './chat/agent-chat.service.js';
-import { TenantRunQuota } from './tenant-run-quota.js';
+import { AgentRunProcessor } from './worker/agent-run.processor.js';
+import { RunEvents } from './streams/run-events.js';
+import { RunRegistry } from './runs/run-registry.js';
+import { RunStreamHub } from './streams/run-stream-hub.js';
+import { ApprovalRegistry } from './approvals/approval-registry.js';
+import { ApprovalFlow } from './approvals/approval-flow.js';
+import { AgentChat } from './transport/chat/agent-chat.service.js';
+import { TenantRunQuota } from './runs/tenant-run-quota.js';
 
 /** Holds the options and connections once, for both this module and BullMQ's root module. */
 @Module({})

@@ -16,18 +16,18 @@ import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
 import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
 import { compileUntrustedSchemaInTurn } from '../output/schema-turns.js';
 import { noopJobTracer, type JobTracer } from '../tracing/job-tracer.js';
-import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './run-events.js';
-import { RunStreamHub } from './run-stream-hub.js';
-import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
-import { ApprovalFlow } from './approval-flow.js';
-import { runJobOptions } from './job-options.js';
-import { runReplicated } from './replicated.js';
-import { decideRefusal, visible } from './approval-access.js';
-import { compareStreamIds, InvalidLastEventIdError, parseStreamId } from './stream-id.js';
-import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
-import { isRunId, RunNotFoundError } from './run-not-found.error.js';
-import { TenantRunQuota } from './tenant-run-quota.js';
-import { followLive } from './follow-live.js';
+import { FINAL_STATUSES, isFinal, RunEvents, type StoredRunEvent } from './streams/run-events.js';
+import { RunStreamHub } from './streams/run-stream-hub.js';
+import { ApprovalRegistry, type ApprovalRecord } from './approvals/approval-registry.js';
+import { ApprovalFlow } from './approvals/approval-flow.js';
+import { runJobOptions } from './runs/job-options.js';
+import { runReplicated } from './redis/replicated.js';
+import { decideRefusal, visible } from './approvals/approval-access.js';
+import { compareStreamIds, InvalidLastEventIdError, parseStreamId } from './streams/stream-id.js';
+import { RunRegistry, RunStateError, type RunRecord } from './runs/run-registry.js';
+import { isRunId, RunNotFoundError } from './runs/run-not-found.error.js';
+import { TenantRunQuota } from './runs/tenant-run-quota.js';
+import { followLive } from './streams/follow-live.js';
 
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */

@@ -1,9 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { FinishReason, Usage } from '@agentnest/providers';
-import type { AgentEvent, Recorder } from '../events/agent-event.js';
-import type { RequestIdentity } from '../context/request-identity.js';
-import { ownerKeys } from './owner-tag.js';
-import { currentRunFields } from './run-record.js';
+import type { AgentEvent, Recorder } from '../../events/agent-event.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import { ownerKeys } from '../redis/owner-tag.js';
+import { currentRunFields } from '../runs/run-record.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AgentJobs } from '../agent-jobs.service.js';
-import { RunStateError, type RunRecord } from '../run-registry.js';
-import type { ApprovalPauseData } from '../../tools/approval.js';
+import { AgentJobs } from '../../agent-jobs.service.js';
+import { RunStateError, type RunRecord } from '../../runs/run-registry.js';
+import type { ApprovalPauseData } from '../../../tools/approval.js';
 import { answerText, ChatRequestError, type ChatTurn } from './chat-turn.js';
 import { UiMessageChunks, type UiMessageChunk } from './ui-message-chunks.js';
 

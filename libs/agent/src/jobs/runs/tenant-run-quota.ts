@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
-import type { RequestIdentity } from '../context/request-identity.js';
-import { AgentConfigError, TooManyRunsError } from '../agent.errors.js';
-import { ownerTag, runRecordKey } from './owner-tag.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import { AgentConfigError, TooManyRunsError } from '../../agent.errors.js';
+import { ownerTag, runRecordKey } from '../redis/owner-tag.js';
 
 /** @default 100 unfinished (queued, running or paused) runs per tenant */
 export const DEFAULT_MAX_RUNS_PER_TENANT = 100;

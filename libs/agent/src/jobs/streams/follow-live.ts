@@ -1,6 +1,6 @@
-import type { RequestIdentity } from '../context/request-identity.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
 import { isFinal, type RunEvents, type StoredRunEvent } from './run-events.js';
-import type { RunRegistry } from './run-registry.js';
+import type { RunRegistry } from '../runs/run-registry.js';
 import type { RunStreamHub } from './run-stream-hub.js';
 
 /** @default 1 s: how long a live stream waits for an event before it checks that its run was not erased */

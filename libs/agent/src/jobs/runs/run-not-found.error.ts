@@ -1,4 +1,4 @@
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../../agent.errors.js';
 
 /** The caller has no queued run of that id: an unknown id, a malformed one and another caller's look the same (404). */
 export class RunNotFoundError extends AgentError {

@@ -1,4 +1,4 @@
-import { AgentError } from '../agent.errors.js';
+import { AgentError } from '../../agent.errors.js';
 
 /** A Last-Event-ID that is not a Redis Stream id this service could have sent. */
 export class InvalidLastEventIdError extends AgentError {

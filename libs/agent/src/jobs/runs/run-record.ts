@@ -1,5 +1,5 @@
 import type { FinishReason, Usage } from '@agentnest/providers';
-import { currentUsage, type OldUsage } from '../stored-usage.js';
+import { currentUsage, type OldUsage } from '../../stored-usage.js';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'blocked';
 

@@ -1,5 +1,5 @@
-import type { RequestIdentity } from '../context/request-identity.js';
-import { approverRefusal } from '../tools/approval.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import { approverRefusal } from '../../tools/approval.js';
 import type { ApprovalRecord } from './approval-registry.js';
 
 /** Why `caller` may not decide this approval, or undefined when they may (the agent's own rule, plus the tenant). */

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import { dedicatedConnection, hashTag } from './dedicated-connection.js';
+import { dedicatedConnection, hashTag } from '../redis/dedicated-connection.js';
 import type { RunStreamEvent, StoredRunEvent } from './run-events.js';
-import { currentRunFields } from './run-record.js';
+import { currentRunFields } from '../runs/run-record.js';
 import { compareStreamIds } from './stream-id.js';
 
 interface Watcher {

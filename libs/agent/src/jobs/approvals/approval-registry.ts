@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
-import type { ApprovalPauseData } from '../tools/approval.js';
-import { RunStateError, type RunStatus } from './run-registry.js';
+import type { ApprovalPauseData } from '../../tools/approval.js';
+import { RunStateError, type RunStatus } from '../runs/run-registry.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied';
 

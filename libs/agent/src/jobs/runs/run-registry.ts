@@ -1,12 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ownerKeys } from './owner-tag.js';
+import { ownerKeys } from '../redis/owner-tag.js';
 import { IdempotencyKeys } from './idempotency-keys.js';
-import { dedicatedConnection } from './dedicated-connection.js';
-import { replicated } from './replicated.js';
-import { AgentError } from '../agent.errors.js';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import type { RequestIdentity } from '../context/request-identity.js';
-import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from './run-events.js';
+import { dedicatedConnection } from '../redis/dedicated-connection.js';
+import { replicated } from '../redis/replicated.js';
+import { AgentError } from '../../agent.errors.js';
+import type { Checkpoint } from '../../checkpoint/checkpoint.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from '../streams/run-events.js';
 import { currentRunFields, type RunRecord, type RunStatus } from './run-record.js';
 
 export type { RunRecord, RunStatus } from './run-record.js';

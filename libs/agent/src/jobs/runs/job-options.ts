@@ -1,4 +1,4 @@
-import type { AgentJobsOptions } from './agent-run.job.js';
+import type { AgentJobsOptions } from '../agent-run.job.js';
 
 /**
  * BullMQ options of a job that runs (or continues) an agent run: retries, backoff and retention from

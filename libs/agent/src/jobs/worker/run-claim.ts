@@ -1,6 +1,6 @@
-import type { RequestIdentity } from '../context/request-identity.js';
-import type { RunStreamEvent } from './run-events.js';
-import type { RunPatch, RunRegistry, RunStatus } from './run-registry.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import type { RunStreamEvent } from '../streams/run-events.js';
+import type { RunPatch, RunRegistry, RunStatus } from '../runs/run-registry.js';
 
 const RUNNING: RunStreamEvent = { type: 'status', status: 'running' };
 

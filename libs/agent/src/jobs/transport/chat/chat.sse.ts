@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { publicError } from '../../errors/public-error.js';
+import { publicError } from '../../../errors/public-error.js';
 import type { UiMessageChunk } from './ui-message-chunks.js';
 
 /** The response headers of the AI SDK's UI message stream protocol (version 1). */

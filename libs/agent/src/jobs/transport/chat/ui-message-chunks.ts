@@ -1,5 +1,5 @@
 import type { Usage } from '@agentnest/providers';
-import type { RunStreamEvent } from '../run-events.js';
+import type { RunStreamEvent } from '../../streams/run-events.js';
 
 /** One chunk of the AI SDK's UI message stream (protocol v1), as this service writes them. */
 export type UiMessageChunk = { type: string } & Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RunEvents } from './run-events.js';
+import { RunEvents } from '../streams/run-events.js';
 import { RunRegistry, RunStateError } from './run-registry.js';
 
 const redis = new Redis(process.env.REDIS_URL!);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { AgentError } from '../agent.errors.js';
-import { canonicalJson } from '../common/canonical-json.js';
-import type { RequestIdentity } from '../context/request-identity.js';
-import { ownerKeys } from './owner-tag.js';
+import { AgentError } from '../../agent.errors.js';
+import { canonicalJson } from '../../common/canonical-json.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import { ownerKeys } from '../redis/owner-tag.js';
 
 /** How long an Idempotency-Key stays bound to its run. */
 const IDEMPOTENCY_TTL_S = 24 * 3600;

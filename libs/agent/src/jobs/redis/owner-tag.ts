@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeOptionalField as field } from '@agentnest/memory';
-import type { RequestIdentity } from '../context/request-identity.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
 
 /** Tags of recent owners: a run's every step computes its keys, and hashing is most of that. */
 const recent = new Map<string, string>();

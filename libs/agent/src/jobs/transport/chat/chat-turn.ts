@@ -1,4 +1,4 @@
-import { AgentError } from '../../agent.errors.js';
+import { AgentError } from '../../../agent.errors.js';
 
 /**
  * What one AI SDK chat request asks for. Only the last message counts: a new user message, or the

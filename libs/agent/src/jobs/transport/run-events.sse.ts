@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { HttpError } from '../nest/http-error.js';
-import { requestSignal } from '../nest/request-signal.js';
-import type { AgentJobs, RunFollow } from './agent-jobs.service.js';
-import { isRunId, RunNotFoundError } from './run-not-found.error.js';
+import { HttpError } from '../../nest/http-error.js';
+import { requestSignal } from '../../nest/request-signal.js';
+import type { AgentJobs, RunFollow } from '../agent-jobs.service.js';
+import { isRunId, RunNotFoundError } from '../runs/run-not-found.error.js';
 
 /**
  * Serves a run's live events as Server-Sent Events from your own controller, as the caller in the

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import type { RequestIdentity } from '../context/request-identity.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
 import { hashTag } from './dedicated-connection.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RunStreamEvent } from '../run-events.js';
+import type { RunStreamEvent } from '../../streams/run-events.js';
 import { UiMessageChunks } from './ui-message-chunks.js';
 
 const run = (events: RunStreamEvent[], pauseIsFinal = true) => {

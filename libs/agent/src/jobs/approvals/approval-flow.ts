@@ -1,19 +1,19 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { RequestIdentity } from '../context/request-identity.js';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import type { ApprovalPauseData } from '../tools/approval.js';
-import { noopJobTracer } from '../tracing/job-tracer.js';
-import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
-import { AGENT_JOBS_OPTIONS } from './agent-jobs.module-definition.js';
-import type { AgentJobsOptions, AgentRunJob } from './agent-run.job.js';
-import { runJobOptions } from './job-options.js';
-import { runReplicated } from './replicated.js';
+import type { RequestIdentity } from '../../context/request-identity.js';
+import type { Checkpoint } from '../../checkpoint/checkpoint.js';
+import type { ApprovalPauseData } from '../../tools/approval.js';
+import { noopJobTracer } from '../../tracing/job-tracer.js';
+import { AGENT_RUNS_QUEUE } from '../agent-jobs.constants.js';
+import { AGENT_JOBS_OPTIONS } from '../agent-jobs.module-definition.js';
+import type { AgentJobsOptions, AgentRunJob } from '../agent-run.job.js';
+import { runJobOptions } from '../runs/job-options.js';
+import { runReplicated } from '../redis/replicated.js';
 import { ApprovalRegistry, type ApprovalRecord } from './approval-registry.js';
-import { RunEvents } from './run-events.js';
-import { RunRegistry } from './run-registry.js';
-import { TenantRunQuota } from './tenant-run-quota.js';
+import { RunEvents } from '../streams/run-events.js';
+import { RunRegistry } from '../runs/run-registry.js';
+import { TenantRunQuota } from '../runs/tenant-run-quota.js';
 
 /** The queued run an approval belongs to. */
 export interface ApprovalRun {

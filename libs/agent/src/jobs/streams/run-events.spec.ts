@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { AgentEvent } from '../events/agent-event.js';
-import { ownerKeys } from './owner-tag.js';
+import type { AgentEvent } from '../../events/agent-event.js';
+import { ownerKeys } from '../redis/owner-tag.js';
 import { RunEvents } from './run-events.js';
 
 const redis = new Redis(process.env.REDIS_URL!);

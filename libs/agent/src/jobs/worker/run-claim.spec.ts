@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RunClaim } from './run-claim.js';
-import { RunEvents } from './run-events.js';
-import { RunRegistry } from './run-registry.js';
+import { RunEvents } from '../streams/run-events.js';
+import { RunRegistry } from '../runs/run-registry.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
 afterAll(async () => {
