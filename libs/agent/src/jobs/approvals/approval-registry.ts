@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { encodeOptionalField } from '@agentnest/memory';
 import type { ApprovalPauseData } from '../../tools/approval.js';
 import { RunStateError, type RunStatus } from '../runs/run-registry.js';
+import { decideApproval } from './decide-approval.script.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied';
 
@@ -28,15 +29,6 @@ export interface ApprovalRegistryOptions {
   retentionMs?: number;
 }
 
-// Moves a pending approval to ARGV[1] with its decider, reason and time: exactly one decision wins.
-const DECIDE = `local s = redis.call('HGET', KEYS[1], 'status')
-if not s then return false end
-if s ~= 'pending' then return {err = 'state:' .. s} end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedBy', ARGV[2], 'decidedAt', ARGV[3], 'reason', ARGV[4])
-return 'pending'`;
-
-type Scripted = (Redis | Cluster) & { agentnestApprovalDecide(key: string, status: string, by: string, at: string, reason: string): Promise<string | null> };
-
 const tag = (tenant: string | undefined) => createHash('sha256').update(encodeOptionalField(tenant)).digest('base64url').slice(0, 22);
 
 /**
@@ -44,13 +36,12 @@ const tag = (tenant: string | undefined) => createHash('sha256').update(encodeOp
  * them here, while the run and its checkpoint stay under the requester's key space.
  */
 export class ApprovalRegistry {
-  private readonly redis: Scripted;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly retentionMs: number;
 
   constructor(options: ApprovalRegistryOptions) {
-    this.redis = options.redis as Scripted;
-    if (!this.redis.agentnestApprovalDecide) this.redis.defineCommand('agentnestApprovalDecide', { numberOfKeys: 1, lua: DECIDE });
+    this.redis = options.redis;
     this.prefix = options.prefix ?? 'agentnest:';
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
   }
@@ -107,7 +98,7 @@ export class ApprovalRegistry {
   /** Decides a pending approval: undefined when there is none; RunStateError when it was decided already. */
   async decide(tenant: string | undefined, approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, by: string, reason = ''): Promise<'decided' | undefined> {
     try {
-      const previous = await this.redis.agentnestApprovalDecide(this.key(tenant, approvalId), status, by, new Date().toISOString(), reason);
+      const previous = await decideApproval(this.redis, { approval: this.key(tenant, approvalId), status, by, at: new Date().toISOString(), reason });
       return previous === null ? undefined : 'decided';
     } catch (err) {
       const m = /state:(\w+)/.exec(String((err as Error).message));

@@ -6,7 +6,9 @@ import { replicated } from '../redis/replicated.js';
 import { AgentError } from '../../agent.errors.js';
 import type { Checkpoint } from '../../checkpoint/checkpoint.js';
 import type { RequestIdentity } from '../../context/request-identity.js';
-import { APPEND_EVENTS_LUA, DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from '../streams/run-events.js';
+import { DEFAULT_EVENTS_TTL_MS, DEFAULT_MAX_EVENTS, type RunEventsOptions, type RunStreamEvent } from '../streams/run-events.js';
+import type { StreamBounds } from '../streams/append-events.script.js';
+import { answerRun, cancelRun, createRun, transitionRun } from './run-scripts.js';
 import { currentRunFields, type RunRecord, type RunStatus } from './run-record.js';
 
 export type { RunRecord, RunStatus } from './run-record.js';
@@ -50,67 +52,6 @@ export interface RunRegistryOptions {
   events?: Pick<RunEventsOptions, 'maxEvents' | 'ttlMs'>;
 }
 
-// Moves a run to ARGV[1] only if its status is one of the statuses that follow the six counts and
-// bounds. ARGV[2] events, ARGV[3] statuses, ARGV[4] field/value strings to set; ARGV[5] max events
-// and ARGV[6] ttl of the stream KEYS[2]. After them: the statuses, the events (JSON, appended in the
-// same step, so the stream never says what the record does not), the field/value pairs, and the
-// fields to delete. Returns {previous status, cancelRequested}, or false when the run does not exist.
-const TRANSITION = `${APPEND_EVENTS_LUA}local s, cancel = unpack(redis.call('HMGET', KEYS[1], 'status', 'cancelRequested'))
-if not s then return false end
-local n, from, sets = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-for i = 7, 6 + from do
-  if s == ARGV[i] then
-    local first = 7 + from + n
-    redis.call('HSET', KEYS[1], 'status', ARGV[1], unpack(ARGV, first, first + sets - 1))
-    if first + sets <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, first + sets)) end
-    appendEvents(KEYS[2], ARGV[5], ARGV[6], 7 + from, 6 + from + n)
-    return {s, cancel or ''}
-  end
-end
-return {err = 'state:' .. s}`;
-
-// Records a new run with its indexes and its first event, in one step. KEYS: record, all runs,
-// the conversation's runs, stream. ARGV: retention ms, now ms, runId, max events, ttl, n, events
-// (n), then the record's field/value pairs. Index entries older than the retention point at
-// expired records: dropped as new ones arrive.
-const CREATE = `${APPEND_EVENTS_LUA}local n = tonumber(ARGV[6])
-redis.call('HSET', KEYS[1], unpack(ARGV, 7 + n))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-local cutoff = tonumber(ARGV[2]) - tonumber(ARGV[1])
-for i = 2, 3 do
-  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', cutoff)
-  redis.call('PEXPIRE', KEYS[i], ARGV[1])
-end
-appendEvents(KEYS[4], ARGV[4], ARGV[5], 7, 6 + n)
-return 1`;
-
-// Answers a paused run: moves it to queued, names its continuation job and marks the answer
-// accepted, in one step. KEYS: record. ARGV: runId, updatedAt. Returns the continuation's job id.
-const ANSWER = `local s = redis.call('HGET', KEYS[1], 'status')
-if not s then return false end
-if s ~= 'paused' then return {err = 'state:' .. s} end
-local job = ARGV[1] .. '-r' .. redis.call('HINCRBY', KEYS[1], 'resumes', 1)
-redis.call('HSET', KEYS[1], 'status', 'queued', 'jobId', job, 'answered', '1', 'updatedAt', ARGV[2])
-redis.call('HDEL', KEYS[1], 'pauseData')
-return job`;
-
-// Cancels a queued or paused run, unless its answer was accepted and waits for a worker: a paused
-// run leaves one way (answered or cancelled) and the answer already won. KEYS: record. ARGV: now.
-const CANCEL = `local s = redis.call('HGET', KEYS[1], 'status')
-if not s then return false end
-if s == 'queued' and redis.call('HEXISTS', KEYS[1], 'answered') == 1 then return {err = 'state:answered'} end
-if s ~= 'queued' and s ~= 'paused' then return {err = 'state:' .. s} end
-redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finishedAt', ARGV[1], 'updatedAt', ARGV[1])
-redis.call('HDEL', KEYS[1], 'pauseData')
-return s`;
-
-type Scripted = (Redis | Cluster) & {
-  agentnestRunTransition(key: string, stream: string, to: string, events: number, from: number, sets: number, maxEvents: number, ttlMs: number, ...rest: string[]): Promise<[string, string] | null>;
-  agentnestRunCreate(key: string, runs: string, conversation: string, stream: string, ...args: Array<string | number>): Promise<number>;
-  agentnestRunAnswer(key: string, runId: string, now: string): Promise<string | null>;
-  agentnestRunCancel(key: string, now: string): Promise<string | null>;
-};
 const JSON_FIELDS = new Set(['error', 'usage', 'pauseData', 'checkpoint', 'output', 'outputSchema']);
 const HIDDEN = new Set(['tenant', 'principal', 'checkpoint', 'resumes', 'jobId', 'trace', 'idem', 'answered', 'outputSchema', 'approval']);
 /** A state script's `state:<status>` error as RunStateError; any other error as it is. */
@@ -132,20 +73,14 @@ export class RunRegistry {
   private readonly prefix: string;
   private readonly retentionMs: number;
   /** The event streams' max events and ttl. */
-  private readonly stream: [number, number];
+  private readonly stream: StreamBounds;
 
   constructor(options: RunRegistryOptions) {
     this.redis = options.redis;
-    if (!(this.redis as Scripted).agentnestRunTransition) {
-      this.redis.defineCommand('agentnestRunTransition', { numberOfKeys: 2, lua: TRANSITION });
-      this.redis.defineCommand('agentnestRunCreate', { numberOfKeys: 4, lua: CREATE });
-      this.redis.defineCommand('agentnestRunAnswer', { numberOfKeys: 1, lua: ANSWER });
-      this.redis.defineCommand('agentnestRunCancel', { numberOfKeys: 1, lua: CANCEL });
-    }
     this.prefix = options.prefix ?? 'agentnest:';
     this.idempotency = new IdempotencyKeys(this.redis, this.prefix);
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
-    this.stream = [options.events?.maxEvents ?? DEFAULT_MAX_EVENTS, options.events?.ttlMs ?? DEFAULT_EVENTS_TTL_MS];
+    this.stream = { maxEvents: options.events?.maxEvents ?? DEFAULT_MAX_EVENTS, ttlMs: options.events?.ttlMs ?? DEFAULT_EVENTS_TTL_MS };
   }
 
   private key(owner: RequestIdentity, runId: string): string {
@@ -170,9 +105,8 @@ export class RunRegistry {
     const full: RunRecord = { ...record, status: paused ? 'paused' : 'queued', createdAt: now, updatedAt: now, attempts: 0, ...(paused ? { pauseData: paused.pauseData, usage: paused.usage } : {}) };
     const keys = ownerKeys(this.prefix, owner);
     const stored = { jobId, tenant: owner.tenant ?? '', principal: owner.principal ?? '', ...(idempotencyKey ? { idem: idempotencyKey } : {}), ...(outputSchema ? { outputSchema } : {}), ...(paused ? { checkpoint: paused.checkpoint, ...(paused.approval ? { approval: paused.approval } : {}) } : {}) };
-    const events = event ? [JSON.stringify(event)] : [];
     const fields = Object.entries(this.encode({ ...full, ...stored })).flat();
-    await (this.redis as Scripted).agentnestRunCreate(keys.record(record.runId), keys.runs, keys.conversation(record.conversationId), keys.events(record.runId), this.retentionMs, at, record.runId, ...this.stream, events.length, ...events, ...fields);
+    await createRun(this.redis, { record: keys.record(record.runId), runs: keys.runs, conversation: keys.conversation(record.conversationId), stream: keys.events(record.runId), bounds: this.stream, runId: record.runId, retentionMs: this.retentionMs, now: at, events: event ? [event] : [], fields });
     return full;
   }
 
@@ -250,8 +184,7 @@ export class RunRegistry {
       else if (v !== undefined) set.push(k, JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v));
     }
     const keys = ownerKeys(this.prefix, owner);
-    const events = (opts.events ?? []).map((e) => JSON.stringify(e));
-    return (this.redis as Scripted).agentnestRunTransition(keys.record(runId), keys.events(runId), to, events.length, from.length, set.length, ...this.stream, ...from, ...events, ...set, ...cleared).then(
+    return transitionRun(this.redis, { record: keys.record(runId), stream: keys.events(runId), bounds: this.stream, from, to, events: opts.events ?? [], set, clear: cleared }).then(
       (moved) => (moved ? { previous: moved[0] as RunStatus, cancelRequested: moved[1] === 'true' } : undefined),
       (err: unknown) => {
         throw stateError(err, opts.action ?? `move to ${to}`);
@@ -264,7 +197,7 @@ export class RunRegistry {
    * (returned). Undefined when there is no such run; RunStateError when it is not paused.
    */
   async answer(owner: RequestIdentity, runId: string): Promise<string | undefined> {
-    return (await this.scripted(() => (this.redis as Scripted).agentnestRunAnswer(this.key(owner, runId), runId, new Date().toISOString()), 'answer')) ?? undefined;
+    return (await this.scripted(() => answerRun(this.redis, { record: this.key(owner, runId), runId, now: new Date().toISOString() }), 'answer')) ?? undefined;
   }
 
   /**
@@ -272,7 +205,7 @@ export class RunRegistry {
    * no such run; RunStateError when it is running, finished, or its answer is waiting for a worker.
    */
   async cancel(owner: RequestIdentity, runId: string): Promise<RunStatus | undefined> {
-    return ((await this.scripted(() => (this.redis as Scripted).agentnestRunCancel(this.key(owner, runId), new Date().toISOString()), 'cancel')) ?? undefined) as RunStatus | undefined;
+    return ((await this.scripted(() => cancelRun(this.redis, { record: this.key(owner, runId), now: new Date().toISOString() }), 'cancel')) ?? undefined) as RunStatus | undefined;
   }
 
   /** Runs a state script: a `state:<status>` error becomes RunStateError. */

@@ -4,6 +4,7 @@ import { encodeOptionalField } from '@agentnest/memory';
 import type { RequestIdentity } from '../../context/request-identity.js';
 import { AgentConfigError, TooManyRunsError } from '../../agent.errors.js';
 import { ownerTag, runRecordKey } from '../redis/owner-tag.js';
+import { admitRun } from './admit-run.script.js';
 
 /** @default 100 unfinished (queued, running or paused) runs per tenant */
 export const DEFAULT_MAX_RUNS_PER_TENANT = 100;
@@ -17,17 +18,6 @@ const RETRY_AFTER_MS = 5_000;
 /** At most one check of a full tenant's entries against their records per this long, per process. */
 const RECONCILE_EVERY_MS = 10_000;
 
-// Admits one member if the set, past its expired entries, has room. KEYS: the tenant's set. ARGV:
-// now, lease ms, max, member. Returns 1 (admitted), 0 (already counted), -1 (full).
-const ADMIT = `redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 0 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
-redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`;
-
-type Scripted = (Redis | Cluster) & { agentnestQuotaAdmit(key: string, now: number, leaseMs: number, max: number, member: string): Promise<number> };
-
 const tenantTag = (tenant: string | undefined) => createHash('sha256').update(encodeOptionalField(tenant)).digest('base64url').slice(0, 22);
 
 /**
@@ -39,7 +29,7 @@ const tenantTag = (tenant: string | undefined) => createHash('sha256').update(en
  * the owner's, so admission is a round trip of its own.
  */
 export class TenantRunQuota {
-  private readonly redis: Scripted;
+  private readonly redis: Redis | Cluster;
   private readonly prefix: string;
   private readonly lastReconciled = new Map<string, number>();
 
@@ -51,8 +41,7 @@ export class TenantRunQuota {
   ) {
     // A NaN would turn the cap off and a null break the script: a bad setting fails at boot, as the service's variable does.
     if (!Number.isSafeInteger(max) || max < 1) throw new AgentConfigError(`maxRunsPerTenant must be a whole number of at least 1 (got ${String(max)})`);
-    this.redis = redis as Scripted;
-    if (!this.redis.agentnestQuotaAdmit) this.redis.defineCommand('agentnestQuotaAdmit', { numberOfKeys: 1, lua: ADMIT });
+    this.redis = redis;
     this.prefix = prefix;
   }
 
@@ -66,10 +55,10 @@ export class TenantRunQuota {
   async admit(owner: RequestIdentity, runId: string): Promise<void> {
     const key = this.key(owner.tenant);
     const member = this.member(owner, runId);
-    if ((await this.redis.agentnestQuotaAdmit(key, this.now(), LEASE_MS, this.max, member)) >= 0) return;
+    if ((await admitRun(this.redis, { set: key, member, now: this.now(), leaseMs: LEASE_MS, max: this.max })) >= 0) return;
     // Full: entries whose run is gone or done (a process died before releasing them) are dropped, then once more.
     if (!(await this.reconcile(owner.tenant))) throw new TooManyRunsError(this.max, RETRY_AFTER_MS);
-    if ((await this.redis.agentnestQuotaAdmit(key, this.now(), LEASE_MS, this.max, member)) < 0) throw new TooManyRunsError(this.max, RETRY_AFTER_MS);
+    if ((await admitRun(this.redis, { set: key, member, now: this.now(), leaseMs: LEASE_MS, max: this.max })) < 0) throw new TooManyRunsError(this.max, RETRY_AFTER_MS);
   }
 
   /** Counts a run without refusing it (a continuation, whose paused run normally still counts; an adopted direct run): an answer is never lost to the cap. */

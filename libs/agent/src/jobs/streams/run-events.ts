@@ -4,6 +4,7 @@ import type { AgentEvent, Recorder } from '../../events/agent-event.js';
 import type { RequestIdentity } from '../../context/request-identity.js';
 import { ownerKeys } from '../redis/owner-tag.js';
 import { currentRunFields } from '../runs/run-record.js';
+import { appendEvents } from './append-events.script.js';
 
 /** What a client sees of a run as it happens. */
 export type RunStreamEvent =
@@ -40,25 +41,6 @@ export interface RunEventsOptions {
   ttlMs?: number;
 }
 
-/**
- * Lua: appends ARGV[first..last] (event JSON) to the stream `key`, capped at `max` events, and
- * renews its expiry. Shared with the registry's scripts, which append the events that go with a
- * status change in the same step.
- */
-export const APPEND_EVENTS_LUA = `local function appendEvents(key, max, ttl, first, last)
-  for i = first, last do redis.call('XADD', key, 'MAXLEN', '~', max, '*', 'e', ARGV[i]) end
-  if last >= first then redis.call('PEXPIRE', key, ttl) end
-end
-`;
-
-// Appends events only while the run's record exists: after an erasure, a worker still finishing
-// the run cannot recreate its stream. KEYS: stream, record. ARGV: max events, ttl ms, event JSON...
-const APPEND = `${APPEND_EVENTS_LUA}if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-appendEvents(KEYS[1], ARGV[1], ARGV[2], 3, #ARGV)
-return 1`;
-
-type Scripted = (Redis | Cluster) & { agentnestRunEventsAppend(stream: string, record: string, maxEvents: number, ttlMs: number, ...events: string[]): Promise<number> };
-
 const toStored = ([id, fields]: [string, string[]]): StoredRunEvent => ({ id, event: currentRunFields(JSON.parse(fields[1]) as RunStreamEvent) });
 
 /** A run's stream recorder: `flush` writes what is pending and waits; `drain` hands what is not written yet to the caller (who writes it with the run's final status). */
@@ -74,7 +56,6 @@ export class RunEvents {
 
   constructor(private readonly options: RunEventsOptions) {
     this.redis = options.redis;
-    if (!(this.redis as Scripted).agentnestRunEventsAppend) this.redis.defineCommand('agentnestRunEventsAppend', { numberOfKeys: 2, lua: APPEND });
     this.prefix = options.prefix ?? 'agentnest:';
   }
 
@@ -91,7 +72,7 @@ export class RunEvents {
   /** Appends several events in order, in one round trip, if the run is still recorded. */
   async appendAll(owner: RequestIdentity, runId: string, events: RunStreamEvent[]): Promise<boolean> {
     const keys = ownerKeys(this.prefix, owner);
-    const appended = await (this.redis as Scripted).agentnestRunEventsAppend(keys.events(runId), keys.record(runId), this.options.maxEvents ?? DEFAULT_MAX_EVENTS, this.options.ttlMs ?? DEFAULT_EVENTS_TTL_MS, ...events.map((e) => JSON.stringify(e)));
+    const appended = await appendEvents(this.redis, { stream: keys.events(runId), record: keys.record(runId), maxEvents: this.options.maxEvents ?? DEFAULT_MAX_EVENTS, ttlMs: this.options.ttlMs ?? DEFAULT_EVENTS_TTL_MS, events });
     return appended === 1;
   }
 
