@@ -39,7 +39,7 @@ import { RunsController } from './runs.controller.js';
     }),
     AgentJobsModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ redis: config.getOrThrow<string>('REDIS_URL'), prefix: config.getOrThrow<string>('KEY_PREFIX') }),
+      useFactory: (config: ConfigService) => ({ connection: config.getOrThrow<string>('REDIS_URL'), prefix: config.getOrThrow<string>('KEY_PREFIX') }),
     }),
   ],
   controllers: [RunsController],

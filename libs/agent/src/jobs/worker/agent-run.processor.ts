@@ -1,47 +1,24 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
-import { GuardrailTrippedError, RunAbortedError } from '../../agent.errors.js';
-import { isStoreUnavailable, publicError } from '../../errors/public-error.js';
-import type { RunResult } from '../../agent.types.js';
+import type { PausedResult, RunResult } from '../../agent.types.js';
 import type { RequestIdentity } from '../../context/request-identity.js';
-import { ModuleRef } from '@nestjs/core';
-import { AgentService } from '../../nest/agent.service.js';
-import { findAgentService } from '../find-agent-service.js';
-import { AGENT_RUNS_QUEUE } from '../agent-jobs.constants.js';
-import { AGENT_JOBS_OPTIONS } from '../agent-jobs.module-definition.js';
-import type { AgentJobsOptions, AgentRunJob } from '../agent-run.job.js';
-import { noopJobTracer } from '../../tracing/job-tracer.js';
-import { RunEvents, type RunStreamEvent, type RunStreamRecorder } from '../streams/run-events.js';
-import { ApprovalRegistry } from '../approvals/approval-registry.js';
-import { ApprovalFlow } from '../approvals/approval-flow.js';
 import type { ApprovalPauseData } from '../../tools/approval.js';
-import { RunRegistry, RunStateError, type RunPatch, type RunStatus } from '../runs/run-registry.js';
-import { RunClaim } from './run-claim.js';
+import { noopJobTracer } from '../../tracing/job-tracer.js';
+import { AGENT_RUNS_QUEUE } from '../agent-jobs.constants.js';
+import { AGENT_JOBS_OPTIONS, type AgentJobsModuleOptions } from '../agent-jobs.module-definition.js';
+import type { AgentRunJob } from '../agent-run.job.js';
+import { AppAgents } from '../app-agents.js';
+import { ApprovalFlow } from '../approvals/approval-flow.js';
+import { ApprovalRegistry } from '../approvals/approval-registry.js';
+import { RunRegistry, RunStateError, type RunPatch } from '../runs/run-registry.js';
 import { TenantRunQuota } from '../runs/tenant-run-quota.js';
-
-/** Failures worth another attempt (5xx, timeouts, network; outages wait instead); anything else (bad input, policy, bugs) fails the run at once. */
-function retryable(err: unknown): boolean {
-  return err instanceof ProviderError && err.retryable && !outage(err);
-}
-
-/**
- * The provider says "not now" (open circuit, spent budget, overload), or Redis or PostgreSQL cannot
- * be reached (a failover, a restart): wait as long as it asks, without spending an attempt. A retried
- * run writes its turn once (the memory append is keyed by its runId).
- */
-function outage(err: unknown): err is { retryAfterMs?: number } {
-  return err instanceof CircuitOpenError || err instanceof RateLimitedError || (err instanceof ProviderError && (err.code === 'overloaded' || err.code === 'rate_limited')) || isStoreUnavailable(err);
-}
-
-/** @default 10 minutes of outage before a queued run fails */
-const DEFAULT_OUTAGE_MAX_MS = 600_000;
-/** Bounds on one wait: at least a quarter second, at most a minute, whatever retry-after says. */
-const MIN_WAIT_MS = 250;
-const MAX_WAIT_MS = 60_000;
+import { RunEvents, type RunStreamRecorder } from '../streams/run-events.js';
+import { RunClaim } from './run-claim.js';
+import { cancelledOutcome, failureOutcome, resultOutcome, type RunOutcome } from './run-outcomes.js';
 
 const now = () => new Date().toISOString();
+const SKIPPED = { status: 'skipped' };
 
 /** A failed job's payload as BullMQ keeps it: the ids, not the caller's words. */
 function blankedPayload(d: AgentRunJob): AgentRunJob {
@@ -59,23 +36,16 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   private readonly running = new Map<string, AbortController>();
   private stopListening?: () => Promise<void>;
 
-  private agentService?: AgentService;
-
   constructor(
-    private readonly moduleRef: ModuleRef,
+    private readonly agents: AppAgents,
     private readonly registry: RunRegistry,
     private readonly events: RunEvents,
     private readonly approvals: ApprovalRegistry,
     private readonly flow: ApprovalFlow,
     private readonly quota: TenantRunQuota,
-    @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsOptions,
+    @Inject(AGENT_JOBS_OPTIONS) private readonly options: AgentJobsModuleOptions,
   ) {
     super();
-  }
-
-  /** AgentService of whichever module imports AgentModule (it need not be global). */
-  private get agents(): AgentService {
-    return (this.agentService ??= findAgentService(this.moduleRef));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -100,15 +70,18 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     await Promise.all([this.quota.release(owner, [d.runId]), job.updateData(blankedPayload(d))]);
   }
 
-  /** Stops taking jobs and lets active runs finish while Redis and the stores are still open. */
+  /**
+   * Stops taking jobs and, with `shutdown.drain` (the default), lets active runs finish for up to
+   * `shutdown.graceMs` while Redis and the stores are still open; then closes without waiting for
+   * the rest. Runs left behind are not aborted (that would record them cancelled): they stay running
+   * and their locks expire for another worker, so a hung provider or flapping Redis cannot hold shutdown.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    // Take no new jobs; give active runs the grace period; then close without waiting for the rest.
-    // Runs left behind are not aborted (that would record them cancelled): they stay running and
-    // their locks expire for another worker, so a hung provider or flapping Redis cannot hold shutdown.
     await this.worker.pause(true);
-    const deadline = Date.now() + (this.options.shutdownGraceMs ?? 30_000);
+    const { drain = true, graceMs = 30_000 } = this.options.shutdown ?? {};
+    const deadline = Date.now() + (drain ? graceMs : 0);
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    if (this.running.size > 0) this.logger.warn(`shutdown grace period over with ${this.running.size} run(s) active: leaving them to another worker`);
+    if (this.running.size > 0) this.logger.warn(`shutdown ${drain ? 'grace period over' : 'without draining'} with ${this.running.size} run(s) active: leaving them to another worker`);
     await this.worker.close(this.running.size > 0);
   }
 
@@ -150,10 +123,30 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
 
   private async runJob(job: Job<AgentRunJob>, owner: RequestIdentity, continuation: Continuation | undefined, trace: string | undefined, controller: AbortController, token: string | undefined): Promise<{ status: string }> {
     const d = job.data;
-    // A queued run starts; a 'running' one is a stalled job taken over from a dead worker (BullMQ
-    // lets one worker hold a job at a time, so whoever holds it now owns it). Cancelled runs never run.
-    // attemptsStarted counts takeovers of stalled jobs too (attemptsMade counts only failed attempts);
-    // the run's attempts leave out the deliveries that followed an outage wait, which spend none.
+    const { claim, recorder } = await this.claim(job, owner, trace, controller);
+    if (claim.refused) return SKIPPED;
+    if (controller.signal.aborted) return this.settle(job, token, claim, recorder, { ...cancelledOutcome(), tolerant: false });
+    try {
+      const result = await this.execute(d, continuation, controller.signal, job.id, recorder);
+      const outcome = await this.outcomeOf(d, result, claim, recorder);
+      // Recorded inside the try: a record that cannot be written (Redis away) is handled like the run's own failure.
+      return outcome ? await this.settle(job, token, claim, recorder, outcome) : SKIPPED;
+    } catch (err) {
+      const outcome = failureOutcome(err, { aborted: controller.signal.aborted, outageSince: d.outageSince, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, outageMaxMs: this.options.outageMaxMs, backoffMs: this.options.backoffMs });
+      if (outcome.next.kind === 'fail') this.logFailure(d.runId, err, outcome);
+      return this.settle(job, token, claim, recorder, outcome, err);
+    }
+  }
+
+  /**
+   * Opens the worker's hold on the run. A queued run starts; a 'running' one is a stalled job taken
+   * over from a dead worker (BullMQ lets one worker hold a job at a time, so whoever holds it now
+   * owns it). Cancelled runs never run. attemptsStarted counts takeovers of stalled jobs too
+   * (attemptsMade counts only failed attempts); the run's attempts leave out the deliveries that
+   * followed an outage wait, which spend none.
+   */
+  private async claim(job: Job<AgentRunJob>, owner: RequestIdentity, trace: string | undefined, controller: AbortController): Promise<{ claim: RunClaim; recorder: RunStreamRecorder }> {
+    const d = job.data;
     const deliveries = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
     const attempts = Math.max(1, deliveries - (d.outageWaits ?? 0));
     const continues = d.answer !== undefined || !!d.decision;
@@ -165,70 +158,49 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     const fresh = deliveries === 1 && !continues;
     const recorder = this.events.recorder(owner, d.runId, fresh ? { opening: claim.open } : {});
     if (!fresh) await claim.open([]);
-    if (claim.refused) return { status: 'skipped' };
-    if (controller.signal.aborted) {
-      await this.mark(claim, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder);
-      return { status: 'cancelled' };
+    return { claim, recorder };
+  }
+
+  /** The outcome of a run that returned; undefined when its claim was refused meanwhile (it must write nothing). */
+  private async outcomeOf(d: AgentRunJob, result: RunResult, claim: RunClaim, recorder: RunStreamRecorder): Promise<RunOutcome | undefined> {
+    const outcome = resultOutcome(result);
+    if (result.status !== 'paused') return outcome;
+    // The run's tool events land before the approval request that follows them.
+    await recorder.flush();
+    if (claim.refused) return undefined;
+    return { ...outcome, patch: { ...outcome.patch, ...(await this.requestApproval(d, result)) } };
+  }
+
+  /** An approval is listed for the tenant's approvers; the run record points at it (its link), so erasure removes it too. */
+  private async requestApproval(d: AgentRunJob, result: PausedResult): Promise<RunPatch> {
+    const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
+    if (!approval) return {};
+    await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId }, { pauseData: approval, checkpoint: result.checkpoint });
+    return this.flow.link(approval);
+  }
+
+  /** Records the outcome (one `mark`), then does what it says with the job. */
+  private async settle(job: Job<AgentRunJob>, token: string | undefined, claim: RunClaim, recorder: RunStreamRecorder, outcome: RunOutcome, err?: unknown): Promise<{ status: string }> {
+    const marked = this.mark(claim, outcome, recorder);
+    await (outcome.tolerant ? marked.catch(() => undefined) : marked);
+    const { next } = outcome;
+    if (next.kind === 'done') return { status: outcome.status };
+    if (next.kind === 'wait') {
+      const d = job.data;
+      await job.updateData({ ...d, outageSince: next.since, outageWaits: (d.outageWaits ?? 0) + 1 });
+      await job.moveToDelayed(Date.now() + next.waitMs, token);
+      throw new DelayedError();
     }
-    try {
-      const result = await this.execute(d, continuation, controller.signal, job.id, recorder);
-      const { usage } = result;
-      if (result.status === 'paused') {
-        const approval = (result.pauseData as { kind?: unknown }).kind === 'approval' ? (result.pauseData as ApprovalPauseData) : undefined;
-        // The run's tool events land before the approval request that follows them.
-        await recorder.flush();
-        if (claim.refused) return { status: 'skipped' };
-        // An approval is listed for the tenant's approvers; the run record points at it, so erasure removes it too.
-        if (approval) await this.flow.request({ runId: d.runId, agent: d.agent, conversationId: d.conversationId }, { pauseData: approval, checkpoint: result.checkpoint });
-        const link = approval ? this.flow.link(approval) : {};
-        const toolCallId = result.checkpoint.body.pending.toolCallId;
-        await this.mark(claim, 'paused', { pauseData: result.pauseData, checkpoint: result.checkpoint, usage, ...link }, { type: 'status', status: 'paused', pauseData: result.pauseData, usage, toolCallId }, recorder);
-        return { status: 'paused' };
-      }
-      // A guardrail's tripwire ends the run: its own final status, with the error the sync endpoint answers.
-      if (result.status === 'blocked') {
-        const error = publicError(new GuardrailTrippedError(result.guardrail, result.stage, result.reason));
-        await this.mark(claim, 'blocked', { error, answeredBy: result.answeredBy, usage, finishedAt: now() }, { type: 'status', status: 'blocked', error, usage }, recorder);
-        return { status: 'blocked' };
-      }
-      // A run that spent its costBudget ends there: its own final status, not a failure to retry.
-      const status = result.status === 'budget_exceeded' ? 'budget_exceeded' : 'completed';
-      const output = result.status === 'completed' && result.outputTier ? { output: result.output, outputTier: result.outputTier } : {};
-      const finish = result.status === 'completed' ? { finishReason: result.finishReason } : {};
-      await this.mark(claim, status, { text: result.text, ...finish, answeredBy: result.answeredBy, ...output, usage, finishedAt: now(), error: null }, { type: 'status', status, text: result.text, ...finish, usage }, recorder);
-      return { status };
-    } catch (err) {
-      if (controller.signal.aborted || err instanceof RunAbortedError) {
-        await this.mark(claim, 'cancelled', { finishedAt: now() }, { type: 'status', status: 'cancelled' }, recorder).catch(() => undefined);
-        return { status: 'cancelled' };
-      }
-      // The record and the stream get what the sync path would answer; details stay in the server log.
-      const { code, message } = publicError(err);
-      const error = { code, message };
-      const raw = (err as { code?: unknown } | null)?.code;
-      if (outage(err)) {
-        // Wait out the outage: the job goes back to delayed for as long as the provider asks
-        // (bounded), keeping its attempts, until the outage has lasted JOBS_OUTAGE_MAX_MS.
-        const since = d.outageSince ?? Date.now();
-        const left = (this.options.outageMaxMs ?? DEFAULT_OUTAGE_MAX_MS) - (Date.now() - since);
-        if (left > 0) {
-          const waitMs = Math.min(left, MAX_WAIT_MS, Math.max(MIN_WAIT_MS, err.retryAfterMs ?? this.options.backoffMs ?? 1_000));
-          await this.mark(claim, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
-          await job.updateData({ ...d, outageSince: since, outageWaits: (d.outageWaits ?? 0) + 1 });
-          await job.moveToDelayed(Date.now() + waitMs, token);
-          throw new DelayedError();
-        }
-      }
-      if (retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-        await this.mark(claim, 'queued', { error }, { type: 'status', status: 'queued', error }, recorder);
-        throw err;
-      }
-      this.logger.warn(`run ${d.runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
-      await this.mark(claim, 'failed', { error, finishedAt: now() }, { type: 'status', status: 'failed', error }, recorder).catch(() => undefined);
-      // BullMQ keeps a failed job until a later failure prunes it: its payload keeps the ids, not the caller's words.
-      await job.updateData(blankedPayload(d)).catch(() => undefined);
-      throw new UnrecoverableError(error.code);
-    }
+    if (next.kind === 'retry') throw err;
+    // BullMQ keeps a failed job until a later failure prunes it: its payload keeps the ids, not the caller's words.
+    await job.updateData(blankedPayload(job.data)).catch(() => undefined);
+    throw new UnrecoverableError((outcome.patch.error as { code: string }).code);
+  }
+
+  private logFailure(runId: string, err: unknown, outcome: RunOutcome): void {
+    const code = (outcome.patch.error as { code: string }).code;
+    const raw = (err as { code?: unknown } | null)?.code;
+    this.logger.warn(`run ${runId} failed: ${code} (${err instanceof Error ? err.name : typeof err}${typeof raw === 'string' && raw !== code ? ` ${raw}` : ''})`);
   }
 
   /** An approval's timer: still pending at its expiry, it is settled as denied and the run continues. */
@@ -252,14 +224,16 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   /**
-   * Moves the worker's run to `to` and tells its live stream, with the run's events not written yet,
-   * in one round trip. A run that ends stops counting against its tenant's cap; a paused one still
-   * counts (its continuation is never refused, so parking runs paused must not make room).
+   * Moves the worker's run to the outcome's status and tells its live stream, with the run's events
+   * not written yet, in one round trip. A run that ends stops counting against its tenant's cap; a
+   * paused or requeued one still counts (its continuation is never refused, so parking runs paused
+   * must not make room).
    */
-  private async mark(claim: RunClaim, to: RunStatus, fields: RunPatch, event: RunStreamEvent, recorder: RunStreamRecorder): Promise<void> {
-    const events = [...(await recorder.drain()), event];
+  private async mark(claim: RunClaim, outcome: RunOutcome, recorder: RunStreamRecorder): Promise<void> {
+    const events = [...(await recorder.drain()), outcome.event];
+    const to = outcome.status;
     // Sent together: the release needs nothing from the finish (a slot freed a moment early is harmless).
-    await Promise.all([claim.finish(to, fields, events), to === 'queued' || to === 'paused' ? undefined : this.quota.release(claim.owner, [claim.runId])]);
+    await Promise.all([claim.finish(to, outcome.patch, events), to === 'queued' || to === 'paused' ? undefined : this.quota.release(claim.owner, [claim.runId])]);
   }
 
   private async execute(d: AgentRunJob, continuation: Continuation | undefined, signal: AbortSignal, jobId: string | undefined, recorder: RunStreamRecorder): Promise<RunResult> {
@@ -269,11 +243,11 @@ export class AgentRunProcessor extends WorkerHost implements OnApplicationBootst
     if (d.decision) {
       const { approver, ...decision } = d.decision;
       // No approver: nobody decided before the approval expired.
-      if (!approver) return await this.agents.expire(d.agent, continuation?.checkpoint, { ...call, attemptKey: jobId });
-      return await this.agents.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
+      if (!approver) return await this.agents.service.expire(d.agent, continuation?.checkpoint, { ...call, attemptKey: jobId });
+      return await this.agents.service.decide(d.agent, continuation?.checkpoint, decision, { ...call, approver, attemptKey: jobId });
     }
-    if (d.answer === undefined) return await this.agents.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, newConversation: d.newConversation, runId: d.runId });
+    if (d.answer === undefined) return await this.agents.service.run(d.agent, { ...call, message: d.message, conversationId: d.conversationId, newConversation: d.newConversation, runId: d.runId });
     // The job id names the attempt: a retried or taken-over continuation may use the checkpoint again, nobody else.
-    return await this.agents.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });
+    return await this.agents.service.resume(d.agent, continuation?.checkpoint, d.answer, { ...call, attemptKey: jobId });
   }
 }
