@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { AGENT_MEMORY_STORE, AgentService } from '@agentnest/agent/nest';
-import { AgentJobs } from '@agentnest/agent/jobs';
+import { AgentJobsHealthIndicator } from '@agentnest/agent/jobs';
 import type { MemoryStore } from '@agentnest/memory';
 import { Public } from '../auth/public.decorator.js';
 import { RedisConnection } from '../redis/redis-connection.js';
@@ -19,7 +19,7 @@ export class HealthController {
     private readonly agents: AgentService,
     @Inject(AGENT_MEMORY_STORE) private readonly memory: MemoryStore,
     private readonly redis: RedisConnection,
-    @Optional() private readonly jobs?: AgentJobs,
+    @Optional() private readonly queue?: AgentJobsHealthIndicator,
   ) {}
 
   @Get()
@@ -30,7 +30,7 @@ export class HealthController {
     const up = (name: string, ok: boolean) => (ok ? this.indicators.check(name).up() : this.indicators.check(name).down());
     return this.health.check([
       ...(this.redis.client ? [async () => up('redis', await this.redis.ping())] : []),
-      ...(this.jobs ? [async () => up('queue', await this.jobs!.ping())] : []),
+      ...(this.queue ? [() => this.queue!.isHealthy('queue')] : []),
       async () => {
         const memory = this.indicators.check('memory');
         try {
