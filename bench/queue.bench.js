@@ -7,7 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { AGENT_RUNS_QUEUE, AgentJobs, AgentJobsModule, RunRegistry } from '@agentnest/agent/jobs';
+import { AGENT_RUNS_QUEUE, AgentJobs, AgentJobsModule } from '@agentnest/agent/jobs';
+// The run registry is internal to /jobs: the floor variant uses it directly, as the worker does.
+import { RunRegistry } from '../libs/agent/dist/jobs/runs/run-registry.js';
 import { AgentModule, AgentService } from '@agentnest/agent/nest';
 import { TenantContext } from '@agentnest/agent';
 import { InMemoryStore, RedisStore } from '@agentnest/memory';
@@ -120,7 +122,7 @@ async function agentVariant(name, memory, target) {
   const shared = connect({ maxRetriesPerRequest: 1 });
   const imports = [
     AgentModule.forRoot({ isGlobal: true, agents: { echo: { provider: mock({ reply: 'ok', keepCalls: 0 }), model: 'demo-1' } }, memory: memory(shared) }),
-    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ redis: { client: shared, queueConnection: connect({ maxRetriesPerRequest: null }) }, prefix, concurrency: CONCURRENCY, maxRunsPerTenant: 1_000_000 }) }),
+    AgentJobsModule.forRootAsync({ worker: true, useFactory: () => ({ connection: { client: shared, queueConnection: connect({ maxRetriesPerRequest: null }) }, prefix, concurrency: CONCURRENCY, maxRunsPerTenant: 1_000_000 }) }),
   ];
   class BenchModule {}
   Module({ imports })(BenchModule);

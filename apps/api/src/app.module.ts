@@ -59,10 +59,12 @@ export class AppModule {
       ? AgentJobsModule.forRootAsync({
           imports: [RedisModule],
           inject: [RedisConnection],
-          worker: config.role !== 'api',
-          lockMs: config.jobs.lockMs,
           // The service's own connections: shared with memory and the ledgers, closed by RedisConnection.
-          useFactory: (redis: RedisConnection) => ({ redis: { client: redis.client!, queueConnection: redis.queue() }, prefix: config.redisPrefix, ...(config.telemetry ? { tracer: otelJobTracer() } : {}), ...config.jobs }),
+          useFactory: (redis: RedisConnection) => {
+            const { shutdownGraceMs, ...jobs } = config.jobs;
+            const tracer = config.telemetry ? { tracer: otelJobTracer() } : {};
+            return { connection: { client: redis.client!, queueConnection: redis.queue() }, prefix: config.redisPrefix, worker: config.role !== 'api', shutdown: { drain: true, graceMs: shutdownGraceMs }, ...tracer, ...jobs };
+          },
         })
       : undefined;
     return {

@@ -43,7 +43,7 @@ import { RunsController } from './runs.controller.js';
     }),
     AgentJobsModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ redis: config.getOrThrow<string>('REDIS_URL'), prefix: config.getOrThrow<string>('KEY_PREFIX') }),
+      useFactory: (config: ConfigService) => ({ connection: config.getOrThrow<string>('REDIS_URL'), prefix: config.getOrThrow<string>('KEY_PREFIX') }),
     }),
     BillingModule,
   ],

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { AgentHealthIndicator, AgentService } from '@agentnest/agent/nest';
-import { AgentJobs } from '@agentnest/agent/jobs';
+import { AgentJobsHealthIndicator } from '@agentnest/agent/jobs';
 import { MemoryHealthIndicator } from '@agentnest/memory/nest';
 import { Public } from '../auth/public.decorator.js';
 import type { Llm } from '../llm/llm.factory.js';
@@ -20,7 +20,7 @@ export class HealthController {
     private readonly agents: AgentService,
     private readonly redis: RedisConnection,
     @Inject(LLM) private readonly llm: Llm,
-    @Optional() private readonly jobs?: AgentJobs,
+    @Optional() private readonly queue?: AgentJobsHealthIndicator,
   ) {}
 
   @Get()
@@ -31,7 +31,7 @@ export class HealthController {
     const up = (name: string, ok: boolean) => (ok ? this.indicators.check(name).up() : this.indicators.check(name).down());
     return this.health.check([
       ...(this.redis.client ? [async () => up('redis', await this.redis.ping())] : []),
-      ...(this.jobs ? [async () => up('queue', await this.jobs!.ping())] : []),
+      ...(this.queue ? [() => this.queue!.isHealthy('queue')] : []),
       () => this.memory.isHealthy('memory'),
       () => this.agentHealth.isHealthy('agents'),
       () => this.agentHealth.circuits(this.llm.circuits.state, this.llm.circuits.keys, 'circuits'),

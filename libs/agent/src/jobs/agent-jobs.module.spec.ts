@@ -34,7 +34,7 @@ describe('AgentJobsModule', () => {
   it('ends a live stream with a final event when its run is erased mid-turn, and frees its slot', async () => {
     const { app, jobs, as, until } = await queueApp([
       AgentModule.forRoot({ agents: { slow: { provider: mock({ reply: 'too late', delayMs: 30_000 }), model: 'm' }, quick: { provider: mock({ reply: 'ok' }), model: 'm' } } }),
-      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:`, maxStreamsPerTenant: 1 }),
+      AgentJobsModule.forRoot({ connection: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:`, maxStreamsPerTenant: 1 }),
     ]);
     try {
       const { runId } = await as(() => jobs.enqueue('slow', { message: 'hi', conversationId: 'c-erased' }));
@@ -60,7 +60,7 @@ describe('AgentJobsModule', () => {
   it("keeps the model's finishReason on the run record and its final event, as the library result has it", async () => {
     const { app, jobs, as, until } = await queueApp([
       AgentModule.forRoot({ agents: { cut: { provider: mock({ reply: { text: 'cut off mid-sent', finishReason: 'length' } }), model: 'm' } } }),
-      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:` }),
+      AgentJobsModule.forRoot({ connection: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:` }),
     ]);
     try {
       const { runId } = await as(() => jobs.enqueue('cut', { message: 'hi' }));
@@ -83,7 +83,7 @@ describe('AgentJobsModule', () => {
         AgentJobsModule.forRootAsync({
           useFactory: async () => {
             factoryCalls++;
-            return { redis: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:` };
+            return { connection: process.env.REDIS_URL!, prefix: `jobs-module-spec-${randomUUID()}:` };
           },
         }),
       ],
@@ -116,7 +116,7 @@ describe('AgentJobsModule', () => {
     const model = mock({ reply: 'ok' });
     const { app, jobs, as, until } = await queueApp([
       AgentModule.forRoot({ agents: { echo: { provider: model, model: 'm' } }, memory: store }),
-      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-memory-${randomUUID()}:` }),
+      AgentJobsModule.forRoot({ connection: process.env.REDIS_URL!, prefix: `jobs-module-memory-${randomUUID()}:` }),
     ]);
     try {
       const first = await until((await as(() => jobs.enqueue('echo', { message: 'one' }))).runId, 'completed');
@@ -139,7 +139,7 @@ describe('AgentJobsModule', () => {
     const refund = defineTool({ name: 'refund', description: 'Refund', inputSchema: { type: 'object', properties: {} }, needsApproval: true, execute: () => 'refunded' });
     const { app, jobs, as, until } = await queueApp([
       AgentModule.forRoot({ agents: { support: { provider: mock({ replies: [{ toolCalls: [{ name: 'refund', args: {} }] }, 'done'] }), model: 'm', tools: [refund] } }, checkpointSecret: 'jobs-module-approval-secret-0123456789' }),
-      AgentJobsModule.forRoot({ redis: process.env.REDIS_URL!, prefix: `jobs-module-approval-${randomUUID()}:` }),
+      AgentJobsModule.forRoot({ connection: process.env.REDIS_URL!, prefix: `jobs-module-approval-${randomUUID()}:` }),
     ]);
     try {
       const { runId } = await as(() => jobs.enqueue('support', { message: 'refund please' }));

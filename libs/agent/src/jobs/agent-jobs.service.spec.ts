@@ -9,13 +9,16 @@ import type { AgentService } from '../nest/agent.service.js';
 import { TenantRequiredError, TooManyRunsError } from '../errors/agent.errors.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import type { AgentRunJob } from './agent-run.job.js';
-import { RunEvents } from './run-events.js';
-import { RunStreamHub } from './run-stream-hub.js';
-import { ApprovalFlow } from './approval-flow.js';
-import { ApprovalRegistry } from './approval-registry.js';
-import type { ModuleRef } from '@nestjs/core';
-import { RunRegistry } from './run-registry.js';
-import { TenantRunQuota } from './tenant-run-quota.js';
+import { RunEvents } from './streams/run-events.js';
+import { RunStreamHub } from './streams/run-stream-hub.js';
+import { ApprovalFlow } from './approvals/approval-flow.js';
+import { ApprovalRegistry } from './approvals/approval-registry.js';
+import type { AppAgents } from './app-agents.js';
+import { ApprovalCommands } from './approvals/approval-commands.js';
+import { RunCommands } from './runs/run-commands.js';
+import { RunFollows } from './streams/run-follows.js';
+import { RunRegistry } from './runs/run-registry.js';
+import { TenantRunQuota } from './runs/tenant-run-quota.js';
 
 const redis = new Redis(process.env.REDIS_URL!);
 afterAll(() => redis.quit());
@@ -25,7 +28,11 @@ function jobsOn(queue: Queue<AgentRunJob>, prefix: string, maxRunsPerTenant?: nu
   const agents = { has: () => true, mayCall: () => true, registerEraser: () => undefined } as unknown as AgentService;
   const [registry, events, approvals] = [new RunRegistry({ redis, prefix }), new RunEvents({ redis, prefix }), new ApprovalRegistry({ redis, prefix })];
   const quota = new TenantRunQuota(redis, maxRunsPerTenant, prefix);
-  const jobs = new AgentJobs(queue, registry, events, new RunStreamHub({ redis }), approvals, new ApprovalFlow(queue, registry, events, approvals, quota, {}), quota, { get: () => agents } as unknown as ModuleRef, tenant, {});
+  const app = { service: agents } as AppAgents;
+  const flow = new ApprovalFlow(queue, registry, events, approvals, quota, {});
+  const runs = new RunCommands(queue, registry, events, approvals, flow, quota, app, {});
+  const follows = new RunFollows(registry, events, new RunStreamHub({ redis }), {});
+  const jobs = new AgentJobs(queue, runs, follows, new ApprovalCommands(approvals, flow, app), app, tenant, {});
   return { jobs, registry, events, as: <T>(fn: () => Promise<T>, who = { tenant: 'acme', principal: 'alice' }) => tenant.run(who, fn) };
 }
 

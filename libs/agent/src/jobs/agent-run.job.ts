@@ -37,8 +37,6 @@ export interface AgentJobsOptions {
   concurrency?: number;
   /** Stream model replies so `text` deltas reach the run's live events (providers without streaming answer whole); @default true */
   streamText?: boolean;
-  /** On shutdown, how long active runs may take to finish before they are left to another worker; @default 30000 */
-  shutdownGraceMs?: number;
   /** How long a queued run waits out a provider outage (open circuit, spent budget, overload) before it fails; each wait follows the provider's retry-after, without spending an attempt; @default 600000 */
   outageMaxMs?: number;
   /** Unfinished (queued, running or paused) runs one tenant may have, across every instance; more are refused with TooManyRunsError (429 `too_many_runs`); @default 100 */
