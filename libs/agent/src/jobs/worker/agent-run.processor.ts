@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { PausedResult, RunResult } from '../../agent.types.js';
+import type { PausedResult, RunResult } from '../../run/agent.types.js';
 import type { RequestIdentity } from '../../context/request-identity.js';
-import type { ApprovalPauseData } from '../../tools/approval.js';
+import type { ApprovalPauseData } from '../../checkpoint/approval.js';
 import { noopJobTracer } from '../../tracing/job-tracer.js';
 import { AGENT_RUNS_QUEUE } from '../agent-jobs.constants.js';
 import { AGENT_JOBS_OPTIONS, type AgentJobsModuleOptions } from '../agent-jobs.module-definition.js';
