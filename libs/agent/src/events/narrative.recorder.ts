@@ -105,11 +105,7 @@ export class NarrativeRecorder implements Recorder {
       case 'tool.denied':
         return [`Tool ${event.tool} refused by policy rule ${event.rule} (tenant ${event.tenant ?? '-'}, principal ${event.principal ?? '-'})`];
       case 'budget.exceeded':
-        return [
-          event.scope === 'run'
-            ? `Run budget of ${usd(event.limitUsd ?? 0)} exceeded (${usd(event.spentUsd ?? 0)} spent): ${event.action === 'halt' ? 'stopping here' : 'going on (warn only)'}`
-            : tenantRefusal(event),
-        ];
+        return [budgetLine(event)];
       case 'pause':
         return [`Paused in ${event.tool}: waiting for ${quote(JSON.stringify(event.pauseData))}`];
       case 'resume':
@@ -124,15 +120,7 @@ export class NarrativeRecorder implements Recorder {
       case 'approval.decided':
         return [`Approval ${event.approvalId} of ${event.tool}: ${event.decision === 'approve' ? 'approved' : 'denied'} by ${event.approver?.principal ?? 'nobody'}${event.expired ? ' (expired)' : ''}${event.reason ? `: ${quote(event.reason)}` : ''}`];
       case 'run.end':
-        return [
-          event.status === 'blocked'
-            ? `Run blocked by a guardrail after ${calls(event.iterations)}`
-            : event.status === 'paused'
-            ? `Run paused after ${calls(event.iterations)}`
-            : event.status === 'budget_exceeded'
-            ? `Run stopped at its budget: ${calls(event.iterations)}, ${event.usage.totalTokens} tokens, ${usd(event.costUsd)} spent, ${ms(event.durationMs)}`
-            : `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${calls(event.iterations)}, ${event.usage.totalTokens} tokens, ${ms(event.durationMs)}`,
-        ];
+        return [runEndLine(event)];
       case 'run.error':
         return [`Run failed (${event.code}): ${event.message}`];
       case 'resilience':
@@ -141,4 +129,16 @@ export class NarrativeRecorder implements Recorder {
         return undefined;
     }
   }
+}
+
+function budgetLine(event: Extract<AgentEvent, { type: 'budget.exceeded' }>): string {
+  if (event.scope !== 'run') return tenantRefusal(event);
+  return `Run budget of ${usd(event.limitUsd ?? 0)} exceeded (${usd(event.spentUsd ?? 0)} spent): ${event.action === 'halt' ? 'stopping here' : 'going on (warn only)'}`;
+}
+
+function runEndLine(event: Extract<AgentEvent, { type: 'run.end' }>): string {
+  if (event.status === 'blocked') return `Run blocked by a guardrail after ${calls(event.iterations)}`;
+  if (event.status === 'paused') return `Run paused after ${calls(event.iterations)}`;
+  if (event.status === 'budget_exceeded') return `Run stopped at its budget: ${calls(event.iterations)}, ${event.usage.totalTokens} tokens, ${usd(event.costUsd)} spent, ${ms(event.durationMs)}`;
+  return `Run completed${event.stoppedEarly ? ' (stopped early at the tool-call limit)' : ''}: ${calls(event.iterations)}, ${event.usage.totalTokens} tokens, ${ms(event.durationMs)}`;
 }

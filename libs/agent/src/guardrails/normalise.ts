@@ -88,6 +88,37 @@ class OffsetMap {
 const identity = (text: string): NormalisedText => ({ text, toOriginal: (start, end) => ({ start, end: Math.max(start, end) }), hiddenBefore: () => false });
 
 /**
+ * The character at `i` with the marks that compose with it (at most MAX_MARKS), mapped to its view:
+ * marks kept only on a letter. Returns where the segment ends, what is kept, whether a mark was
+ * dropped, and whether the view now ends on a letter.
+ */
+function readSegment(text: string, i: number, onLetter: boolean): { end: number; kept: string; markDropped: boolean; endsOnLetter: boolean } {
+  const cp = text.codePointAt(i)!;
+  let end = i + (cp > 0xffff ? 2 : 1);
+  for (let marks = 0; end < text.length && marks < MAX_MARKS; marks++) {
+    const next = text.codePointAt(end)!;
+    if (!composesWithPrevious(next)) break;
+    end += next > 0xffff ? 2 : 1;
+  }
+  const mapped = end - i === (cp > 0xffff ? 2 : 1) ? singleView(cp) : codePointsView(text.slice(i, end));
+  // A mark kept apart from its letter by something invisible only decorates.
+  if (singleView(cp) === '') onLetter = false;
+  let kept = '';
+  let markDropped = false;
+  for (const ch of mapped) {
+    const c = ch.codePointAt(0)!;
+    if (isMark(c)) {
+      if (onLetter) kept += ch;
+      else markDropped = true;
+      continue;
+    }
+    onLetter = isWordChar(c) && !isAsciiDigit(c);
+    kept += ch;
+  }
+  return { end, kept, markDropped, endsOnLetter: onLetter };
+}
+
+/**
  * The normalised view of `text` that guardrails run their detectors on, with the map back to the
  * original, so a finding replaces exactly the characters it came from. Linear in the text's length.
  */
@@ -121,28 +152,8 @@ export function normalise(text: string): NormalisedText {
       i = plainEnd;
       continue;
     }
-    const cp = text.codePointAt(i)!;
-    let end = i + (cp > 0xffff ? 2 : 1);
-    for (let marks = 0; end < text.length && marks < MAX_MARKS; marks++) {
-      const next = text.codePointAt(end)!;
-      if (!composesWithPrevious(next)) break;
-      end += next > 0xffff ? 2 : 1;
-    }
-    const mapped = end - i === (cp > 0xffff ? 2 : 1) ? singleView(cp) : codePointsView(text.slice(i, end));
-    // A mark kept apart from its letter by something invisible only decorates.
-    if (singleView(cp) === '') onLetter = false;
-    let kept = '';
-    let markDropped = false;
-    for (const ch of mapped) {
-      const c = ch.codePointAt(0)!;
-      if (isMark(c)) {
-        if (onLetter) kept += ch;
-        else markDropped = true;
-        continue;
-      }
-      onLetter = isWordChar(c) && !isAsciiDigit(c);
-      kept += ch;
-    }
+    const { end, kept, markDropped, endsOnLetter } = readSegment(text, i, onLetter);
+    onLetter = endsOnLetter;
     if (kept) emit(i, end, kept, kept.length === 1 && end - i === 1);
     // What was dropped came after what was kept (marks follow their character).
     if (!kept || markDropped) dropped = true;

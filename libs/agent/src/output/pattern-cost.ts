@@ -49,79 +49,113 @@ function escapeEnd(pattern: string, start: number): number {
   return start + 2;
 }
 
+/** The program's size as a pattern is read: a frame per open group, the last atom for the next operator. */
+class ProgramSize {
+  private readonly frames: Frame[] = [{ sum: 0, last: 0, capture: false }];
+
+  private get top(): Frame {
+    return this.frames[this.frames.length - 1];
+  }
+
+  atom(size: number): void {
+    this.top.sum += size;
+    this.top.last = size;
+  }
+
+  /** `length` quoted characters: one atom for the last (what an operator repeats), one instruction each before it. */
+  literal(length: number): void {
+    if (!length) return;
+    this.top.sum += length - 1;
+    this.atom(1);
+  }
+
+  repeat(min: number, max: number | undefined): void {
+    const size = repeated(this.top.last, min, max);
+    this.top.sum += size - this.top.last;
+    this.top.last = size;
+  }
+
+  /** A branch instruction, and an empty alternative compiles to one more. */
+  branch(): void {
+    this.top.sum += 2;
+    this.top.last = 0;
+  }
+
+  open(capture: boolean): void {
+    this.frames.push({ sum: 0, last: 0, capture });
+  }
+
+  /** Closes the innermost group; false when none is open (a stray ')' is then a literal). */
+  close(): boolean {
+    if (this.frames.length === 1) return false;
+    const group = this.frames.pop()!;
+    this.atom(group.sum + (group.capture ? 3 : 0));
+    return true;
+  }
+
+  total(): number {
+    // An unclosed group still costs what it holds.
+    while (this.frames.length > 1) {
+      const group = this.frames.pop()!;
+      this.top.sum += group.sum + 3;
+    }
+    // The program's own start, match and failure instructions.
+    return this.frames[0].sum + 3;
+  }
+}
+
+/** Reads a '(' at `i`: a flag group (?i) matches nothing; any other opens a group. Returns where reading goes on. */
+function openGroup(pattern: string, i: number, size: ProgramSize): number {
+  const flags = /^\(\?[a-zA-Z-]*\)/.exec(pattern.slice(i, i + 16));
+  if (flags) return i + flags[0].length;
+  const named = /^\(\?P?<[^>]*>/.exec(pattern.slice(i, i + 300));
+  size.open(true);
+  return i + (named ? named[0].length : pattern[i + 1] === '?' ? Math.max(2, pattern.indexOf(':', i) + 1 - i) : 1);
+}
+
+/** Reads the token at `i` into `size` and returns where the next one starts. */
+function readToken(pattern: string, i: number, size: ProgramSize): number {
+  const c = pattern[i];
+  if (c === '\\' && pattern[i + 1] === 'Q') {
+    // \Q...\E quotes its characters literally.
+    const end = pattern.indexOf('\\E', i + 2);
+    size.literal((end < 0 ? pattern.length : end) - (i + 2));
+    return end < 0 ? pattern.length : end + 2;
+  }
+  if (c === '\\') {
+    size.atom(1);
+    return escapeEnd(pattern, i);
+  }
+  if (c === '[') {
+    size.atom(1);
+    return classEnd(pattern, i);
+  }
+  if (c === '(') return openGroup(pattern, i, size);
+  if (c === ')' && size.close()) return i + 1;
+  if (c === '|') {
+    size.branch();
+    return i + 1;
+  }
+  if (c === '*' || c === '+' || c === '?') {
+    size.repeat(c === '+' ? 1 : 0, c === '?' ? 1 : undefined);
+    // A following '?' makes the operator lazy: the same program.
+    return i + (pattern[i + 1] === '?' ? 2 : 1);
+  }
+  const counted = c === '{' ? REPEAT.exec(pattern.slice(i, i + 24)) : null;
+  if (counted) {
+    const min = Number(counted[1]);
+    size.repeat(min, counted[2] === undefined ? min : counted[3] === '' ? undefined : Number(counted[3]));
+    return i + counted[0].length + (pattern[i + counted[0].length] === '?' ? 1 : 0);
+  }
+  size.atom(1);
+  return i + 1;
+}
+
 /** An upper bound of the size of the RE2 program a pattern compiles to. */
 export function patternCost(pattern: string): number {
-  const frames: Frame[] = [{ sum: 0, last: 0, capture: false }];
-  const atom = (size: number) => {
-    const top = frames[frames.length - 1];
-    top.sum += size;
-    top.last = size;
-  };
-  const repeat = (min: number, max: number | undefined) => {
-    const top = frames[frames.length - 1];
-    const size = repeated(top.last, min, max);
-    top.sum += size - top.last;
-    top.last = size;
-  };
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern[i];
-    const counted = c === '{' ? REPEAT.exec(pattern.slice(i, i + 24)) : null;
-    if (c === '\\' && pattern[i + 1] === 'Q') {
-      // \Q...\E quotes its characters literally.
-      const end = pattern.indexOf('\\E', i + 2);
-      const text = pattern.slice(i + 2, end < 0 ? pattern.length : end);
-      if (text.length) {
-        frames[frames.length - 1].sum += text.length - 1;
-        atom(1);
-      }
-      i = end < 0 ? pattern.length : end + 2;
-    } else if (c === '\\') {
-      atom(1);
-      i = escapeEnd(pattern, i);
-    } else if (c === '[') {
-      atom(1);
-      i = classEnd(pattern, i);
-    } else if (c === '(') {
-      const flags = /^\(\?[a-zA-Z-]*\)/.exec(pattern.slice(i, i + 16));
-      const named = /^\(\?P?<[^>]*>/.exec(pattern.slice(i, i + 300));
-      if (flags) {
-        // (?i) sets flags and matches nothing.
-        i += flags[0].length;
-        continue;
-      }
-      frames.push({ sum: 0, last: 0, capture: true });
-      i += named ? named[0].length : pattern[i + 1] === '?' ? Math.max(2, pattern.indexOf(':', i) + 1 - i) : 1;
-    } else if (c === ')' && frames.length > 1) {
-      const group = frames.pop()!;
-      atom(group.sum + (group.capture ? 3 : 0));
-      i++;
-    } else if (c === '|') {
-      // A branch instruction, and an empty alternative compiles to one more.
-      const top = frames[frames.length - 1];
-      top.sum += 2;
-      top.last = 0;
-      i++;
-    } else if (c === '*' || c === '+' || c === '?') {
-      repeat(c === '?' ? 0 : c === '+' ? 1 : 0, c === '?' ? 1 : undefined);
-      // A following '?' makes the operator lazy: the same program.
-      i += pattern[i + 1] === '?' ? 2 : 1;
-    } else if (counted) {
-      const min = Number(counted[1]);
-      repeat(min, counted[2] === undefined ? min : counted[3] === '' ? undefined : Number(counted[3]));
-      i += counted[0].length + (pattern[i + counted[0].length] === '?' ? 1 : 0);
-    } else {
-      atom(1);
-      i++;
-    }
-  }
-  // An unclosed group still costs what it holds.
-  while (frames.length > 1) {
-    const group = frames.pop()!;
-    frames[frames.length - 1].sum += group.sum + 3;
-  }
-  // The program's own start, match and failure instructions.
-  return frames[0].sum + 3;
+  const size = new ProgramSize();
+  for (let i = 0; i < pattern.length; ) i = readToken(pattern, i, size);
+  return size.total();
 }
 
 /** Every distinct pattern Ajv would compile for a schema (`pattern` and `patternProperties`), referenced schemas included. */
