@@ -63,6 +63,15 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // Code the next engineer can live in: no source file over 400 lines, no function over 60 (nested
+    // functions count toward the function that holds them, as scripts/measure-structure.js counts).
+    ...SOURCES('{libs,apps}/*/src/**/*.ts'),
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: false, skipComments: false, IIFEs: true }],
+    },
+  },
+  {
     ...SOURCES('libs/providers/src/**/*.ts'),
     rules: forbid('providers is the LLM boundary: framework-free, and independent of memory, agent and observability', LAYERS.memory, LAYERS.agent, LAYERS.observability, LAYERS.apps, ...FRAMEWORKS),
   },

@@ -115,51 +115,37 @@ function intInRange(env: Record<string, string | undefined>, name: string, fallb
   return n;
 }
 
-/** Validates the environment; throws ConfigError naming the first bad variable. */
-export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const nodeEnv = env.NODE_ENV ?? 'development';
-  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
-    throw new ConfigError('NODE_ENV', 'must be development, production or test');
-  }
-  const production = nodeEnv === 'production';
+type Env = Record<string, string | undefined>;
 
+function listener(env: Env, production: boolean): { port: number; host: string } {
   const port = Number(env.PORT ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535 || (env.PORT !== undefined && !/^\d+$/.test(env.PORT))) {
     throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
   }
-
   const host = env.HOST || (production ? '0.0.0.0' : '127.0.0.1');
   if (!/^[\w.:-]{1,253}$/.test(host)) throw new ConfigError('HOST', 'must be an interface address or host name (e.g. 127.0.0.1, 0.0.0.0, ::)');
+  return { port, host };
+}
 
-  let apiKeys: ApiKeyRegistry;
-  let devKey = false;
-  if (env.API_KEYS !== undefined && env.API_KEYS.trim() !== '') apiKeys = parseApiKeys(env.API_KEYS);
-  else if (production) throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production');
+function apiKeysOf(env: Env, production: boolean, host: string): { apiKeys: ApiKeyRegistry; devKey: boolean } {
+  if (env.API_KEYS !== undefined && env.API_KEYS.trim() !== '') return { apiKeys: parseApiKeys(env.API_KEYS), devKey: false };
+  if (production) throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production');
   // The development keys are published in the README: only a loopback listener may accept them.
-  else if (!LOOPBACK.test(host)) throw new ConfigError('API_KEYS', 'is required when HOST is not a loopback address (the development keys are public)');
-  else {
-    apiKeys = new ApiKeyRegistry(DEV_API_KEYS.map(([key, owner]) => [key, owner]));
-    devKey = true;
-  }
+  if (!LOOPBACK.test(host)) throw new ConfigError('API_KEYS', 'is required when HOST is not a loopback address (the development keys are public)');
+  return { apiKeys: new ApiKeyRegistry(DEV_API_KEYS.map(([key, owner]) => [key, owner])), devKey: true };
+}
 
-  let checkpointSecret = env.CHECKPOINT_SECRET;
-  let checkpointSecretGenerated = false;
+function checkpointSecretOf(env: Env, production: boolean): { checkpointSecret: string; checkpointSecretGenerated: boolean } {
+  const checkpointSecret = env.CHECKPOINT_SECRET;
   if (checkpointSecret === undefined || checkpointSecret === '') {
     if (production) throw new ConfigError('CHECKPOINT_SECRET', 'is required when NODE_ENV=production');
-    checkpointSecret = randomBytes(32).toString('base64url');
-    checkpointSecretGenerated = true;
-  } else if (checkpointSecret.length < MIN_CHECKPOINT_SECRET_LENGTH) {
-    throw new ConfigError('CHECKPOINT_SECRET', `must be at least ${MIN_CHECKPOINT_SECRET_LENGTH} characters`);
+    return { checkpointSecret: randomBytes(32).toString('base64url'), checkpointSecretGenerated: true };
   }
+  if (checkpointSecret.length < MIN_CHECKPOINT_SECRET_LENGTH) throw new ConfigError('CHECKPOINT_SECRET', `must be at least ${MIN_CHECKPOINT_SECRET_LENGTH} characters`);
+  return { checkpointSecret, checkpointSecretGenerated: false };
+}
 
-  const llm = loadLlmConfig(env);
-  // The fallback's replies are charged at its own price: a budget needs it priced like the primary.
-  const cost = loadCostConfig(env, [llm.primary.model, ...(llm.fallback ? [llm.fallback.model] : [])]);
-  const toolPolicy = loadToolPolicy(env.TOOL_POLICY);
-  const agentAccess = loadAgentAccess(env.AGENT_ACCESS);
-  const guardrails = loadGuardrails(env.GUARDRAILS);
-  const mcpServers = loadMcpServers(env.MCP_SERVERS);
-
+function redisOf(env: Env, production: boolean, llm: AppConfig['llm']): Pick<AppConfig, 'redisUrl' | 'redisCluster' | 'redisPrefix'> & { redis: boolean } {
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
   const redisCluster = loadRedisCluster(env);
@@ -169,7 +155,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (production && llm.primary.kind !== 'mock' && !redis) throw new ConfigError('REDIS_URL', 'is required when NODE_ENV=production with a real LLM provider (the circuit breaker is shared through it; or REDIS_CLUSTER_NODES)');
   const redisPrefix = env.REDIS_KEY_PREFIX ?? 'agentnest:';
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits, : . _ -');
+  return { redisUrl, redisCluster, redis, redisPrefix };
+}
 
+function memoryOf(env: Env, production: boolean, redis: boolean): Pick<AppConfig, 'memoryStore' | 'agentcore' | 'databaseUrl' | 'databaseMigrate'> {
   const memoryStore = env.MEMORY_STORE || (production ? 'redis' : 'memory');
   if (memoryStore !== 'memory' && memoryStore !== 'redis' && memoryStore !== 'postgres' && memoryStore !== 'agentcore') throw new ConfigError('MEMORY_STORE', 'must be memory, redis, postgres or agentcore');
   let agentcore: AppConfig['agentcore'];
@@ -185,7 +174,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (memoryStore === 'postgres' && !databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when MEMORY_STORE=postgres');
   const migrateFlag = env.DATABASE_MIGRATE ?? 'false';
   if (migrateFlag !== 'true' && migrateFlag !== 'false') throw new ConfigError('DATABASE_MIGRATE', 'must be true or false');
+  return { memoryStore, agentcore, databaseUrl, databaseMigrate: migrateFlag === 'true' };
+}
 
+function processOf(env: Env, nodeEnv: string, redis: boolean): Pick<AppConfig, 'role' | 'logLevel' | 'telemetryCaptureContent' | 'localRedis'> {
   const role = env.APP_ROLE || 'all';
   if (role !== 'api' && role !== 'worker' && role !== 'all') throw new ConfigError('APP_ROLE', 'must be api, worker or all');
   if (role === 'worker' && !redis) throw new ConfigError('REDIS_URL', 'is required when APP_ROLE=worker (jobs come from Redis)');
@@ -195,7 +187,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (capture !== 'true' && capture !== 'false') throw new ConfigError('OTEL_CAPTURE_CONTENT', 'must be true or false');
   const localRedisMode = env.LOCAL_REDIS || (nodeEnv === 'development' ? 'auto' : 'off');
   if (localRedisMode !== 'auto' && localRedisMode !== 'off') throw new ConfigError('LOCAL_REDIS', 'must be auto or off');
-  const localRedis = localRedisMode === 'auto' && !redis && role !== 'worker';
+  return { role, logLevel, telemetryCaptureContent: capture === 'true', localRedis: localRedisMode === 'auto' && !redis && role !== 'worker' };
+}
+
+function limitsOf(env: Env): Pick<AppConfig, 'jobs' | 'breaker' | 'memoryCaps' | 'checkpointTtlMs' | 'approvalTtlMs' | 'bodyTimeoutMs'> {
   const jobs = { concurrency: intInRange(env, 'JOBS_CONCURRENCY', 4, 1, 256), attempts: intInRange(env, 'JOBS_ATTEMPTS', 3, 1, 20), backoffMs: intInRange(env, 'JOBS_BACKOFF_MS', 1000, 0, 600_000),
     lockMs: intInRange(env, 'JOBS_LOCK_MS', 30_000, 500, 3_600_000),
     shutdownGraceMs: intInRange(env, 'JOBS_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
@@ -209,8 +204,30 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   // A decision, the expiry's denial included, continues the run from its checkpoint: an approval may
   // wait at most half the checkpoint's life, so the continuation still finds the checkpoint alive.
   const approvalTtlMs = duration(env, 'APPROVAL_TTL', DEFAULT_APPROVAL_TTL_MS, 1_000, Math.floor(checkpointTtlMs / 2), 'half of CHECKPOINT_TTL');
-
   const bodyTimeoutMs = intInRange(env, 'BODY_TIMEOUT_MS', BODY_TIMEOUT_MS, 100, 600_000);
+  return { jobs, breaker, memoryCaps, checkpointTtlMs, approvalTtlMs, bodyTimeoutMs };
+}
 
-  return { breaker, host, bodyTimeoutMs, memoryCaps, checkpointTtlMs, approvalTtlMs, role, toolPolicy, agentAccess, guardrails, mcpServers, localRedis, logLevel, telemetryCaptureContent: capture === 'true', telemetry: telemetryWanted(env), jobs, nodeEnv, port, apiKeys, devKey, checkpointSecret, checkpointSecretGenerated, llm, cost, redisUrl, redisCluster, redisPrefix, memoryStore, databaseUrl, databaseMigrate: migrateFlag === 'true', agentcore };
+/** Validates the environment; throws ConfigError naming the first bad variable (checked in the order below). */
+export function loadAppConfig(env: Env): AppConfig {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError('NODE_ENV', 'must be development, production or test');
+  }
+  const production = nodeEnv === 'production';
+  const { port, host } = listener(env, production);
+  const keys = apiKeysOf(env, production, host);
+  const secret = checkpointSecretOf(env, production);
+  const llm = loadLlmConfig(env);
+  // The fallback's replies are charged at its own price: a budget needs it priced like the primary.
+  const cost = loadCostConfig(env, [llm.primary.model, ...(llm.fallback ? [llm.fallback.model] : [])]);
+  const toolPolicy = loadToolPolicy(env.TOOL_POLICY);
+  const agentAccess = loadAgentAccess(env.AGENT_ACCESS);
+  const guardrails = loadGuardrails(env.GUARDRAILS);
+  const mcpServers = loadMcpServers(env.MCP_SERVERS);
+  const { redis, ...redisConfig } = redisOf(env, production, llm);
+  const memory = memoryOf(env, production, redis);
+  const proc = processOf(env, nodeEnv, redis);
+  const limits = limitsOf(env);
+  return { nodeEnv, port, host, ...keys, ...secret, llm, cost, toolPolicy, agentAccess, guardrails, mcpServers, ...redisConfig, ...memory, ...proc, ...limits, telemetry: telemetryWanted(env) };
 }
