@@ -1,31 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { mock, type LLMRequest } from '@agentnest/providers';
+import { mock } from '@agentnest/providers';
 import { InMemoryStore, type MemoryStore } from '@agentnest/memory';
 import { Agent } from './agent.js';
-import { isPaused, type PausedResult, type RunResult } from './run/agent.types.js';
+import { isPaused, type PausedResult } from './run/agent.types.js';
 import { CheckpointIdentityError, CheckpointInvalidError, AgentConfigError } from './errors/agent.errors.js';
 import { askHuman } from './tools/ask-human.js';
 import { pauseHere } from './tools/pause.js';
 import { defineTool } from './tools/tool.js';
+import { alice, completed, echo, lastToolResults } from './agent.fixtures.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
-const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
-
-const echo = defineTool<{ text: string }>({
-  name: 'echo',
-  description: 'Echo text back',
-  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
-  execute: ({ text }) => `echo:${text}`,
-});
-
-const completed = (r: RunResult) => {
-  if (r.status !== 'completed') throw new Error(`expected completed, got ${r.status}`);
-  return r;
-};
-
-function lastToolResults(req: LLMRequest) {
-  return req.messages.filter((m) => m.role === 'tool');
-}
 
 describe('pause and resume', () => {
   // The model asks the human, then answers with whatever came back from the tool.

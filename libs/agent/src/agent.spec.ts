@@ -2,29 +2,12 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { mock, ProviderError, resilientProvider, type CallOptions, type LLMRequest } from '@agentnest/providers';
 import { InMemoryStore, InvalidIdentityError, type MemoryStore } from '@agentnest/memory';
 import { Agent } from './agent.js';
-import type { RunResult } from './run/agent.types.js';
 import { RunAbortedError, TenantRequiredError, AgentConfigError } from './errors/agent.errors.js';
 import type { AgentEvent } from './events/agent-event.js';
 import { NarrativeRecorder } from './events/narrative.recorder.js';
 import { defineTool } from './tools/tool.js';
+import { alice, completed, echo, lastToolResults } from './agent.fixtures.js';
 
-const alice = { tenant: 'acme', principal: 'alice', conversationId: 'c1' };
-
-const echo = defineTool<{ text: string }>({
-  name: 'echo',
-  description: 'Echo text back',
-  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
-  execute: ({ text }) => `echo:${text}`,
-});
-
-const completed = (r: RunResult) => {
-  if (r.status !== 'completed') throw new Error(`expected completed, got ${r.status}`);
-  return r;
-};
-
-function lastToolResults(req: LLMRequest) {
-  return req.messages.filter((m) => m.role === 'tool');
-}
 
 describe('Agent.run', () => {
   it('answers, reads memory before and writes the whole turn after', async () => {

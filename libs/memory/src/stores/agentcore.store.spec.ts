@@ -1,24 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { describeMemoryStore } from '../testing/describe-memory-store.js';
-import { AgentCoreFake } from '../testing/agentcore.fake.js';
 import { CrossTenantAccessError } from '../memory.errors.js';
 import { AgentCoreStore } from './agentcore.store.js';
+import { agentCoreFixture } from './agentcore.fixtures.js';
 
-const credentials = { accessKeyId: 'AKIDAGENTCORE', secretAccessKey: 'agentcore-secret' };
-const fake = new AgentCoreFake('mem-test', credentials.accessKeyId);
-const stores: AgentCoreStore[] = [];
-beforeAll(() => fake.start());
-afterAll(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await fake.close();
-});
-
-function fresh(): AgentCoreStore {
-  fake.memories.set('mem-test', []);
-  const store = new AgentCoreStore({ memoryId: 'mem-test', region: 'us-east-1', endpoint: fake.origin, credentials });
-  stores.push(store);
-  return store;
-}
+const { fake, fresh } = agentCoreFixture();
 
 describeMemoryStore('AgentCoreStore', { create: fresh });
 // The property run (5,000 signed HTTP round trips) is in agentcore.store.int.spec.ts, with the suites that take minutes.
