@@ -11,24 +11,11 @@ import { AgentModule } from '../nest/agent.module.js';
 import { AgentJobs } from './agent-jobs.service.js';
 import { AgentJobsModule } from './agent-jobs.module.js';
 import { AgentJobsConnections } from './agent-jobs.connections.js';
+import { queueApp } from './queue-app.fixtures.js';
 import { eventually } from '../../../../test/eventually.js';
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
 
-/** An app of these modules, with acme/alice's view of its queue: `until` polls a run until it has `status`. */
-async function queueApp(imports: Parameters<typeof Module>[0]['imports']) {
-  @Module({ imports })
-  class AppModule {}
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-  await app.init();
-  const jobs = app.get(AgentJobs);
-  const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
-  const until = (runId: string, status: string) => eventually(`run ${runId} to be ${status}`, async () => {
-    const record = await as(() => jobs.get(runId));
-    return record?.status === status ? record : undefined;
-  });
-  return { app, jobs, as, until };
-}
 
 describe('AgentJobsModule', () => {
   it('ends a live stream with a final event when its run is erased mid-turn, and frees its slot', async () => {

@@ -1,16 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { mock } from '@agentnest/providers';
-import { TenantContext } from '../context/tenant-context.js';
 import { AgentModule } from '../nest/agent.module.js';
 import { AgentJobsHealthIndicator } from './agent-jobs.health.js';
 import { AgentJobsModule } from './agent-jobs.module.js';
-import { AgentJobs } from './agent-jobs.service.js';
 import { AgentRunProcessor } from './worker/agent-run.processor.js';
+import { queueApp } from './queue-app.fixtures.js';
 import { eventually } from '../../../../test/eventually.js';
 
 // `held` answers only when the test lets it: a run in flight for exactly as long as the test needs.
@@ -22,20 +19,7 @@ function gate() {
 const agents = (held = gate()) => AgentModule.forRoot({ agents: { echo: { provider: mock({ reply: 'hello' }), model: 'm' }, held: { provider: mock({ respond: () => held.opened }), model: 'm' } } });
 const prefix = () => `jobs-options-spec-${randomUUID()}:`;
 
-async function appOf(imports: Parameters<typeof Module>[0]['imports']) {
-  @Module({ imports })
-  class AppModule {}
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-  await app.init();
-  const jobs = app.get(AgentJobs);
-  const as = <T>(work: () => Promise<T>) => app.get(TenantContext).run({ tenant: 'acme', principal: 'alice' }, work);
-  const until = (runId: string, status: string) =>
-    eventually(`run ${runId} to be ${status}`, async () => {
-      const record = await as(() => jobs.get(runId));
-      return record.status === status ? record : undefined;
-    });
-  return { app, jobs, as, until };
-}
+const appOf = queueApp;
 
 describe('AgentJobsModule options', () => {
   const shared = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
