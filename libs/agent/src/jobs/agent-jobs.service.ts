@@ -56,8 +56,10 @@ export class AgentJobs implements OnModuleInit {
 
   /** Queues a run of `agent`; UnknownAgentError for an agent the app does not serve, TooManyRunsError at the tenant's cap. */
   async enqueue(agent: string, input: EnqueueInput, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
+    // The tenant first: without one, nothing about the app's agents is answered (not even which exist).
+    const owner = this.caller();
     this.runs.checkAgent(agent);
-    return this.runs.enqueue(this.caller(), agent, input, opts);
+    return this.runs.enqueue(owner, agent, input, opts);
   }
 
   /** Answers the caller's paused run: the continuation is queued; a second answer, or one after a cancel, is a RunStateError. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { LLMMessage, LLMResponse, ToolCall } from '@agentnest/providers';
 import { GLOBAL_CONVERSATION, validateIdentity } from '@agentnest/memory';
 import type { CheckpointBody } from '../checkpoint/checkpoint.js';
-import { throwIfAborted } from '../common/abort.js';
+import { raceAbort, throwIfAborted } from '../common/abort.js';
+import { continuationUsed, markContinuationUsed } from '../errors/continuation-used.js';
 import { AgentError, CheckpointExpiredError, CheckpointInvalidError, CheckpointRevokedError, CheckpointUsedError, TenantRequiredError } from '../errors/agent.errors.js';
 import type { AgentEvent, AgentEventBody } from '../events/agent-event.js';
 import { GuardrailTripped } from '../guardrails/guardrail.js';
@@ -38,6 +39,8 @@ import { executeToolCalls, type ToolTurnOutcome } from './tool-executor.js';
  */
 export class AgentRun implements ActiveRun {
   private view?: RunContext;
+  /** A tool of this run has started: a continuation that fails after it must not be run again. */
+  startedTools = false;
 
   private constructor(
     private current: RunAgent,
@@ -115,6 +118,9 @@ export class AgentRun implements ActiveRun {
         return applyPending(run, body, action, opts.attemptKey);
       })
       .catch(async (err: unknown) => {
+        // Once a tool of the continuation has started, its effects may have happened: the checkpoint
+        // stays used, and the error says so, so no retry (a client's, or a queued job's) runs them twice.
+        if (run.startedTools || continuationUsed(err)) throw markContinuationUsed(err);
         await agent.checkpoints.release(body.id, holder).catch(() => undefined);
         throw err;
       });
@@ -153,13 +159,14 @@ export class AgentRun implements ActiveRun {
       const agent = this.current;
       // Once a stop condition holds, one last call without tools forces a final answer.
       const stopping = state.steps.length ? isStopped(state.seams?.stopWhen ?? agent.stopWhen, state.steps) : false;
-      const final = stopping === true || (stopping !== false && (await stopping));
+      const final = stopping === true || (stopping !== false && (await raceAbort(stopping, state.signal)));
       const preparing = prepareStep(this, history);
       const prepared = preparing && (await preparing);
       const { specs, tools } = stepTools(this, prepared);
       const call = () => callModel(this.context(), history, specs, final, undefined, prepared);
       const response = state.gate ? await gatedCall(state, call) : await call();
-      const wantsTools = !final && response.toolCalls.length > 0;
+      // toolChoice 'none' is a hint some servers ignore: calls made anyway are not run, as on the final call.
+      const wantsTools = !final && prepared?.toolChoice !== 'none' && response.toolCalls.length > 0;
       if (checkRunBudget(this.context()) === 'halt' && wantsTools) return budgetExceeded(this, response);
       // In a conversation several agents share, each assistant message says who wrote it (the next turn goes to the last one).
       const by = state.team ? { agent: agent.name } : {};
@@ -262,6 +269,7 @@ export class AgentRun implements ActiveRun {
   }
 
   emit(body: AgentEventBody): void {
+    if (body.type === 'tool.start') this.startedTools = true;
     if (!this.state.sink.empty) this.state.sink.emit(this.event(body));
   }
 

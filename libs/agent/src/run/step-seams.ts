@@ -1,4 +1,5 @@
 import type { FinishReason, LLMMessage, ToolCall, Usage } from '@agentnest/providers';
+import { raceAbort } from '../common/abort.js';
 import { AgentError } from '../errors/agent.errors.js';
 import type { Tool } from '../tools/tool.js';
 import type { ToolResultMessage } from '../tools/tool-result.js';
@@ -39,19 +40,44 @@ export function prepareStep(run: ActiveRun, history: LLMMessage[]): Promise<Prep
   const prepare = state.seams?.prepareStep ?? agent.options.prepareStep;
   if (!prepare) return undefined;
   const given = { stepNumber: state.steps.length, steps: structuredClone(state.steps), model: agent.options.model, messages: structuredClone([...history, ...turnView(state)]) };
-  return Promise.resolve(prepare(given)).then(checkPrepared);
+  // Raced against the run's signal: a callback that never settles cannot hold a cancelled run.
+  return raceAbort(Promise.resolve(prepare(given)), state.signal).then((prepared) => checkPrepared(prepared, agent.options.pricingTable));
 }
 
-function checkPrepared(prepared: PrepareStepResult | undefined | void): PrepareStepResult | undefined {
-  if (!prepared) return undefined;
-  const bad = (what: string) => new AgentError('invalid_input', `prepareStep returned an invalid ${what}`);
+const bad = (what: string) => new AgentError('invalid_input', `prepareStep returned an invalid ${what}`);
+
+/**
+ * What prepareStep returned, checked and copied in (a callback that keeps its messages cannot change
+ * them under the run). Read once, inside a try: a getter or proxy that throws is an invalid result,
+ * not an internal error. A model without a price is refused where prices exist: it would run free of
+ * every budget.
+ */
+function checkPrepared(result: PrepareStepResult | undefined | void, pricing: Record<string, unknown> | undefined): PrepareStepResult | undefined {
+  if (!result) return undefined;
+  let prepared: PrepareStepResult;
+  try {
+    prepared = structuredClone({ model: result.model, system: result.system, messages: result.messages, activeTools: result.activeTools, toolChoice: result.toolChoice });
+  } catch {
+    throw bad('result');
+  }
   if (prepared.model !== undefined && (typeof prepared.model !== 'string' || !prepared.model)) throw bad('model');
+  if (prepared.model !== undefined && pricing && !Object.hasOwn(pricing, prepared.model)) throw bad('model (it has no price in the pricingTable)');
   if (prepared.system !== undefined && typeof prepared.system !== 'string') throw bad('system');
-  if (prepared.messages !== undefined && !Array.isArray(prepared.messages)) throw bad('messages');
+  if (prepared.messages !== undefined && !(Array.isArray(prepared.messages) && prepared.messages.every(isMessage))) throw bad('messages');
   if (prepared.activeTools !== undefined && !(Array.isArray(prepared.activeTools) && prepared.activeTools.every((t) => typeof t === 'string'))) throw bad('activeTools');
   if (prepared.toolChoice !== undefined && prepared.toolChoice !== 'auto' && prepared.toolChoice !== 'none') throw bad('toolChoice');
-  // Copied in: a callback that keeps its messages cannot change them under the run.
-  return prepared.messages ? { ...prepared, messages: structuredClone(prepared.messages) } : prepared;
+  return Object.fromEntries(Object.entries(prepared).filter(([, v]) => v !== undefined)) as PrepareStepResult;
+}
+
+/** A message the providers can send: a known role, text content, and for tools and tool calls their ids. */
+function isMessage(m: unknown): boolean {
+  if (typeof m !== 'object' || m === null) return false;
+  const { role, content, toolCalls, toolCallId } = m as Record<string, unknown>;
+  if (typeof content !== 'string') return false;
+  if (role === 'user') return true;
+  if (role === 'tool') return typeof toolCallId === 'string';
+  if (role !== 'assistant') return false;
+  return toolCalls === undefined || (Array.isArray(toolCalls) && toolCalls.every((c) => typeof c === 'object' && c !== null && typeof c.id === 'string' && typeof c.name === 'string' && typeof c.args === 'object' && c.args !== null));
 }
 
 /**
@@ -92,7 +118,11 @@ export function finishStep(run: ActiveRun, call: StepCall, toolCalls: ToolCall[]
   state.steps.push(step);
   const listeners = [agent.options.onStepFinish, state.seams?.onStepFinish].filter((f) => f !== undefined);
   if (!listeners.length) return undefined;
-  return (async () => {
-    for (const listener of listeners) await listener(structuredClone(step));
-  })();
+  // Raced against the run's signal, as prepareStep is.
+  return raceAbort(
+    (async () => {
+      for (const listener of listeners) await listener(structuredClone(step));
+    })(),
+    state.signal,
+  );
 }

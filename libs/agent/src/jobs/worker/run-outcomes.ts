@@ -1,4 +1,5 @@
 import { CircuitOpenError, ProviderError, RateLimitedError } from '@agentnest/providers';
+import { continuationUsed } from '../../errors/continuation-used.js';
 import { GuardrailTrippedError, RunAbortedError } from '../../errors/agent.errors.js';
 import type { RunResult } from '../../run/agent.types.js';
 import { isStoreUnavailable, publicError } from '../../errors/public-error.js';
@@ -100,11 +101,15 @@ export interface FailureContext {
 
 type FailureRule = (err: unknown, ctx: FailureContext, error: { code: string; message: string }) => RunOutcome | undefined;
 
+const failedOutcome = (error: { code: string; message: string }): RunOutcome => ({ status: 'failed', patch: { error, finishedAt: now() }, event: { type: 'status', status: 'failed', error }, next: { kind: 'fail' }, tolerant: true });
+
 const queuedAgain = (error: { code: string; message: string }, next: NextAction): RunOutcome => ({ status: 'queued', patch: { error }, event: { type: 'status', status: 'queued', error }, next });
 
 /** A run that threw: the first rule that applies decides. The record and the stream get what the sync path would answer; details stay in the server log. */
 const FAILURE_RULES: FailureRule[] = [
   (err, ctx) => (ctx.aborted || err instanceof RunAbortedError ? cancelledOutcome() : undefined),
+  // A continuation that failed after one of its tools started is not run again (the tool could run twice).
+  (err, _ctx, error) => (continuationUsed(err) ? failedOutcome(error) : undefined),
   // Wait out the outage: the job goes back to delayed for as long as the provider asks (bounded),
   // keeping its attempts, until the outage has lasted outageMaxMs.
   (err, ctx, error) => {
@@ -115,7 +120,7 @@ const FAILURE_RULES: FailureRule[] = [
     return queuedAgain(error, { kind: 'wait', since, waitMs: Math.min(left, MAX_WAIT_MS, Math.max(MIN_WAIT_MS, err.retryAfterMs ?? ctx.backoffMs ?? 1_000)) });
   },
   (err, ctx, error) => (retryable(err) && ctx.attemptsMade + 1 < ctx.attempts ? queuedAgain(error, { kind: 'retry' }) : undefined),
-  (_err, _ctx, error) => ({ status: 'failed', patch: { error, finishedAt: now() }, event: { type: 'status', status: 'failed', error }, next: { kind: 'fail' }, tolerant: true }),
+  (_err, _ctx, error) => failedOutcome(error),
 ];
 
 /** The outcome of a run that threw. */
