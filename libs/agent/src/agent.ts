@@ -84,6 +84,7 @@ export class Agent {
     return this.definition.recorders.add(recorder);
   }
 
+  /** Runs the agent on one message: model calls and tools until it replies, pauses, is blocked or spends its budget. */
   run(input: RunInput): Promise<RunResult> {
     return promised(() => {
       if (input?.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');

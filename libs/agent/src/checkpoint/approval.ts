@@ -9,7 +9,10 @@ import type { ApprovalRequirement } from '../policy/tool-policy.js';
 /** @default 24 hours for an approval */
 export const DEFAULT_APPROVAL_TTL_MS = 24 * 3600 * 1000;
 
-/** Who decides an approval: same tenant as the caller who asked, one of the approver roles. */
+/**
+ * Who decides an approval: same tenant as the caller who asked, one of the approver roles.
+ * @inline
+ */
 export interface Approver {
   tenant?: string;
   principal?: string;

@@ -8,6 +8,7 @@ import type { ToolResultMessage } from '../tools/tool-result.js';
 import { canonicalJson } from '../common/canonical-json.js';
 
 // v2 added id, expiresAt and gen: single use, expiry and revocation by erasure.
+/** The checkpoint format written now; checkpoints of any other version are refused (CheckpointInvalidError). */
 export const CHECKPOINT_VERSION = 2;
 /** @default 32 characters: shorter HMAC keys are refused. */
 export const MIN_CHECKPOINT_SECRET_LENGTH = 32;

@@ -167,6 +167,7 @@ export interface HoldMicros {
   least: number;
 }
 
+/** Converts a hold request from USD into the ledgers' micro-USD units, for sizeHold; a ledger of your own calls it before its atomic step. */
 export function holdMicros(hold: HoldRequest): HoldMicros {
   const want = Number.isFinite(hold.wantOutputTokens) ? Math.max(1, Math.floor(hold.wantOutputTokens)) : 1;
   // Rounded to a billionth of a micro-dollar: $15/M is 15, not 15.000000000000002, so grants are not a token short.

@@ -8,9 +8,11 @@ export type GuardrailStage = 'input' | 'output' | 'tool';
 /** What a guardrail decides: let the text through, replace it, or end the run (a tripwire). */
 export type GuardrailVerdict = { action: 'pass' } | { action: 'rewrite'; text: string; reason?: string; restore?: Record<string, string> } | { action: 'trip'; reason: string };
 
+/** Lets the text through unchanged. */
 export const pass = (): GuardrailVerdict => ({ action: 'pass' });
 /** Replaces the text; `restore` maps placeholders back to what they stand for, for the reply to the same caller (see piiRedaction). */
 export const rewrite = (text: string, reason?: string, restore?: Record<string, string>): GuardrailVerdict => ({ action: 'rewrite', text, ...(reason ? { reason } : {}), ...(restore ? { restore } : {}) });
+/** Ends the run `blocked`; `reason` is kept in its events and the `blocked` result. */
 export const trip = (reason: string): GuardrailVerdict => ({ action: 'trip', reason });
 
 /** What a guardrail is given. */
@@ -30,6 +32,7 @@ export interface GuardrailInput {
   complete(provider: LLMProvider, request: LLMRequest, price?: ModelPrice): Promise<LLMResponse>;
 }
 
+/** A check on the message, the reply or a tool's result; build one or use piiRedaction, maxInput, toolResultGuard, modelGuardrail. */
 export interface Guardrail {
   /** Names it in events, results and errors. */
   name: string;
@@ -39,6 +42,7 @@ export interface Guardrail {
    * guardrail that rewrites, such as redaction); @default 'before'
    */
   mode?: 'before' | 'parallel';
+  /** Decides on one text: pass, rewrite or trip. */
   check(input: GuardrailInput): GuardrailVerdict | Promise<GuardrailVerdict>;
 }
 

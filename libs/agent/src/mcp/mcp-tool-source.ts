@@ -12,6 +12,7 @@ export interface McpToolSource {
   tools(): Tool[];
   /** Connected, reconnecting (with its attempt), failed or closed: for `/health` and the metrics (a source without it counts as connected). */
   status?(): McpServerStatus;
+  /** Ends the session (a stdio server's process stops) and stops reconnecting. */
   close(): Promise<void>;
 }
 

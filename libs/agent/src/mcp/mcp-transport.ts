@@ -2,6 +2,7 @@ import { CappedStdioTransport } from './capped-stdio-transport.js';
 import { cappedFetch } from './capped-fetch.js';
 import { sdk } from './mcp-sdk.js';
 
+/** How mcpClient reaches its server. */
 export type McpTransportOptions =
   /** A local server started as a child process, spoken to over stdin/stdout. */
   | { type: 'stdio'; command: string; args?: string[]; env?: Record<string, string>; cwd?: string }

@@ -45,10 +45,12 @@ export class AgentAccess {
     this.engine = new PolicyEngine({ rules, defaultDeny: policy.defaultDeny === true });
   }
 
+  /** Whether the subject may call the agent, with the rule that decided (for refusals and audit). */
   decide(agent: string, subject: PolicySubject): PolicyDecision {
     return this.engine.decide(agent, subject);
   }
 
+  /** Whether the subject may call the agent. */
   allows(agent: string, subject: PolicySubject): boolean {
     return this.decide(agent, subject).allowed;
   }

@@ -44,6 +44,7 @@ export interface ApprovalRequirement {
   selfApproval: boolean;
 }
 
+/** Whether a call may go ahead (and whether it needs an approval first), with the rule that decided. */
 export type PolicyDecision = { allowed: true; rule?: string; approval?: ApprovalRequirement } | { allowed: false; rule: string };
 
 function glob(pattern: string): RegExp {

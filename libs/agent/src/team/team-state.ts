@@ -1,4 +1,7 @@
-/** Who holds the conversation in a run whose agents can hand off (kept in its checkpoint). */
+/**
+ * Who holds the conversation in a run whose agents can hand off (kept in its checkpoint).
+ * @inline
+ */
 export interface TeamState {
   /** The agent the run started with (whose checkpoint it is). */
   entry: string;

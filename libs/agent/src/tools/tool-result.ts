@@ -1,4 +1,7 @@
-/** A tool call's result as the model gets it (and as a checkpoint keeps it). */
+/**
+ * A tool call's result as the model gets it (and as a checkpoint keeps it).
+ * @inline
+ */
 export interface ToolResultMessage {
   role: 'tool';
   toolCallId: string;

@@ -16,6 +16,7 @@ export interface ToolContext {
 
 /** A function the model may call. Arguments are validated against `inputSchema` before `execute` runs. */
 export interface Tool<A = Record<string, unknown>> extends ToolSpec {
+  /** Does the work; what it returns (or throws) is sent to the model as the call's result. */
   execute(args: A, ctx: ToolContext): unknown;
   /**
    * The call runs only after someone approves it: always (`true`), or when this says so for the
