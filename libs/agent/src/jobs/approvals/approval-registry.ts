@@ -5,6 +5,7 @@ import type { ApprovalPauseData } from '../../checkpoint/approval.js';
 import { RunStateError, type RunStatus } from '../runs/run-registry.js';
 import { decideApproval } from './decide-approval.script.js';
 
+/** Whether an approval is still waiting for its decision, or how it was decided (one that expired counts as denied). */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied';
 
 /** An approval as the API shows it: what the run paused with, plus its run and decision. */

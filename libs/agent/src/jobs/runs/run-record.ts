@@ -1,6 +1,7 @@
 import type { FinishReason, Usage } from '@agentnest/providers';
 import { currentUsage, type OldUsage } from '../../common/stored-usage.js';
 
+/** Where a queued run is: waiting, running, paused for a human, or one of its final statuses. */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'blocked';
 
 /** What a client may see of a queued run. */
