@@ -39,10 +39,12 @@ const MAX_LINES = 10_000;
 export class NarrativeRecorder implements Recorder {
   private out: string[] = [];
 
+  /** The lines so far (a copy). */
   get lines(): string[] {
     return [...this.out];
   }
 
+  /** The lines so far, one per line of text. */
   toString(): string {
     return this.out.join('\n');
   }
