@@ -1,6 +1,7 @@
 /** Base of agent-layer errors; `code` is stable and is what HTTP and job layers branch on. */
 export class AgentError extends Error {
   constructor(
+    /** Stable and snake_case (`agent_not_found`): what the HTTP and job layers branch on. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
