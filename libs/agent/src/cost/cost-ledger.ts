@@ -3,13 +3,17 @@ import { AgentError } from '../errors/agent.errors.js';
 
 /** A tenant's spending limits in USD; an absent limit is unlimited. Days and months are UTC. */
 export interface TenantBudget {
+  /** Most a tenant may spend in a UTC day; unset, no daily limit. */
   dailyUsd?: number;
+  /** Most a tenant may spend in a UTC calendar month; unset, no monthly limit. */
   monthlyUsd?: number;
 }
 
 /** Budgets for every tenant, with per-tenant overrides. */
 export interface TenantBudgets {
+  /** The budget of every tenant not listed in `tenants`. */
   default?: TenantBudget;
+  /** Budgets by tenant id, in place of `default`. */
   tenants?: Record<string, TenantBudget>;
 }
 
@@ -27,6 +31,7 @@ export interface HoldRequest {
   wantOutputTokens: number;
   /** Who the call is for, so a hold reconciled without a settle (its process died) still shows on the right usage line. */
   agent?: string;
+  /** The model called, for the same usage line. */
   model?: string;
 }
 
@@ -55,9 +60,13 @@ export interface Reservation {
 
 /** What one model call actually cost, recorded against the tenant's usage. */
 export interface LedgerCharge {
+  /** The agent that made the call (its usage line). */
   agent: string;
+  /** The model called (its usage line). */
   model: string;
+  /** Tokens the call used. */
   usage: Usage;
+  /** What they cost, from the pricing table. */
   costUsd: number;
   /** Set when the call failed and the vendor's own count is unknown: the charge is our estimate of what it billed. */
   estimated?: boolean;
@@ -65,14 +74,23 @@ export interface LedgerCharge {
 
 /** One line of a tenant's usage report. */
 export interface UsageRow {
+  /** The UTC day, `YYYY-MM-DD`. */
   day: string;
+  /** The agent whose calls the line counts. */
   agent: string;
+  /** The model they called. */
   model: string;
+  /** Model calls charged. */
   calls: number;
+  /** Input tokens of those calls (cached ones included). */
   inputTokens: number;
+  /** Output tokens of those calls. */
   outputTokens: number;
+  /** Input tokens read from the vendor's prompt cache. */
   cacheReadTokens: number;
+  /** Input tokens written to the vendor's prompt cache. */
   cacheWriteTokens: number;
+  /** What the calls cost. */
   costUsd: number;
   /** Of `calls`, those whose process never settled them: each charged what it held when its lease expired. */
   unsettledCalls: number;
@@ -112,6 +130,7 @@ export interface CostLedger {
 
 /** Where the tenant's budget stood when a call was refused (USD). */
 export interface BudgetStanding {
+  /** The period's limit. */
   limitUsd: number;
   /** Settled spend of the period. */
   spentUsd: number;

@@ -6,9 +6,13 @@ import { AgentConfigError } from '../errors/agent.errors.js';
 
 /** What a tool's `execute` receives besides its arguments. */
 export interface ToolContext {
+  /** The run calling the tool. */
   runId: string;
+  /** The agent calling it (after a handoff, the one that has the conversation). */
   agent: string;
+  /** The model's id for this call. */
   toolCallId: string;
+  /** Who the run is for: scope any data the tool reads or writes to it. */
   identity: MemoryIdentity;
   /** Aborts when the run is cancelled; long tools should pass it on to their I/O. */
   signal: AbortSignal;
