@@ -36,8 +36,11 @@ export interface EnqueueOptions {
 
 /** What a queued run is asked to do. */
 export interface EnqueueInput {
+  /** The user's message. */
   message: string;
+  /** The conversation to continue; @default a new random conversation id */
   conversationId?: string;
+  /** The reply must be JSON valid against this JSON Schema (checked against the schema limits when queued). */
   outputSchema?: Record<string, unknown>;
 }
 
