@@ -29,7 +29,9 @@ import { prescreenAnswer, screenReason, type ScreenedAnswer } from './run/side-c
  * This class is the definition and its public API; each run is an AgentRun.
  */
 export class Agent {
+  /** As given in AgentOptions. */
   readonly name: string;
+  /** As given in AgentOptions. */
   readonly description?: string;
   /** The definition runs use (and other agents of a team reach through RunAgent.of). */
   private readonly definition: RunAgent;

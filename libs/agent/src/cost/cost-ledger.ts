@@ -143,7 +143,9 @@ export interface BudgetStanding {
 /** The tenant's daily or monthly budget cannot cover the next model call. */
 export class BudgetExhaustedError extends AgentError {
   constructor(
+    /** Which limit refused the call. */
     readonly period: 'day' | 'month',
+    /** The period's limit, spend and holds when refused (for the refusal message and events). */
     readonly standing?: BudgetStanding,
   ) {
     super('budget_exhausted', refusal(period, standing));

@@ -19,10 +19,13 @@ export const trip = (reason: string): GuardrailVerdict => ({ action: 'trip', rea
 export interface GuardrailInput {
   /** The text checked: the message (input), the reply (output), or the tool's result (tool). */
   text: string;
+  /** Which of the three it is. */
   stage: GuardrailStage;
   /** The caller: tenant, principal, conversation. */
   identity: MemoryIdentity;
+  /** The caller's roles (per-role rules are code in the guardrail). */
   roles: readonly string[];
+  /** The agent whose run it is. */
   agent: string;
   /** With stage `tool`: the tool whose result this is. */
   tool?: string;
@@ -48,7 +51,9 @@ export interface Guardrail {
 
 /** An agent's guardrails by stage. */
 export interface GuardrailOptions {
+  /** Run on the user's message (and on answers to a paused run) before the model reads it. */
   input?: Guardrail[];
+  /** Run on the reply before it is returned or stored. */
   output?: Guardrail[];
   /** Run on every tool result (MCP and sub-agents included) before the model reads it. */
   tool?: Guardrail[];
@@ -58,8 +63,11 @@ export interface GuardrailOptions {
 
 /** How a tripped guardrail ended a run. */
 export interface GuardrailTrip {
+  /** The guardrail that tripped. */
   guardrail: string;
+  /** Where it tripped. */
   stage: GuardrailStage;
+  /** Its reason. */
   reason: string;
 }
 

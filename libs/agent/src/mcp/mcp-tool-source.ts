@@ -18,8 +18,11 @@ export interface McpToolSource {
 
 /** What an MCP tool returned, in the protocol's shape. */
 export interface McpToolResult {
+  /** The result's parts (text, images, resources), as the server sent them. */
   content?: Array<{ type: string; text?: string; mimeType?: string; resource?: { uri?: string; text?: string } }>;
+  /** A structured result, when the tool declares an output schema. */
   structuredContent?: unknown;
+  /** The tool failed: the model gets the content as an error. */
   isError?: boolean;
 }
 

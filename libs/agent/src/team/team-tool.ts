@@ -3,7 +3,9 @@ import { defineTool, type Tool } from '../tools/tool.js';
 
 /** What team tools need of an agent object (an `Agent`; kept structural so this file does not import the agent). */
 export interface TeamMember {
+  /** The agent's name. */
   readonly name: string;
+  /** What it is for, offered to the model with its tool. */
   readonly description?: string;
 }
 
