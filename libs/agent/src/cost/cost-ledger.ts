@@ -44,8 +44,11 @@ export interface HoldRequest {
 export interface Reservation {
   /** Names the lease: settling or renewing it a second time, or after it was reconciled, does nothing. */
   holdId: string;
+  /** The tenant it is held for. */
   tenant: string;
+  /** The UTC day it counts against, `YYYY-MM-DD`. */
   day: string;
+  /** The UTC month it counts against, `YYYY-MM`. */
   month: string;
   /** Micro-USD held: the fixed part and the granted output tokens at their price. */
   estimateMicros: number;
@@ -182,9 +185,13 @@ export const MIN_OUTPUT_TOKENS = 64;
 
 /** A hold in the ledgers' units: whole micro-USD for the fixed part, fractional micro-USD per output token. */
 export interface HoldMicros {
+  /** The input's cost, whole micro-USD rounded up. */
   fixed: number;
+  /** Micro-USD per output token. */
   perToken: number;
+  /** Output tokens wanted. */
   want: number;
+  /** The fewest output tokens worth sending the call for (MIN_OUTPUT_TOKENS, or `want` when smaller). */
   least: number;
 }
 

@@ -155,7 +155,14 @@ export interface RunInput {
 /** How a paused run is resumed from its checkpoint (see `Agent.resume`). */
 export interface ResumeOptions {
   /** The caller resuming; when given, it must be the tenant and principal that paused. Its roles apply to the tool policy. */
-  identity?: { tenant?: string; principal?: string; roles?: string[] };
+  identity?: {
+    /** Must be the tenant that paused. */
+    tenant?: string;
+    /** Must be the principal that paused. */
+    principal?: string;
+    /** The caller's roles, for the tool policy. */
+    roles?: string[];
+  };
   /** As for `run` */
   signal?: AbortSignal;
   /** As for `run`; @default false */
@@ -203,6 +210,7 @@ interface ResultBase {
 
 /** The run finished with a reply, stored in memory. */
 export interface CompletedResult extends ResultBase {
+  /** The run replied. */
   status: 'completed';
   /** The reply: the final call's text (after output guardrails), or a structured output's JSON. */
   text: string;
@@ -218,6 +226,7 @@ export interface CompletedResult extends ResultBase {
 
 /** The run paused (a tool asked a human, or a tool call awaits approval): resume it later from `checkpoint`. */
 export interface PausedResult extends ResultBase {
+  /** The run waits for an answer or an approval. */
   status: 'paused';
   /** Signed state to resume from; keep it with the caller, it holds the conversation so far. */
   checkpoint: Checkpoint;
@@ -227,6 +236,7 @@ export interface PausedResult extends ResultBase {
 
 /** The run's `costBudget` was spent with the model still wanting tools: it stopped there. Nothing is written to memory. */
 export interface BudgetExceededResult extends ResultBase {
+  /** The run's cost budget stopped it. */
   status: 'budget_exceeded';
   /** Whatever text the last model call gave with its tool request. */
   text: string;
@@ -239,6 +249,7 @@ export interface BudgetExceededResult extends ResultBase {
  * @inline
  */
 export interface BlockedResult extends ResultBase {
+  /** A guardrail stopped it. */
   status: 'blocked';
   /** The name of the guardrail that tripped. */
   guardrail: string;
