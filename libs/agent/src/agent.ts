@@ -29,7 +29,9 @@ import { prescreenAnswer, screenReason, type ScreenedAnswer } from './run/side-c
  * This class is the definition and its public API; each run is an AgentRun.
  */
 export class Agent {
+  /** As given in AgentOptions. */
   readonly name: string;
+  /** As given in AgentOptions. */
   readonly description?: string;
   /** The definition runs use (and other agents of a team reach through RunAgent.of). */
   private readonly definition: RunAgent;
@@ -84,6 +86,7 @@ export class Agent {
     return this.definition.recorders.add(recorder);
   }
 
+  /** Runs the agent on one message: model calls and tools until it replies, pauses, is blocked or spends its budget. */
   run(input: RunInput): Promise<RunResult> {
     return promised(() => {
       if (input?.runId !== undefined && (typeof input.runId !== 'string' || !/^[\w-]{1,128}$/.test(input.runId))) throw new AgentError('invalid_input', 'runId must be 1-128 letters, digits, _ or -');

@@ -9,24 +9,43 @@ import type { ApprovalRequirement } from '../policy/tool-policy.js';
 /** @default 24 hours for an approval */
 export const DEFAULT_APPROVAL_TTL_MS = 24 * 3600 * 1000;
 
-/** Who decides an approval: same tenant as the caller who asked, one of the approver roles. */
+/**
+ * Who decides an approval: same tenant as the caller who asked, one of the approver roles.
+ * @inline
+ */
 export interface Approver {
+  /** Must be the tenant of the caller who asked. */
   tenant?: string;
+  /** Who decides (recorded; may not be the caller who asked unless self-approval is allowed). */
   principal?: string;
+  /** The approver's roles, matched against the rule's approver roles. */
   roles?: readonly string[];
 }
 
 /** What a run paused for an approval shows: the exact call, who asked, who may decide, until when. */
 export interface ApprovalPauseData {
+  /** Tells an approval pause from a tool's own `pauseData`. */
   kind: 'approval';
+  /** Names the approval: the id it is decided by (`AgentJobs.decideApproval` with queued runs). */
   approvalId: string;
   /** The model's id of the call (what chat clients key tool parts by). */
   toolCallId: string;
+  /** The tool to be called. */
   tool: string;
+  /** Its exact arguments: approving approves this call and no other. */
   args: Record<string, unknown>;
+  /** The hash an approval binds: tool and canonical arguments. */
   argsHash: string;
-  requestedBy: { tenant?: string; principal?: string };
+  /** The caller whose run asked. */
+  requestedBy: {
+    /** Their tenant. */
+    tenant?: string;
+    /** Their principal. */
+    principal?: string;
+  };
+  /** Role globs of who may approve. */
   approverRoles: string[];
+  /** ISO time after which a decision counts as denied. */
   expiresAt: string;
 }
 

@@ -2,7 +2,9 @@ import type { MemoryIdentity } from '@agentnest/memory';
 
 /** Whose checkpoints an erasure revokes: a principal's (every conversation) or one conversation's. */
 export interface RevocationScope {
+  /** The tenant whose checkpoints are revoked. */
   tenant?: string;
+  /** Its principal whose checkpoints are revoked. */
   principal?: string;
   /** Absent: every conversation of the principal. */
   conversationId?: string;

@@ -8,6 +8,7 @@ import type { ToolResultMessage } from '../tools/tool-result.js';
 import { canonicalJson } from '../common/canonical-json.js';
 
 // v2 added id, expiresAt and gen: single use, expiry and revocation by erasure.
+/** The checkpoint format written now; checkpoints of any other version are refused (CheckpointInvalidError). */
 export const CHECKPOINT_VERSION = 2;
 /** @default 32 characters: shorter HMAC keys are refused. */
 export const MIN_CHECKPOINT_SECRET_LENGTH = 32;
@@ -20,8 +21,11 @@ export interface CheckpointBody {
   expiresAt: string;
   /** The erasure generation of its principal and conversation when issued (CheckpointLedger). */
   gen: string;
+  /** The agent the run started with (it resumes the run). */
   agent: string;
+  /** The paused run. */
   runId: string;
+  /** Who the run is for: a resume must come from the same tenant and principal. */
   identity: MemoryIdentity;
   /** The caller's roles, for the tool policy when someone else's decision continues the run. */
   roles?: string[];
@@ -29,27 +33,49 @@ export interface CheckpointBody {
   turn: LLMMessage[];
   /** Results of the paused turn's other tool calls, by call id. */
   results: Record<string, ToolResultMessage>;
+  /** The tool call the run paused on. */
   pending: {
+    /** The call's id. */
     toolCallId: string;
+    /** The tool. */
     tool: string;
     /** Set when the call waits for an approval: what it binds (tool + exact arguments), who may decide, until when (a sub-agent's, copied up). */
-    approval?: { id: string; argsHash: string; approverRoles: string[]; selfApproval: boolean; expiresAt: string };
+    approval?: {
+      /** The approval's id. */
+      id: string;
+      /** Hash of the tool and its exact arguments. */
+      argsHash: string;
+      /** Role globs of who may approve. */
+      approverRoles: string[];
+      /** Whether the caller may approve their own call. */
+      selfApproval: boolean;
+      /** ISO time after which a decision counts as denied. */
+      expiresAt: string;
+    };
     /** Set when the pending call is an agent called as a tool that paused: its own checkpoint body, covered by this one's signature. */
     sub?: CheckpointBody;
   };
   /** Set when the run's agents can hand off: who holds the conversation (the run continues with that agent). */
   team?: TeamState;
+  /** What the pausing tool gave to show the human. */
   pauseData: unknown;
+  /** Model calls made before the pause. */
   iterations: number;
+  /** Tokens used before the pause. */
   usage: Usage;
+  /** What was spent before the pause. */
   costUsd: number;
+  /** When it was issued (ISO time). */
   createdAt: string;
 }
 
 /** A paused run, as handed to clients: versioned JSON, HMAC-SHA256 signed over the canonical body. */
 export interface Checkpoint {
+  /** The format version (CHECKPOINT_VERSION). */
   v: number;
+  /** The state to continue from (readable by the client, but any change breaks `sig`). */
   body: CheckpointBody;
+  /** HMAC-SHA256 of the canonical body under the checkpoint secret, base64url. */
   sig: string;
 }
 

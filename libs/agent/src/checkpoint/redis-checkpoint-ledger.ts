@@ -3,9 +3,11 @@ import type { Cluster, Redis } from 'ioredis';
 import type { MemoryIdentity } from '@agentnest/memory';
 import { generationKeys, MAX_CHECKPOINT_TTL_MS, type CheckpointLedger, type RevocationScope } from './checkpoint-ledger.js';
 
+/** Where a RedisCheckpointLedger keeps used checkpoints and revocations. */
 export interface RedisCheckpointLedgerOptions {
+  /** A client or cluster shared by every instance that resumes runs. */
   redis: Redis | Cluster;
-  /** @default 'agentnest:' */
+  /** Prefix of its keys; @default 'agentnest:' */
   prefix?: string;
 }
 

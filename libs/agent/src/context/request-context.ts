@@ -6,10 +6,12 @@ const storage = new AsyncLocalStorage<Map<string, unknown>>();
 
 /** Per-request key/value context on AsyncLocalStorage (what nestjs-cls does, without its CommonJS build or Nest). */
 export class RequestContext {
+  /** Whether the caller runs inside a context (a request, a job, `run`). */
   isActive(): boolean {
     return storage.getStore() !== undefined;
   }
 
+  /** Reads a value of the current context; undefined outside one. */
   get<T>(key: string): T | undefined {
     return storage.getStore()?.get(key) as T | undefined;
   }

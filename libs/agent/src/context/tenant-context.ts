@@ -9,10 +9,12 @@ export const IDENTITY_CONTEXT_KEY = 'agentnest.identity';
 export class TenantContext {
   constructor(private readonly context: RequestContext = new RequestContext()) {}
 
+  /** The current caller's identity; undefined outside a context or before anything set it. */
   get(): RequestIdentity | undefined {
     return this.context.get<RequestIdentity>(IDENTITY_CONTEXT_KEY);
   }
 
+  /** Sets the caller's identity for the rest of the request (frozen copy); throws AgentConfigError outside a context. */
   set(identity: RequestIdentity): void {
     const clean: RequestIdentity = {};
     if (identity.tenant !== undefined) clean.tenant = identity.tenant;

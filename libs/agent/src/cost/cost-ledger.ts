@@ -3,13 +3,17 @@ import { AgentError } from '../errors/agent.errors.js';
 
 /** A tenant's spending limits in USD; an absent limit is unlimited. Days and months are UTC. */
 export interface TenantBudget {
+  /** Most a tenant may spend in a UTC day; unset, no daily limit. */
   dailyUsd?: number;
+  /** Most a tenant may spend in a UTC calendar month; unset, no monthly limit. */
   monthlyUsd?: number;
 }
 
 /** Budgets for every tenant, with per-tenant overrides. */
 export interface TenantBudgets {
+  /** The budget of every tenant not listed in `tenants`. */
   default?: TenantBudget;
+  /** Budgets by tenant id, in place of `default`. */
   tenants?: Record<string, TenantBudget>;
 }
 
@@ -27,6 +31,7 @@ export interface HoldRequest {
   wantOutputTokens: number;
   /** Who the call is for, so a hold reconciled without a settle (its process died) still shows on the right usage line. */
   agent?: string;
+  /** The model called, for the same usage line. */
   model?: string;
 }
 
@@ -39,8 +44,11 @@ export interface HoldRequest {
 export interface Reservation {
   /** Names the lease: settling or renewing it a second time, or after it was reconciled, does nothing. */
   holdId: string;
+  /** The tenant it is held for. */
   tenant: string;
+  /** The UTC day it counts against, `YYYY-MM-DD`. */
   day: string;
+  /** The UTC month it counts against, `YYYY-MM`. */
   month: string;
   /** Micro-USD held: the fixed part and the granted output tokens at their price. */
   estimateMicros: number;
@@ -55,9 +63,13 @@ export interface Reservation {
 
 /** What one model call actually cost, recorded against the tenant's usage. */
 export interface LedgerCharge {
+  /** The agent that made the call (its usage line). */
   agent: string;
+  /** The model called (its usage line). */
   model: string;
+  /** Tokens the call used. */
   usage: Usage;
+  /** What they cost, from the pricing table. */
   costUsd: number;
   /** Set when the call failed and the vendor's own count is unknown: the charge is our estimate of what it billed. */
   estimated?: boolean;
@@ -65,14 +77,23 @@ export interface LedgerCharge {
 
 /** One line of a tenant's usage report. */
 export interface UsageRow {
+  /** The UTC day, `YYYY-MM-DD`. */
   day: string;
+  /** The agent whose calls the line counts. */
   agent: string;
+  /** The model they called. */
   model: string;
+  /** Model calls charged. */
   calls: number;
+  /** Input tokens of those calls (cached ones included). */
   inputTokens: number;
+  /** Output tokens of those calls. */
   outputTokens: number;
+  /** Input tokens read from the vendor's prompt cache. */
   cacheReadTokens: number;
+  /** Input tokens written to the vendor's prompt cache. */
   cacheWriteTokens: number;
+  /** What the calls cost. */
   costUsd: number;
   /** Of `calls`, those whose process never settled them: each charged what it held when its lease expired. */
   unsettledCalls: number;
@@ -112,6 +133,7 @@ export interface CostLedger {
 
 /** Where the tenant's budget stood when a call was refused (USD). */
 export interface BudgetStanding {
+  /** The period's limit. */
   limitUsd: number;
   /** Settled spend of the period. */
   spentUsd: number;
@@ -124,7 +146,9 @@ export interface BudgetStanding {
 /** The tenant's daily or monthly budget cannot cover the next model call. */
 export class BudgetExhaustedError extends AgentError {
   constructor(
+    /** Which limit refused the call. */
     readonly period: 'day' | 'month',
+    /** The period's limit, spend and holds when refused (for the refusal message and events). */
     readonly standing?: BudgetStanding,
   ) {
     super('budget_exhausted', refusal(period, standing));
@@ -161,12 +185,17 @@ export const MIN_OUTPUT_TOKENS = 64;
 
 /** A hold in the ledgers' units: whole micro-USD for the fixed part, fractional micro-USD per output token. */
 export interface HoldMicros {
+  /** The input's cost, whole micro-USD rounded up. */
   fixed: number;
+  /** Micro-USD per output token. */
   perToken: number;
+  /** Output tokens wanted. */
   want: number;
+  /** The fewest output tokens worth sending the call for (MIN_OUTPUT_TOKENS, or `want` when smaller). */
   least: number;
 }
 
+/** Converts a hold request from USD into the ledgers' micro-USD units, for sizeHold; a ledger of your own calls it before its atomic step. */
 export function holdMicros(hold: HoldRequest): HoldMicros {
   const want = Number.isFinite(hold.wantOutputTokens) ? Math.max(1, Math.floor(hold.wantOutputTokens)) : 1;
   // Rounded to a billionth of a micro-dollar: $15/M is 15, not 15.000000000000002, so grants are not a token short.

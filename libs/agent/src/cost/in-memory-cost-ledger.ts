@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { budgetFor, hasLimits, chargeCounters, checkedCharge, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, sizeHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 
+/** Options of an InMemoryCostLedger (one process; tests and single-instance deployments). */
 export interface InMemoryCostLedgerOptions {
   /** How long a hold lives unrenewed; @default DEFAULT_LEASE_MS */
   leaseMs?: number;

@@ -2,9 +2,13 @@ import { noCacheTokens, toUsage, type Usage } from '@agentnest/providers';
 
 /** USD per million tokens for one model. */
 export interface ModelPrice {
+  /** USD per million input tokens. */
   input: number;
+  /** USD per million output tokens. */
   output: number;
+  /** USD per million input tokens read from the vendor's prompt cache. */
   cacheRead?: number;
+  /** USD per million input tokens written to the vendor's prompt cache. */
   cacheWrite?: number;
 }
 

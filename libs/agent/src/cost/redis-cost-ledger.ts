@@ -3,10 +3,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { budgetFor, hasLimits, chargeCounters, checkedCharge, daysBetween, DEFAULT_LEASE_MS, holdMicros, period, refuseHold, toMicros, UNKNOWN_LABEL, usageRow, type CostLedger, type HoldRequest, type LedgerCharge, type Reservation, type TenantBudgets, type UsageRow } from './cost-ledger.js';
 import { RECONCILE, RENEW, RESERVE, SETTLE } from './redis-ledger-scripts.js';
 
+/** Where a RedisCostLedger keeps spend and holds, and the budgets it enforces across instances. */
 export interface RedisCostLedgerOptions {
+  /** A client or cluster shared by every instance, so they all draw on the same budgets. */
   redis: Redis | Cluster;
+  /** Daily and monthly limits by tenant; without them spend is only recorded. */
   budgets?: TenantBudgets;
-  /** @default 'agentnest:' */
+  /** Prefix of its keys; @default 'agentnest:' */
   prefix?: string;
   /** How long daily usage lines are kept; @default 400 days */
   usageRetentionDays?: number;

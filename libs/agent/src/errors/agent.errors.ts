@@ -1,6 +1,7 @@
 /** Base of agent-layer errors; `code` is stable and is what HTTP and job layers branch on. */
 export class AgentError extends Error {
   constructor(
+    /** Stable and snake_case (`agent_not_found`): what the HTTP and job layers branch on. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
@@ -33,7 +34,10 @@ export class RunAbortedError extends AgentError {
 
 /** No agent is registered under that name. */
 export class UnknownAgentError extends AgentError {
-  constructor(readonly agent: string) {
+  constructor(
+    /** The name asked for. */
+    readonly agent: string,
+  ) {
     super('agent_not_found', `no agent named "${agent}" is registered`);
   }
 }
@@ -82,7 +86,10 @@ export class InvalidOutputSchemaError extends AgentError {
 
 /** A tenant has as many live run streams open in this process as it may; the client should close one or retry later. */
 export class TooManyStreamsError extends AgentError {
-  constructor(readonly limit: number) {
+  constructor(
+    /** The per-tenant limit (`maxStreamsPerTenant`). */
+    readonly limit: number,
+  ) {
     super('too_many_streams', `at most ${limit} live run streams per tenant`);
   }
 }
@@ -90,7 +97,9 @@ export class TooManyStreamsError extends AgentError {
 /** A tenant has as many unfinished (queued, running or paused) runs as it may; `retryAfterMs` says when to try again. */
 export class TooManyRunsError extends AgentError {
   constructor(
+    /** The per-tenant limit (`maxRunsPerTenant`). */
     readonly limit: number,
+    /** A suggested wait before trying again (the HTTP layer's Retry-After). */
     readonly retryAfterMs: number,
   ) {
     super('too_many_runs', `at most ${limit} unfinished (queued, running or paused) runs per tenant; retry when one finishes`);
@@ -100,7 +109,9 @@ export class TooManyRunsError extends AgentError {
 /** No tier could produce a value that matches the output schema. */
 export class OutputInvalidError extends AgentError {
   constructor(
+    /** Why the last candidate failed validation, one line each. */
     readonly errors: string[],
+    /** The model's last reply, as given. */
     readonly raw: string,
   ) {
     super('output_invalid', `the reply does not match the output schema: ${errors.slice(0, 5).join('; ')}`);
@@ -117,8 +128,11 @@ export class ApprovalForbiddenError extends AgentError {
 /** A guardrail tripped and the run was blocked (HTTP 422): which guardrail, at which stage, and why. */
 export class GuardrailTrippedError extends AgentError {
   constructor(
+    /** The guardrail that tripped. */
     readonly guardrail: string,
+    /** Where: `input`, `output` or `tool`. */
     readonly stage: string,
+    /** The guardrail's reason. */
     readonly reason: string,
   ) {
     super('guardrail_tripped', `blocked by the ${guardrail} guardrail (${stage}): ${reason}`);

@@ -4,7 +4,9 @@ import { AgentError, OutputInvalidError, TooManyRunsError } from './agent.errors
 
 /** What a client may be told about a failure: a stable code and a message that carries no upstream detail. */
 export interface PublicError {
+  /** The error's stable code (`internal_error` for anything not meant for the caller). */
   code: string;
+  /** A message safe to show the caller. */
   message: string;
   /** When the caller should come back (rate limits, an open circuit, a vendor's Retry-After). */
   retryAfterMs?: number;

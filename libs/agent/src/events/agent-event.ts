@@ -1,7 +1,13 @@
 import type { FinishReason, ProviderEvent, ToolCall, Usage } from '@agentnest/providers';
 
+/**
+ * What every event carries, whatever its type.
+ * @inline
+ */
 interface EventBase {
+  /** The run the event belongs to. */
   runId: string;
+  /** The agent that emitted it (after a handoff, the one answering now). */
   agent: string;
   /** Epoch milliseconds. */
   at: number;
@@ -18,6 +24,10 @@ export interface EventIdentity {
   conversationId: string;
 }
 
+/**
+ * What each event type carries besides the run's common fields.
+ * @inline
+ */
 export type AgentEventBody =
   | { type: 'run.start'; identity: EventIdentity; message: string }
   /**
@@ -72,10 +82,12 @@ export type AgentEventBody =
 
 /** A typed event emitted at every step of a run. */
 export type AgentEvent = EventBase & AgentEventBody;
+/** The `type` of an event (`run.start`, `tool.end`, ...): what a recorder switches on. */
 export type AgentEventType = AgentEvent['type'];
 
 /** Receives every event of the runs of the agent it is attached to. */
 export interface Recorder {
+  /** Receives each event as it happens; it must not throw or block (a run does not wait for it). */
   onEvent(event: AgentEvent): void;
   /**
    * Optional: runs `work` (the provider call of an `llm.request` event, a tool's execution after its

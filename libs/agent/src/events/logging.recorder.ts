@@ -5,14 +5,19 @@ export type LogDomain = 'run' | 'llm' | 'tool' | 'memory' | 'cost' | 'resilience
 
 /** What `enable.logging` needs of a logger: pino, winston and console all qualify. */
 export interface EventLogger {
+  /** Logs a routine event. */
   info(...args: unknown[]): unknown;
+  /** Logs a denied or failed tool call, a tripped guardrail, a spent budget or a provider fallback. */
   warn(...args: unknown[]): unknown;
+  /** Logs a failed run. */
   error(...args: unknown[]): unknown;
 }
 
+/** What a LoggingRecorder writes, and where. */
 export interface LoggingOptions {
-  /** @default every domain */
+  /** The event domains to log; @default every domain */
   domains?: LogDomain[];
+  /** Where lines go: pino, winston, console or anything with `info`, `warn` and `error`. */
   logger: EventLogger;
   /** Pass the fields object first (pino) rather than after the message (winston, console); @default detected: true for pino */
   objectFirst?: boolean;
@@ -62,6 +67,7 @@ export class LoggingRecorder implements Recorder {
     this.objectFirst = options.objectFirst ?? isPino(options.logger);
   }
 
+  /** Logs the event at its level when its domain is followed. */
   onEvent(event: AgentEvent): void {
     const domain = DOMAIN[event.type];
     if (!domain || !this.domains.has(domain)) return;

@@ -39,10 +39,12 @@ const MAX_LINES = 10_000;
 export class NarrativeRecorder implements Recorder {
   private out: string[] = [];
 
+  /** The lines so far (a copy). */
   get lines(): string[] {
     return [...this.out];
   }
 
+  /** The lines so far, one per line of text. */
   toString(): string {
     return this.out.join('\n');
   }
@@ -50,6 +52,7 @@ export class NarrativeRecorder implements Recorder {
   /** The agent the narrated run started with: lines of any other agent (a handoff, a sub-agent) name theirs. */
   private first?: string;
 
+  /** Adds the event's lines, indented under the tool call that started a sub-agent. */
   onEvent(event: AgentEvent): void {
     const lines = NarrativeRecorder.render(event);
     if (!lines) return;
@@ -61,6 +64,7 @@ export class NarrativeRecorder implements Recorder {
     if (this.out.length > MAX_LINES * 1.25) this.out = this.out.slice(-MAX_LINES);
   }
 
+  /** The line for a provider's retry, fallback, breaker or rate-limit decision. */
   static decision(d: ProviderEvent): string {
     switch (d.type) {
       case 'retry':
@@ -74,6 +78,7 @@ export class NarrativeRecorder implements Recorder {
     }
   }
 
+  /** The lines one event stands for, or undefined for events a reader need not see (text deltas, for one). */
   static render(event: AgentEvent): string[] | undefined {
     switch (event.type) {
       case 'run.start':

@@ -1,5 +1,6 @@
 import type { AgentEvent, Recorder } from './agent-event.js';
 
+/** Receives each new status line, with the event that caused it. */
 export type StatusListener = (status: string, event: AgentEvent) => void;
 
 /** Turns events into a one-line status for typing indicators and terminal UIs; repeats are not re-sent. */
@@ -8,6 +9,7 @@ export class StatusRecorder implements Recorder {
 
   constructor(private readonly onStatus: StatusListener) {}
 
+  /** Sends the event's status to the listener when it differs from the last one sent. */
   onEvent(event: AgentEvent): void {
     const status = StatusRecorder.statusOf(event);
     if (status === undefined || status === this.last) return;
@@ -15,6 +17,7 @@ export class StatusRecorder implements Recorder {
     this.onStatus(status, event);
   }
 
+  /** The status line an event stands for (`Thinking…`, `Running search…`), or undefined when it changes nothing. */
   static statusOf(event: AgentEvent): string | undefined {
     switch (event.type) {
       case 'run.start':

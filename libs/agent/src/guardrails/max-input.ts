@@ -1,6 +1,7 @@
 import { AgentConfigError } from '../errors/agent.errors.js';
 import { pass, trip, type Guardrail } from './guardrail.js';
 
+/** Size limits of one message; a limit left out is not checked. */
 export interface InputLimits {
   /** Most characters a message may have. */
   chars?: number;
@@ -8,10 +9,11 @@ export interface InputLimits {
   tokens?: number;
 }
 
+/** maxInput's limits: the same for everyone, or per tenant. */
 export interface MaxInputOptions extends InputLimits {
   /** Limits of particular tenants, instead of the ones above. */
   tenants?: Record<string, InputLimits>;
-  /** @default 'max-input' */
+  /** Names it in events and results; @default 'max-input' */
   name?: string;
 }
 

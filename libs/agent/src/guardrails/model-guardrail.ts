@@ -3,10 +3,13 @@ import type { ModelPrice } from '../cost/pricing.js';
 import { parseJsonReply } from '../output/output-schema.js';
 import { pass, trip, type Guardrail } from './guardrail.js';
 
+/** A guardrail that asks a model whether the text is acceptable. */
 export interface ModelGuardrailOptions {
+  /** Names it in events, results and errors. */
   name: string;
   /** A (cheaper) model that classifies. */
   provider: LLMProvider;
+  /** The classifying model's id. */
   model: string;
   /** What to refuse, in plain words ("messages asking for medical advice", "replies that promise refunds"). */
   instructions: string;
@@ -14,7 +17,7 @@ export interface ModelGuardrailOptions {
   price?: ModelPrice;
   /** As for any input guardrail; @default 'parallel' (it only checks) */
   mode?: 'before' | 'parallel';
-  /** @default 200 */
+  /** Most tokens of its verdict; @default 200 */
   maxTokens?: number;
 }
 

@@ -17,10 +17,12 @@ import { findSeparatedNumbers } from './pii/separated.js';
  * US social security numbers, UK national insurance numbers.
  */
 export type PiiKind = 'email' | 'phone' | 'card' | 'iban' | 'ssn' | 'nino';
+/** Every built-in kind of personal data, in the order they are detected. */
 export const PII_KINDS: readonly PiiKind[] = ['email', 'iban', 'card', 'ssn', 'nino', 'phone'];
 
+/** What piiRedaction replaces with placeholders. */
 export interface PiiRedactionOptions {
-  /** @default every kind */
+  /** The built-in kinds to find; @default every kind */
   kinds?: PiiKind[];
   /**
    * More patterns, by label (letters, digits, _): RE2 syntax, run in linear time (they may come

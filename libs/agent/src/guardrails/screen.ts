@@ -10,7 +10,9 @@ export interface ScreenContext extends Omit<GuardrailInput, 'text'> {
 
 /** The text after the guardrails, and the placeholders the rewrites put in it (for the caller's reply). */
 export interface Screened {
+  /** The text as the guardrails left it. */
   text: string;
+  /** Placeholder to original, for the reply to the same caller (empty without a restoring rewrite). */
   restore: Record<string, string>;
 }
 

@@ -2,10 +2,11 @@ import { pass, rewrite, type Guardrail } from './guardrail.js';
 import { fenceAsData } from './data-fence.js';
 import { readsAsInstructions as suspicious } from './instruction-like.js';
 
+/** How toolResultGuard treats a result that reads as instructions. */
 export interface ToolResultGuardOptions {
   /** `mark`: fence the whole result as data and say why; `strip`: remove the lines that look like instructions; @default 'mark' */
   mode?: 'mark' | 'strip';
-  /** @default 'tool-injection' */
+  /** Names it in events; @default 'tool-injection' */
   name?: string;
 }
 

@@ -17,6 +17,7 @@ export type QueueHealthResult<Key extends string> = Record<Key, { status: 'up' |
 export class AgentJobsHealthIndicator {
   constructor(private readonly jobs: AgentJobs) {}
 
+  /** Pings the queue's Redis: `up` under `key` when it answers within `timeoutMs` (1 s unless given), else `down`. */
   async isHealthy<const Key extends string = 'queue'>(key: Key = 'queue' as Key, options: { timeoutMs?: number } = {}): Promise<QueueHealthResult<Key>> {
     const up = await this.jobs.ping(options.timeoutMs ?? 1_000);
     const status = up ? { status: 'up' as const, queue: AGENT_RUNS_QUEUE } : { status: 'down' as const, queue: AGENT_RUNS_QUEUE, message: 'the queue did not answer in time' };

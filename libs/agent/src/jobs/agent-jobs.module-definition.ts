@@ -17,6 +17,7 @@ export interface AgentJobsShutdown {
   graceMs?: number;
 }
 
+/** What `AgentJobsModule.forRoot` (or the async factory) is given: the queue's Redis, the worker, and how runs are retried and limited. */
 export interface AgentJobsModuleOptions extends AgentJobsOptions {
   /** The Redis of the queue, run registry and run events; required unless `configKey` names a BullModule.forRoot configuration. */
   connection?: AgentJobsConnection;
@@ -47,6 +48,7 @@ export interface AgentJobsModuleExtras {
 
 export const {
   ConfigurableModuleClass: AgentJobsConfigurableModule,
+  /** The injection token of the resolved AgentJobsModuleOptions (read them in your own providers). */
   MODULE_OPTIONS_TOKEN: AGENT_JOBS_OPTIONS,
   OPTIONS_TYPE: AGENT_JOBS_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: AGENT_JOBS_ASYNC_OPTIONS_TYPE,

@@ -65,10 +65,12 @@ const worker: FactoryProvider = {
  */
 @Module({})
 export class AgentJobsModule extends AgentJobsConfigurableModule {
+  /** Registers the queue and AgentJobs with options known up front. */
   static override forRoot(options: typeof AGENT_JOBS_OPTIONS_TYPE): DynamicModule {
     return AgentJobsModule.assemble(super.forRoot(options), options);
   }
 
+  /** Registers the queue and AgentJobs with options from a factory (ConfigService, say); `isGlobal` and `configKey` stay outside it. */
   static override forRootAsync(options: typeof AGENT_JOBS_ASYNC_OPTIONS_TYPE): DynamicModule {
     return AgentJobsModule.assemble(super.forRootAsync(options), options);
   }

@@ -25,6 +25,7 @@ export type { RunFollow } from './streams/run-follows.js';
  */
 @Injectable()
 export class AgentJobs implements OnModuleInit {
+  /** @internal Nest builds the service: inject it. */
   constructor(
     @InjectQueue(AGENT_RUNS_QUEUE) private readonly queue: Queue<AgentRunJob>,
     private readonly runs: RunCommands,
@@ -49,6 +50,7 @@ export class AgentJobs implements OnModuleInit {
     return caller;
   }
 
+  /** Registers an eraser with AgentService, so erasing a caller's data removes their queued runs too. */
   onModuleInit(): void {
     // Every erasure of the caller's data reaches their queued runs too.
     this.agents.service.registerEraser((owner, scope) => this.erase(owner, scope));

@@ -28,6 +28,7 @@ export interface AgentRunJob {
   outageWaits?: number;
 }
 
+/** How queued runs are retried, limited and traced. */
 export interface AgentJobsOptions {
   /** Attempts per run, the first included; provider failures retry, validation and policy errors do not; @default 3 */
   attempts?: number;

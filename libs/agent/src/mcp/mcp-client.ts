@@ -10,10 +10,13 @@ import { sdk } from './mcp-sdk.js';
 import { openTransport, type McpTransportOptions } from './mcp-transport.js';
 import { toolDescription } from './tool-description.js';
 
+/** Which MCP server mcpClient connects to, and its limits. */
 export interface McpClientOptions {
+  /** Namespaces the server's tools (`<name>__<tool>`) and names it in status and errors: 1-24 letters, digits or -. */
   name: string;
+  /** How to reach the server: a child process over stdio, or streamable HTTP. */
   transport: McpTransportOptions;
-  /** Per tool call; @default 60000 */
+  /** How long a tool call may take; @default 60000 */
   timeoutMs?: number;
   /** The largest tool result, as the server's JSON-RPC message; a larger one is a `mcp_result_too_large` tool error. @default 262144 */
   maxResultBytes?: number;

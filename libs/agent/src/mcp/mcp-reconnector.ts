@@ -1,6 +1,7 @@
 import { backoffDelay, systemTimers, type BackoffOptions, type Timers } from './reconnect-backoff.js';
 import type { McpServerStatus } from './mcp-server-status.js';
 
+/** How an MCP client reconnects after losing its server: the backoff and when to give up. */
 export interface ReconnectOptions extends BackoffOptions {
   /** Attempts after a loss before giving up (state `failed`); @default Infinity (a server that comes back is always found) */
   maxReconnectAttempts?: number;

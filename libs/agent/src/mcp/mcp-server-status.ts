@@ -8,4 +8,5 @@ export type McpServerStatus =
   | { server: string; state: 'failed'; attempt: number; reconnects: number }
   | { server: string; state: 'closed'; reconnects: number };
 
+/** The connection state alone, as `/health` and the metrics report it. */
 export type McpServerState = McpServerStatus['state'];

@@ -12,13 +12,17 @@ export interface McpToolSource {
   tools(): Tool[];
   /** Connected, reconnecting (with its attempt), failed or closed: for `/health` and the metrics (a source without it counts as connected). */
   status?(): McpServerStatus;
+  /** Ends the session (a stdio server's process stops) and stops reconnecting. */
   close(): Promise<void>;
 }
 
 /** What an MCP tool returned, in the protocol's shape. */
 export interface McpToolResult {
+  /** The result's parts (text, images, resources), as the server sent them. */
   content?: Array<{ type: string; text?: string; mimeType?: string; resource?: { uri?: string; text?: string } }>;
+  /** A structured result, when the tool declares an output schema. */
   structuredContent?: unknown;
+  /** The tool failed: the model gets the content as an error. */
   isError?: boolean;
 }
 

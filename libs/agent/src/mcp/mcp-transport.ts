@@ -2,11 +2,30 @@ import { CappedStdioTransport } from './capped-stdio-transport.js';
 import { cappedFetch } from './capped-fetch.js';
 import { sdk } from './mcp-sdk.js';
 
+/** How mcpClient reaches its server. */
 export type McpTransportOptions =
   /** A local server started as a child process, spoken to over stdin/stdout. */
-  | { type: 'stdio'; command: string; args?: string[]; env?: Record<string, string>; cwd?: string }
+  | {
+      /** Start the server as a child process. */
+      type: 'stdio';
+      /** The executable (`npx`, `node`, `uvx`); found on PATH. */
+      command: string;
+      /** Its arguments. */
+      args?: string[];
+      /** Its environment, besides HOME, PATH, SHELL, TERM, USER and LOGNAME (no other variable of this process is passed on, secrets included). */
+      env?: Record<string, string>;
+      /** Its working directory; @default this process's */
+      cwd?: string;
+    }
   /** A remote server over MCP's streamable HTTP transport. */
-  | { type: 'http'; url: string; headers?: Record<string, string> };
+  | {
+      /** Reach the server over streamable HTTP. */
+      type: 'http';
+      /** The server's MCP endpoint. */
+      url: string;
+      /** Sent with every request (an Authorization header, say). */
+      headers?: Record<string, string>;
+    };
 
 type HttpModule = { StreamableHTTPClientTransport: new (url: URL, opts?: { requestInit?: { headers?: Record<string, string> }; fetch?: typeof fetch }) => unknown };
 type TypesModule = { JSONRPCMessageSchema: { parse(value: unknown): Record<string, unknown> } };

@@ -5,9 +5,13 @@ import type { McpServerStatus } from './mcp-server-status.js';
 import { assertServerName, boundedTools, DEFAULT_MAX_RESULT_BYTES, distinctTools, namespaced, resultText, unwrapResult, type McpToolResult, type McpToolSource } from './mcp-tool-source.js';
 import { toolDescription } from './tool-description.js';
 
+/** A tool of a mock MCP server, with the handler that answers its calls. */
 export interface MockMcpTool {
+  /** The tool's name on the server (the model sees it namespaced). */
   name: string;
+  /** What the server says the tool does. */
   description?: string;
+  /** JSON Schema of its arguments, checked as a real server's would be. */
   inputSchema?: Record<string, unknown>;
   /** Returns text, or a full MCP result (`{content, isError}`); a throw behaves like a protocol error. */
   handler(args: Record<string, unknown>): string | McpToolResult | Promise<string | McpToolResult>;
@@ -71,6 +75,10 @@ class MockMcpClient implements McpToolSource {
   }
 }
 
-export function mockMcpClient(options: { name: string; tools: MockMcpTool[]; maxResultBytes?: number }): McpToolSource & { setTools(tools: MockMcpTool[]): void } {
+/** An MCP server in memory for tests: its tools go through the same namespacing, validation and limits as `mcpClient`'s. */
+export function mockMcpClient(options: { name: string; tools: MockMcpTool[]; maxResultBytes?: number }): McpToolSource & {
+  /** Replaces the tool list, as a server's `tools/list_changed` would. */
+  setTools(tools: MockMcpTool[]): void;
+} {
   return new MockMcpClient(options);
 }

@@ -18,6 +18,7 @@ import { RequestContextMiddleware } from './request-context.middleware.js';
   exports: [RequestContext, TenantContext],
 })
 export class AgentContextModule implements NestModule {
+  /** Mounts RequestContextMiddleware on every route, so every request has its own context. */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(RequestContextMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }

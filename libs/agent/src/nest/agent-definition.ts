@@ -31,6 +31,7 @@ export interface AgentDefinition extends Omit<AgentOptions, ModuleSupplied | 'pr
 
 /** A registered agent called as a tool, with options (see `agentTool`). */
 export interface RegisteredAgentTool {
+  /** The registered agent's name. */
   agent: string;
   /** @default the agent's name */
   name?: string;

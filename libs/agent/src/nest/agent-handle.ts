@@ -11,6 +11,7 @@ import type { AgentCallOptions, AgentContinueOptions, AgentRunInput } from './ag
  */
 export class AgentHandle {
   constructor(
+    /** The agent this handle runs. */
     readonly name: string,
     private readonly service: () => AgentService,
   ) {}

@@ -8,6 +8,7 @@ import type { AgentDefinition } from './agent-definition.js';
 import type { GuardrailOptions } from '../guardrails/guardrail.js';
 import type { AgentAccessPolicy } from '../policy/agent-access.js';
 
+/** What `AgentModule.forRoot` is given: the agents, and the defaults and shared services they all use. */
 export interface AgentModuleOptions {
   /** Agents by name; names appear in URLs, so letters, digits, '-' and '_' only. Feature modules add theirs with `AgentModule.forFeature`; @default none */
   agents?: Record<string, AgentDefinition>;

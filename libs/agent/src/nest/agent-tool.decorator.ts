@@ -2,9 +2,11 @@ import { SetMetadata } from '@nestjs/common';
 import type { Tool } from '../tools/tool.js';
 import { AGENT_TOOL_METADATA } from './agent.constants.js';
 
+/** How `@AgentTool` offers a provider's method to the model. */
 export interface AgentToolOptions {
-  /** @default the method name */
+  /** The tool name the model sees; @default the method name */
   name?: string;
+  /** What the model is told the tool does and when to use it. */
   description: string;
   /** JSON Schema (type "object") of the method's first argument. */
   inputSchema: Record<string, unknown>;

@@ -8,6 +8,7 @@ import type { AgentModuleOptions } from './agent-module.options.js';
  */
 export const {
   ConfigurableModuleClass: AgentConfigurableModule,
+  /** The injection token of the AgentModuleOptions given to `forRoot`/`forRootAsync` (read them in your own providers). */
   MODULE_OPTIONS_TOKEN: AGENT_MODULE_OPTIONS,
   OPTIONS_TYPE: AGENT_MODULE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: AGENT_MODULE_ASYNC_OPTIONS_TYPE,

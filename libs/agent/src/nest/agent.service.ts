@@ -37,6 +37,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
   private readonly access?: AgentAccess;
   private readonly memory: MemoryStore;
 
+  /** @internal Nest builds the service: inject it. */
   constructor(
     @Inject(AGENT_MODULE_OPTIONS) private readonly options: AgentModuleOptions,
     private readonly tools: AgentToolExplorer,
@@ -55,6 +56,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     this.erasers.push(eraser);
   }
 
+  /** Connects the MCP servers, builds every registered agent and checks the team (unknown names, cycles, depth): a bad setup fails the boot. */
   async onModuleInit(): Promise<void> {
     const { agents: root = {}, checkpointSecret } = this.options;
     await this.mcp.connect(this.options.mcpServers ?? []);
@@ -88,6 +90,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return found ? this.mcp.tools(found.definition.mcp) : undefined;
   };
 
+  /** Closes the MCP servers. */
   async onApplicationShutdown(): Promise<void> {
     await this.mcp.close();
   }
@@ -102,6 +105,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return this.agents.size;
   }
 
+  /** Whether an agent of that name is registered (whoever the caller; see mayCall). */
   has(name: string): boolean {
     return this.agents.has(name);
   }
@@ -111,6 +115,7 @@ export class AgentService implements OnModuleInit, OnApplicationShutdown {
     return this.agents.has(name) && (!this.access || this.access.allows(name, { ...this.caller(identity), roles: this.roles(identity) }));
   }
 
+  /** Runs a registered agent as the caller; an agent the caller may not call is UnknownAgentError, as if it did not exist. */
   run(name: string, input: AgentRunInput): Promise<RunResult> {
     return promised(() => {
       const caller = this.caller(input.identity);

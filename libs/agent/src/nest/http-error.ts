@@ -5,6 +5,7 @@ import { publicError } from '../errors/public-error.js';
 /** An error answered with this HTTP status as `{error:{code,message}}`; throw it from your own controllers, guards and pipes. */
 export class HttpError extends AgentError {
   constructor(
+    /** The HTTP status to answer with. */
     readonly status: number,
     code: string,
     message: string,
@@ -15,8 +16,11 @@ export class HttpError extends AgentError {
 
 /** What a client is sent for an error. */
 export interface HttpErrorBody {
+  /** The HTTP status, repeated in the body. */
   status: number;
+  /** The error's stable code, for clients to branch on. */
   code: string;
+  /** What went wrong, safe to show. */
   message: string;
   /** Sent as Retry-After when the caller should come back later. */
   retryAfterSeconds?: number;

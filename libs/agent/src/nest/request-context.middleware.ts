@@ -6,6 +6,7 @@ import { RequestContext } from '../context/request-context.js';
 export class RequestContextMiddleware implements NestMiddleware {
   constructor(private readonly context: RequestContext) {}
 
+  /** Runs the rest of the request inside a new, empty context. */
   use(_req: unknown, _res: unknown, next: (error?: unknown) => void): void {
     this.context.run(() => next());
   }

@@ -4,17 +4,24 @@ import { withStandardFormats } from './standard-formats.js';
 
 /** A zod schema, recognised by shape so the agent library does not depend on zod. */
 export interface ZodLike {
+  /** Validates a value without throwing, as zod does. */
   safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  /** zod 4's JSON Schema export: shown to the model so it knows the shape to reply with. */
   toJSONSchema?(): Record<string, unknown>;
 }
 
 /** A JSON Schema object, or a zod schema. */
 export type OutputSchema = Record<string, unknown> | ZodLike;
 
+/**
+ * A validated value, or why it is not valid (one line per error, for the repair round).
+ * @inline
+ */
 export type Validation = { ok: true; value: unknown } | { ok: false; errors: string[] };
 
 /** A compiled output schema: validates values and describes itself to the model. */
 export interface CompiledOutputSchema {
+  /** Checks a parsed reply against the schema. */
   validate(value: unknown): Validation;
   /** JSON Schema text for the prompt. */
   readonly text: string;

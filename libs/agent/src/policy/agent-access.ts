@@ -8,15 +8,21 @@ import { PolicyEngine, type PolicyDecision, type PolicySubject } from './tool-po
 export interface AgentAccessRule {
   /** Names the rule in refusals; @default its position, `rule[2]` */
   id?: string;
+  /** Whether a match lets the caller in or keeps them out (deny wins). */
   effect: 'allow' | 'deny';
+  /** Agent names the rule covers. */
   agents?: string[];
+  /** Tenants it covers. */
   tenants?: string[];
+  /** Principals it covers. */
   principals?: string[];
+  /** Caller roles it covers (any one of the caller's matches). */
   roles?: string[];
 }
 
 /** Who may call which agent, directly or through another agent's handoff or agent tool; deny wins over allow. */
 export interface AgentAccessPolicy {
+  /** The rules, in any order: deny wins over allow. */
   rules: AgentAccessRule[];
   /** Refuse agents that no allow rule grants; @default false (allowed) */
   defaultDeny?: boolean;
@@ -45,10 +51,12 @@ export class AgentAccess {
     this.engine = new PolicyEngine({ rules, defaultDeny: policy.defaultDeny === true });
   }
 
+  /** Whether the subject may call the agent, with the rule that decided (for refusals and audit). */
   decide(agent: string, subject: PolicySubject): PolicyDecision {
     return this.engine.decide(agent, subject);
   }
 
+  /** Whether the subject may call the agent. */
   allows(agent: string, subject: PolicySubject): boolean {
     return this.decide(agent, subject).allowed;
   }

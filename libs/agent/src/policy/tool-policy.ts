@@ -2,8 +2,11 @@ import { AgentConfigError } from '../errors/agent.errors.js';
 
 /** Who is asking for a tool: the run's tenant and principal, and the caller's roles. */
 export interface PolicySubject {
+  /** The run's tenant. */
   tenant?: string;
+  /** The run's principal. */
   principal?: string;
+  /** The caller's roles. */
   roles?: readonly string[];
 }
 
@@ -24,14 +27,19 @@ export interface PolicyRule {
   approverRoles?: string[];
   /** With `approve`: the caller may approve their own call; @default false (separation of duties) */
   selfApproval?: boolean;
+  /** Tool names the rule covers (MCP tools as `<server>__<tool>`). */
   tools?: string[];
+  /** Tenants it covers. */
   tenants?: string[];
+  /** Principals it covers. */
   principals?: string[];
+  /** Caller roles it covers (any one of the caller's matches). */
   roles?: string[];
 }
 
 /** IAM-style tool policy: deny wins over allow; with no matching rule the default decides. */
 export interface ToolPolicy {
+  /** The rules, in any order: deny wins, then approve, then allow. */
   rules: PolicyRule[];
   /** Refuse tools that no allow rule grants; @default false (allowed) */
   defaultDeny?: boolean;
@@ -39,11 +47,15 @@ export interface ToolPolicy {
 
 /** What approving a call takes: someone with one of these roles, and (unless allowed) not the caller. */
 export interface ApprovalRequirement {
+  /** The approve rule that matched. */
   rule: string;
+  /** Role globs of who may approve. */
   approverRoles: string[];
+  /** Whether the caller may approve their own call. */
   selfApproval: boolean;
 }
 
+/** Whether a call may go ahead (and whether it needs an approval first), with the rule that decided. */
 export type PolicyDecision = { allowed: true; rule?: string; approval?: ApprovalRequirement } | { allowed: false; rule: string };
 
 function glob(pattern: string): RegExp {

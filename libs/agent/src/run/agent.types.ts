@@ -21,14 +21,20 @@ import type { StopCondition } from './stop-condition.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type RunTools = Tool<any>[] | ((agent: string) => Tool[] | undefined);
 
+/** What an {@link Agent} is built from: its model, prompt, tools, memory and the limits its runs keep to. */
 export interface AgentOptions {
+  /** Names the agent in events, run records, handoffs and AgentService lookups. */
   name: string;
   /** What the agent is for; shown to models that may hand off to it. */
   description?: string;
+  /** The LLM provider every model call of this agent goes through. */
   provider: LLMProvider;
+  /** The model id passed to the provider (also the key into `pricingTable` and the context windows). */
   model: string;
+  /** The system prompt. */
   system?: string;
   // Tools of any argument type; each one's arguments are checked against its own schema at run time.
+  /** Tools the model may call on every run. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tools?: Tool<any>[];
   /** Conversation memory; without one, every run starts with no history. */
@@ -48,7 +54,9 @@ export interface AgentOptions {
   onStepFinish?: StepFinishCallback;
   /** Earlier messages loaded into the prompt; @default 50 */
   historyLimit?: number;
+  /** Most tokens per model reply (a tenant hold may lower it); unset, the provider's own limit applies. */
   maxTokens?: number;
+  /** Sampling temperature; unset, the provider's default applies. */
   temperature?: number;
   /** USD per million tokens by model; without it `costUsd` is 0. */
   pricingTable?: PricingTable;
@@ -96,24 +104,31 @@ export interface AgentOptions {
   guardrails?: GuardrailOptions;
 }
 
+/** A per-run spending limit in USD, priced from the agent's `pricingTable`. */
 export interface CostBudget {
+  /** The most one run may spend. */
   usd: number;
   /** `halt` ends the run at the next step boundary with status `budget_exceeded`; `warn` only emits `budget.exceeded`; @default 'halt' */
   onExceed?: 'warn' | 'halt';
 }
 
+/** Semantic recall: related earlier messages of the same tenant and principal join the prompt. */
 export interface RecallOptions {
+  /** Embeds the run's message to search memory with (the store must be searchable). */
   embedder: Embedder;
-  /** @default 3 */
+  /** How many related messages at most; @default 3 */
   k?: number;
-  /** @default 0.3 */
+  /** The least similarity a message needs to be recalled; @default 0.3 */
   minScore?: number;
 }
 
+/** One run of an agent: the user's message, who sends it, and this run's overrides. */
 export interface RunInput {
+  /** The user's message. */
   message: string;
-  /** @default { conversationId: '_global' } (prototypes only) */
+  /** Tenant, principal and conversation: what memory, the ledger and the policies key on; @default { conversationId: '_global' } (prototypes only) */
   identity?: MemoryIdentity;
+  /** Aborts the run (model calls and tools in flight are cancelled); it then rejects with RunAbortedError. */
   signal?: AbortSignal;
   /** Reuse an id (a queued job's): retries of the same run then share one memory write; @default a new UUID */
   runId?: string;
@@ -137,9 +152,18 @@ export interface RunInput {
   newConversation?: boolean;
 }
 
+/** How a paused run is resumed from its checkpoint (see `Agent.resume`). */
 export interface ResumeOptions {
   /** The caller resuming; when given, it must be the tenant and principal that paused. Its roles apply to the tool policy. */
-  identity?: { tenant?: string; principal?: string; roles?: string[] };
+  identity?: {
+    /** Must be the tenant that paused. */
+    tenant?: string;
+    /** Must be the principal that paused. */
+    principal?: string;
+    /** The caller's roles, for the tool policy. */
+    roles?: string[];
+  };
+  /** As for `run` */
   signal?: AbortSignal;
   /** As for `run`; @default false */
   stream?: boolean;
@@ -155,22 +179,28 @@ export interface ResumeOptions {
 
 /** How a tool call waiting for approval is decided. */
 export interface ApprovalDecision {
+  /** `deny` lets the model see the refusal (with `reason`) and carry on without the tool. */
   decision: 'approve' | 'deny';
   /** Shown to the model with a denial. */
   reason?: string;
 }
 
+/** How a tool call waiting for approval is decided and the run resumed (see `Agent.decide`); the rest as for resume. */
 export interface DecideOptions extends Omit<ResumeOptions, 'identity'> {
   /** Who decides: same tenant as the caller who asked, one of the approver roles, and not that caller unless self-approval is allowed. */
   approver: Approver;
 }
 
 interface ResultBase {
+  /** The run's id (the one given in `RunInput.runId`, or a new UUID). */
   runId: string;
   /** The agent that answered (or paused): the one the run started with unless it handed the conversation on (the same name in run records and HTTP). */
   answeredBy: string;
+  /** The conversation the run wrote to. */
   conversationId: string;
+  /** Tokens used by all model calls of the run. */
   usage: Usage;
+  /** What those calls cost, from the `pricingTable` (0 without one). */
   costUsd: number;
   /** Model calls made by this run (a resumed run counts those before the pause too). */
   iterations: number;
@@ -178,7 +208,9 @@ interface ResultBase {
   narrative?: string[];
 }
 
+/** The run finished with a reply, stored in memory. */
 export interface CompletedResult extends ResultBase {
+  /** The run replied. */
   status: 'completed';
   /** The reply: the final call's text (after output guardrails), or a structured output's JSON. */
   text: string;
@@ -188,33 +220,49 @@ export interface CompletedResult extends ResultBase {
   stoppedEarly: boolean;
   /** With an output schema: the validated value (then `text` is its JSON) and the tier that served it. */
   output?: unknown;
+  /** Which tier served `output`: the model's reply, its repair, `fallback` or `canned`. */
   outputTier?: OutputTier;
 }
 
+/** The run paused (a tool asked a human, or a tool call awaits approval): resume it later from `checkpoint`. */
 export interface PausedResult extends ResultBase {
+  /** The run waits for an answer or an approval. */
   status: 'paused';
+  /** Signed state to resume from; keep it with the caller, it holds the conversation so far. */
   checkpoint: Checkpoint;
+  /** What the pausing tool gave to show the human (an ApprovalPauseData for approvals). */
   pauseData: unknown;
 }
 
 /** The run's `costBudget` was spent with the model still wanting tools: it stopped there. Nothing is written to memory. */
 export interface BudgetExceededResult extends ResultBase {
+  /** The run's cost budget stopped it. */
   status: 'budget_exceeded';
   /** Whatever text the last model call gave with its tool request. */
   text: string;
+  /** The budget that was spent (`costBudget.usd`). */
   limitUsd: number;
 }
 
-/** A guardrail tripped: the run stopped there (a model call in flight was cancelled) and, unless `storeBlocked`, nothing of it was stored. */
+/**
+ * A guardrail tripped: the run stopped there (a model call in flight was cancelled) and, unless `storeBlocked`, nothing of it was stored.
+ * @inline
+ */
 export interface BlockedResult extends ResultBase {
+  /** A guardrail stopped it. */
   status: 'blocked';
+  /** The name of the guardrail that tripped. */
   guardrail: string;
+  /** Where it tripped: the input, a tool result or the output. */
   stage: GuardrailStage;
+  /** The guardrail's reason (for logs; not meant for the end user). */
   reason: string;
 }
 
+/** How a run ended; switch on `status`. */
 export type RunResult = CompletedResult | PausedResult | BudgetExceededResult | BlockedResult;
 
+/** Narrows a result to a paused one, whose `checkpoint` the caller keeps to resume. */
 export function isPaused(result: RunResult): result is PausedResult {
   return result.status === 'paused';
 }

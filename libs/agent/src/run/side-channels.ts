@@ -17,6 +17,7 @@ export async function screenStage(ctx: RunContext, stage: GuardrailStage, text: 
 
 /** An answer that passed the input guardrails before its checkpoint was claimed, with what they decided and replaced. */
 export interface ScreenedAnswer extends Screened {
+  /** The guardrails' decisions, emitted as `guardrail` events once the resumed run has events. */
   decisions: AgentEventBody[];
 }
 

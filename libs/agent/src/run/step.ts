@@ -8,20 +8,27 @@ export interface StepResult {
   stepNumber: number;
   /** The agent that made the call (after a handoff, the one that has the conversation). */
   agent: string;
+  /** The model called. */
   model: string;
+  /** The text the model gave. */
   text: string;
+  /** The tools it asked for (empty for a reply). */
   toolCalls: ToolCall[];
   /** The results the step's tool calls gave (in call order); empty for a step that called none. */
   toolResults: ToolResultMessage[];
   /** Usage of the step's model call; zero for a step before a pause, rebuilt from the checkpoint. */
   usage: Usage;
+  /** Why the model stopped (`tool-calls` when it asked for tools). */
   finishReason: FinishReason;
 }
 
 /** What `prepareStep` is given before each model call; every array is a copy. */
 export interface PrepareStepOptions {
+  /** The number the coming step will have. */
   stepNumber: number;
+  /** The steps so far. */
   steps: StepResult[];
+  /** The model the call would use. */
   model: string;
   /** The conversation the call would send: earlier history (before fitting to the window), then this turn. */
   messages: LLMMessage[];
@@ -29,6 +36,7 @@ export interface PrepareStepOptions {
 
 /** What `prepareStep` may change for the next model call only. */
 export interface PrepareStepResult {
+  /** Calls another model (priced and budgeted as that model). */
   model?: string;
   /** Replaces the agent's system prompt (the summary, recall and output instructions still follow it). */
   system?: string;
@@ -36,6 +44,7 @@ export interface PrepareStepResult {
   messages?: LLMMessage[];
   /** The only tools the model may call (names); tools it already called in this turn stay declared so vendors accept the history. */
   activeTools?: string[];
+  /** `none` makes the model reply without calling tools. */
   toolChoice?: 'auto' | 'none';
 }
 

@@ -1,7 +1,10 @@
 import { AgentConfigError } from '../errors/agent.errors.js';
 import { subConversationId } from './run-link.js';
 
-/** What the team checks need of an agent: its name and the agents it reaches (an `Agent`; structural so the team layer does not import it). */
+/**
+ * What the team checks need of an agent: its name and the agents it reaches (an `Agent`; structural so the team layer does not import it).
+ * @inline
+ */
 export interface TeamNode {
   readonly name: string;
   teamEdges(): { maxDepth: number; tools: Array<{ tool: string; name: string; agent?: TeamNode }>; handoffs: Array<{ name: string; agent?: TeamNode }> };

@@ -3,7 +3,9 @@ import { defineTool, type Tool } from '../tools/tool.js';
 
 /** What team tools need of an agent object (an `Agent`; kept structural so this file does not import the agent). */
 export interface TeamMember {
+  /** The agent's name. */
   readonly name: string;
+  /** What it is for, offered to the model with its tool. */
   readonly description?: string;
 }
 
@@ -46,13 +48,19 @@ const MESSAGE_SCHEMA = {
   additionalProperties: false,
 };
 
+/** How `agentTool` offers another agent to the model as a tool. */
 export interface AgentToolOptions {
   /** The tool name the model sees; @default the agent's name */
   name?: string;
   /** What the model is told the agent is good for. */
   description: string;
   /** Arguments other than `{message}`: their schema and how they become the sub-agent's message; @default `{message: string}` */
-  input?: { schema: Record<string, unknown>; toMessage(args: Record<string, unknown>): string };
+  input?: {
+    /** JSON Schema of the tool's arguments. */
+    schema: Record<string, unknown>;
+    /** Turns the model's arguments into the message the sub-agent receives. */
+    toMessage(args: Record<string, unknown>): string;
+  };
   /**
    * `own`: the sub-agent keeps its own conversation under the caller's (it remembers earlier calls
    * from the same conversation); `parent`: it reads the caller's conversation instead and stores

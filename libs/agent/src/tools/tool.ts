@@ -6,9 +6,13 @@ import { AgentConfigError } from '../errors/agent.errors.js';
 
 /** What a tool's `execute` receives besides its arguments. */
 export interface ToolContext {
+  /** The run calling the tool. */
   runId: string;
+  /** The agent calling it (after a handoff, the one that has the conversation). */
   agent: string;
+  /** The model's id for this call. */
   toolCallId: string;
+  /** Who the run is for: scope any data the tool reads or writes to it. */
   identity: MemoryIdentity;
   /** Aborts when the run is cancelled; long tools should pass it on to their I/O. */
   signal: AbortSignal;
@@ -16,6 +20,7 @@ export interface ToolContext {
 
 /** A function the model may call. Arguments are validated against `inputSchema` before `execute` runs. */
 export interface Tool<A = Record<string, unknown>> extends ToolSpec {
+  /** Does the work; what it returns (or throws) is sent to the model as the call's result. */
   execute(args: A, ctx: ToolContext): unknown;
   /**
    * The call runs only after someone approves it: always (`true`), or when this says so for the

@@ -5,19 +5,28 @@ import type { ApprovalPauseData } from '../../checkpoint/approval.js';
 import { RunStateError, type RunStatus } from '../runs/run-registry.js';
 import { decideApproval } from './decide-approval.script.js';
 
+/** Whether an approval is still waiting for its decision, or how it was decided (one that expired counts as denied). */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied';
 
 /** An approval as the API shows it: what the run paused with, plus its run and decision. */
 export interface ApprovalRecord extends Omit<ApprovalPauseData, 'kind'> {
+  /** Waiting, approved or denied. */
   status: ApprovalStatus;
+  /** The paused run. */
   runId: string;
+  /** Its agent. */
   agent: string;
+  /** Its conversation. */
   conversationId: string;
   /** The caller who asked may decide too (the policy's selfApproval). */
   selfApproval: boolean;
+  /** When the run asked (ISO time). */
   createdAt: string;
+  /** The principal who decided; absent when it expired undecided. */
   decidedBy?: string;
+  /** When it was decided (ISO time), with `decidedBy`. */
   decidedAt?: string;
+  /** The approver's reason (screened by the agent's input guardrails), or why it was denied on expiry. */
   reason?: string;
 }
 

@@ -22,6 +22,7 @@ import { isRunId, RunNotFoundError } from './run-not-found.error.js';
 import { RunRegistry, RunStateError, type RunRecord } from './run-registry.js';
 import { TenantRunQuota } from './tenant-run-quota.js';
 
+/** How a run is queued: deduplicated, prioritised, delayed, traced. */
 export interface EnqueueOptions {
   /** Same key and same input within 24 h returns the same run; a different input is a conflict. */
   idempotencyKey?: string;
@@ -35,13 +36,19 @@ export interface EnqueueOptions {
 
 /** What a queued run is asked to do. */
 export interface EnqueueInput {
+  /** The user's message. */
   message: string;
+  /** The conversation to continue; @default a new random conversation id */
   conversationId?: string;
+  /** The reply must be JSON valid against this JSON Schema (checked against the schema limits when queued). */
   outputSchema?: Record<string, unknown>;
 }
 
+/** The queued run: its id to follow or fetch it by, and its status now. */
 export interface EnqueueResult {
+  /** The run's id (an earlier run's, when `existing`). */
   runId: string;
+  /** `queued` for a new run; an existing one's current status. */
   status: RunRecord['status'];
   /** The Idempotency-Key had queued this run already. */
   existing: boolean;

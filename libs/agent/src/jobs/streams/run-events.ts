@@ -17,9 +17,11 @@ export type RunStreamEvent =
   | { type: 'approval.requested'; approvalId: string; toolCallId?: string; tool: string; args: Record<string, unknown>; expiresAt: string }
   | { type: 'approval.decided'; approvalId: string; toolCallId?: string; decision: 'approve' | 'deny'; by?: string; reason?: string; expired?: true };
 
+/** A run event as kept in the run's Redis Stream, with its id (what SSE `Last-Event-ID` resumes from). */
 export interface StoredRunEvent {
   /** The Redis Stream id, sent as the SSE event id. */
   id: string;
+  /** The event itself. */
   event: RunStreamEvent;
 }
 

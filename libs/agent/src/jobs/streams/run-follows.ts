@@ -13,6 +13,7 @@ import { compareStreamIds, InvalidLastEventIdError, parseStreamId } from './stre
 export interface RunFollow {
   /** The client already has the final event: nothing will follow. */
   upToDate: boolean;
+  /** The events after the client's last one, then live ones until the run's final status. */
   events: AsyncIterable<StoredRunEvent>;
 }
 
