@@ -6,6 +6,7 @@ import { healthResult, type HealthIndicatorResult } from './health-indicator-res
 // A read under an identity no caller of the reference API can hold (its tenants never contain spaces) proves the store answers.
 const PROBE = { tenant: 'health probe', conversationId: 'probe' };
 
+/** Options of one memory health check. */
 export interface MemoryHealthOptions {
   /** A read slower than this counts as down; @default no limit (the store's own timeouts apply) */
   timeoutMs?: number;
@@ -20,6 +21,7 @@ export interface MemoryHealthOptions {
 export class MemoryHealthIndicator {
   constructor(@Inject(MEMORY_STORE) private readonly store: MemoryStore) {}
 
+  /** Up with the store's name when one read answers (within `timeoutMs` if given); down otherwise, with the store's name only. */
   async isHealthy<Key extends string = 'memory'>(key: Key = 'memory' as Key, options: MemoryHealthOptions = {}): Promise<HealthIndicatorResult<Key>> {
     const details = { store: this.store.name };
     try {

@@ -15,6 +15,7 @@ export type MemoryModuleOptions = ({ store: MemoryStore } | MemoryStoreConfig) &
  */
 export const {
   ConfigurableModuleClass: MemoryConfigurableModule,
+  /** The injection token of the MemoryModuleOptions given to `forRoot`/`forRootAsync` (read them in your own providers). */
   MODULE_OPTIONS_TOKEN: MEMORY_MODULE_OPTIONS,
   OPTIONS_TYPE: MEMORY_MODULE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: MEMORY_MODULE_ASYNC_OPTIONS_TYPE,
