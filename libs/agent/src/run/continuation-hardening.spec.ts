@@ -123,7 +123,7 @@ describe('what a step may change', () => {
         throw new Error('trap');
       },
     };
-    const results = [{ messages: [null] }, { messages: [{ role: 'bogus', content: 'x' }] }, { messages: [{ role: 'user', content: 42 }] }, { messages: [{ role: 'tool', content: 'x' }] }, { messages: [{ role: 'assistant', content: '', toolCalls: [{ id: 1 }] }] }, hostile, { model: () => 'm' }];
+    const results = [{ messages: [null] }, { messages: [{ role: 'bogus', content: 'x' }] }, { messages: [{ role: 'user', content: 42 }] }, { messages: [{ role: 'tool', content: 'x' }] }, { messages: [{ role: 'assistant', content: '', toolCalls: [{ id: 1 }] }] }, hostile, { model: () => 'm' }, { activeTools: ['nope'] }];
     for (const [i, result] of results.entries()) {
       const agent = Agent.create({ name: 'a', provider: mock({ reply: 'x' }), model: 'm', prepareStep: () => result as never });
       const failed = await agent.run({ message: 'go' }).then(() => 'completed', (e: { code?: string }) => e.code);

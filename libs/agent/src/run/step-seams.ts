@@ -90,6 +90,9 @@ export function stepTools(run: ActiveRun, prepared: PrepareStepResult | undefine
   const specs = agent.specs(state);
   if (!prepared?.activeTools) return { specs, tools: state.tools };
   const active = new Set(prepared.activeTools);
+  // A name the run does not have is a mistake (a typo would quietly leave the step without tools).
+  const unknown = prepared.activeTools.find((name) => !state.tools.has(name));
+  if (unknown !== undefined) throw bad('activeTools (no tool of this run is named as one of them)');
   const called = calledTools(state.turn);
   return { specs: specs.filter((s) => active.has(s.name) || called.has(s.name)), tools: new Map([...state.tools].filter(([name]) => active.has(name))) };
 }
