@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { freePort, pingRedis } from '../apps/api/src/redis/local-redis.js';
+import { eventually, until } from './eventually.js';
 
 // `npm start` on a machine with nothing configured: the compiled service (built by global setup)
 // finds or starts a local Redis, so queued runs work, and takes a Redis it started down with it.
@@ -19,11 +20,12 @@ describe('quick start: the service on its embedded defaults', () => {
     let log = '';
     child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!log.includes('Listening on')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually('the service to listen', () => {
+      if (child!.exitCode !== null) throw new Error(`service exited:\n${log}`);
+      return log.includes('Listening on') ? true : undefined;
+    }, { timeoutMs: 30_000, everyMs: 50 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${log}`);
+    });
     expect(log).toMatch(/queue worker on/);
     // Development listens on loopback only: the development key is well known.
     expect(log).toMatch(new RegExp(`Listening on http://127\\.0\\.0\\.1:${port} \\(provider mock, memory: in-memory`));
@@ -35,13 +37,10 @@ describe('quick start: the service on its embedded defaults', () => {
     // Every step is bounded, so a hang fails here with the service's output instead of at the test timeout.
     const queued = await http.post('/v1/agents/assistant/jobs').set(auth).timeout(10_000).send({ message: 'hello from the quick start' });
     expect(queued.status).toBe(202);
-    const runDeadline = Date.now() + 20_000;
     let run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth).timeout(10_000)).body;
-    while (run.status !== 'completed' && Date.now() < runDeadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth).timeout(10_000)).body;
-    }
-    if (run.status !== 'completed') throw new Error(`run ${JSON.stringify(run)} did not complete:\n${log}`);
+    await until('the queued run to complete', async () => (run = (await http.get(`/v1/runs/${queued.body.runId}`).set(auth).timeout(10_000)).body).status === 'completed', { timeoutMs: 20_000, everyMs: 50 }).catch(() => {
+      throw new Error(`run ${JSON.stringify(run)} did not complete:\n${log}`);
+    });
     expect(run).toMatchObject({ status: 'completed', text: 'You said: hello from the quick start' });
     await firstHour(http, log);
 
@@ -52,9 +51,7 @@ describe('quick start: the service on its embedded defaults', () => {
     expect(code).toBe(0);
     if (started) {
       // redis-server was sent SIGTERM as the service exited; give it a moment to go.
-      const gone = Date.now() + 5_000;
-      while ((await pingRedis(Number(started[1]))) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
-      expect(await pingRedis(Number(started[1]))).toBe(false);
+      await until('the private redis-server to stop', async () => !(await pingRedis(Number(started[1]))), { timeoutMs: 5_000, everyMs: 50 });
     }
   }, 90_000);
 });
@@ -82,10 +79,7 @@ async function firstHour(http: TestAgent, log: string): Promise<void> {
   const approved = await http.post(`/v1/approvals/${approvalId}`).set(approver).timeout(10_000).send({ decision: 'approve' });
   expect(approved.status).toBe(200);
   let run = (await http.get(`/v1/runs/${asked.body.runId}`).set(dev).timeout(10_000)).body;
-  for (const deadline = Date.now() + 20_000; run.status !== 'completed' && Date.now() < deadline; ) {
-    await new Promise((r) => setTimeout(r, 50));
-    run = (await http.get(`/v1/runs/${asked.body.runId}`).set(dev).timeout(10_000)).body;
-  }
+  await until('the approved run to complete', async () => (run = (await http.get(`/v1/runs/${asked.body.runId}`).set(dev).timeout(10_000)).body).status === 'completed', { timeoutMs: 20_000, everyMs: 50 }).catch(() => undefined);
   expect(run).toMatchObject({ status: 'completed', text: 'refund said: refunded $25', finishReason: 'stop' });
 
   // The chat body from docs/getting-started.md, as useChat sends it.

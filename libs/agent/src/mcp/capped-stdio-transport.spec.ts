@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CappedStdioTransport } from './capped-stdio-transport.js';
+import { until } from '../../../../test/eventually.js';
 
 // A server that answers its first call with 1 MB and no newline (a line that never ends), and every
 // later call properly: the later answer arrives glued to the end of that line.
@@ -22,12 +23,13 @@ describe('CappedStdioTransport', () => {
     transport.onmessage = (m) => messages.push(m);
     await transport.start();
     await transport.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'noline' } });
+    // The child writes its 1 MB before it reads call 2, so the bytes on the pipe come in the same order
+    // whatever the timing; the pause stands for a client's timeout and decides no outcome.
     await new Promise((r) => setTimeout(r, 300));
     // The client gave up on call 1 (its timeout): it cancels it, then another caller's call goes out.
     await transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } });
     await transport.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ping' } });
-    const deadline = Date.now() + 5_000;
-    while (!messages.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('the answer to call 2', () => messages.length > 0, { timeoutMs: 5_000 });
     expect(messages).toEqual([{ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'pong' }] } }]);
   }, 10_000);
 });
