@@ -122,5 +122,8 @@ describe('the error codes page', () => {
     // Codes raised by the HTTP layer itself (ApiError, body parsing, the auth guard, unknown routes).
     const httpLayer = ['approval_not_found', 'bad_request', 'invalid_json', 'invalid_body', 'invalid_query', 'invalid_header', 'invalid_range', 'unauthorized', 'not_found', 'run_not_found', 'payload_too_large', 'request_timeout', 'unsupported_media_type', 'internal_error'];
     for (const code of documented.keys()) expect([code, code in ERROR_STATUS || httpLayer.includes(code)]).toEqual([code, true]);
+    // The "raised by" column says which codes a library user can get: exactly those in ERROR_STATUS.
+    const raisedBy = new Map([...table.matchAll(/^\| \d{3} \| `(\w+)` \|.*\| ([^|]+) \|$/gm)].map((m) => [m[1], m[2]]));
+    for (const code of documented.keys()) expect([code, raisedBy.get(code)]).toEqual([code, code in ERROR_STATUS ? 'libraries and the service' : 'the reference service']);
   });
 });
