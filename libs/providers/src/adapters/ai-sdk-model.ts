@@ -71,6 +71,8 @@ export interface AiSdkLanguageModel {
   readonly specificationVersion: string;
   readonly provider: string;
   readonly modelId: string;
+  /** Makes one call and resolves with the whole answer (no retries: those are ours). */
   doGenerate(options: AiSdkCallOptions): PromiseLike<AiSdkGenerateResult>;
+  /** Makes one streamed call and resolves with its stream of parts. */
   doStream(options: AiSdkCallOptions): PromiseLike<{ stream: ReadableStream<AiSdkStreamPart> }>;
 }
