@@ -4,6 +4,8 @@ import { MockLanguageModelV4, convertArrayToReadableStream } from 'ai/test';
 import type { LLMRequest, StreamEvent } from '../llm-provider.js';
 import { ProviderError } from '../provider.errors.js';
 import { withRetry } from '../resilience/with-retry.js';
+import { withFallback } from '../resilience/with-fallback.js';
+import { mock } from '../mock/mock.provider.js';
 import { aiSdk } from './ai-sdk.provider.js';
 
 const usage = (input: number, output: number, extra: { cacheRead?: number; cacheWrite?: number; reasoning?: number } = {}): LanguageModelV4Usage => ({
@@ -225,5 +227,15 @@ describe('aiSdk()', () => {
     const delays: number[] = [];
     const r = await withRetry(aiSdk(model), { initialDelayMs: 1, jitter: 0, onRetry: (info) => delays.push(info.delayMs) }).complete(request);
     expect({ text: r.text, calls, delays }).toEqual({ text: 'second time', calls: 2, delays: [40] });
+  });
+
+  it('takes part in a fallback chain with our own adapters, both ways', async () => {
+    const overloaded = new MockLanguageModelV4({ provider: 'acme.chat', doGenerate: async () => { throw apiError(503, 'Overloaded'); } });
+    const healthy = new MockLanguageModelV4({ provider: 'acme.chat', doGenerate: { content: [{ type: 'text', text: 'from the AI SDK model' }], finishReason: finish('stop'), usage: usage(1, 1), warnings: [] } });
+    const events: string[] = [];
+    const first = await withFallback(aiSdk(overloaded), mock({ reply: 'from our mock' })).complete(request, { onEvent: (e) => events.push(e.type) });
+    expect({ text: first.text, provider: first.provider, events }).toEqual({ text: 'from our mock', provider: 'mock', events: ['fallback'] });
+    const broken = mock({ respond: () => { throw new ProviderError('server', 'mock', 'down', 500); } });
+    expect((await withFallback(broken, aiSdk(healthy)).complete(request)).text).toBe('from the AI SDK model');
   });
 });
