@@ -13,7 +13,7 @@ const usage = (input: number, output: number, cacheRead?: number): LanguageModel
 });
 
 const toolCallTurn = { content: [{ type: 'tool-call' as const, toolCallId: 'c1', toolName: 'echo', input: '{"text":"x"}' }], finishReason: { unified: 'tool-calls' as const, raw: 'tool_calls' }, usage: usage(100, 10), warnings: [] };
-const answerTurn = { content: [{ type: 'text' as const, text: 'done' }], finishReason: { unified: 'stop' as const, raw: 'stop' }, usage: usage(200, 20, 150), warnings: [] };
+const answerTurn = { content: [{ type: 'text' as const, text: 'done' }], finishReason: { unified: 'stop' as const, raw: 'stop' }, usage: { ...usage(200, 20, 150), outputTokens: { total: 20, text: 12, reasoning: 8 } }, warnings: [] };
 
 const streamed = (parts: LanguageModelV4StreamPart[]) => ({ stream: convertArrayToReadableStream(parts) });
 const finish = (unified: 'stop' | 'tool-calls', u: LanguageModelV4Usage): LanguageModelV4StreamPart => ({ type: 'finish', finishReason: { unified, raw: undefined }, usage: u });
@@ -22,12 +22,12 @@ const finish = (unified: 'stop' | 'tool-calls', u: LanguageModelV4Usage): Langua
 const toolResults = (call: LanguageModelV4CallOptions) => call.prompt.filter((m) => m.role === 'tool').flatMap((m) => m.content);
 
 describe('Agent on an AI SDK model (aiSdk)', () => {
-  it('runs a tool call round trip and sums usage with cached input', async () => {
+  it('runs a tool call round trip and sums usage with cached input and reasoning tokens', async () => {
     const model = new MockLanguageModelV4({ modelId: 'm', doGenerate: [toolCallTurn, answerTurn] });
     const agent = Agent.create({ name: 'a', provider: aiSdk(model), model: 'm', tools: [echo] });
     const r = completed(await agent.run({ message: 'go' }));
     expect(r.text).toBe('done');
-    expect(r.usage).toEqual({ inputTokens: 300, outputTokens: 30, totalTokens: 330, inputTokenDetails: { noCacheTokens: 150, cacheReadTokens: 150 } });
+    expect(r.usage).toEqual({ inputTokens: 300, outputTokens: 30, totalTokens: 330, inputTokenDetails: { noCacheTokens: 150, cacheReadTokens: 150 }, outputTokenDetails: { textTokens: 22, reasoningTokens: 8 } });
     expect(model.doGenerateCalls[0].tools).toEqual([{ type: 'function', name: 'echo', description: echo.description, inputSchema: echo.inputSchema }]);
     expect(toolResults(model.doGenerateCalls[1])).toEqual([{ type: 'tool-result', toolCallId: 'c1', toolName: 'echo', output: { type: 'text', value: 'echo:x' } }]);
   });

@@ -55,20 +55,15 @@ export function toAiSdkCallOptions(req: LLMRequest, signal: AbortSignal | undefi
   };
 }
 
-/** The specification's usage as ours: its input total already includes the cached tokens, as ours does. */
+/** The specification's usage as ours: its input total already includes the cached tokens, and its output total the reasoning ones, as ours do. */
 export function usageOfAiSdk(u: AiSdkUsage | undefined): Usage {
-  const usage = toUsage({
+  return toUsage({
     inputTokens: u?.inputTokens.total ?? 0,
     outputTokens: u?.outputTokens.total ?? 0,
     cacheReadTokens: u?.inputTokens.cacheRead,
     cacheWriteTokens: u?.inputTokens.cacheWrite,
+    reasoningTokens: u?.outputTokens.reasoning,
   });
-  const reasoning = u?.outputTokens.reasoning;
-  if (typeof reasoning === 'number' && reasoning > 0) {
-    const reasoningTokens = Math.min(Math.floor(reasoning), usage.outputTokens);
-    usage.outputTokenDetails = { textTokens: usage.outputTokens - reasoningTokens, reasoningTokens };
-  }
-  return usage;
 }
 
 type ToolCallContent = { type: 'tool-call'; toolCallId: string; toolName: string; input: string; providerExecuted?: boolean };
