@@ -51,3 +51,16 @@ export type { OpenAIEmbedderOptions } from './embedders/openai.embedder.js';
 export { bedrockEmbedder } from './embedders/bedrock.embedder.js';
 export type { BedrockEmbedderOptions } from './embedders/bedrock.embedder.js';
 export { withModel } from './with-model.js';
+export { aiSdk } from './adapters/ai-sdk.provider.js';
+export type { AiSdkOptions } from './adapters/ai-sdk.provider.js';
+export type {
+  AiSdkCallOptions,
+  AiSdkContent,
+  AiSdkFinishReason,
+  AiSdkGenerateResult,
+  AiSdkLanguageModel,
+  AiSdkPromptMessage,
+  AiSdkPromptPart,
+  AiSdkStreamPart,
+  AiSdkUsage,
+} from './adapters/ai-sdk-model.js';

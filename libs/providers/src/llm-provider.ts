@@ -46,6 +46,8 @@ export interface Usage {
   /** Always `inputTokens + outputTokens`. */
   totalTokens: number;
   inputTokenDetails?: { noCacheTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+  /** Splits `outputTokens`, present only when the vendor reported reasoning tokens (already counted in `outputTokens`). */
+  outputTokenDetails?: { textTokens: number; reasoningTokens: number };
 }
 
 /** Why the model stopped, normalised across vendors (the AI SDK's values). */

@@ -10,6 +10,8 @@ export interface TokenCounts {
   outputTokens: number;
   cacheReadTokens?: number | null;
   cacheWriteTokens?: number | null;
+  /** Output tokens spent on reasoning, already counted in `outputTokens`. */
+  reasoningTokens?: number | null;
 }
 
 /** @default 1e9 tokens: more than any one call can use, and small enough that costs stay exact in micro-dollars */
@@ -24,7 +26,7 @@ function count(n: unknown): number {
   return typeof n === 'number' && n > 0 ? Math.min(Math.floor(n), MAX_COUNT) : 0;
 }
 
-/** A Usage from counts: `totalTokens` derived, `inputTokenDetails` (with the uncached rest) only when there are cache tokens. */
+/** A Usage from counts: `totalTokens` derived, `inputTokenDetails` (with the uncached rest) only when there are cache tokens, `outputTokenDetails` only when there are reasoning tokens. */
 export function toUsage(counts: TokenCounts): Usage {
   const cacheReadTokens = count(counts.cacheReadTokens);
   const cacheWriteTokens = count(counts.cacheWriteTokens);
@@ -32,6 +34,8 @@ export function toUsage(counts: TokenCounts): Usage {
   const inputTokens = Math.max(count(counts.inputTokens), cacheReadTokens + cacheWriteTokens);
   const outputTokens = count(counts.outputTokens);
   const usage: Usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  const reasoningTokens = Math.min(count(counts.reasoningTokens), outputTokens);
+  if (reasoningTokens) usage.outputTokenDetails = { textTokens: outputTokens - reasoningTokens, reasoningTokens };
   if (!cacheReadTokens && !cacheWriteTokens) return usage;
   const noCacheTokens = inputTokens - cacheReadTokens - cacheWriteTokens;
   usage.inputTokenDetails = { noCacheTokens, ...(cacheReadTokens ? { cacheReadTokens } : {}), ...(cacheWriteTokens ? { cacheWriteTokens } : {}) };

@@ -32,6 +32,7 @@ function combine(a: Usage, b: Usage, fn: (x: number, y: number) => number): Usag
     outputTokens: fn(a.outputTokens, b.outputTokens),
     cacheReadTokens: fn(x?.cacheReadTokens ?? 0, y?.cacheReadTokens ?? 0),
     cacheWriteTokens: fn(x?.cacheWriteTokens ?? 0, y?.cacheWriteTokens ?? 0),
+    reasoningTokens: fn(a.outputTokenDetails?.reasoningTokens ?? 0, b.outputTokenDetails?.reasoningTokens ?? 0),
   });
 }
 

@@ -30,8 +30,12 @@ function frame(eventType: string, payload: unknown): Uint8Array {
 
 /** Bedrock Runtime Converse, ConverseStream (AWS event-stream framing) and Titan embeddings (InvokeModel) on loopback, checking what the SDK sends. */
 export class BedrockFake extends VendorFake {
-  constructor(private readonly accessKeyId = 'AKIDFAKETEST') {
-    super('h2c');
+  /** `protocol`: 'h2c' as the AWS SDK speaks by default; 'http1' for fetch-based clients such as `@ai-sdk/amazon-bedrock`. */
+  constructor(
+    private readonly accessKeyId = 'AKIDFAKETEST',
+    protocol: 'http1' | 'h2c' = 'h2c',
+  ) {
+    super(protocol);
   }
 
   /** The model id from the last request's path (decoded). */
