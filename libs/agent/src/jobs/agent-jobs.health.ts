@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { healthResult } from '@agentnest/memory/nest';
 import { AGENT_RUNS_QUEUE } from './agent-jobs.constants.js';
 import { AgentJobs } from './agent-jobs.service.js';
 
@@ -20,7 +21,6 @@ export class AgentJobsHealthIndicator {
   /** Pings the queue's Redis: `up` under `key` when it answers within `timeoutMs` (1 s unless given), else `down`. */
   async isHealthy<const Key extends string = 'queue'>(key: Key = 'queue' as Key, options: { timeoutMs?: number } = {}): Promise<QueueHealthResult<Key>> {
     const up = await this.jobs.ping(options.timeoutMs ?? 1_000);
-    const status = up ? { status: 'up' as const, queue: AGENT_RUNS_QUEUE } : { status: 'down' as const, queue: AGENT_RUNS_QUEUE, message: 'the queue did not answer in time' };
-    return { [key]: status } as QueueHealthResult<Key>;
+    return healthResult(key, up, up ? { queue: AGENT_RUNS_QUEUE } : { queue: AGENT_RUNS_QUEUE, message: 'the queue did not answer in time' }) as QueueHealthResult<Key>;
   }
 }

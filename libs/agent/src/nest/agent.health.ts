@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CircuitStateName, CircuitStateStore } from '@agentnest/providers';
-import type { HealthIndicatorResult } from '@agentnest/memory/nest';
+import { healthResult as result, type HealthIndicatorResult } from '@agentnest/memory/nest';
 import { AgentService } from './agent.service.js';
 
-type Details = Record<string, unknown>;
-const result = <Key extends string>(key: Key, up: boolean, details: Details): HealthIndicatorResult<Key> => ({ [key]: { ...details, status: up ? 'up' : 'down' } }) as HealthIndicatorResult<Key>;
 
 /**
  * `@nestjs/terminus` health indicators for the agents (provided by AgentModule): how many are

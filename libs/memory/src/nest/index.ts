@@ -5,4 +5,4 @@ export { MEMORY_MODULE_OPTIONS } from './memory.module-definition.js';
 export type { MemoryModuleOptions } from './memory.module-definition.js';
 export { MemoryHealthIndicator } from './memory.health.js';
 export type { MemoryHealthOptions } from './memory.health.js';
-export type { HealthIndicatorResult } from './health-indicator-result.js';
+export { healthResult, type HealthIndicatorResult } from './health-indicator-result.js';
